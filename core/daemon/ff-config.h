@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "fastflow.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_CONFIG (ff_config_get_type ())
+G_DECLARE_FINAL_TYPE (FfConfig, ff_config, FF, CONFIG, GObject)
+
+/**
+ * FfConfig:
+ *
+ * The daemon's settings: built-in defaults, then fastflow.conf, then the
+ * environment, then command-line options, each overriding the one before.
+ */
+FfConfig *ff_config_new (void);
+/* path NULL: $XDG_CONFIG_HOME/fastflow/fastflow.conf if it exists. */
+gboolean ff_config_load (FfConfig *self, const gchar *path, GError **error);
+void ff_config_apply_environment (FfConfig *self);
+
+GKeyFile *ff_config_get_keyfile (FfConfig *self);
+
+const gchar *ff_config_get_pipelines_dir (FfConfig *self);
+void ff_config_set_pipelines_dir (FfConfig *self, const gchar *dir);
+const gchar *ff_config_get_state_dir (FfConfig *self);
+void ff_config_set_state_dir (FfConfig *self, const gchar *dir);
+const gchar *ff_config_get_default_executor (FfConfig *self);
+void ff_config_set_default_executor (FfConfig *self, const gchar *name);
+guint ff_config_get_max_concurrent_runs (FfConfig *self);
+gint64 ff_config_get_default_timeout (FfConfig *self);
+guint ff_config_get_stop_grace_ms (FfConfig *self);
+const gchar *ff_config_get_python (FfConfig *self);
+guint ff_config_get_keep_finished_seconds (FfConfig *self);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "fastflow.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_RUN_LOG (ff_run_log_get_type ())
+G_DECLARE_FINAL_TYPE (FfRunLog, ff_run_log, FF, RUN_LOG, GObject)
+
+/**
+ * FfRunLog:
+ *
+ * A run's combined output as a file: appended as it arrives, read back by
+ * offset. Nothing is buffered in memory beyond one write.
+ */
+FfRunLog *ff_run_log_new (const gchar *path);
+const gchar *ff_run_log_get_path (FfRunLog *self);
+gboolean ff_run_log_open (FfRunLog *self, GError **error);
+gboolean ff_run_log_append (FfRunLog *self, const guint8 *data, gsize len, GError **error);
+guint64 ff_run_log_get_size (FfRunLog *self);
+GBytes *ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error);
+void ff_run_log_close (FfRunLog *self);
+
+G_END_DECLS

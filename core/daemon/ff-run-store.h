@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ff-run.h"
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_RUN_STORE (ff_run_store_get_type ())
+G_DECLARE_FINAL_TYPE (FfRunStore, ff_run_store, FF, RUN_STORE, GObject)
+
+/**
+ * FfRunStore:
+ *
+ * The run history in SQLite (WAL). Every change is one transaction, so a
+ * crash leaves either the old or the new row, never half of one.
+ */
+FfRunStore *ff_run_store_new (const gchar *path, GError **error);
+
+/* Inserts a new run and returns it with its id (increasing, never reused). */
+FfRun *ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error);
+gboolean ff_run_store_save (FfRunStore *self, FfRun *run, GError **error);
+FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
+/* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. */
+GArray *ff_run_store_list_ids (FfRunStore *self,
+                               const gchar *pipeline,
+                               const gchar *state,
+                               guint limit,
+                               GError **error);
+/* Runs whose state is queued, starting or running, oldest first. */
+GPtrArray *ff_run_store_load_unfinished (FfRunStore *self, GError **error);
+/* The state of the newest run of @pipeline, or NULL. */
+gchar *ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#define __FASTFLOW_H_INSIDE__
+
+#include "ff-collector.h"
+#include "ff-enums.h"
+#include "ff-enum-types.h"
+#include "ff-error.h"
+#include "ff-execution.h"
+#include "ff-executor.h"
+#include "ff-pipeline.h"
+#include "ff-plugin.h"
+#include "ff-run-request.h"
+
+#undef __FASTFLOW_H_INSIDE__

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-error.h"
+#include "ff-execution.h"
+
+typedef struct
+{
+  gboolean exited;
+} FfExecutionPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (FfExecution, ff_execution, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_OUTPUT,
+  SIGNAL_EXITED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+ff_execution_class_init (FfExecutionClass *klass)
+{
+  /**
+   * FfExecution::output:
+   * @stream: an #FfStream
+   * @data: the bytes, in the order the program wrote them to @stream
+   */
+  signals[SIGNAL_OUTPUT] = g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+                                         G_TYPE_BYTES);
+  /**
+   * FfExecution::exited:
+   * @exit_code: the exit code; 128 + N when killed by signal N; -1 if it never ran
+   * @reason: an #FfReason
+   * @message: (nullable): a localized sentence for people, or %NULL
+   */
+  signals[SIGNAL_EXITED] = g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT,
+                                         G_TYPE_INT, G_TYPE_STRING);
+}
+
+static void
+ff_execution_init (FfExecution *self)
+{
+}
+
+void
+ff_execution_cancel (FfExecution *self, guint grace_ms)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_if_fail (FF_IS_EXECUTION (self));
+  if (priv->exited)
+    return;
+  FF_EXECUTION_GET_CLASS (self)->cancel (self, grace_ms);
+}
+
+/**
+ * ff_execution_sample_usage:
+ * @usage: (out caller-allocates): the sample
+ *
+ * Returns: %TRUE if @usage was filled in
+ */
+gboolean
+ff_execution_sample_usage (FfExecution *self, FfUsage *usage, GError **error)
+{
+  FfExecutionClass *klass;
+
+  g_return_val_if_fail (FF_IS_EXECUTION (self), FALSE);
+  g_return_val_if_fail (usage != NULL, FALSE);
+  klass = FF_EXECUTION_GET_CLASS (self);
+  if (klass->sample_usage == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This executor does not measure resource usage"));
+      return FALSE;
+    }
+  return klass->sample_usage (self, usage, error);
+}
+
+gboolean
+ff_execution_has_exited (FfExecution *self)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_val_if_fail (FF_IS_EXECUTION (self), TRUE);
+  return priv->exited;
+}
+
+void
+ff_execution_emit_output (FfExecution *self, FfStream stream, GBytes *data)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_if_fail (FF_IS_EXECUTION (self));
+  g_return_if_fail (!priv->exited);
+  if (g_bytes_get_size (data) == 0)
+    return;
+  g_signal_emit (self, signals[SIGNAL_OUTPUT], 0, (gint) stream, data);
+}
+
+void
+ff_execution_emit_exited (FfExecution *self, gint exit_code, FfReason reason, const gchar *message)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_if_fail (FF_IS_EXECUTION (self));
+  g_return_if_fail (!priv->exited);
+  priv->exited = TRUE;
+  g_signal_emit (self, signals[SIGNAL_EXITED], 0, exit_code, (gint) reason, message);
+}

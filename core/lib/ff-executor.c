@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ff-executor.h"
+
+G_DEFINE_INTERFACE (FfExecutor, ff_executor, G_TYPE_OBJECT)
+
+static void
+ff_executor_default_init (FfExecutorInterface *iface)
+{
+}
+
+const gchar *
+ff_executor_get_name (FfExecutor *self)
+{
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
+  return FF_EXECUTOR_GET_IFACE (self)->get_name (self);
+}
+
+gboolean
+ff_executor_configure (FfExecutor *self, GKeyFile *config, GError **error)
+{
+  FfExecutorInterface *iface;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->configure == NULL)
+    return TRUE;
+  return iface->configure (self, config, error);
+}
+
+void
+ff_executor_check_health_async (FfExecutor *self,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  FfExecutorInterface *iface;
+
+  g_return_if_fail (FF_IS_EXECUTOR (self));
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->check_health_async == NULL)
+    {
+      g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, ff_executor_check_health_async);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  iface->check_health_async (self, cancellable, callback, user_data);
+}
+
+gboolean
+ff_executor_check_health_finish (FfExecutor *self, GAsyncResult *result, GError **error)
+{
+  FfExecutorInterface *iface;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (g_async_result_is_tagged (result, ff_executor_check_health_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+  return iface->check_health_finish (self, result, error);
+}
+
+void
+ff_executor_launch_async (FfExecutor *self,
+                          FfRunRequest *request,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_return_if_fail (FF_IS_EXECUTOR (self));
+  g_return_if_fail (FF_IS_RUN_REQUEST (request));
+  FF_EXECUTOR_GET_IFACE (self)->launch_async (self, request, cancellable, callback, user_data);
+}
+
+/**
+ * ff_executor_launch_finish:
+ *
+ * Returns: (transfer full): the running execution
+ */
+FfExecution *
+ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
+  return FF_EXECUTOR_GET_IFACE (self)->launch_finish (self, result, error);
+}

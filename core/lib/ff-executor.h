@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ff-execution.h"
+#include "ff-run-request.h"
+
+G_BEGIN_DECLS
+
+#define FF_EXECUTOR_EXTENSION_POINT_NAME "fastflow-executor"
+
+#define FF_TYPE_EXECUTOR (ff_executor_get_type ())
+G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
+
+/**
+ * FfExecutorInterface:
+ * @get_name: the name pipelines use in `executor`, e.g. "local"
+ * @configure: read settings from the daemon's configuration (optional);
+ *   the executor's group is `[executor.NAME]`
+ * @check_health_async: find out whether the executor can run things now
+ * @check_health_finish: the localized reason it cannot, as a #GError
+ * @launch_async: start one attempt of a run
+ * @launch_finish: the running #FfExecution, or a #GError in
+ *   %FF_EXECUTOR_ERROR whose code is the #FfReason
+ *
+ * An executor runs pipelines in some kind of sandbox. Implementations live
+ * in plugins and register with the `fastflow-executor` extension point.
+ */
+struct _FfExecutorInterface
+{
+  GTypeInterface g_iface;
+
+  const gchar *(*get_name) (FfExecutor *self);
+  gboolean (*configure) (FfExecutor *self, GKeyFile *config, GError **error);
+  void (*check_health_async) (FfExecutor *self,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+  gboolean (*check_health_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
+  void (*launch_async) (FfExecutor *self,
+                        FfRunRequest *request,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data);
+  FfExecution *(*launch_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
+
+  gpointer padding[12];
+};
+
+const gchar *ff_executor_get_name (FfExecutor *self);
+gboolean ff_executor_configure (FfExecutor *self, GKeyFile *config, GError **error);
+void ff_executor_check_health_async (FfExecutor *self,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean ff_executor_check_health_finish (FfExecutor *self, GAsyncResult *result, GError **error);
+void ff_executor_launch_async (FfExecutor *self,
+                               FfRunRequest *request,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+FfExecution *ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ff-run-request.h"
+
+struct _FfRunRequest
+{
+  GObject parent_instance;
+  guint64 run_id;
+  gchar *pipeline;
+  gchar *pipeline_dir;
+  GStrv command;
+  GHashTable *env;
+  GHashTable *labels;
+  guint attempt;
+  guint64 memory_limit;
+  gdouble cpu_limit;
+  gchar *image;
+  gchar *network;
+  guint stop_grace_ms;
+};
+
+G_DEFINE_TYPE (FfRunRequest, ff_run_request, G_TYPE_OBJECT)
+
+static void
+ff_run_request_finalize (GObject *object)
+{
+  FfRunRequest *self = FF_RUN_REQUEST (object);
+
+  g_free (self->pipeline);
+  g_free (self->pipeline_dir);
+  g_strfreev (self->command);
+  g_hash_table_unref (self->env);
+  g_hash_table_unref (self->labels);
+  g_free (self->image);
+  g_free (self->network);
+  G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
+}
+
+static void
+ff_run_request_class_init (FfRunRequestClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_run_request_finalize;
+}
+
+static void
+ff_run_request_init (FfRunRequest *self)
+{
+  self->env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->attempt = 1;
+  self->stop_grace_ms = 10000;
+}
+
+FfRunRequest *
+ff_run_request_new (guint64 run_id, const gchar *pipeline)
+{
+  FfRunRequest *self;
+
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  self = g_object_new (FF_TYPE_RUN_REQUEST, NULL);
+  self->run_id = run_id;
+  self->pipeline = g_strdup (pipeline);
+  return self;
+}
+
+guint64
+ff_run_request_get_run_id (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->run_id;
+}
+
+const gchar *
+ff_run_request_get_pipeline (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->pipeline;
+}
+
+const gchar *
+ff_run_request_get_pipeline_dir (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->pipeline_dir;
+}
+
+void
+ff_run_request_set_pipeline_dir (FfRunRequest *self, const gchar *dir)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->pipeline_dir);
+  self->pipeline_dir = g_strdup (dir);
+}
+
+const gchar *const *
+ff_run_request_get_command (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return (const gchar *const *) self->command;
+}
+
+void
+ff_run_request_set_command (FfRunRequest *self, const gchar *const *argv)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_strfreev (self->command);
+  self->command = g_strdupv ((gchar **) argv);
+}
+
+GHashTable *
+ff_run_request_get_env (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->env;
+}
+
+void
+ff_run_request_set_env_var (FfRunRequest *self, const gchar *key, const gchar *value)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_return_if_fail (key != NULL && value != NULL);
+  g_hash_table_replace (self->env, g_strdup (key), g_strdup (value));
+}
+
+/**
+ * ff_run_request_dup_environ:
+ * @base: (nullable) (transfer none): an environ to start from
+ *
+ * Returns: (transfer full): @base overlaid with the request's variables.
+ */
+gchar **
+ff_run_request_dup_environ (FfRunRequest *self, gchar **base)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gchar **envp = g_strdupv (base);
+
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  g_hash_table_iter_init (&iter, self->env);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    envp = g_environ_setenv (envp, key, value, TRUE);
+  return envp;
+}
+
+GHashTable *
+ff_run_request_get_labels (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->labels;
+}
+
+void
+ff_run_request_set_label (FfRunRequest *self, const gchar *key, const gchar *value)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_return_if_fail (key != NULL && value != NULL);
+  g_hash_table_replace (self->labels, g_strdup (key), g_strdup (value));
+}
+
+guint
+ff_run_request_get_attempt (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->attempt;
+}
+
+void
+ff_run_request_set_attempt (FfRunRequest *self, guint attempt)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->attempt = attempt;
+}
+
+guint64
+ff_run_request_get_memory_limit (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->memory_limit;
+}
+
+void
+ff_run_request_set_memory_limit (FfRunRequest *self, guint64 bytes)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->memory_limit = bytes;
+}
+
+gdouble
+ff_run_request_get_cpu_limit (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->cpu_limit;
+}
+
+void
+ff_run_request_set_cpu_limit (FfRunRequest *self, gdouble cpus)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->cpu_limit = cpus;
+}
+
+const gchar *
+ff_run_request_get_image (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->image;
+}
+
+void
+ff_run_request_set_image (FfRunRequest *self, const gchar *image)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->image);
+  self->image = g_strdup (image);
+}
+
+const gchar *
+ff_run_request_get_network (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->network;
+}
+
+void
+ff_run_request_set_network (FfRunRequest *self, const gchar *network)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->network);
+  self->network = g_strdup (network);
+}
+
+guint
+ff_run_request_get_stop_grace_ms (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->stop_grace_ms;
+}
+
+void
+ff_run_request_set_stop_grace_ms (FfRunRequest *self, guint grace_ms)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->stop_grace_ms = grace_ms;
+}

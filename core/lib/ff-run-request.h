@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_RUN_REQUEST (ff_run_request_get_type ())
+G_DECLARE_FINAL_TYPE (FfRunRequest, ff_run_request, FF, RUN_REQUEST, GObject)
+
+/**
+ * FfRunRequest:
+ *
+ * Everything an executor needs to start one attempt of a run: what to run,
+ * where, with which environment and limits. Built by the orchestrator,
+ * read-only for executors.
+ */
+FfRunRequest *ff_run_request_new (guint64 run_id, const gchar *pipeline);
+
+guint64 ff_run_request_get_run_id (FfRunRequest *self);
+const gchar *ff_run_request_get_pipeline (FfRunRequest *self);
+
+/* The pipeline folder on the host. */
+const gchar *ff_run_request_get_pipeline_dir (FfRunRequest *self);
+void ff_run_request_set_pipeline_dir (FfRunRequest *self, const gchar *dir);
+
+/* argv, run with the pipeline folder as working directory. */
+const gchar *const *ff_run_request_get_command (FfRunRequest *self);
+void ff_run_request_set_command (FfRunRequest *self, const gchar *const *argv);
+
+/* The environment the pipeline asked for: default_env, StartRun's env and
+ * the FASTFLOW_* variables. Executors add nothing else but what their
+ * sandbox needs (PATH, HOME). */
+GHashTable *ff_run_request_get_env (FfRunRequest *self);
+void ff_run_request_set_env_var (FfRunRequest *self, const gchar *key, const gchar *value);
+gchar **ff_run_request_dup_environ (FfRunRequest *self, gchar **base);
+
+/* Container labels (org.fastflow.*). */
+GHashTable *ff_run_request_get_labels (FfRunRequest *self);
+void ff_run_request_set_label (FfRunRequest *self, const gchar *key, const gchar *value);
+
+guint ff_run_request_get_attempt (FfRunRequest *self);
+void ff_run_request_set_attempt (FfRunRequest *self, guint attempt);
+
+/* Hard limits; 0 means none. */
+guint64 ff_run_request_get_memory_limit (FfRunRequest *self);
+void ff_run_request_set_memory_limit (FfRunRequest *self, guint64 bytes);
+gdouble ff_run_request_get_cpu_limit (FfRunRequest *self);
+void ff_run_request_set_cpu_limit (FfRunRequest *self, gdouble cpus);
+
+/* Container-only settings; NULL means the executor's default. */
+const gchar *ff_run_request_get_image (FfRunRequest *self);
+void ff_run_request_set_image (FfRunRequest *self, const gchar *image);
+const gchar *ff_run_request_get_network (FfRunRequest *self);
+void ff_run_request_set_network (FfRunRequest *self, const gchar *network);
+
+/* Grace period between a polite stop and a kill. */
+guint ff_run_request_get_stop_grace_ms (FfRunRequest *self);
+void ff_run_request_set_stop_grace_ms (FfRunRequest *self, guint grace_ms);
+
+G_END_DECLS
