@@ -116,8 +116,8 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 g_test_dbus_get_bus_address (self->bus), TRUE);
-  self->daemon = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata,
-                                               &error);
+  self->daemon =
+      g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
 
   watch = g_bus_watch_name_on_connection (self->connection, FF_TEST_BUS_NAME,
@@ -183,8 +183,8 @@ ff_test_daemon_ctl (FfTestDaemon *self, gchar **out, gchar **err, ...)
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 g_test_dbus_get_bus_address (self->bus), TRUE);
   proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
@@ -207,7 +207,8 @@ remove_tree (const gchar *path)
       while ((name = g_dir_read_name (dir)) != NULL)
         {
           g_autofree gchar *child = g_build_filename (path, name, NULL);
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
             remove_tree (child);
           else
             g_unlink (child);

@@ -20,7 +20,8 @@ typedef struct
 
 FfTestDaemon *ff_test_daemon_new (void);
 /* Writes a pipeline folder: files is NULL-terminated pairs of name, content. */
-void ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...) G_GNUC_NULL_TERMINATED;
+void
+ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...) G_GNUC_NULL_TERMINATED;
 /* Starts fastflowd (extra arguments NULL-terminated) and waits until it owns its name. */
 void ff_test_daemon_start (FfTestDaemon *self, ...) G_GNUC_NULL_TERMINATED;
 /* SIGTERM and wait; asserts a clean exit. */

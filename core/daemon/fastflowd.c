@@ -1,1 +1,192 @@
-int main (void) { return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "ff-daemon.h"
+
+typedef struct
+{
+  GMainLoop *loop;
+  FfOrchestrator *orchestrator;
+  FfDaemon *daemon;
+  gint exit_status;
+  gboolean stopping;
+  gboolean name_acquired;
+} Fastflowd;
+
+static void
+on_shutdown_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fastflowd *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_orchestrator_shutdown_finish (FF_ORCHESTRATOR (source), result, &error))
+    g_warning ("%s", error->message);
+  g_main_loop_quit (d->loop);
+}
+
+static void
+stop (Fastflowd *d, gint exit_status)
+{
+  if (d->stopping)
+    return;
+  d->stopping = TRUE;
+  d->exit_status = exit_status;
+  g_message (_ ("Stopping: cancelling running runs"));
+  ff_orchestrator_shutdown_async (d->orchestrator, NULL, on_shutdown_done, d);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Fastflowd *d = user_data;
+
+  /* a second signal means "now" */
+  if (d->stopping)
+    {
+      g_main_loop_quit (d->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  stop (d, EXIT_SUCCESS);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Fastflowd *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_daemon_export (d->daemon, connection, &error))
+    {
+      g_warning (_ ("Cannot publish the D-Bus API: %s"), error->message);
+      stop (d, EXIT_FAILURE);
+    }
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Fastflowd *d = user_data;
+
+  d->name_acquired = TRUE;
+  g_message (_ ("fastflowd %s is ready as %s"), FF_VERSION, name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Fastflowd *d = user_data;
+
+  if (connection == NULL)
+    g_warning (_ ("Cannot connect to the D-Bus bus"));
+  else if (!d->name_acquired)
+    g_warning (_ ("Cannot own the name %s: another fastflowd is probably running"), name);
+  else
+    g_warning (_ ("Lost the name %s on the bus"), name);
+  stop (d, EXIT_FAILURE);
+}
+
+static void
+setup_i18n (void)
+{
+  const gchar *localedir = g_getenv ("FASTFLOW_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : FF_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfConfig) config = NULL;
+  g_autofree gchar *pipelines_dir = NULL;
+  g_autofree gchar *state_dir = NULL;
+  g_autofree gchar *config_path = NULL;
+  g_autofree gchar *default_executor = NULL;
+  gint max_runs = 0;
+  gboolean system_bus = FALSE, verbose = FALSE, version = FALSE;
+  Fastflowd d = { 0 };
+  guint owner_id;
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
+      N_ ("Use the system bus instead of the session bus"), NULL },
+    { "pipelines-dir", 0, 0, G_OPTION_ARG_FILENAME, &pipelines_dir, N_ ("The folder of pipelines"),
+      N_ ("DIR") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      N_ ("Where run history and logs are kept"), N_ ("DIR") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_ ("The configuration file"),
+      N_ ("FILE") },
+    { "default-executor", 0, 0, G_OPTION_ARG_STRING, &default_executor,
+      N_ ("The executor for pipelines that name none"), N_ ("NAME") },
+    { "max-concurrent-runs", 0, 0, G_OPTION_ARG_INT, &max_runs,
+      N_ ("How many runs may run at once"), N_ ("N") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  setup_i18n ();
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _ ("The fastflow pipeline orchestrator daemon."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("fastflowd: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("fastflowd %s\n", FF_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+
+  config = ff_config_new ();
+  if (!ff_config_load (config, config_path, &error))
+    {
+      g_printerr ("fastflowd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  ff_config_apply_environment (config);
+  if (pipelines_dir != NULL)
+    ff_config_set_pipelines_dir (config, pipelines_dir);
+  if (state_dir != NULL)
+    ff_config_set_state_dir (config, state_dir);
+  if (default_executor != NULL)
+    ff_config_set_default_executor (config, default_executor);
+  if (max_runs > 0)
+    ff_config_set_max_concurrent_runs (config, max_runs);
+
+  d.orchestrator = ff_orchestrator_new (config, &error);
+  if (d.orchestrator == NULL)
+    {
+      g_printerr ("fastflowd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  d.daemon = ff_daemon_new (d.orchestrator);
+  d.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_signal, &d);
+  g_unix_signal_add (SIGINT, on_signal, &d);
+  owner_id = g_bus_own_name (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, FF_DBUS_NAME,
+                             G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired, on_name_acquired,
+                             on_name_lost, &d, NULL);
+  g_main_loop_run (d.loop);
+
+  g_bus_unown_name (owner_id);
+  ff_daemon_unexport (d.daemon);
+  g_clear_object (&d.daemon);
+  g_clear_object (&d.orchestrator);
+  g_main_loop_unref (d.loop);
+  return d.exit_status;
+}

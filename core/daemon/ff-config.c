@@ -1,3 +1,251 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <glib/gi18n.h>
+
 #include "ff-config.h"
+
+#define DAEMON_GROUP "daemon"
+
+struct _FfConfig
+{
+  GObject parent_instance;
+  GKeyFile *keyfile;
+  gchar *pipelines_dir;
+  gchar *state_dir;
+  gchar *default_executor;
+  guint max_concurrent_runs;
+  gint64 default_timeout;
+  guint stop_grace_ms;
+  gchar *python;
+  guint keep_finished_seconds;
+};
+
+G_DEFINE_TYPE (FfConfig, ff_config, G_TYPE_OBJECT)
+
+static void
+ff_config_finalize (GObject *object)
+{
+  FfConfig *self = FF_CONFIG (object);
+
+  g_key_file_unref (self->keyfile);
+  g_free (self->pipelines_dir);
+  g_free (self->state_dir);
+  g_free (self->default_executor);
+  g_free (self->python);
+  G_OBJECT_CLASS (ff_config_parent_class)->finalize (object);
+}
+
+static void
+ff_config_class_init (FfConfigClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_config_finalize;
+}
+
+static void
+ff_config_init (FfConfig *self)
+{
+  self->keyfile = g_key_file_new ();
+  self->pipelines_dir = g_build_filename (g_get_user_data_dir (), "fastflow", "pipelines", NULL);
+  self->state_dir = g_build_filename (g_get_user_state_dir (), "fastflow", NULL);
+  self->max_concurrent_runs = 4;
+  self->stop_grace_ms = 10000;
+  self->python = g_strdup ("python3");
+  self->keep_finished_seconds = 600;
+}
+
+FfConfig *
+ff_config_new (void)
+{
+  return g_object_new (FF_TYPE_CONFIG, NULL);
+}
+
+static void
+replace_string (gchar **field, const gchar *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+static gboolean
+read_uint (FfConfig *self, const gchar *key, guint64 max, guint64 *out, GError **error)
+{
+  g_autofree gchar *text = g_key_file_get_string (self->keyfile, DAEMON_GROUP, key, NULL);
+  guint64 value;
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[%s] %s: expected a whole number from 0 to %" G_GUINT64_FORMAT ", got “%s”"),
+                   DAEMON_GROUP, key, max, text);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+apply_keyfile (FfConfig *self, GError **error)
+{
+  g_autofree gchar *pipelines = NULL;
+  g_autofree gchar *state = NULL;
+  g_autofree gchar *executor = NULL;
+  g_autofree gchar *python = NULL;
+  guint64 max_runs = self->max_concurrent_runs;
+  guint64 timeout = self->default_timeout;
+  guint64 grace = self->stop_grace_ms / 1000;
+  guint64 keep = self->keep_finished_seconds;
+
+  pipelines = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "pipelines_dir", NULL);
+  state = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "state_dir", NULL);
+  executor = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "default_executor", NULL);
+  python = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "python", NULL);
+  if (pipelines != NULL)
+    replace_string (&self->pipelines_dir, pipelines);
+  if (state != NULL)
+    replace_string (&self->state_dir, state);
+  if (executor != NULL)
+    replace_string (&self->default_executor, executor);
+  if (python != NULL)
+    replace_string (&self->python, python);
+
+  if (!read_uint (self, "max_concurrent_runs", 10000, &max_runs, error) ||
+      !read_uint (self, "default_timeout", 366 * 24 * 3600, &timeout, error) ||
+      !read_uint (self, "stop_grace_seconds", 3600, &grace, error) ||
+      !read_uint (self, "keep_finished_seconds", G_MAXUINT32, &keep, error))
+    return FALSE;
+  if (max_runs == 0)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[daemon] max_concurrent_runs must be at least 1"));
+      return FALSE;
+    }
+  self->max_concurrent_runs = max_runs;
+  self->default_timeout = timeout;
+  self->stop_grace_ms = grace * 1000;
+  self->keep_finished_seconds = keep;
+  return TRUE;
+}
+
+gboolean
+ff_config_load (FfConfig *self, const gchar *path, GError **error)
+{
+  g_autofree gchar *default_path = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (path == NULL)
+    {
+      default_path = g_build_filename (g_get_user_config_dir (), "fastflow", "fastflow.conf", NULL);
+      if (!g_file_test (default_path, G_FILE_TEST_EXISTS))
+        return TRUE;
+      path = default_path;
+    }
+  if (!g_key_file_load_from_file (self->keyfile, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _ ("Cannot read the configuration %s: %s"), path, local_error->message);
+      return FALSE;
+    }
+  if (!apply_keyfile (self, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code, "%s: %s", path,
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+ff_config_apply_environment (FfConfig *self)
+{
+  const gchar *value;
+
+  value = g_getenv ("FASTFLOW_PIPELINES_DIR");
+  if (value != NULL && *value != '\0')
+    replace_string (&self->pipelines_dir, value);
+  value = g_getenv ("FASTFLOW_STATE_DIR");
+  if (value != NULL && *value != '\0')
+    replace_string (&self->state_dir, value);
+}
+
+GKeyFile *
+ff_config_get_keyfile (FfConfig *self)
+{
+  return self->keyfile;
+}
+
+const gchar *
+ff_config_get_pipelines_dir (FfConfig *self)
+{
+  return self->pipelines_dir;
+}
+
+void
+ff_config_set_pipelines_dir (FfConfig *self, const gchar *dir)
+{
+  replace_string (&self->pipelines_dir, dir);
+}
+
+const gchar *
+ff_config_get_state_dir (FfConfig *self)
+{
+  return self->state_dir;
+}
+
+void
+ff_config_set_state_dir (FfConfig *self, const gchar *dir)
+{
+  replace_string (&self->state_dir, dir);
+}
+
+/* NULL: the orchestrator picks (docker-proxy when configured, else local). */
+const gchar *
+ff_config_get_default_executor (FfConfig *self)
+{
+  return self->default_executor;
+}
+
+void
+ff_config_set_default_executor (FfConfig *self, const gchar *name)
+{
+  replace_string (&self->default_executor, name);
+}
+
+guint
+ff_config_get_max_concurrent_runs (FfConfig *self)
+{
+  return self->max_concurrent_runs;
+}
+
+void
+ff_config_set_max_concurrent_runs (FfConfig *self, guint n)
+{
+  self->max_concurrent_runs = MAX (n, 1);
+}
+
+gint64
+ff_config_get_default_timeout (FfConfig *self)
+{
+  return self->default_timeout;
+}
+
+guint
+ff_config_get_stop_grace_ms (FfConfig *self)
+{
+  return self->stop_grace_ms;
+}
+
+const gchar *
+ff_config_get_python (FfConfig *self)
+{
+  return self->python;
+}
+
+guint
+ff_config_get_keep_finished_seconds (FfConfig *self)
+{
+  return self->keep_finished_seconds;
+}

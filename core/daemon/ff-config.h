@@ -28,6 +28,7 @@ void ff_config_set_state_dir (FfConfig *self, const gchar *dir);
 const gchar *ff_config_get_default_executor (FfConfig *self);
 void ff_config_set_default_executor (FfConfig *self, const gchar *name);
 guint ff_config_get_max_concurrent_runs (FfConfig *self);
+void ff_config_set_max_concurrent_runs (FfConfig *self, guint n);
 gint64 ff_config_get_default_timeout (FfConfig *self);
 guint ff_config_get_stop_grace_ms (FfConfig *self);
 const gchar *ff_config_get_python (FfConfig *self);

@@ -1,2 +1,572 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ff-daemon.h"
+#include "ff-dbus-generated.h"
+
+/* ReadLog never returns more than this, whatever the caller asks. */
+#define READ_LOG_MAX (1024 * 1024)
+
+struct _FfDaemon
+{
+  GObject parent_instance;
+  FfOrchestrator *orchestrator;
+  GDBusConnection *connection;
+  FfDBusManager *manager;
+  GDBusObjectManagerServer *object_manager;
+  GHashTable *exported; /* FfRun → FfDBusObjectSkeleton */
+};
+
+G_DEFINE_TYPE (FfDaemon, ff_daemon, G_TYPE_OBJECT)
+
+static gchar *
+run_path (FfRun *run)
+{
+  return g_strdup_printf (FF_DBUS_PATH "/Run/%" G_GUINT64_FORMAT, ff_run_get_id (run));
+}
+
+/* Errors leave the daemon as FfError, so clients see our D-Bus names. */
+static void
+return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  if (error->domain == FF_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_error_literal (invocation, FF_ERROR, FF_ERROR_FAILED,
+                                                   error->message);
+}
+
+static void
+sync_run (FfRun *run, FfDBusRun *skeleton)
+{
+  g_autofree gchar *message = ff_run_dup_display_message (run);
+  const gchar *reason = ff_run_state_is_finished (ff_run_get_state (run))
+                            ? ff_reason_to_string (ff_run_get_reason (run))
+                            : "";
+
+  ff_dbus_run_set_id (skeleton, ff_run_get_id (run));
+  ff_dbus_run_set_pipeline (skeleton, ff_run_get_pipeline (run));
+  ff_dbus_run_set_state (skeleton, ff_run_state_to_string (ff_run_get_state (run)));
+  ff_dbus_run_set_error_class (skeleton, ff_error_class_to_string (ff_run_get_error_class (run)));
+  ff_dbus_run_set_reason (skeleton, reason);
+  ff_dbus_run_set_message (skeleton, message);
+  ff_dbus_run_set_exit_code (skeleton, ff_run_get_exit_code (run));
+  ff_dbus_run_set_executor (skeleton, ff_run_get_executor (run) ? ff_run_get_executor (run) : "");
+  ff_dbus_run_set_attempt (skeleton, ff_run_get_attempt (run));
+  ff_dbus_run_set_max_attempts (skeleton, ff_run_get_max_attempts (run));
+  ff_dbus_run_set_triggered_by (skeleton,
+                                ff_run_get_triggered_by (run) ? ff_run_get_triggered_by (run) : "");
+  ff_dbus_run_set_created_at (skeleton, ff_run_get_created_at (run));
+  ff_dbus_run_set_started_at (skeleton, ff_run_get_started_at (run));
+  ff_dbus_run_set_finished_at (skeleton, ff_run_get_finished_at (run));
+  ff_dbus_run_set_cpu_percent (skeleton, ff_run_get_cpu_percent (run));
+  ff_dbus_run_set_memory_bytes (skeleton, ff_run_get_memory_bytes (run));
+  ff_dbus_run_set_memory_peak_bytes (skeleton, ff_run_get_memory_peak_bytes (run));
+  ff_dbus_run_set_soft_limit_exceeded (skeleton, ff_run_get_soft_limit_exceeded (run));
+  ff_dbus_run_set_route (skeleton, ff_run_get_route (run) ? ff_run_get_route (run) : "");
+}
+
+static void
+on_run_notify (FfRun *run, GParamSpec *pspec, FfDBusRun *skeleton)
+{
+  sync_run (run, skeleton);
+}
+
+static gboolean
+handle_cancel (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_orchestrator_cancel_run (self->orchestrator, ff_dbus_run_get_id (skeleton), &error))
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  ff_dbus_run_complete_cancel (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+handle_read_log (FfDBusRun *skeleton,
+                 GDBusMethodInvocation *invocation,
+                 guint64 offset,
+                 guint max,
+                 FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) data = NULL;
+  guint64 next = 0;
+  gboolean complete = FALSE;
+
+  data = ff_orchestrator_read_log (self->orchestrator, ff_dbus_run_get_id (skeleton), offset,
+                                   MIN (max, READ_LOG_MAX), &next, &complete, &error);
+  if (data == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  ff_dbus_run_complete_read_log (skeleton, invocation,
+                                 g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE),
+                                 next, complete);
+  return TRUE;
+}
+
+static FfDBusObjectSkeleton *
+export_run (FfDaemon *self, FfRun *run)
+{
+  FfDBusObjectSkeleton *object = g_hash_table_lookup (self->exported, run);
+  g_autofree gchar *path = NULL;
+  g_autoptr (FfDBusRun) skeleton = NULL;
+
+  if (object != NULL)
+    return object;
+  path = run_path (run);
+  object = ff_dbus_object_skeleton_new (path);
+  skeleton = ff_dbus_run_skeleton_new ();
+  sync_run (run, skeleton);
+  g_signal_connect_object (run, "notify", G_CALLBACK (on_run_notify), skeleton, 0);
+  g_signal_connect (skeleton, "handle-cancel", G_CALLBACK (handle_cancel), self);
+  g_signal_connect (skeleton, "handle-read-log", G_CALLBACK (handle_read_log), self);
+  ff_dbus_object_skeleton_set_run (object, skeleton);
+  g_hash_table_insert (self->exported, g_object_ref (run), object);
+  if (self->object_manager != NULL)
+    g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+  return object;
+}
+
+static void
+on_run_added (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+{
+  export_run (self, run);
+}
+
+static void
+on_run_removed (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+{
+  g_autofree gchar *path = run_path (run);
+
+  if (self->object_manager != NULL)
+    g_dbus_object_manager_server_unexport (self->object_manager, path);
+  g_signal_handlers_disconnect_matched (run, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, on_run_notify, NULL);
+  g_hash_table_remove (self->exported, run);
+}
+
+static void
+on_run_created (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+{
+  g_autofree gchar *path = run_path (run);
+
+  ff_dbus_manager_emit_run_created (self->manager, path, ff_run_get_pipeline (run));
+}
+
+static void
+on_run_output (
+    FfOrchestrator *orchestrator, FfRun *run, guint64 offset, GBytes *data, FfDaemon *self)
+{
+  FfDBusObjectSkeleton *object = export_run (self, run);
+  g_autoptr (FfDBusRun) skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
+
+  ff_dbus_run_emit_output (skeleton, offset,
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE));
+}
+
+static void
+on_run_finished (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+{
+  g_autofree gchar *path = run_path (run);
+  FfDBusObjectSkeleton *object = export_run (self, run);
+  g_autoptr (FfDBusRun) skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
+
+  /* properties first, so a client reacting to the signal reads the end state */
+  sync_run (run, skeleton);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
+  ff_dbus_manager_emit_run_finished (self->manager, path, ff_run_get_pipeline (run),
+                                     ff_run_state_to_string (ff_run_get_state (run)),
+                                     ff_run_get_exit_code (run));
+}
+
+static void
+on_counts_changed (FfOrchestrator *orchestrator, GParamSpec *pspec, FfDaemon *self)
+{
+  ff_dbus_manager_set_running_runs (self->manager,
+                                    ff_orchestrator_get_running_runs (self->orchestrator));
+  ff_dbus_manager_set_queued_runs (self->manager,
+                                   ff_orchestrator_get_queued_runs (self->orchestrator));
+}
+
+static gchar *
+describe_schedule (FfPipeline *pipeline)
+{
+  if (ff_pipeline_get_schedule_cron (pipeline) != NULL)
+    return g_strdup (ff_pipeline_get_schedule_cron (pipeline));
+  if (ff_pipeline_get_schedule_interval_seconds (pipeline) > 0)
+    return g_strdup_printf ("every %" G_GUINT64_FORMAT "s",
+                            ff_pipeline_get_schedule_interval_seconds (pipeline));
+  return g_strdup ("");
+}
+
+static const gchar *const empty_strv[] = { NULL };
+
+static GVariant *
+describe_pipeline (FfDaemon *self, FfPipeline *pipeline)
+{
+  GVariantDict dict;
+  const gchar *const *tags = ff_pipeline_get_tags (pipeline);
+  const gchar *const *warnings = ff_pipeline_get_warnings (pipeline);
+  g_autofree gchar *schedule = describe_schedule (pipeline);
+  g_autofree gchar *last_state =
+      ff_orchestrator_dup_last_state (self->orchestrator, ff_pipeline_get_name (pipeline));
+  const gchar *executor = ff_pipeline_get_executor (pipeline);
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "name", "s", ff_pipeline_get_name (pipeline));
+  g_variant_dict_insert (
+      &dict, "description", "s",
+      ff_pipeline_get_description (pipeline) ? ff_pipeline_get_description (pipeline) : "");
+  g_variant_dict_insert_value (&dict, "tags", g_variant_new_strv (tags ? tags : empty_strv, -1));
+  g_variant_dict_insert (&dict, "enabled", "b", ff_pipeline_get_enabled (pipeline));
+  g_variant_dict_insert (&dict, "executor", "s", executor ? executor : "");
+  g_variant_dict_insert (&dict, "schedule", "s", schedule);
+  g_variant_dict_insert (&dict, "next_run", "x", (gint64) 0);
+  g_variant_dict_insert (&dict, "last_state", "s", last_state ? last_state : "");
+  g_variant_dict_insert (&dict, "broken", "b", ff_pipeline_is_broken (pipeline));
+  g_variant_dict_insert (&dict, "error", "s",
+                         ff_pipeline_get_error (pipeline) ? ff_pipeline_get_error (pipeline) : "");
+  g_variant_dict_insert_value (&dict, "warnings",
+                               g_variant_new_strv (warnings ? warnings : empty_strv, -1));
+  g_variant_dict_insert (&dict, "path", "s", ff_pipeline_get_dir (pipeline));
+  return g_variant_dict_end (&dict);
+}
+
+static gboolean
+handle_list_pipelines (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaemon *self)
+{
+  g_autoptr (GPtrArray) pipelines =
+      ff_pipeline_registry_list (ff_orchestrator_get_registry (self->orchestrator));
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < pipelines->len; i++)
+    g_variant_builder_add_value (&builder,
+                                 describe_pipeline (self, g_ptr_array_index (pipelines, i)));
+  ff_dbus_manager_complete_list_pipelines (manager, invocation, g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+static GHashTable *
+env_from_options (GVariantDict *options, GError **error)
+{
+  g_autoptr (GVariant) env = g_variant_dict_lookup_value (options, "env", NULL);
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GVariantIter iter;
+  const gchar *key, *value;
+
+  if (env == NULL)
+    return table;
+  if (!g_variant_is_of_type (env, G_VARIANT_TYPE ("a{ss}")))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “env” must be a dictionary of strings (a{ss}), not %s"),
+                   g_variant_get_type_string (env));
+      g_hash_table_unref (table);
+      return NULL;
+    }
+  g_variant_iter_init (&iter, env);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    g_hash_table_insert (table, g_strdup (key), g_strdup (value));
+  return table;
+}
+
+static gboolean
+lookup_string_option (GVariantDict *options, const gchar *key, const gchar **out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+
+  *out = NULL;
+  if (value == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “%s” must be a string (s), not %s"), key,
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+  /* the dict keeps the value alive */
+  *out = g_variant_get_string (value, NULL);
+  return TRUE;
+}
+
+static gboolean
+handle_start_run (FfDBusManager *manager,
+                  GDBusMethodInvocation *invocation,
+                  const gchar *pipeline,
+                  GVariant *options,
+                  FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) env = NULL;
+  g_autofree gchar *path = NULL;
+  GVariantDict dict;
+  const gchar *executor = NULL, *run_config = NULL, *triggered_by = NULL;
+  gboolean force = FALSE;
+  FfRun *run = NULL;
+
+  g_variant_dict_init (&dict, options);
+  env = env_from_options (&dict, &error);
+  if (env != NULL && lookup_string_option (&dict, "executor", &executor, &error) &&
+      lookup_string_option (&dict, "run_config", &run_config, &error) &&
+      lookup_string_option (&dict, "triggered_by", &triggered_by, &error))
+    {
+      g_variant_dict_lookup (&dict, "force", "b", &force);
+      run = ff_orchestrator_start_run (self->orchestrator, pipeline, env, executor, run_config,
+                                       triggered_by, force, &error);
+    }
+  g_variant_dict_clear (&dict);
+  if (run == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  path = run_path (run);
+  ff_dbus_manager_complete_start_run (manager, invocation, path);
+  return TRUE;
+}
+
+static gboolean
+handle_list_runs (FfDBusManager *manager,
+                  GDBusMethodInvocation *invocation,
+                  GVariant *filter,
+                  FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  const gchar *pipeline = NULL, *state = NULL;
+  guint limit = 0;
+
+  g_variant_lookup (filter, "pipeline", "&s", &pipeline);
+  g_variant_lookup (filter, "state", "&s", &state);
+  g_variant_lookup (filter, "limit", "u", &limit);
+  ids = ff_orchestrator_list_runs (self->orchestrator, pipeline, state, limit, &error);
+  if (ids == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      FfRun *run =
+          ff_orchestrator_get_run (self->orchestrator, g_array_index (ids, guint64, i), NULL);
+      if (run != NULL)
+        g_ptr_array_add (paths, run_path (run));
+    }
+  g_ptr_array_add (paths, NULL);
+  ff_dbus_manager_complete_list_runs (manager, invocation, (const gchar *const *) paths->pdata);
+  return TRUE;
+}
+
+static gboolean
+handle_get_run (FfDBusManager *manager,
+                GDBusMethodInvocation *invocation,
+                guint64 id,
+                FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  FfRun *run = ff_orchestrator_get_run (self->orchestrator, id, &error);
+
+  if (run == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  path = run_path (run);
+  ff_dbus_manager_complete_get_run (manager, invocation, path);
+  return TRUE;
+}
+
+static gboolean
+handle_reload (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_pipeline_registry_reload (ff_orchestrator_get_registry (self->orchestrator), &error))
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  ff_dbus_manager_complete_reload (manager, invocation);
+  return TRUE;
+}
+
+/* ListExecutors asks every executor afresh, so a proxy that came back
+ * shows as available. */
+typedef struct
+{
+  FfDaemon *self;
+  GDBusMethodInvocation *invocation;
+  GPtrArray *names;
+  GHashTable *results; /* name → message, "" when available */
+  guint pending;
+} HealthCheck;
+
+static void
+health_check_complete (HealthCheck *check)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sbs)"));
+  for (guint i = 0; i < check->names->len; i++)
+    {
+      const gchar *name = g_ptr_array_index (check->names, i);
+      const gchar *message = g_hash_table_lookup (check->results, name);
+      gboolean available = message == NULL || *message == '\0';
+      g_variant_builder_add (&builder, "(sbs)", name, available,
+                             available ? _ ("Available") : message);
+    }
+  ff_dbus_manager_complete_list_executors (check->self->manager, check->invocation,
+                                           g_variant_builder_end (&builder));
+  g_object_unref (check->invocation);
+  g_object_unref (check->self);
+  g_ptr_array_unref (check->names);
+  g_hash_table_unref (check->results);
+  g_free (check);
+}
+
+static void
+on_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HealthCheck *check = user_data;
+  g_autoptr (GError) error = NULL;
+  FfExecutor *executor = FF_EXECUTOR (source);
+
+  ff_executor_check_health_finish (executor, result, &error);
+  g_hash_table_insert (check->results, g_strdup (ff_executor_get_name (executor)),
+                       g_strdup (error != NULL ? error->message : ""));
+  if (--check->pending == 0)
+    health_check_complete (check);
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
+}
+
+static gboolean
+handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaemon *self)
+{
+  GHashTable *executors = ff_orchestrator_get_executors (self->orchestrator);
+  HealthCheck *check = g_new0 (HealthCheck, 1);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  check->self = g_object_ref (self);
+  check->invocation = g_object_ref (invocation);
+  check->names = g_ptr_array_new_with_free_func (g_free);
+  check->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  check->pending = g_hash_table_size (executors);
+  g_hash_table_iter_init (&iter, executors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (check->names, g_strdup (key));
+  g_ptr_array_sort (check->names, compare_names);
+  if (check->pending == 0)
+    {
+      health_check_complete (check);
+      return TRUE;
+    }
+  g_hash_table_iter_init (&iter, executors);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    ff_executor_check_health_async (value, NULL, on_health_checked, check);
+  return TRUE;
+}
+
+gboolean
+ff_daemon_export (FfDaemon *self, GDBusConnection *connection, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  self->connection = g_object_ref (connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), connection,
+                                         FF_DBUS_PATH, error))
+    return FALSE;
+  self->object_manager = g_dbus_object_manager_server_new (FF_DBUS_PATH);
+  g_hash_table_iter_init (&iter, self->exported);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_dbus_object_manager_server_export (self->object_manager, value);
+  g_dbus_object_manager_server_set_connection (self->object_manager, connection);
+  return TRUE;
+}
+
+void
+ff_daemon_unexport (FfDaemon *self)
+{
+  if (self->connection == NULL)
+    return;
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
+  g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->connection);
+}
+
+static void
+ff_daemon_dispose (GObject *object)
+{
+  FfDaemon *self = FF_DAEMON (object);
+
+  ff_daemon_unexport (self);
+  if (self->orchestrator != NULL)
+    g_signal_handlers_disconnect_by_data (self->orchestrator, self);
+  g_clear_object (&self->orchestrator);
+  g_clear_object (&self->manager);
+  g_clear_pointer (&self->exported, g_hash_table_unref);
+  G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
+}
+
+static void
+ff_daemon_class_init (FfDaemonClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ff_daemon_dispose;
+}
+
+static void
+ff_daemon_init (FfDaemon *self)
+{
+  self->exported =
+      g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
+}
+
+FfDaemon *
+ff_daemon_new (FfOrchestrator *orchestrator)
+{
+  FfDaemon *self = g_object_new (FF_TYPE_DAEMON, NULL);
+  g_autoptr (GPtrArray) live = NULL;
+
+  self->orchestrator = g_object_ref (orchestrator);
+  self->manager = ff_dbus_manager_skeleton_new ();
+  ff_dbus_manager_set_version (self->manager, FF_VERSION);
+  g_signal_connect (self->manager, "handle-list-pipelines", G_CALLBACK (handle_list_pipelines),
+                    self);
+  g_signal_connect (self->manager, "handle-start-run", G_CALLBACK (handle_start_run), self);
+  g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
+  g_signal_connect (self->manager, "handle-get-run", G_CALLBACK (handle_get_run), self);
+  g_signal_connect (self->manager, "handle-reload", G_CALLBACK (handle_reload), self);
+  g_signal_connect (self->manager, "handle-list-executors", G_CALLBACK (handle_list_executors),
+                    self);
+  g_signal_connect (orchestrator, "run-added", G_CALLBACK (on_run_added), self);
+  g_signal_connect (orchestrator, "run-removed", G_CALLBACK (on_run_removed), self);
+  g_signal_connect (orchestrator, "run-created", G_CALLBACK (on_run_created), self);
+  g_signal_connect (orchestrator, "run-output", G_CALLBACK (on_run_output), self);
+  g_signal_connect (orchestrator, "run-finished", G_CALLBACK (on_run_finished), self);
+  g_signal_connect (orchestrator, "notify::running-runs", G_CALLBACK (on_counts_changed), self);
+  g_signal_connect (orchestrator, "notify::queued-runs", G_CALLBACK (on_counts_changed), self);
+  on_counts_changed (orchestrator, NULL, self);
+  live = ff_orchestrator_dup_live_runs (orchestrator);
+  for (guint i = 0; i < live->len; i++)
+    export_run (self, g_ptr_array_index (live, i));
+  return self;
+}

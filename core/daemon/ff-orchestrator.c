@@ -1,2 +1,897 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "ff-orchestrator.h"
+#include "ff-plugin-loader.h"
+#include "ff-run-log.h"
+#include "ff-run-store.h"
+
+/* One live run and what it needs while it is live. */
+typedef struct
+{
+  FfOrchestrator *self;
+  FfRun *run;
+  FfRunLog *log;
+  FfExecution *execution;
+  GCancellable *cancellable;
+  FfReason stop_reason;
+  guint timeout_id;
+  guint expire_id;
+  gboolean log_failed;
+} RunEntry;
+
+struct _FfOrchestrator
+{
+  GObject parent_instance;
+  FfConfig *config;
+  FfPipelineRegistry *registry;
+  FfRunStore *store;
+  GHashTable *executors;
+  GPtrArray *collectors;
+  GHashTable *entries; /* id → RunEntry */
+  GQueue queue;        /* RunEntry, oldest first */
+  guint running;
+  gchar *logs_dir;
+  guint dispatch_id;
+  GTask *shutdown_task;
+};
+
+G_DEFINE_TYPE (FfOrchestrator, ff_orchestrator, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_RUNNING_RUNS,
+  PROP_QUEUED_RUNS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_RUN_ADDED,
+  SIGNAL_RUN_CREATED,
+  SIGNAL_RUN_OUTPUT,
+  SIGNAL_RUN_FINISHED,
+  SIGNAL_RUN_REMOVED,
+  N_SIGNALS
+};
+
+static GParamSpec *props[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void dispatch_queue (FfOrchestrator *self);
+
+static void
+run_entry_free (RunEntry *entry)
+{
+  g_clear_handle_id (&entry->timeout_id, g_source_remove);
+  g_clear_handle_id (&entry->expire_id, g_source_remove);
+  if (entry->execution != NULL)
+    g_signal_handlers_disconnect_by_data (entry->execution, entry);
+  g_clear_object (&entry->execution);
+  g_clear_object (&entry->cancellable);
+  g_clear_object (&entry->log);
+  g_clear_object (&entry->run);
+  g_free (entry);
+}
+
+static gchar *
+log_path (FfOrchestrator *self, guint64 id)
+{
+  g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".log", id);
+  return g_build_filename (self->logs_dir, name, NULL);
+}
+
+static RunEntry *
+add_entry (FfOrchestrator *self, FfRun *run)
+{
+  RunEntry *entry = g_new0 (RunEntry, 1);
+  g_autofree gchar *path = log_path (self, ff_run_get_id (run));
+
+  entry->self = self;
+  entry->run = g_object_ref (run);
+  entry->log = ff_run_log_new (path);
+  g_hash_table_insert (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)), entry);
+  g_signal_emit (self, signals[SIGNAL_RUN_ADDED], 0, run);
+  return entry;
+}
+
+static gboolean
+on_entry_expired (gpointer user_data)
+{
+  RunEntry *entry = user_data;
+  FfOrchestrator *self = entry->self;
+  g_autoptr (FfRun) run = g_object_ref (entry->run);
+
+  entry->expire_id = 0;
+  g_hash_table_remove (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
+  g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_expiry (RunEntry *entry)
+{
+  g_clear_handle_id (&entry->expire_id, g_source_remove);
+  entry->expire_id = g_timeout_add_seconds (
+      MAX (ff_config_get_keep_finished_seconds (entry->self->config), 1), on_entry_expired, entry);
+}
+
+static void
+save_run (FfOrchestrator *self, FfRun *run)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* the run goes on; the next save will try again */
+  if (!ff_run_store_save (self->store, run, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+notify_counts (FfOrchestrator *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_RUNS]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_QUEUED_RUNS]);
+}
+
+static void
+maybe_finish_shutdown (FfOrchestrator *self)
+{
+  if (self->shutdown_task == NULL || self->running > 0)
+    return;
+  g_task_return_boolean (self->shutdown_task, TRUE);
+  g_clear_object (&self->shutdown_task);
+}
+
+/* Records how a run ended. Every path out of a live run ends here. */
+static void
+finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+{
+  FfOrchestrator *self = entry->self;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *full_message = NULL;
+  gboolean was_running =
+      entry->execution != NULL || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
+
+  if (entry->log_failed)
+    {
+      full_message = g_strdup_printf (_ ("%s (the log is incomplete: it could not be written)"),
+                                      message != NULL ? message : "");
+      message = full_message;
+    }
+  g_clear_handle_id (&entry->timeout_id, g_source_remove);
+  if (entry->execution != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (entry->execution, entry);
+      for (guint i = 0; i < self->collectors->len; i++)
+        ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
+                                         ff_run_get_id (entry->run));
+      g_clear_object (&entry->execution);
+    }
+  if (!ff_run_finish (entry->run, reason, exit_code, message, g_get_real_time (), &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  ff_run_log_close (entry->log);
+  save_run (self, entry->run);
+  g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
+           ff_run_state_to_string (ff_run_get_state (entry->run)));
+  if (was_running && self->running > 0)
+    self->running--;
+  notify_counts (self);
+  g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, entry->run);
+  schedule_expiry (entry);
+  maybe_finish_shutdown (self);
+  dispatch_queue (self);
+}
+
+static void
+on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 offset = ff_run_log_get_size (entry->log);
+  gsize len;
+  const guint8 *buf = g_bytes_get_data (data, &len);
+
+  if (!entry->log_failed && !ff_run_log_append (entry->log, buf, len, &error))
+    {
+      /* keep following: clients still get the output live */
+      g_warning ("%s", error->message);
+      entry->log_failed = TRUE;
+    }
+  if (entry->log_failed)
+    return;
+  g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
+}
+
+static void
+on_execution_exited (
+    FfExecution *execution, gint exit_code, gint reason, const gchar *message, RunEntry *entry)
+{
+  FfReason final = reason;
+
+  if (entry->stop_reason != FF_REASON_NONE)
+    {
+      final = entry->stop_reason;
+      message = NULL;
+    }
+  else if (reason == FF_REASON_NONE && exit_code != 0)
+    final = FF_REASON_EXIT_CODE;
+  finish_entry (entry, final, exit_code, message);
+}
+
+static gboolean
+on_run_timeout (gpointer user_data)
+{
+  RunEntry *entry = user_data;
+
+  entry->timeout_id = 0;
+  entry->stop_reason = FF_REASON_TIMEOUT;
+  ff_execution_cancel (entry->execution, ff_config_get_stop_grace_ms (entry->self->config));
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+effective_timeout (FfOrchestrator *self, FfPipeline *pipeline)
+{
+  gint64 timeout = ff_pipeline_get_timeout (pipeline);
+
+  return timeout >= 0 ? timeout : ff_config_get_default_timeout (self->config);
+}
+
+static void
+on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RunEntry *entry = user_data;
+  FfOrchestrator *self = entry->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfExecution) execution = NULL;
+  g_autoptr (GError) state_error = NULL;
+  FfPipeline *pipeline;
+  gint64 timeout;
+
+  execution = ff_executor_launch_finish (FF_EXECUTOR (source), result, &error);
+  g_clear_object (&entry->cancellable);
+  if (execution == NULL)
+    {
+      FfReason reason = FF_REASON_SPAWN_FAILED;
+      if (entry->stop_reason != FF_REASON_NONE)
+        reason = entry->stop_reason;
+      else if (error->domain == FF_EXECUTOR_ERROR)
+        reason = error->code;
+      finish_entry (entry, reason, -1,
+                    entry->stop_reason != FF_REASON_NONE ? NULL : error->message);
+      return;
+    }
+
+  entry->execution = g_object_ref (execution);
+  g_signal_connect (execution, "output", G_CALLBACK (on_execution_output), entry);
+  g_signal_connect (execution, "exited", G_CALLBACK (on_execution_exited), entry);
+  if (!ff_run_set_state (entry->run, FF_RUN_STATE_RUNNING, &state_error))
+    g_warning ("%s", state_error->message);
+  ff_run_set_started_at (entry->run, g_get_real_time ());
+  save_run (self, entry->run);
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_execution_started (g_ptr_array_index (self->collectors, i),
+                                    ff_run_get_id (entry->run), execution);
+
+  if (entry->stop_reason != FF_REASON_NONE)
+    {
+      ff_execution_cancel (execution, ff_config_get_stop_grace_ms (self->config));
+      return;
+    }
+  pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  timeout = pipeline != NULL ? effective_timeout (self, pipeline)
+                             : ff_config_get_default_timeout (self->config);
+  if (timeout > 0)
+    entry->timeout_id = g_timeout_add_seconds (timeout, on_run_timeout, entry);
+}
+
+static void
+add_env (GHashTable *env, FfRunRequest *request)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (env == NULL)
+    return;
+  g_hash_table_iter_init (&iter, env);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    ff_run_request_set_env_var (request, key, value);
+}
+
+static FfRunRequest *
+build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GError **error)
+{
+  FfRun *run = entry->run;
+  g_autoptr (FfRunRequest) request =
+      ff_run_request_new (ff_run_get_id (run), ff_run_get_pipeline (run));
+  g_auto (GStrv) argv = NULL;
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_get_attempt (run));
+
+  argv = ff_pipeline_dup_entry_argv (pipeline, ff_config_get_python (self->config), error);
+  if (argv == NULL)
+    return NULL;
+  ff_run_request_set_command (request, (const gchar *const *) argv);
+  ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
+  ff_run_request_set_attempt (request, ff_run_get_attempt (run));
+  add_env (ff_pipeline_get_default_env (pipeline), request);
+  add_env (ff_run_get_env (run), request);
+  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
+  ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
+  ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
+  ff_run_request_set_label (request, "org.fastflow.run-id", id);
+  ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
+  ff_run_request_set_label (request, "org.fastflow.instance", g_get_user_name ());
+  ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
+  ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
+  ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
+  ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
+  ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
+  return g_steal_pointer (&request);
+}
+
+static void
+launch_entry (FfOrchestrator *self, RunEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfRunRequest) request = NULL;
+  FfPipeline *pipeline;
+  FfExecutor *executor;
+
+  self->running++;
+  if (!ff_run_set_state (entry->run, FF_RUN_STATE_STARTING, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  save_run (self, entry->run);
+
+  pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  if (pipeline == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_ ("The pipeline “%s” no longer exists"),
+                                               ff_run_get_pipeline (entry->run));
+      finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
+      return;
+    }
+  executor = g_hash_table_lookup (self->executors, ff_run_get_executor (entry->run));
+  if (executor == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_ ("The executor “%s” is not available"),
+                                               ff_run_get_executor (entry->run));
+      finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
+      return;
+    }
+  request = build_request (self, entry, pipeline, &error);
+  if (request == NULL || !ff_run_log_open (entry->log, &error))
+    {
+      finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, error->message);
+      return;
+    }
+  entry->cancellable = g_cancellable_new ();
+  ff_executor_launch_async (executor, request, entry->cancellable, on_launched, entry);
+}
+
+static gboolean
+dispatch_idle (gpointer user_data)
+{
+  FfOrchestrator *self = user_data;
+
+  self->dispatch_id = 0;
+  while (self->shutdown_task == NULL &&
+         self->running < ff_config_get_max_concurrent_runs (self->config) &&
+         !g_queue_is_empty (&self->queue))
+    launch_entry (self, g_queue_pop_head (&self->queue));
+  notify_counts (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* In an idle, so that StartRun's caller gets its answer (and can subscribe)
+ * before the run starts. */
+static void
+dispatch_queue (FfOrchestrator *self)
+{
+  if (self->dispatch_id == 0)
+    self->dispatch_id = g_idle_add (dispatch_idle, self);
+}
+
+static const gchar *
+pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requested)
+{
+  const gchar *configured = ff_config_get_default_executor (self->config);
+
+  if (requested != NULL && *requested != '\0')
+    return requested;
+  if (ff_pipeline_get_executor (pipeline) != NULL)
+    return ff_pipeline_get_executor (pipeline);
+  if (configured != NULL && *configured != '\0')
+    return configured;
+  if (g_getenv ("DOCKER_PROXY_URL") != NULL &&
+      g_hash_table_contains (self->executors, "docker-proxy"))
+    return "docker-proxy";
+  return "local";
+}
+
+static gboolean
+env_key_is_valid (const gchar *key)
+{
+  if (key == NULL || !(g_ascii_isalpha (*key) || *key == '_'))
+    return FALSE;
+  for (const gchar *p = key; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '_')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_env (GHashTable *env, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (env == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, env);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      if (!env_key_is_valid (key))
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                       _ ("“%s” is not a valid environment variable name"), (const gchar *) key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static guint
+count_active (FfOrchestrator *self, const gchar *pipeline)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      FfRun *run = ((RunEntry *) value)->run;
+      if (!ff_run_state_is_finished (ff_run_get_state (run)) &&
+          g_strcmp0 (ff_run_get_pipeline (run), pipeline) == 0)
+        n++;
+    }
+  return n;
+}
+
+static FfPipeline *
+lookup_runnable (FfOrchestrator *self, const gchar *name, gboolean force, GError **error)
+{
+  FfPipeline *pipeline;
+
+  if (!ff_pipeline_name_is_valid (name))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("“%s” is not a valid pipeline name (letters, digits, “_”, “.” and “-”, "
+                      "not starting with a dot)"),
+                   name);
+      return NULL;
+    }
+  pipeline = ff_pipeline_registry_lookup (self->registry, name);
+  if (pipeline == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_PIPELINE, _ ("No pipeline named “%s” in %s"),
+                   name, ff_pipeline_registry_get_dir (self->registry));
+      return NULL;
+    }
+  if (ff_pipeline_is_broken (pipeline))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
+                   _ ("The pipeline “%s” cannot run: %s"), name, ff_pipeline_get_error (pipeline));
+      return NULL;
+    }
+  if (!ff_pipeline_get_enabled (pipeline) && !force)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_DISABLED,
+                   _ ("The pipeline “%s” is disabled (\"enabled\": false in its pipeline.json)"),
+                   name);
+      return NULL;
+    }
+  return pipeline;
+}
+
+FfRun *
+ff_orchestrator_start_run (FfOrchestrator *self,
+                           const gchar *name,
+                           GHashTable *env,
+                           const gchar *executor,
+                           const gchar *run_config,
+                           const gchar *triggered_by,
+                           gboolean force,
+                           GError **error)
+{
+  FfPipeline *pipeline;
+  const gchar *executor_name;
+  g_autoptr (FfRun) run = NULL;
+  guint max_instances;
+
+  pipeline = lookup_runnable (self, name, force, error);
+  if (pipeline == NULL || !check_env (env, error))
+    return NULL;
+  executor_name = pick_executor (self, pipeline, executor);
+  if (!g_hash_table_contains (self->executors, executor_name))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, _ ("Unknown executor “%s”"),
+                   executor_name);
+      return NULL;
+    }
+  max_instances = ff_pipeline_get_max_instances (pipeline);
+  if (max_instances > 0 && count_active (self, name) >= max_instances)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_LIMIT_REACHED,
+                   _ ("The pipeline “%s” already has %u active runs (max_instances)"), name,
+                   max_instances);
+      return NULL;
+    }
+  if (self->shutdown_task != NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_FAILED, _ ("The orchestrator is shutting down"));
+      return NULL;
+    }
+
+  run = ff_run_store_create_run (self->store, name, error);
+  if (run == NULL)
+    return NULL;
+  ff_run_set_executor (run, executor_name);
+  ff_run_set_env (run, env);
+  ff_run_set_run_config (run, run_config);
+  ff_run_set_triggered_by (run,
+                           triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
+  ff_run_set_max_attempts (run, 1 + ff_pipeline_get_retry_attempts (pipeline));
+  if (!ff_run_store_save (self->store, run, error))
+    return NULL;
+
+  g_queue_push_tail (&self->queue, add_entry (self, run));
+  g_signal_emit (self, signals[SIGNAL_RUN_CREATED], 0, run);
+  notify_counts (self);
+  dispatch_queue (self);
+  return run;
+}
+
+static RunEntry *
+lookup_entry (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
+  g_autoptr (FfRun) run = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (entry != NULL)
+    return entry;
+  run = ff_run_store_load (self->store, id, &local_error);
+  if (run == NULL)
+    {
+      if (g_error_matches (local_error, FF_ERROR, FF_ERROR_NO_SUCH_RUN))
+        g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
+                     _ ("There is no run %" G_GUINT64_FORMAT), id);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* only finished runs can be missing from the live table */
+  entry = add_entry (self, run);
+  schedule_expiry (entry);
+  return entry;
+}
+
+FfRun *
+ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+
+  return entry != NULL ? entry->run : NULL;
+}
+
+GArray *
+ff_orchestrator_list_runs (
+    FfOrchestrator *self, const gchar *pipeline, const gchar *state, guint limit, GError **error)
+{
+  FfRunState unused;
+
+  if (state != NULL && !ff_run_state_from_string (state, &unused))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("Unknown run state “%s” (expected queued, starting, running, succeeded, "
+                      "failed, cancelled or timed-out)"),
+                   state);
+      return NULL;
+    }
+  return ff_run_store_list_ids (self->store, pipeline, state, limit, error);
+}
+
+gboolean
+ff_orchestrator_cancel_run (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+
+  if (entry == NULL)
+    return FALSE;
+  switch (ff_run_get_state (entry->run))
+    {
+    case FF_RUN_STATE_QUEUED:
+      g_queue_remove (&self->queue, entry);
+      finish_entry (entry, FF_REASON_CANCELLED, -1, NULL);
+      break;
+    case FF_RUN_STATE_STARTING:
+    case FF_RUN_STATE_RUNNING:
+      if (entry->stop_reason == FF_REASON_NONE)
+        entry->stop_reason = FF_REASON_CANCELLED;
+      if (entry->execution != NULL)
+        ff_execution_cancel (entry->execution, ff_config_get_stop_grace_ms (self->config));
+      else if (entry->cancellable != NULL)
+        g_cancellable_cancel (entry->cancellable);
+      break;
+    default:
+      break;
+    }
+  return TRUE;
+}
+
+GBytes *
+ff_orchestrator_read_log (FfOrchestrator *self,
+                          guint64 id,
+                          guint64 offset,
+                          gsize max,
+                          guint64 *next,
+                          gboolean *complete,
+                          GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+  g_autoptr (GBytes) data = NULL;
+  guint64 size;
+
+  if (entry == NULL)
+    return NULL;
+  data = ff_run_log_read (entry->log, offset, max, error);
+  if (data == NULL)
+    return NULL;
+  size = ff_run_log_get_size (entry->log);
+  *next = offset + g_bytes_get_size (data);
+  if (offset > size)
+    *next = size;
+  *complete = ff_run_state_is_finished (ff_run_get_state (entry->run)) && *next >= size;
+  return g_steal_pointer (&data);
+}
+
+GPtrArray *
+ff_orchestrator_dup_live_runs (FfOrchestrator *self)
+{
+  GPtrArray *runs = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (runs, ((RunEntry *) value)->run);
+  return runs;
+}
+
+GHashTable *
+ff_orchestrator_get_executors (FfOrchestrator *self)
+{
+  return self->executors;
+}
+
+FfPipelineRegistry *
+ff_orchestrator_get_registry (FfOrchestrator *self)
+{
+  return self->registry;
+}
+
+guint
+ff_orchestrator_get_running_runs (FfOrchestrator *self)
+{
+  return self->running;
+}
+
+guint
+ff_orchestrator_get_queued_runs (FfOrchestrator *self)
+{
+  return g_queue_get_length (&self->queue);
+}
+
+gchar *
+ff_orchestrator_dup_last_state (FfOrchestrator *self, const gchar *pipeline)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *state = ff_run_store_dup_last_state (self->store, pipeline, &error);
+
+  if (error != NULL)
+    g_debug ("%s", error->message);
+  return state;
+}
+
+void
+ff_orchestrator_shutdown_async (FfOrchestrator *self,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (self->shutdown_task == NULL);
+  self->shutdown_task = g_task_new (self, cancellable, callback, user_data);
+  /* queued runs stay queued in the store and start after the next start-up */
+  g_queue_clear (&self->queue);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RunEntry *entry = value;
+      FfRunState state = ff_run_get_state (entry->run);
+      if (state == FF_RUN_STATE_STARTING || state == FF_RUN_STATE_RUNNING)
+        ff_orchestrator_cancel_run (self, ff_run_get_id (entry->run), NULL);
+    }
+  maybe_finish_shutdown (self);
+}
+
+gboolean
+ff_orchestrator_shutdown_finish (FfOrchestrator *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Runs the previous daemon left open: queued ones queue again; a run that
+ * was starting or running died with it. */
+static gboolean
+recover_runs (FfOrchestrator *self, GError **error)
+{
+  g_autoptr (GPtrArray) runs = ff_run_store_load_unfinished (self->store, error);
+
+  if (runs == NULL)
+    return FALSE;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FfRun *run = g_ptr_array_index (runs, i);
+      RunEntry *entry = add_entry (self, run);
+
+      if (ff_run_get_state (run) == FF_RUN_STATE_QUEUED)
+        {
+          g_queue_push_tail (&self->queue, entry);
+          continue;
+        }
+      if (!ff_run_finish (run, FF_REASON_ORCHESTRATOR_RESTARTED, -1, NULL, g_get_real_time (),
+                          error))
+        return FALSE;
+      save_run (self, run);
+      schedule_expiry (entry);
+    }
+  dispatch_queue (self);
+  return TRUE;
+}
+
+static void
+ff_orchestrator_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  FfOrchestrator *self = FF_ORCHESTRATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING_RUNS:
+      g_value_set_uint (value, self->running);
+      break;
+    case PROP_QUEUED_RUNS:
+      g_value_set_uint (value, g_queue_get_length (&self->queue));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ff_orchestrator_finalize (GObject *object)
+{
+  FfOrchestrator *self = FF_ORCHESTRATOR (object);
+
+  g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  g_queue_clear (&self->queue);
+  g_hash_table_unref (self->entries);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->executors, g_hash_table_unref);
+  g_clear_pointer (&self->collectors, g_ptr_array_unref);
+  g_clear_object (&self->config);
+  g_free (self->logs_dir);
+  G_OBJECT_CLASS (ff_orchestrator_parent_class)->finalize (object);
+}
+
+static void
+ff_orchestrator_class_init (FfOrchestratorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = ff_orchestrator_get_property;
+  object_class->finalize = ff_orchestrator_finalize;
+
+  props[PROP_RUNNING_RUNS] = g_param_spec_uint ("running-runs", NULL, NULL, 0, G_MAXUINT, 0,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_QUEUED_RUNS] = g_param_spec_uint ("queued-runs", NULL, NULL, 0, G_MAXUINT, 0,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[SIGNAL_RUN_ADDED] =
+      g_signal_new ("run-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, FF_TYPE_RUN);
+  signals[SIGNAL_RUN_CREATED] =
+      g_signal_new ("run-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, FF_TYPE_RUN);
+  signals[SIGNAL_RUN_OUTPUT] =
+      g_signal_new ("run-output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 3, FF_TYPE_RUN, G_TYPE_UINT64, G_TYPE_BYTES);
+  signals[SIGNAL_RUN_FINISHED] =
+      g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, FF_TYPE_RUN);
+  signals[SIGNAL_RUN_REMOVED] =
+      g_signal_new ("run-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, FF_TYPE_RUN);
+}
+
+static void
+ff_orchestrator_init (FfOrchestrator *self)
+{
+  self->entries =
+      g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) run_entry_free);
+  g_queue_init (&self->queue);
+}
+
+static gboolean
+ff_orchestrator_setup (FfOrchestrator *self, GError **error)
+{
+  g_autofree gchar *db_path = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const gchar *state_dir = ff_config_get_state_dir (self->config);
+
+  self->logs_dir = g_build_filename (state_dir, "logs", NULL);
+  if (g_mkdir_with_parents (self->logs_dir, 0750) != 0)
+    {
+      gint saved_errno = errno;
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE, _ ("Cannot create the state folder %s: %s"),
+                   self->logs_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  db_path = g_build_filename (state_dir, "fastflow.db", NULL);
+  self->store = ff_run_store_new (db_path, error);
+  if (self->store == NULL)
+    return FALSE;
+
+  ff_plugin_loader_load_all ();
+  self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
+  self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
+  if (g_hash_table_size (self->executors) == 0)
+    g_warning (_ ("No executor plugin was found (searched FASTFLOW_PLUGIN_PATH and %s); "
+                  "no run can start"),
+               FF_PLUGINDIR);
+
+  self->registry = ff_pipeline_registry_new (ff_config_get_pipelines_dir (self->config));
+  if (!ff_pipeline_registry_reload (self->registry, &local_error))
+    g_warning ("%s", local_error->message);
+  ff_pipeline_registry_watch (self->registry);
+  return recover_runs (self, error);
+}
+
+FfOrchestrator *
+ff_orchestrator_new (FfConfig *config, GError **error)
+{
+  g_autoptr (FfOrchestrator) self = g_object_new (FF_TYPE_ORCHESTRATOR, NULL);
+
+  self->config = g_object_ref (config);
+  if (!ff_orchestrator_setup (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}

@@ -65,7 +65,7 @@ set_errno_error (GError **error, gint saved_errno, const gchar *what, const gcha
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                /* TRANSLATORS: e.g. "Cannot write the run log /x/1.log: No space left on device" */
-               _("Cannot %s the run log %s: %s"), what, path, g_strerror (saved_errno));
+               _ ("Cannot %s the run log %s: %s"), what, path, g_strerror (saved_errno));
 }
 
 /* Opens for appending; what a previous daemon wrote stays and is counted. */
@@ -79,7 +79,7 @@ ff_run_log_open (FfRunLog *self, GError **error)
   self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (self->fd < 0)
     {
-      set_errno_error (error, errno, _("open"), self->path);
+      set_errno_error (error, errno, _ ("open"), self->path);
       return FALSE;
     }
   if (fstat (self->fd, &st) == 0)
@@ -105,7 +105,7 @@ ff_run_log_append (FfRunLog *self, const guint8 *data, gsize len, GError **error
           /* keep the file whole: drop a partial write so offsets stay true */
           if (done > 0 && ftruncate (self->fd, self->size) != 0)
             g_debug ("truncate after failed write: %s", g_strerror (errno));
-          set_errno_error (error, saved_errno, _("write"), self->path);
+          set_errno_error (error, saved_errno, _ ("write"), self->path);
           return FALSE;
         }
       done += n;
@@ -134,7 +134,7 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
   fd = g_open (self->path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
     {
-      set_errno_error (error, errno, _("read"), self->path);
+      set_errno_error (error, errno, _ ("read"), self->path);
       return NULL;
     }
   buf = g_malloc (len);
@@ -145,7 +145,7 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
     {
       gint saved_errno = errno;
       g_close (fd, NULL);
-      set_errno_error (error, saved_errno, _("read"), self->path);
+      set_errno_error (error, saved_errno, _ ("read"), self->path);
       return NULL;
     }
   g_close (fd, NULL);

@@ -21,11 +21,8 @@ FfRun *ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError 
 gboolean ff_run_store_save (FfRunStore *self, FfRun *run, GError **error);
 FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
 /* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. */
-GArray *ff_run_store_list_ids (FfRunStore *self,
-                               const gchar *pipeline,
-                               const gchar *state,
-                               guint limit,
-                               GError **error);
+GArray *ff_run_store_list_ids (
+    FfRunStore *self, const gchar *pipeline, const gchar *state, guint limit, GError **error);
 /* Runs whose state is queued, starting or running, oldest first. */
 GPtrArray *ff_run_store_load_unfinished (FfRunStore *self, GError **error);
 /* The state of the newest run of @pipeline, or NULL. */

@@ -150,31 +150,28 @@ ff_run_class_init (FfRunClass *klass)
 
   props[PROP_ID] = g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   props[PROP_PIPELINE] = g_param_spec_string ("pipeline", NULL, NULL, NULL, flags);
-  props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, FF_TYPE_RUN_STATE,
-                                         FF_RUN_STATE_QUEUED, flags);
-  props[PROP_REASON] = g_param_spec_enum ("reason", NULL, NULL, FF_TYPE_REASON, FF_REASON_NONE,
-                                          flags);
-  props[PROP_EXIT_CODE] = g_param_spec_int ("exit-code", NULL, NULL, G_MININT, G_MAXINT, -1,
-                                            flags);
+  props[PROP_STATE] =
+      g_param_spec_enum ("state", NULL, NULL, FF_TYPE_RUN_STATE, FF_RUN_STATE_QUEUED, flags);
+  props[PROP_REASON] =
+      g_param_spec_enum ("reason", NULL, NULL, FF_TYPE_REASON, FF_REASON_NONE, flags);
+  props[PROP_EXIT_CODE] = g_param_spec_int ("exit-code", NULL, NULL, G_MININT, G_MAXINT, -1, flags);
   props[PROP_MESSAGE] = g_param_spec_string ("message", NULL, NULL, NULL, flags);
   props[PROP_EXECUTOR] = g_param_spec_string ("executor", NULL, NULL, NULL, flags);
   props[PROP_ATTEMPT] = g_param_spec_uint ("attempt", NULL, NULL, 0, G_MAXUINT, 1, flags);
-  props[PROP_MAX_ATTEMPTS] = g_param_spec_uint ("max-attempts", NULL, NULL, 0, G_MAXUINT, 1,
-                                                flags);
+  props[PROP_MAX_ATTEMPTS] = g_param_spec_uint ("max-attempts", NULL, NULL, 0, G_MAXUINT, 1, flags);
   props[PROP_TRIGGERED_BY] = g_param_spec_string ("triggered-by", NULL, NULL, NULL, flags);
   props[PROP_ROUTE] = g_param_spec_string ("route", NULL, NULL, NULL, flags);
   props[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   props[PROP_STARTED_AT] = g_param_spec_int64 ("started-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  props[PROP_FINISHED_AT] = g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0,
-                                                flags);
-  props[PROP_CPU_PERCENT] = g_param_spec_double ("cpu-percent", NULL, NULL, 0, G_MAXDOUBLE, 0,
-                                                 flags);
-  props[PROP_MEMORY_BYTES] = g_param_spec_uint64 ("memory-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
-                                                  flags);
-  props[PROP_MEMORY_PEAK_BYTES] = g_param_spec_uint64 ("memory-peak-bytes", NULL, NULL, 0,
-                                                       G_MAXUINT64, 0, flags);
-  props[PROP_SOFT_LIMIT_EXCEEDED] = g_param_spec_boolean ("soft-limit-exceeded", NULL, NULL,
-                                                          FALSE, flags);
+  props[PROP_FINISHED_AT] = g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  props[PROP_CPU_PERCENT] =
+      g_param_spec_double ("cpu-percent", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+  props[PROP_MEMORY_BYTES] =
+      g_param_spec_uint64 ("memory-bytes", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  props[PROP_MEMORY_PEAK_BYTES] =
+      g_param_spec_uint64 ("memory-peak-bytes", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  props[PROP_SOFT_LIMIT_EXCEEDED] =
+      g_param_spec_boolean ("soft-limit-exceeded", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -246,7 +243,7 @@ ff_run_set_state (FfRun *self, FfRunState state, GError **error)
   if (!transition_allowed (self->state, state))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _("Run %" G_GUINT64_FORMAT " cannot go from “%s” to “%s”"), self->id,
+                   _ ("Run %" G_GUINT64_FORMAT " cannot go from “%s” to “%s”"), self->id,
                    ff_run_state_to_string (self->state), ff_run_state_to_string (state));
       return FALSE;
     }
@@ -347,11 +344,11 @@ ff_run_dup_display_message (FfRun *self)
   switch (self->state)
     {
     case FF_RUN_STATE_QUEUED:
-      return g_strdup (_("Waiting for a free slot"));
+      return g_strdup (_ ("Waiting for a free slot"));
     case FF_RUN_STATE_STARTING:
-      return g_strdup (_("Starting"));
+      return g_strdup (_ ("Starting"));
     case FF_RUN_STATE_RUNNING:
-      return g_strdup (_("Running"));
+      return g_strdup (_ ("Running"));
     default:
       break;
     }
@@ -359,48 +356,49 @@ ff_run_dup_display_message (FfRun *self)
   switch (self->reason)
     {
     case FF_REASON_NONE:
-      summary = g_strdup (_("Succeeded"));
+      summary = g_strdup (_ ("Succeeded"));
       break;
     case FF_REASON_EXIT_CODE:
-      summary = g_strdup_printf (_("The pipeline exited with code %d"), self->exit_code);
+      summary = g_strdup_printf (_ ("The pipeline exited with code %d"), self->exit_code);
       break;
     case FF_REASON_OOM_KILLED:
-      summary = g_strdup (_("The pipeline was killed because it exceeded its memory limit"));
+      summary = g_strdup (_ ("The pipeline was killed because it exceeded its memory limit"));
       break;
     case FF_REASON_TIMEOUT:
-      summary = g_strdup (_("The pipeline was stopped because it exceeded its timeout"));
+      summary = g_strdup (_ ("The pipeline was stopped because it exceeded its timeout"));
       break;
     case FF_REASON_CANCELLED:
-      summary = g_strdup (_("The run was cancelled"));
+      summary = g_strdup (_ ("The run was cancelled"));
       break;
     case FF_REASON_SPAWN_FAILED:
-      summary = g_strdup (_("The pipeline could not be started"));
+      summary = g_strdup (_ ("The pipeline could not be started"));
       break;
     case FF_REASON_PROXY_UNREACHABLE:
-      summary = g_strdup (_("The Docker proxy is not reachable"));
+      summary = g_strdup (_ ("The Docker proxy is not reachable"));
       break;
     case FF_REASON_PROXY_FORBIDDEN:
-      summary = g_strdup (_("The Docker proxy refused a request"));
+      summary = g_strdup (_ ("The Docker proxy refused a request"));
       break;
     case FF_REASON_ENGINE_ERROR:
-      summary = g_strdup (_("The Docker engine reported an error"));
+      summary = g_strdup (_ ("The Docker engine reported an error"));
       break;
     case FF_REASON_IMAGE_NOT_FOUND:
-      summary = g_strdup (_("The image was not found"));
+      summary = g_strdup (_ ("The image was not found"));
       break;
     case FF_REASON_ORCHESTRATOR_RESTARTED:
-      summary = g_strdup (_("The run was lost when the orchestrator stopped"));
+      summary = g_strdup (_ ("The run was lost when the orchestrator stopped"));
       break;
     case FF_REASON_REFUSED:
-      summary = g_strdup (_("The orchestrator refused to run this pipeline"));
+      summary = g_strdup (_ ("The orchestrator refused to run this pipeline"));
       break;
     default:
       summary = g_strdup (ff_reason_to_string (self->reason));
     }
   if (detail == NULL || *detail == '\0')
     return g_steal_pointer (&summary);
-  /* TRANSLATORS: a summary, then the detail, e.g. "The pipeline could not be started: No such file" */
-  return g_strdup_printf (_("%s: %s"), summary, detail);
+  /* TRANSLATORS: a summary, then the detail, e.g. "The pipeline could not be started: No such file"
+   */
+  return g_strdup_printf (_ ("%s: %s"), summary, detail);
 }
 
 const gchar *

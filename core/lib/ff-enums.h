@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  *
  * The states of a run; the string forms are the D-Bus `State` values.
  */
-typedef enum {
+typedef enum
+{
   FF_RUN_STATE_QUEUED,
   FF_RUN_STATE_STARTING,
   FF_RUN_STATE_RUNNING,
@@ -33,7 +34,8 @@ typedef enum {
  * @FF_ERROR_CLASS_PIPELINE: the pipeline's own fault ("Pipeline Error")
  * @FF_ERROR_CLASS_INFRASTRUCTURE: the orchestrator, proxy or engine failed ("Infrastructure Error")
  */
-typedef enum {
+typedef enum
+{
   FF_ERROR_CLASS_NONE,
   FF_ERROR_CLASS_PIPELINE,
   FF_ERROR_CLASS_INFRASTRUCTURE,
@@ -56,7 +58,8 @@ typedef enum {
  *
  * Why a run ended; the string forms are the stable D-Bus `Reason` values.
  */
-typedef enum {
+typedef enum
+{
   FF_REASON_NONE,
   FF_REASON_EXIT_CODE,
   FF_REASON_OOM_KILLED,
@@ -76,7 +79,8 @@ typedef enum {
  * @FF_STREAM_STDOUT: standard output
  * @FF_STREAM_STDERR: standard error
  */
-typedef enum {
+typedef enum
+{
   FF_STREAM_STDOUT = 1,
   FF_STREAM_STDERR = 2,
 } FfStream;

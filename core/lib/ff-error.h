@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  *
  * Errors of the D-Bus API; each maps to `org.fastflow.Orchestrator1.Error.*`.
  */
-typedef enum {
+typedef enum
+{
   FF_ERROR_FAILED,
   FF_ERROR_NO_SUCH_PIPELINE,
   FF_ERROR_NO_SUCH_RUN,

@@ -30,18 +30,18 @@ ff_execution_class_init (FfExecutionClass *klass)
    * @stream: an #FfStream
    * @data: the bytes, in the order the program wrote them to @stream
    */
-  signals[SIGNAL_OUTPUT] = g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                         NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
-                                         G_TYPE_BYTES);
+  signals[SIGNAL_OUTPUT] =
+      g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BYTES);
   /**
    * FfExecution::exited:
    * @exit_code: the exit code; 128 + N when killed by signal N; -1 if it never ran
    * @reason: an #FfReason
    * @message: (nullable): a localized sentence for people, or %NULL
    */
-  signals[SIGNAL_EXITED] = g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                         NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT,
-                                         G_TYPE_INT, G_TYPE_STRING);
+  signals[SIGNAL_EXITED] =
+      g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_INT, G_TYPE_STRING);
 }
 
 static void
@@ -77,7 +77,7 @@ ff_execution_sample_usage (FfExecution *self, FfUsage *usage, GError **error)
   if (klass->sample_usage == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("This executor does not measure resource usage"));
+                           _ ("This executor does not measure resource usage"));
       return FALSE;
     }
   return klass->sample_usage (self, usage, error);

@@ -51,9 +51,7 @@ gboolean ff_execution_has_exited (FfExecution *self);
 
 /* For executor implementations. */
 void ff_execution_emit_output (FfExecution *self, FfStream stream, GBytes *data);
-void ff_execution_emit_exited (FfExecution *self,
-                               gint exit_code,
-                               FfReason reason,
-                               const gchar *message);
+void
+ff_execution_emit_exited (FfExecution *self, gint exit_code, FfReason reason, const gchar *message);
 
 G_END_DECLS

@@ -14,7 +14,8 @@ G_DECLARE_FINAL_TYPE (FfPipeline, ff_pipeline, FF, PIPELINE, GObject)
  * @FF_RETRY_STRATEGY_EXPONENTIAL_BACKOFF: delay × multiplier each time, up to a maximum
  * @FF_RETRY_STRATEGY_CUSTOM_SCHEDULE: an explicit list of delays
  */
-typedef enum {
+typedef enum
+{
   FF_RETRY_STRATEGY_FIXED_DELAY,
   FF_RETRY_STRATEGY_EXPONENTIAL_BACKOFF,
   FF_RETRY_STRATEGY_CUSTOM_SCHEDULE,

@@ -47,8 +47,8 @@ ff_plugin_check_api_version (GIOModule *module, guint api_version)
   g_return_val_if_fail (G_IO_IS_MODULE (module), FALSE);
   if (api_version != FF_PLUGIN_API_VERSION)
     {
-      g_warning (_("Plugin %s was built for plugin API %u, but this fastflow provides API %u; "
-                   "it is not loaded"),
+      g_warning (_ ("Plugin %s was built for plugin API %u, but this fastflow provides API %u; "
+                    "it is not loaded"),
                  G_TYPE_MODULE (module)->name ? G_TYPE_MODULE (module)->name : "?", api_version,
                  (guint) FF_PLUGIN_API_VERSION);
       return FALSE;
