@@ -1,21 +1,785 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
 #include "ff-run-store.h"
+
+/* The statements the store uses, prepared once and kept for its lifetime. */
+typedef enum {
+  STMT_USER_VERSION,
+  STMT_INSERT_RUN,
+  STMT_UPDATE_RUN,
+  STMT_UPSERT_ATTEMPT,
+  STMT_SELECT_RUN,
+  STMT_SELECT_UNFINISHED,
+  STMT_LIST_ALL,
+  STMT_LIST_BY_PIPELINE,
+  STMT_LIST_BY_STATE,
+  STMT_LAST_STATE,
+  STMT_DELETE_RUN,
+  N_STMTS
+} FfRunStoreStmt;
+
+/* The columns run_from_row() reads, in this order. */
+#define RUN_COLUMNS                                                                              \
+  "id, pipeline, state, reason, exit_code, message, executor, attempt, max_attempts, "           \
+  "triggered_by, run_config, route, env, created_at, started_at, finished_at, cpu_percent, "     \
+  "memory_peak_bytes, soft_limit_exceeded"
+
+static const gchar *const stmt_sql[N_STMTS] = {
+  [STMT_USER_VERSION] = "PRAGMA user_version",
+  [STMT_INSERT_RUN] = "INSERT INTO runs (pipeline, state, created_at) VALUES (?1, 'queued', ?2)",
+  [STMT_UPDATE_RUN] = "UPDATE runs SET pipeline = ?2, state = ?3, reason = ?4, exit_code = ?5, "
+                      "message = ?6, executor = ?7, attempt = ?8, max_attempts = ?9, "
+                      "triggered_by = ?10, run_config = ?11, route = ?12, env = ?13, "
+                      "created_at = ?14, started_at = ?15, finished_at = ?16, "
+                      "cpu_percent = ?17, memory_peak_bytes = ?18, soft_limit_exceeded = ?19 "
+                      "WHERE id = ?1",
+  [STMT_UPSERT_ATTEMPT] =
+      "INSERT INTO attempts (run_id, attempt, started_at, finished_at, state, reason, "
+      "exit_code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      "ON CONFLICT (run_id, attempt) DO UPDATE SET started_at = excluded.started_at, "
+      "finished_at = excluded.finished_at, state = excluded.state, reason = excluded.reason, "
+      "exit_code = excluded.exit_code, message = excluded.message",
+  [STMT_SELECT_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1",
+  [STMT_SELECT_UNFINISHED] = "SELECT " RUN_COLUMNS " FROM runs "
+                             "WHERE state IN ('queued', 'starting', 'running') ORDER BY id",
+  [STMT_LIST_ALL] = "SELECT id FROM runs ORDER BY id DESC LIMIT ?1",
+  /* one statement per filter shape, so each can walk its index */
+  [STMT_LIST_BY_PIPELINE] = "SELECT id FROM runs WHERE pipeline = ?1 "
+                            "AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+  [STMT_LIST_BY_STATE] = "SELECT id FROM runs WHERE state = ?1 ORDER BY id DESC LIMIT ?2",
+  [STMT_LAST_STATE] = "SELECT state FROM runs WHERE pipeline = ?1 ORDER BY id DESC LIMIT 1",
+  [STMT_DELETE_RUN] = "DELETE FROM runs WHERE id = ?1",
+};
+
+/* Schema migrations; entry N brings the database from user_version N to N + 1.
+ * Append only: a released entry never changes. */
+static const gchar *const migrations[] = {
+  /* 1: runs and their attempts; AUTOINCREMENT so a deleted id never comes back */
+  "CREATE TABLE runs ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  pipeline TEXT NOT NULL,"
+  "  state TEXT NOT NULL,"
+  "  reason TEXT NOT NULL DEFAULT '',"
+  "  exit_code INTEGER NOT NULL DEFAULT -1,"
+  "  message TEXT,"
+  "  executor TEXT,"
+  "  attempt INTEGER NOT NULL DEFAULT 1,"
+  "  max_attempts INTEGER NOT NULL DEFAULT 1,"
+  "  triggered_by TEXT,"
+  "  run_config TEXT,"
+  "  route TEXT,"
+  "  env TEXT NOT NULL DEFAULT '{}',"
+  "  created_at INTEGER NOT NULL,"
+  "  started_at INTEGER NOT NULL DEFAULT 0,"
+  "  finished_at INTEGER NOT NULL DEFAULT 0,"
+  "  cpu_percent REAL NOT NULL DEFAULT 0,"
+  "  memory_peak_bytes INTEGER NOT NULL DEFAULT 0,"
+  "  soft_limit_exceeded INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE attempts ("
+  "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+  "  attempt INTEGER NOT NULL,"
+  "  started_at INTEGER NOT NULL DEFAULT 0,"
+  "  finished_at INTEGER NOT NULL DEFAULT 0,"
+  "  state TEXT NOT NULL,"
+  "  reason TEXT NOT NULL DEFAULT '',"
+  "  exit_code INTEGER NOT NULL DEFAULT -1,"
+  "  message TEXT,"
+  "  PRIMARY KEY (run_id, attempt)"
+  ");"
+  "CREATE INDEX runs_pipeline_id ON runs (pipeline, id);"
+  "CREATE INDEX runs_state ON runs (state);",
+};
 
 struct _FfRunStore
 {
   GObject parent_instance;
+  gchar *path;
+  sqlite3 *db;
+  sqlite3_stmt *stmts[N_STMTS];
 };
 
 G_DEFINE_TYPE (FfRunStore, ff_run_store, G_TYPE_OBJECT)
 
+/* A cached statement goes back to the cache (reset, bindings cleared) when it
+ * leaves scope; it is finalized only in dispose. */
+typedef sqlite3_stmt FfCachedStmt;
+
+static void
+cached_stmt_release (FfCachedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfCachedStmt, cached_stmt_release)
+
+static void
+ff_run_store_dispose (GObject *object)
+{
+  FfRunStore *self = FF_RUN_STORE (object);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  /* closing checkpoints the WAL into the database file */
+  g_clear_pointer (&self->db, sqlite3_close);
+  G_OBJECT_CLASS (ff_run_store_parent_class)->dispose (object);
+}
+
+static void
+ff_run_store_finalize (GObject *object)
+{
+  FfRunStore *self = FF_RUN_STORE (object);
+
+  g_free (self->path);
+  G_OBJECT_CLASS (ff_run_store_parent_class)->finalize (object);
+}
+
 static void
 ff_run_store_class_init (FfRunStoreClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ff_run_store_dispose;
+  object_class->finalize = ff_run_store_finalize;
 }
 
 static void
 ff_run_store_init (FfRunStore *self)
 {
+}
+
+/* Turns the connection's last failure into a sentence that names the
+ * database and, where it helps, what to do about it. */
+static void
+set_sqlite_error (FfRunStore *self, gint rc, GError **error)
+{
+  const gchar *detail = sqlite3_errmsg (self->db);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The disk holding the run history %s is full; the run’s state could not "
+                     "be saved"),
+                   self->path);
+      return;
+    case SQLITE_READONLY:
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The run history %s is read-only; the daemon needs to write to it and to "
+                     "its folder"),
+                   self->path);
+      return;
+    case SQLITE_CANTOPEN:
+      {
+        gint saved_errno = sqlite3_system_errno (self->db);
+        g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                     /* TRANSLATORS: e.g. "… /x/fastflow.db cannot be opened: Not a directory" */
+                     _("The run history %s cannot be opened: %s"), self->path,
+                     saved_errno != 0 ? g_strerror (saved_errno) : detail);
+        return;
+      }
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The run history %s is damaged or not a SQLite database (%s); move it "
+                     "aside to start a new history"),
+                   self->path, detail);
+      return;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The run history %s is locked by another process (%s); is a second "
+                     "fastflowd using the same state folder?"),
+                   self->path, detail);
+      return;
+    default:
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   /* TRANSLATORS: the second %s is SQLite's own explanation */
+                   _("The run history %s could not be read or written: %s"), self->path, detail);
+    }
+}
+
+static FfCachedStmt *
+get_stmt (FfRunStore *self, FfRunStoreStmt which, GError **error)
+{
+  gint rc;
+
+  if (self->stmts[which] != NULL)
+    return self->stmts[which];
+  rc = sqlite3_prepare_v3 (self->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                           &self->stmts[which], NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return self->stmts[which];
+}
+
+/* Steps a statement that returns no rows. */
+static gboolean
+step_done (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  gint rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+exec_sql (FfRunStore *self, const gchar *sql, GError **error)
+{
+  gint rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_user_version (FfRunStore *self, gint *version, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = get_stmt (self, STMT_USER_VERSION, error);
+  gint rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, rc, error);
+      return FALSE;
+    }
+  *version = sqlite3_column_int (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+apply_migrations (FfRunStore *self, gint version, GError **error)
+{
+  g_autofree gchar *set_version = NULL;
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = version; i < G_N_ELEMENTS (migrations); i++)
+    {
+      if (!exec_sql (self, migrations[i], error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+  /* a pragma takes no parameters; the number is ours, not input */
+  set_version = g_strdup_printf ("PRAGMA user_version = %u", (guint) G_N_ELEMENTS (migrations));
+  if (!exec_sql (self, set_version, error) || !exec_sql (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+migrate (FfRunStore *self, GError **error)
+{
+  gint version = 0;
+
+  if (!read_user_version (self, &version, error))
+    return FALSE;
+  if (version < 0 || (guint) version > G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The run history %s has schema version %d, but this fastflowd knows only "
+                     "versions up to %u; it was written by a newer fastflowd"),
+                   self->path, version, (guint) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+  if ((guint) version == G_N_ELEMENTS (migrations))
+    return TRUE;
+  return apply_migrations (self, version, error);
+}
+
+static gboolean
+open_db (FfRunStore *self, GError **error)
+{
+  g_autofree gchar *folder = g_path_get_dirname (self->path);
+  gint rc;
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      gint saved_errno = errno;
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("Cannot create the folder %s for the run history: %s"), folder,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  /* one thread uses the connection, so SQLite's own locking is not needed */
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (self->db == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("Cannot open the run history %s: out of memory"), self->path);
+      return FALSE;
+    }
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+  /* the first statement reads the file, so a damaged one is found here */
+  if (!exec_sql (self, "PRAGMA journal_mode = WAL", error))
+    return FALSE;
+  if (!exec_sql (self, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", error))
+    return FALSE;
+  return migrate (self, error);
+}
+
+FfRunStore *
+ff_run_store_new (const gchar *path, GError **error)
+{
+  g_autoptr(FfRunStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (FF_TYPE_RUN_STORE, NULL);
+  self->path = g_strdup (path);
+  if (!open_db (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+ff_run_store_get_path (FfRunStore *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  return self->path;
+}
+
+FfRun *
+ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  gint64 created_at = g_get_real_time ();
+  FfRun *run;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_INSERT_RUN, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, created_at);
+  if (!step_done (self, stmt, error))
+    return NULL;
+  /* the other columns' defaults are FfRun's initial values */
+  run = ff_run_new (sqlite3_last_insert_rowid (self->db), pipeline);
+  ff_run_set_created_at (run, created_at);
+  return run;
+}
+
+static gchar *
+env_to_json (GHashTable *env)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GList) keys = g_hash_table_get_keys (env);
+
+  /* sorted, so the same env is always the same text */
+  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
+  json_builder_begin_object (builder);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_string_value (builder, g_hash_table_lookup (env, l->data));
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt, gint index, const gchar *value)
+{
+  if (value == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT);
+}
+
+static void
+set_no_such_run (FfRunStore *self, guint64 id, GError **error)
+{
+  g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
+               _("Run %" G_GUINT64_FORMAT " is not in the run history %s"), id, self->path);
+}
+
+gboolean
+ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
+{
+  /* declared first so it outlives the statement that binds it */
+  g_autofree gchar *env = NULL;
+  g_autoptr(FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_UPDATE_RUN, error);
+  if (stmt == NULL)
+    return FALSE;
+  env = env_to_json (ff_run_get_env (run));
+  /* one statement, so SQLite applies all of it or none of it */
+  sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
+  sqlite3_bind_text (stmt, 2, ff_run_get_pipeline (run), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, ff_run_state_to_string (ff_run_get_state (run)), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, ff_reason_to_string (ff_run_get_reason (run)), -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 5, ff_run_get_exit_code (run));
+  bind_text_or_null (stmt, 6, ff_run_get_message (run));
+  bind_text_or_null (stmt, 7, ff_run_get_executor (run));
+  sqlite3_bind_int64 (stmt, 8, ff_run_get_attempt (run));
+  sqlite3_bind_int64 (stmt, 9, ff_run_get_max_attempts (run));
+  bind_text_or_null (stmt, 10, ff_run_get_triggered_by (run));
+  bind_text_or_null (stmt, 11, ff_run_get_run_config (run));
+  bind_text_or_null (stmt, 12, ff_run_get_route (run));
+  sqlite3_bind_text (stmt, 13, env, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 14, ff_run_get_created_at (run));
+  sqlite3_bind_int64 (stmt, 15, ff_run_get_started_at (run));
+  sqlite3_bind_int64 (stmt, 16, ff_run_get_finished_at (run));
+  sqlite3_bind_double (stmt, 17, ff_run_get_cpu_percent (run));
+  /* SQLite integers are signed; the bits round-trip through the cast */
+  sqlite3_bind_int64 (stmt, 18, (gint64) ff_run_get_memory_peak_bytes (run));
+  sqlite3_bind_int (stmt, 19, ff_run_get_soft_limit_exceeded (run) ? 1 : 0);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_no_such_run (self, ff_run_get_id (run), error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_UPSERT_ATTEMPT, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
+  sqlite3_bind_int64 (stmt, 2, ff_run_get_attempt (run));
+  sqlite3_bind_int64 (stmt, 3, ff_run_get_started_at (run));
+  sqlite3_bind_int64 (stmt, 4, ff_run_get_finished_at (run));
+  sqlite3_bind_text (stmt, 5, ff_run_state_to_string (ff_run_get_state (run)), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, ff_reason_to_string (ff_run_get_reason (run)), -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 7, ff_run_get_exit_code (run));
+  bind_text_or_null (stmt, 8, ff_run_get_message (run));
+  return step_done (self, stmt, error);
+}
+
+static const gchar *
+column_text (sqlite3_stmt *stmt, gint column)
+{
+  return (const gchar *) sqlite3_column_text (stmt, column);
+}
+
+static gboolean
+env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error_local = NULL;
+  JsonObject *object;
+  JsonObjectIter iter;
+  const gchar *key;
+  JsonNode *value;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, &error_local))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The environment of run %" G_GUINT64_FORMAT " in the run history %s is "
+                     "not valid JSON: %s"),
+                   id, self->path, error_local != NULL ? error_local->message : "NULL");
+      return FALSE;
+    }
+  object = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+               ? json_node_get_object (json_parser_get_root (parser))
+               : NULL;
+  if (object == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("The environment of run %" G_GUINT64_FORMAT " in the run history %s is "
+                     "not a JSON object"),
+                   id, self->path);
+      return FALSE;
+    }
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                       _("The environment variable %s of run %" G_GUINT64_FORMAT " in the run "
+                         "history %s is not a string"),
+                       key, id, self->path);
+          return FALSE;
+        }
+      g_hash_table_insert (env, (gpointer) key, (gpointer) json_node_get_string (value));
+    }
+  ff_run_set_env (run, env);
+  return TRUE;
+}
+
+/* Builds a run from a row of RUN_COLUMNS. */
+static FfRun *
+run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  guint64 id = sqlite3_column_int64 (stmt, 0);
+  const gchar *state_str = column_text (stmt, 2);
+  const gchar *reason_str = column_text (stmt, 3);
+  g_autoptr(FfRun) run = NULL;
+  FfRunState state;
+  FfReason reason;
+
+  if (!ff_run_state_from_string (state_str, &state))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("Run %" G_GUINT64_FORMAT " in the run history %s has the unknown state "
+                     "“%s”"),
+                   id, self->path, state_str != NULL ? state_str : "");
+      return NULL;
+    }
+  if (!ff_reason_from_string (reason_str, &reason))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
+                   _("Run %" G_GUINT64_FORMAT " in the run history %s has the unknown reason "
+                     "“%s”"),
+                   id, self->path, reason_str != NULL ? reason_str : "");
+      return NULL;
+    }
+  run = ff_run_new (id, column_text (stmt, 1));
+  ff_run_set_executor (run, column_text (stmt, 6));
+  ff_run_set_attempt (run, sqlite3_column_int64 (stmt, 7));
+  ff_run_set_max_attempts (run, sqlite3_column_int64 (stmt, 8));
+  ff_run_set_triggered_by (run, column_text (stmt, 9));
+  ff_run_set_run_config (run, column_text (stmt, 10));
+  ff_run_set_route (run, column_text (stmt, 11));
+  if (!env_from_json (self, id, column_text (stmt, 12), run, error))
+    return NULL;
+  ff_run_set_created_at (run, sqlite3_column_int64 (stmt, 13));
+  ff_run_set_started_at (run, sqlite3_column_int64 (stmt, 14));
+  /* the current memory use is not history; only the peak is kept */
+  ff_run_set_usage (run, sqlite3_column_double (stmt, 16), 0);
+  ff_run_set_soft_limit_exceeded (run, sqlite3_column_int (stmt, 18) != 0);
+  ff_run_restore (run, state, reason, sqlite3_column_int (stmt, 4), column_text (stmt, 5),
+                  sqlite3_column_int64 (stmt, 15), (guint64) sqlite3_column_int64 (stmt, 17));
+  return g_steal_pointer (&run);
+}
+
+FfRun *
+ff_run_store_load (FfRunStore *self, guint64 id, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_SELECT_RUN, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      set_no_such_run (self, id, error);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return run_from_row (self, stmt, error);
+}
+
+static GArray *
+collect_ids (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  gint rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+GArray *
+ff_run_store_list_ids (FfRunStore *self,
+                       const gchar *pipeline,
+                       const gchar *state,
+                       guint limit,
+                       GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  /* SQLite reads a negative LIMIT as none */
+  gint64 sql_limit = limit == 0 ? -1 : (gint64) limit;
+  FfRunState state_value;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (state != NULL && !ff_run_state_from_string (state, &state_value))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a run state; expected queued, starting, running, succeeded, "
+                     "failed, cancelled or timed-out"),
+                   state);
+      return NULL;
+    }
+  if (pipeline != NULL)
+    {
+      stmt = get_stmt (self, STMT_LIST_BY_PIPELINE, error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (stmt, 2, state);
+      sqlite3_bind_int64 (stmt, 3, sql_limit);
+    }
+  else if (state != NULL)
+    {
+      stmt = get_stmt (self, STMT_LIST_BY_STATE, error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, sql_limit);
+    }
+  else
+    {
+      stmt = get_stmt (self, STMT_LIST_ALL, error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, sql_limit);
+    }
+  return collect_ids (self, stmt, error);
+}
+
+GPtrArray *
+ff_run_store_load_unfinished (FfRunStore *self, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_SELECT_UNFINISHED, error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      FfRun *run = run_from_row (self, stmt, error);
+      if (run == NULL)
+        return NULL;
+      g_ptr_array_add (runs, run);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&runs);
+}
+
+gchar *
+ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_LAST_STATE, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return g_strdup (column_text (stmt, 0));
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, rc, error);
+  return NULL;
+}
+
+gboolean
+ff_run_store_delete_run (FfRunStore *self, guint64 id, GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_DELETE_RUN, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      set_no_such_run (self, id, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error)
+{
+  g_autofree gchar *sql = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* a pragma takes no parameters; the number cannot carry SQL */
+  sql = g_strdup_printf ("PRAGMA max_page_count = %u", pages);
+  return exec_sql (self, sql, error);
 }

@@ -15,17 +15,29 @@ G_DECLARE_FINAL_TYPE (FfRunStore, ff_run_store, FF, RUN_STORE, GObject)
  * crash leaves either the old or the new row, never half of one.
  */
 FfRunStore *ff_run_store_new (const gchar *path, GError **error);
+const gchar *ff_run_store_get_path (FfRunStore *self);
 
 /* Inserts a new run and returns it with its id (increasing, never reused). */
 FfRun *ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error);
 gboolean ff_run_store_save (FfRunStore *self, FfRun *run, GError **error);
+/* Inserts or updates the row of the run's current attempt (its number, start,
+ * finish, state, reason, exit code and message) in the attempts table. */
+gboolean ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error);
 FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
-/* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. */
-GArray *ff_run_store_list_ids (
-    FfRunStore *self, const gchar *pipeline, const gchar *state, guint limit, GError **error);
+/* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. A state
+ * that is not a run state is FF_ERROR_INVALID_ARGUMENT. */
+GArray *ff_run_store_list_ids (FfRunStore *self,
+                               const gchar *pipeline,
+                               const gchar *state,
+                               guint limit,
+                               GError **error);
 /* Runs whose state is queued, starting or running, oldest first. */
 GPtrArray *ff_run_store_load_unfinished (FfRunStore *self, GError **error);
 /* The state of the newest run of @pipeline, or NULL. */
 gchar *ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **error);
+/* Removes a run and its attempts; its id is not given out again. */
+gboolean ff_run_store_delete_run (FfRunStore *self, guint64 id, GError **error);
+/* For tests: caps the database size so that writes fail as on a full disk. */
+gboolean ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error);
 
 G_END_DECLS

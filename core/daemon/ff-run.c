@@ -229,9 +229,11 @@ transition_allowed (FfRunState from, FfRunState to)
       return from == FF_RUN_STATE_STARTING;
     case FF_RUN_STATE_SUCCEEDED:
       return from == FF_RUN_STATE_RUNNING;
+    case FF_RUN_STATE_TIMED_OUT:
+      /* the clock starts when the executor does, never in the queue */
+      return from == FF_RUN_STATE_STARTING || from == FF_RUN_STATE_RUNNING;
     case FF_RUN_STATE_FAILED:
     case FF_RUN_STATE_CANCELLED:
-    case FF_RUN_STATE_TIMED_OUT:
     default:
       return TRUE;
     }
@@ -247,8 +249,6 @@ ff_run_set_state (FfRun *self, FfRunState state, GError **error)
                    ff_run_state_to_string (self->state), ff_run_state_to_string (state));
       return FALSE;
     }
-  if (self->state == state)
-    return TRUE;
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
   return TRUE;
@@ -492,6 +492,9 @@ ff_run_set_env (FfRun *self, GHashTable *env)
   GHashTableIter iter;
   gpointer key, value;
 
+  /* clearing first would empty the caller's table if it is ours */
+  if (env == self->env)
+    return;
   g_hash_table_remove_all (self->env);
   if (env == NULL)
     return;
@@ -509,6 +512,8 @@ ff_run_get_created_at (FfRun *self)
 void
 ff_run_set_created_at (FfRun *self, gint64 usec)
 {
+  if (self->created_at == usec)
+    return;
   self->created_at = usec;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CREATED_AT]);
 }
@@ -522,6 +527,8 @@ ff_run_get_started_at (FfRun *self)
 void
 ff_run_set_started_at (FfRun *self, gint64 usec)
 {
+  if (self->started_at == usec)
+    return;
   self->started_at = usec;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STARTED_AT]);
 }
@@ -554,10 +561,16 @@ void
 ff_run_set_usage (FfRun *self, gdouble cpu_percent, guint64 memory_bytes)
 {
   g_object_freeze_notify (G_OBJECT (self));
-  self->cpu_percent = cpu_percent;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CPU_PERCENT]);
-  self->memory_bytes = memory_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MEMORY_BYTES]);
+  if (self->cpu_percent != cpu_percent)
+    {
+      self->cpu_percent = cpu_percent;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CPU_PERCENT]);
+    }
+  if (self->memory_bytes != memory_bytes)
+    {
+      self->memory_bytes = memory_bytes;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MEMORY_BYTES]);
+    }
   if (memory_bytes > self->memory_peak_bytes)
     {
       self->memory_peak_bytes = memory_bytes;
