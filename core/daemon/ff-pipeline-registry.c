@@ -1,21 +1,405 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ff-pipeline-registry.h"
+
+/* Editors save in bursts (temporary file, rename, chmod); one scan after
+ * the burst is enough. A pipeline that keeps writing still gets scanned
+ * at least every RESCAN_MAX_WAIT_MS. */
+#define RESCAN_DELAY_MS 200
+#define RESCAN_MAX_WAIT_MS 2000
 
 struct _FfPipelineRegistry
 {
   GObject parent_instance;
+  gchar *dir;
+  GPtrArray *pipelines; /* FfPipeline, sorted by name */
+  GHashTable *by_name;  /* name → FfPipeline (in pipelines) */
+  GHashTable *warned;   /* names of skipped folders already reported */
+  gchar *last_error;
+  gboolean watching;
+  GFileMonitor *dir_monitor;
+  GHashTable *monitors; /* pipeline name → GFileMonitor on its folder */
+  guint rescan_id;
+  gint64 first_event_time;
 };
+
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (FfPipelineRegistry, ff_pipeline_registry, G_TYPE_OBJECT)
 
 static void
+monitor_free (gpointer data)
+{
+  GFileMonitor *monitor = data;
+
+  /* A cancelled monitor emits nothing more, also not what is queued. */
+  g_file_monitor_cancel (monitor);
+  g_object_unref (monitor);
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+static gboolean
+list_names (FfPipelineRegistry *self, GPtrArray *names, GError **error)
+{
+  g_autoptr (GDir) dir = g_dir_open (self->dir, 0, error);
+  const gchar *name;
+
+  if (dir == NULL)
+    {
+      g_prefix_error (error, _ ("The pipelines folder cannot be read: "));
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return TRUE;
+}
+
+/* Folders only; hidden ones (.git) silently, badly named ones with one
+ * warning each. */
+static FfPipeline *
+load_entry (FfPipelineRegistry *self, const gchar *name)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+  FfPipeline *pipeline;
+
+  if (name[0] == '.')
+    return NULL;
+  path = g_build_filename (self->dir, name, NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    return NULL;
+  if (!ff_pipeline_name_is_valid (name))
+    {
+      if (g_hash_table_add (self->warned, g_strdup (name)))
+        g_warning (_ ("The folder “%s” is skipped: a pipeline name has only letters, digits, "
+                      "“_”, “.” and “-” and does not start with a dot"),
+                   path);
+      return NULL;
+    }
+  pipeline = ff_pipeline_new_from_dir (path, &error);
+  /* The folder went away between listing and reading. */
+  if (pipeline == NULL)
+    g_debug ("%s", error->message);
+  return pipeline;
+}
+
+/* Keeps the old object where nothing changed, so that holders of a
+ * pipeline see the same one across scans. */
+static FfPipeline *
+reuse (FfPipelineRegistry *self, FfPipeline *fresh)
+{
+  FfPipeline *old = g_hash_table_lookup (self->by_name, ff_pipeline_get_name (fresh));
+
+  if (old != NULL &&
+      g_strcmp0 (ff_pipeline_get_fingerprint (old), ff_pipeline_get_fingerprint (fresh)) == 0)
+    return g_object_ref (old);
+  return g_object_ref (fresh);
+}
+
+static gboolean
+same_list (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      if (g_ptr_array_index (a, i) != g_ptr_array_index (b, i))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void sync_monitors (FfPipelineRegistry *self);
+
+static void
+replace_pipelines (FfPipelineRegistry *self, GPtrArray *pipelines)
+{
+  if (same_list (self->pipelines, pipelines))
+    return;
+  g_ptr_array_unref (self->pipelines);
+  self->pipelines = g_ptr_array_ref (pipelines);
+  g_hash_table_remove_all (self->by_name);
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+      g_hash_table_insert (self->by_name, (gpointer) ff_pipeline_get_name (pipeline), pipeline);
+    }
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+gboolean
+ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) pipelines = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (FF_IS_PIPELINE_REGISTRY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  ok = list_names (self, names, &local_error);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr (FfPipeline) fresh = load_entry (self, g_ptr_array_index (names, i));
+
+      if (fresh != NULL)
+        g_ptr_array_add (pipelines, reuse (self, fresh));
+    }
+  replace_pipelines (self, pipelines);
+  if (self->watching)
+    sync_monitors (self);
+  g_free (self->last_error);
+  self->last_error = local_error != NULL ? g_strdup (local_error->message) : NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
+}
+
+static gboolean
+on_rescan_timeout (gpointer user_data)
+{
+  FfPipelineRegistry *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *previous = g_strdup (self->last_error);
+
+  self->rescan_id = 0;
+  /* Report a folder that went away once, not on every scan. */
+  if (!ff_pipeline_registry_reload (self, &error) && g_strcmp0 (previous, error->message) != 0)
+    g_warning ("%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_rescan (FfPipelineRegistry *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->rescan_id != 0)
+    {
+      if (now - self->first_event_time >= RESCAN_MAX_WAIT_MS * G_TIME_SPAN_MILLISECOND)
+        return;
+      g_source_remove (self->rescan_id);
+    }
+  else
+    {
+      self->first_event_time = now;
+    }
+  self->rescan_id = g_timeout_add (RESCAN_DELAY_MS, on_rescan_timeout, self);
+}
+
+/* Only what the pipeline is parsed from counts; a run writing output into
+ * its folder does not. */
+static gboolean
+is_definition_file (GFile *file, const gchar *pipeline_name)
+{
+  g_autofree gchar *basename = NULL;
+  g_autofree gchar *named_json = NULL;
+
+  if (file == NULL)
+    return FALSE;
+  basename = g_file_get_basename (file);
+  named_json = g_strconcat (pipeline_name, ".json", NULL);
+  return g_strcmp0 (basename, "pipeline.json") == 0 || g_strcmp0 (basename, "main.py") == 0 ||
+         g_strcmp0 (basename, "main.sh") == 0 || g_strcmp0 (basename, named_json) == 0;
+}
+
+static void
+on_pipeline_changed (
+    GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
+{
+  FfPipelineRegistry *self = FF_PIPELINE_REGISTRY (user_data);
+  const gchar *name = g_object_get_data (G_OBJECT (monitor), "ff-pipeline-name");
+
+  if (is_definition_file (file, name) || is_definition_file (other, name))
+    schedule_rescan (self);
+}
+
+static void
+forget_child_monitor (FfPipelineRegistry *self, GFile *child)
+{
+  g_autofree gchar *basename = NULL;
+
+  if (child == NULL)
+    return;
+  basename = g_file_get_basename (child);
+  g_hash_table_remove (self->monitors, basename);
+}
+
+static void
+on_dir_changed (
+    GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event, gpointer user_data)
+{
+  FfPipelineRegistry *self = FF_PIPELINE_REGISTRY (user_data);
+
+  /* A folder replaced under the same name needs a new monitor; the old
+   * one watches what was deleted. */
+  if (event != G_FILE_MONITOR_EVENT_CHANGED && event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT &&
+      event != G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED)
+    {
+      forget_child_monitor (self, file);
+      forget_child_monitor (self, other);
+    }
+  schedule_rescan (self);
+}
+
+static GFileMonitor *
+monitor_folder (FfPipelineRegistry *self, const gchar *path, GCallback callback)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  GFileMonitor *monitor;
+
+  monitor = g_file_monitor_directory (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (monitor == NULL)
+    {
+      g_warning (_ ("Changes in “%s” will not be noticed: %s"), path, error->message);
+      return NULL;
+    }
+  g_signal_connect (monitor, "changed", callback, self);
+  return monitor;
+}
+
+static void
+sync_monitors (FfPipelineRegistry *self)
+{
+  g_autoptr (GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < self->pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (self->pipelines, i);
+      const gchar *name = ff_pipeline_get_name (pipeline);
+      GFileMonitor *monitor;
+
+      g_hash_table_add (wanted, (gpointer) name);
+      if (g_hash_table_contains (self->monitors, name))
+        continue;
+      monitor =
+          monitor_folder (self, ff_pipeline_get_dir (pipeline), G_CALLBACK (on_pipeline_changed));
+      if (monitor == NULL)
+        continue;
+      g_object_set_data_full (G_OBJECT (monitor), "ff-pipeline-name", g_strdup (name), g_free);
+      g_hash_table_insert (self->monitors, g_strdup (name), monitor);
+    }
+  g_hash_table_iter_init (&iter, self->monitors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      if (!g_hash_table_contains (wanted, key))
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+void
+ff_pipeline_registry_watch (FfPipelineRegistry *self)
+{
+  g_return_if_fail (FF_IS_PIPELINE_REGISTRY (self));
+
+  if (self->watching)
+    return;
+  self->watching = TRUE;
+  /* GLib keeps watching a folder that does not exist yet and reports it
+   * when it appears. */
+  self->dir_monitor = monitor_folder (self, self->dir, G_CALLBACK (on_dir_changed));
+  sync_monitors (self);
+}
+
+FfPipelineRegistry *
+ff_pipeline_registry_new (const gchar *dir)
+{
+  FfPipelineRegistry *self;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  self = g_object_new (FF_TYPE_PIPELINE_REGISTRY, NULL);
+  self->dir = g_canonicalize_filename (dir, NULL);
+  return self;
+}
+
+const gchar *
+ff_pipeline_registry_get_dir (FfPipelineRegistry *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE_REGISTRY (self), NULL);
+  return self->dir;
+}
+
+GPtrArray *
+ff_pipeline_registry_list (FfPipelineRegistry *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE_REGISTRY (self), NULL);
+  return g_ptr_array_copy (self->pipelines, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+}
+
+FfPipeline *
+ff_pipeline_registry_lookup (FfPipelineRegistry *self, const gchar *name)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE_REGISTRY (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  return g_hash_table_lookup (self->by_name, name);
+}
+
+static void
+ff_pipeline_registry_dispose (GObject *object)
+{
+  FfPipelineRegistry *self = FF_PIPELINE_REGISTRY (object);
+
+  g_clear_handle_id (&self->rescan_id, g_source_remove);
+  g_clear_pointer (&self->dir_monitor, monitor_free);
+  g_hash_table_remove_all (self->monitors);
+  G_OBJECT_CLASS (ff_pipeline_registry_parent_class)->dispose (object);
+}
+
+static void
+ff_pipeline_registry_finalize (GObject *object)
+{
+  FfPipelineRegistry *self = FF_PIPELINE_REGISTRY (object);
+
+  g_free (self->dir);
+  g_free (self->last_error);
+  g_hash_table_unref (self->by_name);
+  g_ptr_array_unref (self->pipelines);
+  g_hash_table_unref (self->warned);
+  g_hash_table_unref (self->monitors);
+  G_OBJECT_CLASS (ff_pipeline_registry_parent_class)->finalize (object);
+}
+
+static void
 ff_pipeline_registry_class_init (FfPipelineRegistryClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ff_pipeline_registry_dispose;
+  object_class->finalize = ff_pipeline_registry_finalize;
+
+  /**
+   * FfPipelineRegistry::changed:
+   *
+   * A scan found pipelines added, removed or changed.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 ff_pipeline_registry_init (FfPipelineRegistry *self)
 {
+  self->pipelines = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->warned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->monitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, monitor_free);
 }
