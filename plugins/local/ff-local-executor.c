@@ -1,2 +1,126 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <unistd.h>
+
+#include "ff-local-execution.h"
+#include "ff-local-executor.h"
+
+/* Runs pipelines as child processes of the daemon: no isolation beyond a
+ * process group, for machines without Docker and for development. */
+struct _FfLocalExecutor
+{
+  GObject parent_instance;
+};
+
+static void ff_local_executor_iface_init (FfExecutorInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (FfLocalExecutor, ff_local_executor, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_local_executor_iface_init))
+
+static const gchar *
+ff_local_executor_get_name (FfExecutor *executor)
+{
+  return "local";
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* its own process group, so a cancel reaches everything it started */
+  setpgid (0, 0);
+}
+
+/* "./run.sh" means the file in the pipeline folder, not one on PATH. */
+static gchar **
+resolve_argv (FfRunRequest *request)
+{
+  const gchar *const *command = ff_run_request_get_command (request);
+  gchar **argv = g_strdupv ((gchar **) command);
+
+  if (argv[0] != NULL && !g_path_is_absolute (argv[0]) && strchr (argv[0], '/') != NULL)
+    {
+      gchar *path = g_build_filename (ff_run_request_get_pipeline_dir (request), argv[0], NULL);
+      g_free (argv[0]);
+      argv[0] = path;
+    }
+  return argv;
+}
+
+static void
+ff_local_executor_launch_async (FfExecutor *executor,
+                                FfRunRequest *request,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) base_env = g_get_environ ();
+  g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
+  g_auto (GStrv) argv = resolve_argv (request);
+  const gchar *dir = ff_run_request_get_pipeline_dir (request);
+
+  g_task_set_source_tag (task, ff_local_executor_launch_async);
+  if (argv[0] == NULL)
+    {
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _("The pipeline has no command to run"));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* stdin stays /dev/null: a run is never interactive */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_environ (launcher, envp);
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _("The pipeline folder %s does not exist"), dir);
+      return;
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv, &error);
+  if (process == NULL)
+    {
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _("Cannot start “%s” in %s: %s"), argv[0], dir, error->message);
+      return;
+    }
+  g_task_return_pointer (task, ff_local_execution_new (process), g_object_unref);
+}
+
+static FfExecution *
+ff_local_executor_launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+ff_local_executor_iface_init (FfExecutorInterface *iface)
+{
+  iface->get_name = ff_local_executor_get_name;
+  iface->launch_async = ff_local_executor_launch_async;
+  iface->launch_finish = ff_local_executor_launch_finish;
+}
+
+static void
+ff_local_executor_class_init (FfLocalExecutorClass *klass)
+{
+}
+
+static void
+ff_local_executor_init (FfLocalExecutor *self)
+{
+}
+
+FfLocalExecutor *
+ff_local_executor_new (void)
+{
+  return g_object_new (FF_TYPE_LOCAL_EXECUTOR, NULL);
+}

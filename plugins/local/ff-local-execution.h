@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <fastflow.h>
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_LOCAL_EXECUTION (ff_local_execution_get_type ())
+G_DECLARE_FINAL_TYPE (FfLocalExecution, ff_local_execution, FF, LOCAL_EXECUTION, FfExecution)
+
+FfLocalExecution *ff_local_execution_new (GSubprocess *process);
+
+G_END_DECLS

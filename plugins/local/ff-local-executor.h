@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <fastflow.h>
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_LOCAL_EXECUTOR (ff_local_executor_get_type ())
+G_DECLARE_FINAL_TYPE (FfLocalExecutor, ff_local_executor, FF, LOCAL_EXECUTOR, GObject)
+
+FfLocalExecutor *ff_local_executor_new (void);
+
+G_END_DECLS
