@@ -1,1 +1,884 @@
-int main (void) { return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fastflow.h"
+#include "ff-cli-output.h"
+#include "ff-dbus-generated.h"
+#include "ff-log-follower.h"
+
+#define FF_DBUS_NAME "org.fastflow.Orchestrator1"
+#define FF_DBUS_PATH "/org/fastflow/Orchestrator1"
+
+/* fastflowctl's own failures; a run's outcome uses DESIGN §7's codes */
+#define EXIT_USAGE 2
+#define EXIT_RUN_NOT_STARTED 125
+
+typedef struct
+{
+  GBusType bus_type;
+  GDBusConnection *connection;
+  FfDBusManager *manager;
+  GMainLoop *loop;
+  gint status;
+} Ctl;
+
+typedef gint (*CommandFunc) (Ctl *ctl, gint argc, gchar **argv);
+
+static void
+print_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_error (const gchar *format, ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("fastflowctl: %s\n", text);
+}
+
+/* Says what went wrong in the caller's words: no D-Bus error names. */
+static void
+print_gerror (Ctl *ctl, GError *error)
+{
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+      || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)
+      || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY))
+    {
+      if (ctl->bus_type == G_BUS_TYPE_SYSTEM)
+        print_error (_("fastflowd is not running on the system bus (start it with "
+                       "“systemctl start fastflow”)"));
+      else
+        print_error (_("fastflowd is not running on the session bus (start it with "
+                       "“systemctl --user start fastflow” or run “fastflowd”)"));
+      return;
+    }
+  if (g_dbus_error_is_remote_error (error))
+    g_dbus_error_strip_remote_error (error);
+  print_error ("%s", error->message);
+}
+
+static gboolean
+connect_manager (Ctl *ctl)
+{
+  g_autoptr (GError) error = NULL;
+
+  ctl->connection = g_bus_get_sync (ctl->bus_type, NULL, &error);
+  if (ctl->connection == NULL)
+    {
+      print_error (_("Cannot connect to the D-Bus %s bus: %s"),
+                   ctl->bus_type == G_BUS_TYPE_SYSTEM ? _("system") : _("session"),
+                   error->message);
+      return FALSE;
+    }
+  ctl->manager = ff_dbus_manager_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                 FF_DBUS_NAME, FF_DBUS_PATH, NULL, &error);
+  if (ctl->manager == NULL)
+    {
+      print_gerror (ctl, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static FfDBusRun *
+run_proxy (Ctl *ctl, const gchar *path, GError **error)
+{
+  return ff_dbus_run_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_NONE, FF_DBUS_NAME, path,
+                                     NULL, error);
+}
+
+static gboolean
+parse_run_id (const gchar *text, guint64 *id)
+{
+  if (text != NULL && *text == '#')
+    text++;
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT64, id, NULL))
+    {
+      print_error (_("“%s” is not a run id (a number such as 12)"), text ? text : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* RUN argument → proxy for its object, or NULL with the error printed. */
+static FfDBusRun *
+lookup_run (Ctl *ctl, const gchar *arg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  FfDBusRun *run;
+  guint64 id;
+
+  if (!parse_run_id (arg, &id))
+    return NULL;
+  if (!ff_dbus_manager_call_get_run_sync (ctl->manager, id, &path, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return NULL;
+    }
+  run = run_proxy (ctl, path, &error);
+  if (run == NULL)
+    print_gerror (ctl, error);
+  return run;
+}
+
+static GOptionContext *
+command_context (const gchar *params, const gchar *summary, const GOptionEntry *entries)
+{
+  GOptionContext *context = g_option_context_new (params);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  return context;
+}
+
+static gboolean
+parse_options (GOptionContext *context, gint *argc, gchar ***argv, gint nargs_min, gint nargs_max)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      print_error ("%s (%s)", error->message, _("see --help"));
+      return FALSE;
+    }
+  if (*argc - 1 < nargs_min || *argc - 1 > nargs_max)
+    {
+      g_autofree gchar *help = g_option_context_get_help (context, TRUE, NULL);
+      print_error (_("wrong number of arguments"));
+      g_printerr ("%s", help);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- run and logs ------------------------------------------------------ */
+
+typedef struct
+{
+  Ctl *ctl;
+  FfDBusRun *run;
+  gboolean cancel_sent;
+} Follow;
+
+static void
+on_follow_done (FfLogFollower *follower, Follow *follow)
+{
+  const GError *error = ff_log_follower_get_error (follower);
+
+  if (error != NULL)
+    {
+      print_error ("%s", error->message);
+      follow->ctl->status = 1;
+    }
+  g_main_loop_quit (follow->ctl->loop);
+}
+
+static void
+on_cancel_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_dbus_run_call_cancel_finish (FF_DBUS_RUN (source), result, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      print_error ("%s", error->message);
+    }
+}
+
+/* Ctrl-C cancels the run; the follower then sees it end as cancelled. */
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  Follow *follow = user_data;
+
+  if (follow->cancel_sent)
+    {
+      g_main_loop_quit (follow->ctl->loop);
+      return G_SOURCE_REMOVE;
+    }
+  follow->cancel_sent = TRUE;
+  g_printerr ("\n%s\n", _("Cancelling the run… (press Ctrl-C again to stop following)"));
+  ff_dbus_run_call_cancel (follow->run, NULL, on_cancel_sent, follow);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+follow_log (Ctl *ctl, FfDBusRun *run, gboolean live, gboolean cancel_on_interrupt)
+{
+  g_autoptr (FfLogFollower) follower = ff_log_follower_new (run, STDOUT_FILENO, live);
+  Follow follow = { ctl, run, FALSE };
+  guint sigint = 0;
+
+  g_signal_connect (follower, "done", G_CALLBACK (on_follow_done), &follow);
+  if (cancel_on_interrupt)
+    sigint = g_unix_signal_add (SIGINT, on_interrupt, &follow);
+  ff_log_follower_start (follower);
+  g_main_loop_run (ctl->loop);
+  if (sigint != 0 && g_main_context_find_source_by_id (NULL, sigint) != NULL)
+    g_source_remove (sigint);
+}
+
+static gint
+print_outcome (Ctl *ctl, const gchar *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfDBusRun) run = run_proxy (ctl, path, &error);
+  g_autofree gchar *badge = NULL;
+  g_autofree gchar *duration = NULL;
+  FfReason reason;
+
+  if (run == NULL)
+    {
+      print_gerror (ctl, error);
+      return 1;
+    }
+  /* following stopped before the end (a second Ctrl-C, an error) */
+  if (ff_dbus_run_get_finished_at (run) == 0)
+    return ctl->status != 0 ? ctl->status : 1;
+  badge = ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run),
+                        ff_cli_use_color (STDERR_FILENO));
+  duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
+                                     ff_dbus_run_get_finished_at (run));
+  if (g_str_equal (ff_dbus_run_get_state (run), "succeeded"))
+    /* TRANSLATORS: run 12 (hello): Succeeded [2.1 s] */
+    g_printerr (_("run %" G_GUINT64_FORMAT " (%s): %s [%s]\n"), ff_dbus_run_get_id (run),
+                ff_dbus_run_get_pipeline (run), badge, duration);
+  else
+    /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
+    g_printerr (_("run %" G_GUINT64_FORMAT " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run),
+                ff_dbus_run_get_pipeline (run), badge, ff_dbus_run_get_message (run), duration);
+  if (!ff_reason_from_string (ff_dbus_run_get_reason (run), &reason))
+    reason = FF_REASON_NONE;
+  if (ctl->status != 0)
+    return ctl->status;
+  return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (run));
+}
+
+static gboolean
+env_key_is_valid (const gchar *key, gsize len)
+{
+  if (len == 0 || !(g_ascii_isalpha (key[0]) || key[0] == '_'))
+    return FALSE;
+  for (gsize i = 1; i < len; i++)
+    {
+      if (!g_ascii_isalnum (key[i]) && key[i] != '_')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static GVariant *
+build_env (gchar **entries, gboolean *ok)
+{
+  GVariantBuilder builder;
+
+  *ok = TRUE;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
+    {
+      const gchar *eq = strchr (entries[i], '=');
+      g_autofree gchar *key = NULL;
+
+      if (eq == NULL || !env_key_is_valid (entries[i], eq - entries[i]))
+        {
+          print_error (_("“%s” is not KEY=VALUE (KEY: letters, digits and “_”, not starting "
+                         "with a digit)"),
+                       entries[i]);
+          *ok = FALSE;
+          continue;
+        }
+      key = g_strndup (entries[i], eq - entries[i]);
+      g_variant_builder_add (&builder, "{ss}", key, eq + 1);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static gint
+cmd_run (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_auto (GStrv) env_entries = NULL;
+  g_autofree gchar *executor = NULL;
+  g_autofree gchar *run_config = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  gboolean detach = FALSE, force = FALSE, env_ok;
+  GVariant *env;
+  GVariantDict options;
+  const GOptionEntry entries[] = {
+    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries, N_("Set an environment variable for the run"), N_("KEY=VALUE") },
+    { "executor", 0, 0, G_OPTION_ARG_STRING, &executor, N_("Run with this executor"), N_("NAME") },
+    { "config", 0, 0, G_OPTION_ARG_STRING, &run_config, N_("Use the run configuration with this id from schedules[]"), N_("ID") },
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_("Print the run id and return at once"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Run even if the pipeline is disabled"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = command_context (_("PIPELINE"), _("Start a run and follow its output."), entries);
+  if (!parse_options (context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  env = build_env (env_entries, &env_ok);
+  if (!env_ok)
+    {
+      g_variant_unref (g_variant_ref_sink (env));
+      return EXIT_USAGE;
+    }
+  if (!connect_manager (ctl))
+    return EXIT_RUN_NOT_STARTED;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert_value (&options, "env", env);
+  if (executor != NULL)
+    g_variant_dict_insert (&options, "executor", "s", executor);
+  if (run_config != NULL)
+    g_variant_dict_insert (&options, "run_config", "s", run_config);
+  if (force)
+    g_variant_dict_insert (&options, "force", "b", TRUE);
+  g_variant_dict_insert (&options, "triggered_by", "s", "manual");
+  if (!ff_dbus_manager_call_start_run_sync (ctl->manager, argv[1], g_variant_dict_end (&options),
+                                            &path, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_RUN_NOT_STARTED;
+    }
+  if (detach)
+    {
+      g_print ("%s\n", strrchr (path, '/') + 1);
+      return EXIT_SUCCESS;
+    }
+  run = run_proxy (ctl, path, &error);
+  if (run == NULL)
+    {
+      print_gerror (ctl, error);
+      return EXIT_RUN_NOT_STARTED;
+    }
+  follow_log (ctl, run, TRUE, TRUE);
+  return print_outcome (ctl, path);
+}
+
+static gint
+cmd_logs (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  gboolean follow = FALSE;
+  const GOptionEntry entries[] = {
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_("Keep printing output until the run ends"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = command_context (_("RUN"), _("Print the output of a run."), entries);
+  if (!parse_options (context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+    return EXIT_FAILURE;
+  follow_log (ctl, run, follow, FALSE);
+  return ctl->status;
+}
+
+/* --- status, runs ------------------------------------------------------ */
+
+static void
+print_field (const gchar *label, const gchar *value)
+{
+  g_autofree gchar *padded = ff_cli_pad (label, 16);
+
+  g_print ("%s %s\n", padded, value);
+}
+
+static void
+print_status (FfDBusRun *run)
+{
+  gboolean color = ff_cli_use_color (STDOUT_FILENO);
+  g_autofree gchar *badge = ff_cli_badge (ff_dbus_run_get_state (run),
+                                          ff_dbus_run_get_error_class (run), color);
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
+  g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, ff_dbus_run_get_state (run));
+  g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_dbus_run_get_attempt (run),
+                                               ff_dbus_run_get_max_attempts (run));
+  g_autofree gchar *created = ff_cli_format_time (ff_dbus_run_get_created_at (run));
+  g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
+  g_autofree gchar *finished = ff_cli_format_time (ff_dbus_run_get_finished_at (run));
+  g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
+                                                       ff_dbus_run_get_finished_at (run));
+  g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run));
+  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_dbus_run_get_cpu_percent (run));
+  g_autofree gchar *mem = ff_cli_format_size (ff_dbus_run_get_memory_bytes (run));
+  g_autofree gchar *peak = ff_cli_format_size (ff_dbus_run_get_memory_peak_bytes (run));
+  g_autofree gchar *memory = g_strdup_printf (_("%s (peak %s)"), mem, peak);
+
+  print_field (_("Run"), id);
+  print_field (_("Pipeline"), ff_dbus_run_get_pipeline (run));
+  print_field (_("State"), state);
+  print_field (_("Message"), ff_dbus_run_get_message (run));
+  if (*ff_dbus_run_get_reason (run) != '\0')
+    {
+      print_field (_("Error class"), ff_dbus_run_get_error_class (run));
+      print_field (_("Reason"), ff_dbus_run_get_reason (run));
+    }
+  print_field (_("Exit code"), ff_dbus_run_get_finished_at (run) > 0 ? exit_code : "-");
+  print_field (_("Executor"), ff_dbus_run_get_executor (run));
+  print_field (_("Attempt"), attempt);
+  print_field (_("Triggered by"), ff_dbus_run_get_triggered_by (run));
+  print_field (_("Created"), created);
+  print_field (_("Started"), started);
+  print_field (_("Finished"), finished);
+  print_field (_("Duration"), duration);
+  print_field (_("CPU"), cpu);
+  print_field (_("Memory"), memory);
+  if (ff_dbus_run_get_soft_limit_exceeded (run))
+    print_field (_("Soft limit"), _("exceeded"));
+  if (*ff_dbus_run_get_route (run) != '\0')
+    print_field (_("Route"), ff_dbus_run_get_route (run));
+}
+
+static gint
+cmd_status (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = command_context (_("RUN"), _("Show the state of a run."), entries);
+  if (!parse_options (context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+    return EXIT_FAILURE;
+  if (json)
+    {
+      g_autoptr (JsonNode) node = ff_cli_run_to_json (run);
+      ff_cli_print_json (node);
+    }
+  else
+    print_status (run);
+  return EXIT_SUCCESS;
+}
+
+static void
+print_runs_table (GPtrArray *runs)
+{
+  gboolean color = ff_cli_use_color (STDOUT_FILENO);
+  g_autofree gchar *h_id = ff_cli_pad (_("ID"), 6);
+  g_autofree gchar *h_pipeline = ff_cli_pad (_("PIPELINE"), 20);
+  g_autofree gchar *h_state = ff_cli_pad (_("STATE"), 22);
+  g_autofree gchar *h_started = ff_cli_pad (_("STARTED"), 20);
+  g_autofree gchar *h_duration = ff_cli_pad (_("DURATION"), 11);
+
+  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _("EXIT"));
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FfDBusRun *run = g_ptr_array_index (runs, i);
+      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
+      g_autofree gchar *id_col = ff_cli_pad (id, 6);
+      g_autofree gchar *pipeline = ff_cli_pad (ff_dbus_run_get_pipeline (run), 20);
+      g_autofree gchar *plain = ff_cli_badge (ff_dbus_run_get_state (run),
+                                              ff_dbus_run_get_error_class (run), FALSE);
+      g_autofree gchar *badge = ff_cli_badge (ff_dbus_run_get_state (run),
+                                              ff_dbus_run_get_error_class (run), color);
+      g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
+      g_autofree gchar *started_col = ff_cli_pad (started, 20);
+      g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
+                                                           ff_dbus_run_get_finished_at (run));
+      g_autofree gchar *duration_col = ff_cli_pad (duration, 11);
+      g_autofree gchar *exit_code = ff_dbus_run_get_finished_at (run) > 0
+                                        ? g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run))
+                                        : g_strdup ("-");
+      /* pad by the visible width, not the colour codes */
+      g_autofree gchar *state_pad = ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1)
+                                                        ? 22 - g_utf8_strlen (plain, -1)
+                                                        : 0);
+
+      g_print ("%s %s %s%s %s %s %s\n", id_col, pipeline, badge, state_pad, started_col,
+               duration_col, exit_code);
+    }
+}
+
+static gint
+cmd_runs (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto (GStrv) paths = NULL;
+  g_autofree gchar *pipeline = NULL;
+  g_autofree gchar *state = NULL;
+  gint limit = 20;
+  gboolean json = FALSE;
+  GVariantDict filter;
+  const GOptionEntry entries[] = {
+    { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_("Only runs of this pipeline"), N_("PIPELINE") },
+    { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_("Only runs in this state"), N_("STATE") },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, N_("At most this many runs (default 20, 0 for all)"), N_("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = command_context (NULL, _("List runs, newest first."), entries);
+  if (!parse_options (context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (limit < 0)
+    {
+      print_error (_("--limit must be 0 or more"));
+      return EXIT_USAGE;
+    }
+  if (!connect_manager (ctl))
+    return EXIT_FAILURE;
+  g_variant_dict_init (&filter, NULL);
+  if (pipeline != NULL)
+    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
+  if (state != NULL)
+    g_variant_dict_insert (&filter, "state", "s", state);
+  if (limit > 0)
+    g_variant_dict_insert (&filter, "limit", "u", (guint32) limit);
+  if (!ff_dbus_manager_call_list_runs_sync (ctl->manager, g_variant_dict_end (&filter), &paths,
+                                            NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      FfDBusRun *run = run_proxy (ctl, paths[i], &error);
+      if (run == NULL)
+        {
+          print_gerror (ctl, error);
+          return EXIT_FAILURE;
+        }
+      g_ptr_array_add (runs, run);
+    }
+  if (json)
+    {
+      g_autoptr (JsonArray) array = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      for (guint i = 0; i < runs->len; i++)
+        json_array_add_element (array, ff_cli_run_to_json (g_ptr_array_index (runs, i)));
+      json_node_set_array (node, array);
+      ff_cli_print_json (node);
+      return EXIT_SUCCESS;
+    }
+  if (runs->len == 0)
+    {
+      g_print ("%s\n", _("No runs."));
+      return EXIT_SUCCESS;
+    }
+  print_runs_table (runs);
+  return EXIT_SUCCESS;
+}
+
+/* --- pipelines, executors, cancel, reload ------------------------------ */
+
+static JsonNode *
+variant_to_json (GVariant *dict)
+{
+  return json_gvariant_serialize (dict);
+}
+
+static void
+print_pipeline_row (GVariant *pipeline, gboolean color)
+{
+  const gchar *name = "", *description = "", *executor = "", *schedule = "", *last = "";
+  const gchar *error = "";
+  gboolean broken = FALSE, enabled = TRUE;
+  g_autofree gchar *name_col = NULL;
+  g_autofree gchar *last_col = NULL;
+  g_autofree gchar *executor_col = NULL;
+  g_autofree gchar *schedule_col = NULL;
+
+  g_variant_lookup (pipeline, "name", "&s", &name);
+  g_variant_lookup (pipeline, "description", "&s", &description);
+  g_variant_lookup (pipeline, "executor", "&s", &executor);
+  g_variant_lookup (pipeline, "schedule", "&s", &schedule);
+  g_variant_lookup (pipeline, "last_state", "&s", &last);
+  g_variant_lookup (pipeline, "broken", "b", &broken);
+  g_variant_lookup (pipeline, "enabled", "b", &enabled);
+  g_variant_lookup (pipeline, "error", "&s", &error);
+  name_col = ff_cli_pad (name, 20);
+  if (broken)
+    last = _("broken");
+  else if (!enabled)
+    last = _("disabled");
+  else if (*last == '\0')
+    last = _("never run");
+  last_col = ff_cli_pad (last, 12);
+  executor_col = ff_cli_pad (*executor != '\0' ? executor : _("default"), 14);
+  schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);
+  g_print ("%s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, description);
+  if (broken)
+    {
+      g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autofree gchar *line = g_strdup_printf ("    %s", lines[i]);
+          g_autofree gchar *painted = color ? g_strconcat ("\033[31m", line, "\033[0m", NULL)
+                                            : g_strdup (line);
+          g_print ("%s\n", painted);
+        }
+    }
+}
+
+static gint
+cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) pipelines = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autofree gchar *h_name = ff_cli_pad (_("NAME"), 20);
+  g_autofree gchar *h_last = ff_cli_pad (_("LAST RUN"), 12);
+  g_autofree gchar *h_executor = ff_cli_pad (_("EXECUTOR"), 14);
+  g_autofree gchar *h_schedule = ff_cli_pad (_("SCHEDULE"), 16);
+  GVariantIter iter;
+  GVariant *pipeline;
+
+  context = command_context (NULL, _("List the pipelines."), entries);
+  if (!parse_options (context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl))
+    return EXIT_FAILURE;
+  if (!ff_dbus_manager_call_list_pipelines_sync (ctl->manager, &pipelines, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  if (json)
+    {
+      g_autoptr (JsonNode) node = variant_to_json (pipelines);
+      ff_cli_print_json (node);
+      return EXIT_SUCCESS;
+    }
+  if (g_variant_n_children (pipelines) == 0)
+    {
+      g_print ("%s\n", _("No pipelines."));
+      return EXIT_SUCCESS;
+    }
+  g_print ("%s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, _("DESCRIPTION"));
+  g_variant_iter_init (&iter, pipelines);
+  while ((pipeline = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      print_pipeline_row (pipeline, ff_cli_use_color (STDOUT_FILENO));
+      g_variant_unref (pipeline);
+    }
+  return EXIT_SUCCESS;
+}
+
+static gint
+cmd_executors (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) executors = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  GVariantIter iter;
+  const gchar *name, *message;
+  gboolean available;
+
+  context = command_context (NULL, _("List the executors and whether they can run now."),
+                             entries);
+  if (!parse_options (context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl))
+    return EXIT_FAILURE;
+  if (!ff_dbus_manager_call_list_executors_sync (ctl->manager, &executors, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+      json_builder_begin_array (b);
+      g_variant_iter_init (&iter, executors);
+      while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, name);
+          json_builder_set_member_name (b, "available");
+          json_builder_add_boolean_value (b, available);
+          json_builder_set_member_name (b, "message");
+          json_builder_add_string_value (b, message);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      node = json_builder_get_root (b);
+      ff_cli_print_json (node);
+      return EXIT_SUCCESS;
+    }
+  g_variant_iter_init (&iter, executors);
+  while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
+    {
+      g_autofree gchar *name_col = ff_cli_pad (name, 16);
+      g_print ("%s %s\n", name_col, available ? _("available") : message);
+    }
+  return EXIT_SUCCESS;
+}
+
+static gint
+cmd_cancel (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = command_context (_("RUN"), _("Cancel a run."), NULL);
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!parse_options (context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+    return EXIT_FAILURE;
+  if (!ff_dbus_run_call_cancel_sync (run, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
+
+static gint
+cmd_reload (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = command_context (NULL, _("Scan the pipelines folder again."),
+                                                         NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!parse_options (context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl))
+    return EXIT_FAILURE;
+  if (!ff_dbus_manager_call_reload_sync (ctl->manager, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
+
+/* --- main ------------------------------------------------------------- */
+
+typedef struct
+{
+  const gchar *name;
+  CommandFunc func;
+  const gchar *summary;
+} Command;
+
+static const Command commands[] = {
+  { "pipelines", cmd_pipelines, N_("List the pipelines") },
+  { "run", cmd_run, N_("Start a run and follow its output") },
+  { "runs", cmd_runs, N_("List runs, newest first") },
+  { "status", cmd_status, N_("Show the state of a run") },
+  { "logs", cmd_logs, N_("Print the output of a run") },
+  { "cancel", cmd_cancel, N_("Cancel a run") },
+  { "executors", cmd_executors, N_("List the executors and their health") },
+  { "reload", cmd_reload, N_("Scan the pipelines folder again") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: fastflowctl [--system] COMMAND [OPTIONS…]"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree gchar *name = ff_cli_pad (commands[i].name, 12);
+      fprintf (out, "  %s %s\n", name, _(commands[i].summary));
+    }
+  fprintf (out, "\n%s\n", _("Global options:"));
+  fprintf (out, "  --system     %s\n", _("Talk to fastflowd on the system bus"));
+  fprintf (out, "  --version    %s\n", _("Print the version"));
+  fprintf (out, "\n%s\n", _("“fastflowctl COMMAND --help” describes a command."));
+}
+
+static void
+setup_i18n (void)
+{
+  const gchar *localedir = g_getenv ("FASTFLOW_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : FF_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+int
+main (int argc, char **argv)
+{
+  Ctl ctl = { G_BUS_TYPE_SESSION, NULL, NULL, NULL, 0 };
+  gint first = 1;
+  gint status;
+
+  setup_i18n ();
+  /* a reader that goes away (| head) ends us quietly */
+  signal (SIGPIPE, SIG_IGN);
+  for (; first < argc && argv[first][0] == '-'; first++)
+    {
+      if (g_str_equal (argv[first], "--system"))
+        ctl.bus_type = G_BUS_TYPE_SYSTEM;
+      else if (g_str_equal (argv[first], "--session"))
+        ctl.bus_type = G_BUS_TYPE_SESSION;
+      else if (g_str_equal (argv[first], "--version"))
+        {
+          g_print ("fastflowctl %s\n", FF_VERSION);
+          return EXIT_SUCCESS;
+        }
+      else if (g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h"))
+        {
+          print_usage (stdout);
+          return EXIT_SUCCESS;
+        }
+      else
+        {
+          print_error (_("unknown option “%s”"), argv[first]);
+          print_usage (stderr);
+          return EXIT_USAGE;
+        }
+    }
+  if (first >= argc)
+    {
+      print_usage (stderr);
+      return EXIT_USAGE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree gchar *prgname = NULL;
+
+      if (!g_str_equal (argv[first], commands[i].name))
+        continue;
+      prgname = g_strdup_printf ("fastflowctl %s", commands[i].name);
+      g_set_prgname (prgname);
+      ctl.loop = g_main_loop_new (NULL, FALSE);
+      status = commands[i].func (&ctl, argc - first, argv + first);
+      g_clear_object (&ctl.manager);
+      g_clear_object (&ctl.connection);
+      g_main_loop_unref (ctl.loop);
+      return status;
+    }
+  print_error (_("unknown command “%s”"), argv[first]);
+  print_usage (stderr);
+  return EXIT_USAGE;
+}

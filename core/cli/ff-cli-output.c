@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <unistd.h>
+
+#include "ff-cli-output.h"
+
+#define COLOR_GREEN "\033[1;32m"
+#define COLOR_RED "\033[1;31m"
+#define COLOR_ORANGE "\033[1;38;5;208m"
+#define COLOR_BLUE "\033[1;34m"
+#define COLOR_GREY "\033[2m"
+#define COLOR_RESET "\033[0m"
+
+gboolean
+ff_cli_use_color (gint fd)
+{
+  const gchar *no_color = g_getenv ("NO_COLOR");
+
+  if (no_color != NULL && *no_color != '\0')
+    return FALSE;
+  return isatty (fd);
+}
+
+static gchar *
+paint (const gchar *color, const gchar *text, gboolean use_color)
+{
+  if (!use_color)
+    return g_strdup (text);
+  return g_strconcat (color, text, COLOR_RESET, NULL);
+}
+
+/* The words people look for: "Pipeline Error" (red), "Infrastructure
+ * Error" (orange), success in green. */
+gchar *
+ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color)
+{
+  if (g_strcmp0 (state, "succeeded") == 0)
+    return paint (COLOR_GREEN, _("Succeeded"), color);
+  if (g_strcmp0 (error_class, "infrastructure") == 0)
+    return paint (COLOR_ORANGE, _("Infrastructure Error"), color);
+  if (g_strcmp0 (state, "cancelled") == 0)
+    return paint (COLOR_GREY, _("Cancelled"), color);
+  if (g_strcmp0 (state, "timed-out") == 0)
+    return paint (COLOR_RED, _("Pipeline Error (timed out)"), color);
+  if (g_strcmp0 (error_class, "pipeline") == 0)
+    return paint (COLOR_RED, _("Pipeline Error"), color);
+  if (g_strcmp0 (state, "running") == 0)
+    return paint (COLOR_BLUE, _("Running"), color);
+  if (g_strcmp0 (state, "starting") == 0)
+    return paint (COLOR_BLUE, _("Starting"), color);
+  if (g_strcmp0 (state, "queued") == 0)
+    return paint (COLOR_GREY, _("Queued"), color);
+  return g_strdup (state);
+}
+
+gchar *
+ff_cli_format_time (gint64 usec)
+{
+  g_autoptr (GDateTime) utc = NULL;
+  g_autoptr (GDateTime) local = NULL;
+
+  if (usec <= 0)
+    return g_strdup ("-");
+  utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  if (utc == NULL)
+    return g_strdup ("?");
+  local = g_date_time_to_local (utc);
+  /* TRANSLATORS: a g_date_time_format() pattern for a run's times; German: %d.%m.%Y %H:%M:%S */
+  return g_date_time_format (local, _("%Y-%m-%d %H:%M:%S"));
+}
+
+gchar *
+ff_cli_format_duration (gint64 start_usec, gint64 end_usec)
+{
+  gint64 seconds;
+
+  if (start_usec <= 0)
+    return g_strdup ("-");
+  if (end_usec <= 0)
+    end_usec = g_get_real_time ();
+  seconds = MAX (end_usec - start_usec, 0) / G_USEC_PER_SEC;
+  if (seconds < 60)
+    {
+      gdouble precise = MAX (end_usec - start_usec, 0) / (gdouble) G_USEC_PER_SEC;
+      /* TRANSLATORS: a duration in seconds, e.g. 1.5 s */
+      return g_strdup_printf (_("%.1f s"), precise);
+    }
+  if (seconds < 3600)
+    /* TRANSLATORS: minutes and seconds */
+    return g_strdup_printf (_("%d min %d s"), (gint) (seconds / 60), (gint) (seconds % 60));
+  /* TRANSLATORS: hours and minutes */
+  return g_strdup_printf (_("%d h %d min"), (gint) (seconds / 3600), (gint) (seconds / 60 % 60));
+}
+
+gchar *
+ff_cli_format_size (guint64 bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+JsonNode *
+ff_cli_run_to_json (FfDBusRun *run)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, ff_dbus_run_get_id (run));
+  json_builder_set_member_name (b, "pipeline");
+  json_builder_add_string_value (b, ff_dbus_run_get_pipeline (run));
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, ff_dbus_run_get_state (run));
+  json_builder_set_member_name (b, "error_class");
+  json_builder_add_string_value (b, ff_dbus_run_get_error_class (run));
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, ff_dbus_run_get_reason (run));
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, ff_dbus_run_get_message (run));
+  json_builder_set_member_name (b, "exit_code");
+  json_builder_add_int_value (b, ff_dbus_run_get_exit_code (run));
+  json_builder_set_member_name (b, "executor");
+  json_builder_add_string_value (b, ff_dbus_run_get_executor (run));
+  json_builder_set_member_name (b, "attempt");
+  json_builder_add_int_value (b, ff_dbus_run_get_attempt (run));
+  json_builder_set_member_name (b, "max_attempts");
+  json_builder_add_int_value (b, ff_dbus_run_get_max_attempts (run));
+  json_builder_set_member_name (b, "triggered_by");
+  json_builder_add_string_value (b, ff_dbus_run_get_triggered_by (run));
+  json_builder_set_member_name (b, "created_at");
+  json_builder_add_int_value (b, ff_dbus_run_get_created_at (run));
+  json_builder_set_member_name (b, "started_at");
+  json_builder_add_int_value (b, ff_dbus_run_get_started_at (run));
+  json_builder_set_member_name (b, "finished_at");
+  json_builder_add_int_value (b, ff_dbus_run_get_finished_at (run));
+  json_builder_set_member_name (b, "cpu_percent");
+  json_builder_add_double_value (b, ff_dbus_run_get_cpu_percent (run));
+  json_builder_set_member_name (b, "memory_bytes");
+  json_builder_add_int_value (b, ff_dbus_run_get_memory_bytes (run));
+  json_builder_set_member_name (b, "memory_peak_bytes");
+  json_builder_add_int_value (b, ff_dbus_run_get_memory_peak_bytes (run));
+  json_builder_set_member_name (b, "soft_limit_exceeded");
+  json_builder_add_boolean_value (b, ff_dbus_run_get_soft_limit_exceeded (run));
+  json_builder_set_member_name (b, "route");
+  json_builder_add_string_value (b, ff_dbus_run_get_route (run));
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+void
+ff_cli_print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree gchar *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+gchar *
+ff_cli_pad (const gchar *text, guint width)
+{
+  glong len = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
+  GString *s = g_string_new (text);
+
+  for (glong i = len; i < (glong) width; i++)
+    g_string_append_c (s, ' ');
+  return g_string_free (s, FALSE);
+}

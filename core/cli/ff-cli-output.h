@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ff-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+/* Colours only for a terminal, and never with NO_COLOR set. */
+gboolean ff_cli_use_color (gint fd);
+gchar *ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color);
+gchar *ff_cli_format_time (gint64 usec);
+gchar *ff_cli_format_duration (gint64 start_usec, gint64 end_usec);
+gchar *ff_cli_format_size (guint64 bytes);
+JsonNode *ff_cli_run_to_json (FfDBusRun *run);
+void ff_cli_print_json (JsonNode *node);
+/* Pads @text with spaces to @width columns (not bytes). */
+gchar *ff_cli_pad (const gchar *text, guint width);
+
+G_END_DECLS
