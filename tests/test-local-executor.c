@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "fastflow.h"
 #include "ff-local-executor.h"
@@ -507,13 +506,19 @@ test_cancel_ignoring_term (void)
   remove_pipeline_dir (dir);
 }
 
-static gboolean
-on_process_gone (gint fd, GIOCondition condition, gpointer user_data)
+typedef struct
 {
-  gboolean *gone = user_data;
+  gboolean exited;
+  gint wait_status;
+} Orphan;
 
-  *gone = TRUE;
-  return G_SOURCE_REMOVE;
+static void
+on_orphan_exited (GPid pid, gint wait_status, gpointer user_data)
+{
+  Orphan *orphan = user_data;
+
+  orphan->exited = TRUE;
+  orphan->wait_status = wait_status;
 }
 
 /* The entry is gone while a background child still holds its stdout: the
@@ -522,11 +527,13 @@ static void
 test_background_grandchild (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir, "sleep 30 & echo $!", TRUE);
-  gboolean gone = FALSE;
+  g_autoptr (TestRun) run = NULL;
+  Orphan orphan = { 0 };
   gint64 pid;
-  gint fd;
 
+  /* the orphaned background child becomes ours, so we can wait for it */
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
+  run = run_script (dir, "sleep 30 & echo $!", TRUE);
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpint (run->exited_at - run->launched_at, <, 10 * G_USEC_PER_SEC);
   g_assert_cmpuint (run->out->len, >, 1);
@@ -534,17 +541,11 @@ test_background_grandchild (void)
   pid = g_ascii_strtoll ((const gchar *) run->out->data, NULL, 10);
   g_assert_cmpint (pid, >, 1);
 
-  /* its pipes are closed, but it may still be on its way out */
-  fd = pidfd_open ((pid_t) pid, 0);
-  if (fd < 0)
-    {
-      g_assert_cmpint (errno, ==, ESRCH);
-      remove_pipeline_dir (dir);
-      return;
-    }
-  g_unix_fd_add (fd, G_IO_IN, on_process_gone, &gone);
-  wait_until (&gone, 10, "the background child to be killed");
-  close (fd);
+  g_child_watch_add ((GPid) pid, on_orphan_exited, &orphan);
+  wait_until (&orphan.exited, 10, "the background child to be killed");
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), ==, 0);
+  g_assert_true (WIFSIGNALED (orphan.wait_status));
+  g_assert_cmpint (WTERMSIG (orphan.wait_status), ==, SIGKILL);
   remove_pipeline_dir (dir);
 }
 
