@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "fastflow.h"
 #include "ff-local-executor.h"
@@ -460,6 +464,50 @@ test_missing_folder (void)
   remove_pipeline_dir (dir);
 }
 
+static gboolean
+on_fifo_closed (gint fd, GIOCondition condition, gpointer user_data)
+{
+  gboolean *closed = user_data;
+
+  *closed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelled between the spawn and launch_finish: the caller gets no
+ * execution, and the dropped one kills its child, which would otherwise
+ * keep the FIFO open for 30 s. */
+static void
+test_launch_cancelled (void)
+{
+  const gchar *argv[] = { "sh", "-c", "exec 3>alive; echo up >&3; exec sleep 30", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *fifo = g_build_filename (dir, "alive", NULL);
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+  gboolean closed = FALSE;
+  GPollFD poll_fd = { -1, G_IO_IN, 0 };
+  gchar buffer[3];
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  poll_fd.fd = g_open (fifo, O_RDONLY | O_NONBLOCK, 0);
+  g_assert_cmpint (poll_fd.fd, >=, 0);
+  ff_executor_launch_async (FF_EXECUTOR (executor), request, cancellable, on_launched, run);
+  /* not the main loop: that would hand the execution over before the cancel */
+  g_assert_cmpint (g_poll (&poll_fd, 1, SAFETY_TIMEOUT_S * 1000), ==, 1);
+  g_assert_cmpint (read (poll_fd.fd, buffer, sizeof buffer), ==, 3);
+  g_cancellable_cancel (cancellable);
+  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+  g_assert_error (run->launch_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (run->execution);
+
+  g_unix_fd_add (poll_fd.fd, G_IO_HUP, on_fifo_closed, &closed);
+  wait_until (&closed, 10, "the dropped child to be killed");
+  g_close (poll_fd.fd, NULL);
+  remove_pipeline_dir (dir);
+}
+
 /* A grace period far beyond the wait: only SIGTERM can end it in time. */
 static void
 test_cancel (void)
@@ -666,6 +714,7 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/relative-command", test_relative_command);
   g_test_add_func ("/local-executor/missing-entry", test_missing_entry);
   g_test_add_func ("/local-executor/missing-folder", test_missing_folder);
+  g_test_add_func ("/local-executor/launch-cancelled", test_launch_cancelled);
   g_test_add_func ("/local-executor/cancel", test_cancel);
   g_test_add_func ("/local-executor/cancel-ignoring-term", test_cancel_ignoring_term);
   g_test_add_func ("/local-executor/background-grandchild", test_background_grandchild);
