@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n-lib.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ff-local-execution.h"
@@ -15,11 +17,16 @@
 struct _FfLocalExecution
 {
   FfExecution parent_instance;
-  GSubprocess *process;
+  /* not reaped until the child watch runs, so it stays the group's id */
+  GPid pid;
   pid_t pgid;
+  GInputStream *stdout_stream;
+  GInputStream *stderr_stream;
   GCancellable *cancellable;
   guint open_streams;
+  gboolean started;
   gboolean reaped;
+  gint wait_status;
   guint kill_id;
   /* for CPU % between two samples */
   guint64 last_cpu_ticks;
@@ -50,7 +57,7 @@ maybe_emit_exited (FfLocalExecution *self)
   if (!self->reaped || self->open_streams > 0)
     return;
   g_clear_handle_id (&self->kill_id, g_source_remove);
-  status = g_subprocess_get_status (self->process);
+  status = self->wait_status;
   if (WIFSIGNALED (status))
     exit_code = 128 + WTERMSIG (status);
   else
@@ -108,17 +115,22 @@ start_reader (FfLocalExecution *self, GInputStream *stream, FfStream kind)
 }
 
 static void
-on_waited (GObject *source, GAsyncResult *result, gpointer user_data)
+on_child_exited (GPid pid, gint wait_status, gpointer user_data)
 {
   FfLocalExecution *self = user_data;
-  g_autoptr (GError) error = NULL;
 
-  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error))
-    g_warning ("waiting for process group %d: %s", (gint) self->pgid, error->message);
+  self->wait_status = wait_status;
+  g_spawn_close_pid (pid);
   /* the entry is gone: end what it left running, so its pipes close */
   signal_group (self, SIGKILL);
   self->reaped = TRUE;
   maybe_emit_exited (self);
+}
+
+static void
+on_orphan_reaped (GPid pid, gint wait_status, gpointer user_data)
+{
+  g_spawn_close_pid (pid);
 }
 
 static gboolean
@@ -213,6 +225,14 @@ ff_local_execution_dispose (GObject *object)
   FfLocalExecution *self = FF_LOCAL_EXECUTION (object);
 
   g_clear_handle_id (&self->kill_id, g_source_remove);
+  /* never started, so nobody would read or reap it; a started one is only
+   * disposed of after ::exited, when the group is gone */
+  if (!self->started && self->pid > 0)
+    {
+      signal_group (self, SIGKILL);
+      g_child_watch_add (self->pid, on_orphan_reaped, NULL);
+      self->pid = 0;
+    }
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   G_OBJECT_CLASS (ff_local_execution_parent_class)->dispose (object);
@@ -224,7 +244,8 @@ ff_local_execution_finalize (GObject *object)
   FfLocalExecution *self = FF_LOCAL_EXECUTION (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->process);
+  g_clear_object (&self->stdout_stream);
+  g_clear_object (&self->stderr_stream);
   G_OBJECT_CLASS (ff_local_execution_parent_class)->finalize (object);
 }
 
@@ -246,18 +267,30 @@ ff_local_execution_init (FfLocalExecution *self)
   self->cancellable = g_cancellable_new ();
 }
 
-/* Takes over a process spawned in its own process group with both output
- * pipes; stays alive until it has emitted ::exited. */
+/* Takes over a child spawned with %G_SPAWN_DO_NOT_REAP_CHILD as the leader
+ * of its own process group, and its two output pipes; killed if it is
+ * dropped before ff_local_execution_start(). */
 FfLocalExecution *
-ff_local_execution_new (GSubprocess *process)
+ff_local_execution_new (GPid pid, gint stdout_fd, gint stderr_fd)
 {
   FfLocalExecution *self = g_object_new (FF_TYPE_LOCAL_EXECUTION, NULL);
 
-  self->process = g_object_ref (process);
-  self->pgid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (process), NULL, 10);
-  g_object_ref (self);
-  start_reader (self, g_subprocess_get_stdout_pipe (process), FF_STREAM_STDOUT);
-  start_reader (self, g_subprocess_get_stderr_pipe (process), FF_STREAM_STDERR);
-  g_subprocess_wait_async (process, NULL, on_waited, self);
+  self->pid = pid;
+  self->pgid = pid;
+  self->stdout_stream = g_unix_input_stream_new (stdout_fd, TRUE);
+  self->stderr_stream = g_unix_input_stream_new (stderr_fd, TRUE);
   return self;
+}
+
+/* Reads and waits from the next main loop iteration on, so whoever got
+ * @self from launch_finish can connect before the first ::output; stays
+ * alive until it has emitted ::exited. */
+void
+ff_local_execution_start (FfLocalExecution *self)
+{
+  self->started = TRUE;
+  g_object_ref (self);
+  start_reader (self, self->stdout_stream, FF_STREAM_STDOUT);
+  start_reader (self, self->stderr_stream, FF_STREAM_STDERR);
+  g_child_watch_add (self->pid, on_child_exited, self);
 }

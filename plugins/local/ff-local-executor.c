@@ -56,13 +56,15 @@ ff_local_executor_launch_async (FfExecutor *executor,
                                 gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) base_env = g_get_environ ();
   g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
   g_auto (GStrv) argv = resolve_argv (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL
+                      | G_SPAWN_CLOEXEC_PIPES;
+  gint stdout_fd = -1, stderr_fd = -1;
+  GPid pid = 0;
 
   g_task_set_source_tag (task, ff_local_executor_launch_async);
   if (argv[0] == NULL)
@@ -73,32 +75,37 @@ ff_local_executor_launch_async (FfExecutor *executor,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
-  /* stdin stays /dev/null: a run is never interactive */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_environ (launcher, envp);
-  g_subprocess_launcher_set_cwd (launcher, dir);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
                                _("The pipeline folder %s does not exist"), dir);
       return;
     }
-  process = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv, &error);
-  if (process == NULL)
+  /* stdin is /dev/null: a run is never interactive. Not GSubprocess: it
+   * forgets the pid as soon as it reaps the child, which a quick one lets
+   * happen before the pid is read, and the pid is the group to signal. */
+  if (!g_spawn_async_with_pipes_and_fds (dir, (const gchar *const *) argv,
+                                         (const gchar *const *) envp, flags, child_setup, NULL,
+                                         -1, -1, -1, NULL, NULL, 0, &pid, NULL, &stdout_fd,
+                                         &stderr_fd, &error))
     {
       g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
                                _("Cannot start “%s” in %s: %s"), argv[0], dir, error->message);
       return;
     }
-  g_task_return_pointer (task, ff_local_execution_new (process), g_object_unref);
+  g_task_return_pointer (task, ff_local_execution_new (pid, stdout_fd, stderr_fd), g_object_unref);
 }
 
+/* Output starts flowing only now that the caller holds the execution: a
+ * chunk read earlier would be emitted before it could connect. */
 static FfExecution *
 ff_local_executor_launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  FfLocalExecution *execution = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (execution != NULL)
+    ff_local_execution_start (execution);
+  return FF_EXECUTION (execution);
 }
 
 static void

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fastflow.h"
+#include "ff-local-executor.h"
+
+/* Generous, for a loaded machine or valgrind; only reached when a test fails. */
+#define SAFETY_TIMEOUT_S 60
+
+#define LARGE_SIZE 20000000
+
+/* What one execution did, as its signals told it. */
+typedef struct
+{
+  FfExecution *execution;
+  GError *launch_error;
+  gboolean launched;
+  /* only kept when asked for; 20 MB runs are counted */
+  GByteArray *out;
+  GByteArray *err;
+  guint64 out_size;
+  guint64 err_size;
+  guint64 out_nonzero;
+  GChecksum *out_checksum;
+  gboolean got_output;
+  gboolean exited;
+  guint exited_count;
+  guint output_after_exit;
+  gint exit_code;
+  gint reason;
+  gchar *message;
+  gint64 launched_at;
+  gint64 exited_at;
+} TestRun;
+
+static TestRun *
+test_run_new (gboolean keep_output)
+{
+  TestRun *run = g_new0 (TestRun, 1);
+
+  if (keep_output)
+    {
+      run->out = g_byte_array_new ();
+      run->err = g_byte_array_new ();
+    }
+  run->out_checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  run->exit_code = -1;
+  return run;
+}
+
+static void
+test_run_free (TestRun *run)
+{
+  g_clear_object (&run->execution);
+  g_clear_error (&run->launch_error);
+  g_clear_pointer (&run->out, g_byte_array_unref);
+  g_clear_pointer (&run->err, g_byte_array_unref);
+  g_checksum_free (run->out_checksum);
+  g_free (run->message);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestRun, test_run_free)
+
+static gboolean
+on_safety_timeout (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main loop until *@flag is set; failing after @timeout_s. */
+static void
+wait_until (const gboolean *flag, guint timeout_s, const gchar *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, on_safety_timeout, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_test_message ("Timed out after %u s waiting for %s", timeout_s, what);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+/* Dispatches whatever is already pending, without waiting for more. */
+static void
+drain_main_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+on_output (FfExecution *execution, gint stream, GBytes *bytes, gpointer user_data)
+{
+  TestRun *run = user_data;
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  g_assert_cmpuint (size, >, 0);
+  if (run->exited_count > 0)
+    run->output_after_exit++;
+  run->got_output = TRUE;
+  if (stream == FF_STREAM_STDOUT)
+    {
+      run->out_size += size;
+      g_checksum_update (run->out_checksum, data, size);
+      for (gsize i = 0; i < size; i++)
+        run->out_nonzero += data[i] != 0;
+      if (run->out != NULL)
+        g_byte_array_append (run->out, data, size);
+      return;
+    }
+  g_assert_cmpint (stream, ==, FF_STREAM_STDERR);
+  run->err_size += size;
+  if (run->err != NULL)
+    g_byte_array_append (run->err, data, size);
+}
+
+static void
+on_exited (FfExecution *execution,
+           gint exit_code,
+           gint reason,
+           const gchar *message,
+           gpointer user_data)
+{
+  TestRun *run = user_data;
+
+  run->exited_count++;
+  run->exited = TRUE;
+  run->exit_code = exit_code;
+  run->reason = reason;
+  g_free (run->message);
+  run->message = g_strdup (message);
+  run->exited_at = g_get_monotonic_time ();
+}
+
+static void
+on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  TestRun *run = user_data;
+
+  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), result, &run->launch_error);
+  run->launched = TRUE;
+  if (run->execution == NULL)
+    return;
+  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
+  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
+}
+
+static void
+test_run_launch (TestRun *run, FfRunRequest *request)
+{
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+
+  run->launched_at = g_get_monotonic_time ();
+  ff_executor_launch_async (FF_EXECUTOR (executor), request, NULL, on_launched, run);
+  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+}
+
+/* Waits for ::exited, then checks it came once and nothing followed it. */
+static void
+test_run_wait_exited (TestRun *run)
+{
+  g_assert_no_error (run->launch_error);
+  g_assert_nonnull (run->execution);
+  wait_until (&run->exited, SAFETY_TIMEOUT_S, "the execution to exit");
+  drain_main_context ();
+  g_assert_cmpuint (run->exited_count, ==, 1);
+  g_assert_cmpuint (run->output_after_exit, ==, 0);
+  g_assert_true (ff_execution_has_exited (run->execution));
+}
+
+static FfRunRequest *
+request_new (const gchar *dir, const gchar *const *argv)
+{
+  FfRunRequest *request = ff_run_request_new (1, "test");
+
+  ff_run_request_set_pipeline_dir (request, dir);
+  ff_run_request_set_command (request, argv);
+  return request;
+}
+
+/* Launches `sh -c SCRIPT` in @dir and waits for it to exit. */
+static TestRun *
+run_script (const gchar *dir, const gchar *script, gboolean keep_output)
+{
+  const gchar *argv[] = { "sh", "-c", script, NULL };
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  TestRun *run = test_run_new (keep_output);
+
+  test_run_launch (run, request);
+  test_run_wait_exited (run);
+  return run;
+}
+
+static gchar *
+make_pipeline_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("ff-local-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+/* The test folders hold plain files only. */
+static void
+remove_pipeline_dir (const gchar *dir)
+{
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (handle);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+assert_output (GByteArray *array, const gchar *expected)
+{
+  g_assert_cmpmem (array->data, array->len, expected, strlen (expected));
+}
+
+static void
+test_exit_zero (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir, "exit 0", TRUE);
+
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpint (run->reason, ==, FF_REASON_NONE);
+  g_assert_null (run->message);
+  g_assert_cmpuint (run->out->len + run->err->len, ==, 0);
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_exit_three (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir, "echo failing; exit 3", TRUE);
+
+  g_assert_cmpint (run->exit_code, ==, 3);
+  g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
+  assert_output (run->out, "failing\n");
+  remove_pipeline_dir (dir);
+}
+
+/* Both pipes written in turn: each stream gets exactly its own lines. */
+static void
+test_streams (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir,
+                                        "i=0; while [ $i -lt 2000 ]; do "
+                                        "echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); done",
+                                        TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) err = g_string_new (NULL);
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_string_append_printf (out, "out %u\n", i);
+      g_string_append_printf (err, "err %u\n", i);
+    }
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, out->str);
+  assert_output (run->err, err->str);
+  remove_pipeline_dir (dir);
+}
+
+/* printf's octal escapes write every byte value, NUL included. */
+static void
+test_all_bytes (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (GString) forward = g_string_new (NULL);
+  g_autoptr (GString) backward = g_string_new (NULL);
+  g_autofree gchar *script = NULL;
+  g_autoptr (TestRun) run = NULL;
+  guint8 expected_out[256], expected_err[256];
+
+  for (guint i = 0; i < 256; i++)
+    {
+      g_string_append_printf (forward, "\\%03o", i);
+      g_string_append_printf (backward, "\\%03o", 255 - i);
+      expected_out[i] = i;
+      expected_err[i] = 255 - i;
+    }
+  script = g_strdup_printf ("printf '%s'; printf '%s' >&2", forward->str, backward->str);
+  run = run_script (dir, script, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpmem (run->out->data, run->out->len, expected_out, sizeof expected_out);
+  g_assert_cmpmem (run->err->data, run->err->len, expected_err, sizeof expected_err);
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_large_zero (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *script = g_strdup_printf ("head -c %d /dev/zero", LARGE_SIZE);
+  g_autoptr (TestRun) run = run_script (dir, script, FALSE);
+
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpuint (run->out_size, ==, LARGE_SIZE);
+  g_assert_cmpuint (run->out_nonzero, ==, 0);
+  g_assert_cmpuint (run->err_size, ==, 0);
+  remove_pipeline_dir (dir);
+}
+
+/* Every line differs, so a lost, doubled or reordered chunk changes the
+ * checksum; the reference is the same command without the executor. */
+static void
+test_large_pattern (void)
+{
+  const gchar *script = "seq 1 2700000";
+  const gchar *argv[] = { "sh", "-c", script, NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *reference = NULL;
+  g_autofree gchar *reference_sum = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TestRun) run = NULL;
+  gint status = -1;
+
+  g_spawn_sync (dir, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &reference, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (strlen (reference), >, LARGE_SIZE);
+  reference_sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, reference, -1);
+
+  run = run_script (dir, script, FALSE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpuint (run->out_size, ==, strlen (reference));
+  g_assert_cmpstr (g_checksum_get_string (run->out_checksum), ==, reference_sum);
+  remove_pipeline_dir (dir);
+}
+
+/* A line far longer than a read chunk, and no newline at its end. */
+static void
+test_long_line (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir, "head -c 1048576 /dev/zero | tr '\\000' a", TRUE);
+
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpuint (run->out->len, ==, 1048576);
+  for (guint i = 0; i < run->out->len; i++)
+    {
+      if (run->out->data[i] != 'a')
+        g_assert_cmpuint (run->out->data[i], ==, 'a');
+    }
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_env_and_cwd (void)
+{
+  const gchar *argv[] = {
+    "sh", "-c", "printf '%s|%s|%s\\n' \"$FF_TEST_VALUE\" \"$FF_TEST_OVERRIDE\" \"$(pwd -P)\"", NULL
+  };
+  const gchar *value = "h\xc3\xa9llo w\xc3\xb6rld \"quoted\" $HOME `x`";
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *real_dir = realpath (dir, NULL);
+  g_autofree gchar *expected = NULL;
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+
+  /* the request's value wins over the daemon's own environment */
+  g_setenv ("FF_TEST_OVERRIDE", "from-daemon", TRUE);
+  ff_run_request_set_env_var (request, "FF_TEST_VALUE", value);
+  ff_run_request_set_env_var (request, "FF_TEST_OVERRIDE", "from-request");
+  test_run_launch (run, request);
+  test_run_wait_exited (run);
+  g_unsetenv ("FF_TEST_OVERRIDE");
+
+  g_assert_nonnull (real_dir);
+  expected = g_strdup_printf ("%s|from-request|%s\n", value, real_dir);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, expected);
+  assert_output (run->err, "");
+  remove_pipeline_dir (dir);
+}
+
+/* "./run.sh" is the pipeline's file, whatever the daemon's own folder is. */
+static void
+test_relative_command (void)
+{
+  const gchar *argv[] = { "./run.sh", "first argument", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *real_dir = realpath (dir, NULL);
+  g_autofree gchar *entry = g_build_filename (dir, "run.sh", NULL);
+  g_autofree gchar *cwd = g_get_current_dir ();
+  g_autofree gchar *expected = NULL;
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (cwd, !=, dir);
+  g_file_set_contents (entry, "#!/bin/sh\necho \"$1\"\npwd -P\nexit 7\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (entry, 0755), ==, 0);
+  test_run_launch (run, request);
+  test_run_wait_exited (run);
+
+  expected = g_strdup_printf ("first argument\n%s\n", real_dir);
+  g_assert_cmpint (run->exit_code, ==, 7);
+  g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
+  assert_output (run->out, expected);
+  remove_pipeline_dir (dir);
+}
+
+static void
+assert_spawn_failed (const gchar *dir, const gchar *const *argv, const gchar *named)
+{
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+
+  test_run_launch (run, request);
+  g_assert_null (run->execution);
+  g_assert_error (run->launch_error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED);
+  g_assert_nonnull (strstr (run->launch_error->message, named));
+}
+
+static void
+test_missing_entry (void)
+{
+  const gchar *argv[] = { "./missing-entry.sh", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+
+  assert_spawn_failed (dir, argv, "missing-entry.sh");
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_missing_folder (void)
+{
+  const gchar *argv[] = { "./run.sh", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *missing = g_build_filename (dir, "no-such-pipeline", NULL);
+
+  assert_spawn_failed (missing, argv, missing);
+  remove_pipeline_dir (dir);
+}
+
+static gboolean
+on_fifo_closed (gint fd, GIOCondition condition, gpointer user_data)
+{
+  gboolean *closed = user_data;
+
+  *closed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelled between the spawn and launch_finish: the caller gets no
+ * execution, and the dropped one kills its child, which would otherwise
+ * keep the FIFO open for 30 s. */
+static void
+test_launch_cancelled (void)
+{
+  const gchar *argv[] = { "sh", "-c", "exec 3>alive; echo up >&3; exec sleep 30", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *fifo = g_build_filename (dir, "alive", NULL);
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+  gboolean closed = FALSE;
+  GPollFD poll_fd = { -1, G_IO_IN, 0 };
+  gchar buffer[3];
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  poll_fd.fd = g_open (fifo, O_RDONLY | O_NONBLOCK, 0);
+  g_assert_cmpint (poll_fd.fd, >=, 0);
+  ff_executor_launch_async (FF_EXECUTOR (executor), request, cancellable, on_launched, run);
+  /* not the main loop: that would hand the execution over before the cancel */
+  g_assert_cmpint (g_poll (&poll_fd, 1, SAFETY_TIMEOUT_S * 1000), ==, 1);
+  g_assert_cmpint (read (poll_fd.fd, buffer, sizeof buffer), ==, 3);
+  g_cancellable_cancel (cancellable);
+  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+  g_assert_error (run->launch_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (run->execution);
+
+  g_unix_fd_add (poll_fd.fd, G_IO_HUP, on_fifo_closed, &closed);
+  wait_until (&closed, 10, "the dropped child to be killed");
+  g_close (poll_fd.fd, NULL);
+  remove_pipeline_dir (dir);
+}
+
+/* A grace period far beyond the wait: only SIGTERM can end it in time. */
+static void
+test_cancel (void)
+{
+  const gchar *argv[] = { "sh", "-c", "sleep 30", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+
+  test_run_launch (run, request);
+  g_assert_no_error (run->launch_error);
+  ff_execution_cancel (run->execution, 600 * 1000);
+  test_run_wait_exited (run);
+  g_assert_cmpint (run->exit_code, ==, 143);
+  g_assert_cmpint (run->reason, !=, FF_REASON_NONE);
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_cancel_ignoring_term (void)
+{
+  const gchar *argv[] = { "sh", "-c", "trap '' TERM; echo ready; sleep 30", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+  gint64 cancelled_at;
+
+  test_run_launch (run, request);
+  g_assert_no_error (run->launch_error);
+  /* "ready" comes after the trap is in place */
+  wait_until (&run->got_output, SAFETY_TIMEOUT_S, "the trap to be set");
+  cancelled_at = g_get_monotonic_time ();
+  ff_execution_cancel (run->execution, 200);
+  /* a second cancel neither restarts the grace period nor adds an exit */
+  ff_execution_cancel (run->execution, 200);
+  test_run_wait_exited (run);
+  g_assert_cmpint (run->exit_code, ==, 137);
+  g_assert_cmpint (run->exited_at - cancelled_at, >=, 200 * 1000);
+  assert_output (run->out, "ready\n");
+
+  ff_execution_cancel (run->execution, 200);
+  drain_main_context ();
+  g_assert_cmpuint (run->exited_count, ==, 1);
+  remove_pipeline_dir (dir);
+}
+
+typedef struct
+{
+  gboolean exited;
+  gint wait_status;
+} Orphan;
+
+static void
+on_orphan_exited (GPid pid, gint wait_status, gpointer user_data)
+{
+  Orphan *orphan = user_data;
+
+  orphan->exited = TRUE;
+  orphan->wait_status = wait_status;
+}
+
+/* The entry is gone while a background child still holds its stdout: the
+ * run is over, and the leftover is killed rather than waited for. */
+static void
+test_background_grandchild (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = NULL;
+  Orphan orphan = { 0 };
+  gint64 pid;
+
+  /* the orphaned background child becomes ours, so we can wait for it */
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
+  run = run_script (dir, "sleep 30 & echo $!", TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_cmpint (run->exited_at - run->launched_at, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (run->out->len, >, 1);
+  g_assert_cmpint (run->out->data[run->out->len - 1], ==, '\n');
+  pid = g_ascii_strtoll ((const gchar *) run->out->data, NULL, 10);
+  g_assert_cmpint (pid, >, 1);
+
+  g_child_watch_add ((GPid) pid, on_orphan_exited, &orphan);
+  wait_until (&orphan.exited, 10, "the background child to be killed");
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), ==, 0);
+  g_assert_true (WIFSIGNALED (orphan.wait_status));
+  g_assert_cmpint (WTERMSIG (orphan.wait_status), ==, SIGKILL);
+  remove_pipeline_dir (dir);
+}
+
+typedef struct
+{
+  FfExecution *execution;
+  guint samples;
+  gdouble max_cpu;
+  guint64 max_memory;
+  gboolean done;
+} Sampler;
+
+static gboolean
+on_sample (gpointer user_data)
+{
+  Sampler *sampler = user_data;
+  g_autoptr (GError) error = NULL;
+  FfUsage usage = { 0 };
+
+  g_assert_true (ff_execution_sample_usage (sampler->execution, &usage, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (usage.cpu_percent, >=, 0);
+  sampler->samples++;
+  sampler->max_cpu = MAX (sampler->max_cpu, usage.cpu_percent);
+  sampler->max_memory = MAX (sampler->max_memory, usage.memory_bytes);
+  if ((sampler->max_cpu > 30 && sampler->max_memory > 0) || sampler->samples >= 25)
+    {
+      sampler->done = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_sample_busy (void)
+{
+  const gchar *argv[] = { "sh", "-c", "while :; do :; done", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+  Sampler sampler = { 0 };
+
+  test_run_launch (run, request);
+  g_assert_no_error (run->launch_error);
+  sampler.execution = run->execution;
+  /* pacing of the samples, up to 5 s; the wait is on the sampler */
+  g_timeout_add (200, on_sample, &sampler);
+  wait_until (&sampler.done, SAFETY_TIMEOUT_S, "CPU samples");
+  g_test_message ("%u samples, max CPU %.1f%%, max memory %" G_GUINT64_FORMAT " bytes",
+                  sampler.samples, sampler.max_cpu, sampler.max_memory);
+  g_assert_cmpfloat (sampler.max_cpu, >, 30);
+  g_assert_cmpuint (sampler.max_memory, >, 0);
+
+  ff_execution_cancel (run->execution, 1000);
+  test_run_wait_exited (run);
+  g_assert_cmpint (run->exit_code, ==, 143);
+  remove_pipeline_dir (dir);
+}
+
+static void
+test_sample_after_exit (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir, "exit 0", TRUE);
+  g_autoptr (GError) error = NULL;
+  FfUsage usage = { 0 };
+
+  g_assert_false (ff_execution_sample_usage (run->execution, &usage, &error));
+  g_assert_nonnull (error);
+  remove_pipeline_dir (dir);
+}
+
+/* In a fresh process: this binary links the plugin's code too, and the
+ * module's copy of the type must be the first to register. */
+static void
+test_module (void)
+{
+  const gchar *path = g_getenv ("FASTFLOW_PLUGIN_PATH");
+  g_auto (GStrv) folders = NULL;
+  GIOExtensionPoint *ep;
+  GIOExtension *extension;
+  GList *modules;
+  g_autoptr (GObject) executor = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_nonnull (path);
+  folders = g_strsplit (path, ":", 2);
+  ff_plugin_register_extension_points ();
+  modules = g_io_modules_load_all_in_directory (folders[0]);
+  g_assert_nonnull (modules);
+  g_list_free (modules);
+  ep = g_io_extension_point_lookup (FF_EXECUTOR_EXTENSION_POINT_NAME);
+  g_assert_nonnull (ep);
+  extension = g_io_extension_point_get_extension_by_name (ep, "local");
+  g_assert_nonnull (extension);
+  executor = g_object_new (g_io_extension_get_type (extension), NULL);
+  g_assert_true (FF_IS_EXECUTOR (executor));
+  g_assert_cmpstr (ff_executor_get_name (FF_EXECUTOR (executor)), ==, "local");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/local-executor/exit-zero", test_exit_zero);
+  g_test_add_func ("/local-executor/exit-three", test_exit_three);
+  g_test_add_func ("/local-executor/streams", test_streams);
+  g_test_add_func ("/local-executor/all-bytes", test_all_bytes);
+  g_test_add_func ("/local-executor/large-zero", test_large_zero);
+  g_test_add_func ("/local-executor/large-pattern", test_large_pattern);
+  g_test_add_func ("/local-executor/long-line", test_long_line);
+  g_test_add_func ("/local-executor/env-and-cwd", test_env_and_cwd);
+  g_test_add_func ("/local-executor/relative-command", test_relative_command);
+  g_test_add_func ("/local-executor/missing-entry", test_missing_entry);
+  g_test_add_func ("/local-executor/missing-folder", test_missing_folder);
+  g_test_add_func ("/local-executor/launch-cancelled", test_launch_cancelled);
+  g_test_add_func ("/local-executor/cancel", test_cancel);
+  g_test_add_func ("/local-executor/cancel-ignoring-term", test_cancel_ignoring_term);
+  g_test_add_func ("/local-executor/background-grandchild", test_background_grandchild);
+  g_test_add_func ("/local-executor/sample-busy", test_sample_busy);
+  g_test_add_func ("/local-executor/sample-after-exit", test_sample_after_exit);
+  g_test_add_func ("/local-executor/module", test_module);
+  return g_test_run ();
+}
