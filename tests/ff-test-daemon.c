@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "ff-test-daemon.h"
 
@@ -69,6 +70,14 @@ ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...)
   va_end (args);
 }
 
+/* A test that fails aborts without cleaning up; the daemon must not
+ * outlive it and keep the test's output pipes open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 on_name_appeared (GDBusConnection *connection,
                   const gchar *name,
@@ -116,6 +125,7 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 g_test_dbus_get_bus_address (self->bus), TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   self->daemon =
       g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);

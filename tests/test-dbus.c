@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ff-dbus-generated.h"
+#include "ff-test-daemon.h"
+
+#define BUS_NAME "org.fastflow.Orchestrator1"
+#define MANAGER_PATH "/org/fastflow/Orchestrator1"
+#define RUN_IFACE "org.fastflow.Orchestrator1.Run"
+#define ERROR_PREFIX "org.fastflow.Orchestrator1.Error."
+/* Generous: a loaded CI machine is slow, and a hang must still fail. */
+#define SAFETY_TIMEOUT_S 60
+
+/* A client of one daemon: a manager proxy and everything the daemon
+ * announced since the client was made. */
+typedef struct
+{
+  FfTestDaemon *daemon;
+  FfDBusManager *manager;
+  GPtrArray *created;   /* run paths, in RunCreated order */
+  GHashTable *finished; /* run path → (osi) of RunFinished */
+  GHashTable *outputs;  /* run path → GByteArray of its Output signals */
+  guint output_sub;
+} Client;
+
+static void
+on_run_created (FfDBusManager *manager, const gchar *run, const gchar *pipeline, Client *c)
+{
+  g_ptr_array_add (c->created, g_strdup (run));
+}
+
+static void
+on_run_finished (FfDBusManager *manager,
+                 const gchar *run,
+                 const gchar *pipeline,
+                 const gchar *state,
+                 gint exit_code,
+                 Client *c)
+{
+  g_assert_false (g_hash_table_contains (c->finished, run));
+  g_hash_table_insert (c->finished, g_strdup (run),
+                       g_variant_ref_sink (g_variant_new ("(ssi)", pipeline, state, exit_code)));
+}
+
+static void
+on_output (GDBusConnection *connection,
+           const gchar *sender,
+           const gchar *path,
+           const gchar *iface,
+           const gchar *member,
+           GVariant *params,
+           gpointer user_data)
+{
+  Client *c = user_data;
+  g_autoptr (GVariant) data = NULL;
+  GByteArray *log = g_hash_table_lookup (c->outputs, path);
+  guint64 offset;
+
+  if (log == NULL)
+    {
+      log = g_byte_array_new ();
+      g_hash_table_insert (c->outputs, g_strdup (path), log);
+    }
+  g_variant_get (params, "(t@ay)", &offset, &data);
+  /* contiguous and in order: each chunk starts where the last one ended */
+  g_assert_cmpuint (offset, ==, log->len);
+  g_byte_array_append (log, g_variant_get_data (data), g_variant_get_size (data));
+}
+
+/* Output signals are subscribed to before any StartRun goes out, so the
+ * bus has the match rule before the run can print anything. */
+static Client *
+client_new (FfTestDaemon *daemon, gboolean follow_output)
+{
+  Client *c = g_new0 (Client, 1);
+  g_autoptr (GError) error = NULL;
+
+  c->daemon = daemon;
+  c->created = g_ptr_array_new_with_free_func (g_free);
+  c->finished =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  c->outputs =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_byte_array_unref);
+  if (follow_output)
+    c->output_sub =
+        g_dbus_connection_signal_subscribe (daemon->connection, BUS_NAME, RUN_IFACE, "Output", NULL,
+                                            NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_output, c, NULL);
+  c->manager = ff_dbus_manager_proxy_new_sync (daemon->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                               BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (c->manager, "run-created", G_CALLBACK (on_run_created), c);
+  g_signal_connect (c->manager, "run-finished", G_CALLBACK (on_run_finished), c);
+  return c;
+}
+
+static void
+client_free (Client *c)
+{
+  if (c->output_sub != 0)
+    g_dbus_connection_signal_unsubscribe (c->daemon->connection, c->output_sub);
+  g_signal_handlers_disconnect_by_data (c->manager, c);
+  g_clear_object (&c->manager);
+  g_ptr_array_unref (c->created);
+  g_hash_table_unref (c->finished);
+  g_hash_table_unref (c->outputs);
+  g_free (c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_free)
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+on_safety_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Spins the main loop until @cond holds; fails the test after the
+ * safety timeout. */
+static void
+wait_until (Condition cond, gpointer data, const gchar *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (SAFETY_TIMEOUT_S, on_safety_timeout, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out after %d s waiting for %s", SAFETY_TIMEOUT_S, what);
+  g_source_remove (id);
+}
+
+typedef struct
+{
+  Client *c;
+  const gchar *path;
+  const gchar *needle;
+} RunWait;
+
+static gboolean
+run_has_finished (gpointer data)
+{
+  RunWait *w = data;
+  return g_hash_table_contains (w->c->finished, w->path);
+}
+
+/* Returns the RunFinished arguments (pipeline, state, exit code). */
+static GVariant *
+client_wait_finished (Client *c, const gchar *path)
+{
+  RunWait w = { c, path, NULL };
+  g_autofree gchar *what = g_strdup_printf ("RunFinished of %s", path);
+
+  wait_until (run_has_finished, &w, what);
+  return g_hash_table_lookup (c->finished, path);
+}
+
+static gboolean
+output_has (gpointer data)
+{
+  RunWait *w = data;
+  GByteArray *log = g_hash_table_lookup (w->c->outputs, w->path);
+
+  return log != NULL && memmem (log->data, log->len, w->needle, strlen (w->needle)) != NULL;
+}
+
+/* A run that printed @needle is running: that is what long runs print
+ * before they sleep. */
+static void
+client_wait_output (Client *c, const gchar *path, const gchar *needle)
+{
+  RunWait w = { c, path, needle };
+  g_autofree gchar *what = g_strdup_printf ("“%s” in the output of %s", needle, path);
+
+  g_assert_cmpuint (c->output_sub, !=, 0);
+  wait_until (output_has, &w, what);
+}
+
+static gchar *
+client_start_run (Client *c, const gchar *pipeline, GVariant *options, GError **error)
+{
+  gchar *path = NULL;
+  g_autoptr (GVariant) opts =
+      g_variant_ref_sink (options != NULL ? options : g_variant_new ("a{sv}", NULL));
+
+  if (!ff_dbus_manager_call_start_run_sync (c->manager, pipeline, opts, &path, NULL, error))
+    return NULL;
+  return path;
+}
+
+static gchar *
+client_start (Client *c, const gchar *pipeline)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = client_start_run (c, pipeline, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (path);
+  return path;
+}
+
+/* A fresh proxy reads the properties as they are now. */
+static FfDBusRun *
+client_get_run (Client *c, const gchar *path)
+{
+  g_autoptr (GError) error = NULL;
+  FfDBusRun *run = ff_dbus_run_proxy_new_sync (c->daemon->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                               BUS_NAME, path, NULL, &error);
+
+  g_assert_no_error (error);
+  return run;
+}
+
+static guint64
+run_id_of (const gchar *path)
+{
+  const gchar *slash = strrchr (path, '/');
+
+  g_assert_nonnull (slash);
+  return g_ascii_strtoull (slash + 1, NULL, 10);
+}
+
+/* ReadLog from @offset to the end, in chunks of at most @max. */
+static GByteArray *
+read_log_all (FfDBusRun *run, guint64 offset, guint max, gboolean *complete)
+{
+  GByteArray *all = g_byte_array_new ();
+
+  for (;;)
+    {
+      g_autoptr (GVariant) data = NULL;
+      g_autoptr (GError) error = NULL;
+      guint64 next = 0;
+      gboolean done = FALSE;
+      gsize len;
+
+      ff_dbus_run_call_read_log_sync (run, offset, max, &data, &next, &done, NULL, &error);
+      g_assert_no_error (error);
+      len = g_variant_get_size (data);
+      g_assert_cmpuint (len, <=, max);
+      g_assert_cmpuint (next, ==, offset + len);
+      g_byte_array_append (all, g_variant_get_data (data), len);
+      offset = next;
+      if (len == 0 || done)
+        {
+          if (complete != NULL)
+            *complete = done;
+          return all;
+        }
+    }
+}
+
+static void
+assert_bytes_equal (GByteArray *a, GByteArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  g_assert_true (memcmp (a->data, b->data, a->len) == 0);
+}
+
+/* 1: a run from StartRun to RunFinished */
+
+static void
+test_run_succeeds (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *pipeline = NULL;
+  g_autofree gchar *state = NULL;
+  gint exit_code = -1;
+  GVariant *finished;
+
+  ff_test_daemon_add_pipeline (d, "hello", "main.sh", "echo hello\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+
+  path = client_start (c, "hello");
+  g_assert_true (g_variant_is_object_path (path));
+  g_assert_true (g_str_has_prefix (path, MANAGER_PATH "/Run/"));
+  g_assert_cmpuint (run_id_of (path), >=, 1);
+
+  finished = client_wait_finished (c, path);
+  g_variant_get (finished, "(ssi)", &pipeline, &state, &exit_code);
+  g_assert_cmpstr (pipeline, ==, "hello");
+  g_assert_cmpstr (state, ==, "succeeded");
+  g_assert_cmpint (exit_code, ==, 0);
+  /* RunCreated came, and before RunFinished (it is recorded first) */
+  g_assert_cmpuint (c->created->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (c->created, 0), ==, path);
+
+  run = client_get_run (c, path);
+  g_assert_cmpuint (ff_dbus_run_get_id (run), ==, run_id_of (path));
+  g_assert_cmpstr (ff_dbus_run_get_pipeline (run), ==, "hello");
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "succeeded");
+  g_assert_cmpint (ff_dbus_run_get_exit_code (run), ==, 0);
+  g_assert_cmpstr (ff_dbus_run_get_error_class (run), ==, "none");
+  g_assert_cmpstr (ff_dbus_run_get_reason (run), ==, "");
+  g_assert_cmpstr (ff_dbus_run_get_executor (run), ==, "local");
+  g_assert_cmpint (ff_dbus_run_get_created_at (run), >, 0);
+  g_assert_cmpint (ff_dbus_run_get_created_at (run), <=, ff_dbus_run_get_started_at (run));
+  g_assert_cmpint (ff_dbus_run_get_started_at (run), <=, ff_dbus_run_get_finished_at (run));
+  g_assert_cmpint (ff_dbus_run_get_finished_at (run), <=, g_get_real_time ());
+}
+
+static const gchar chatty_sh[] = "i=1\n"
+                                 "while [ $i -le 200 ]; do\n"
+                                 "  echo \"out $i\"\n"
+                                 "  echo \"err $i\" >&2\n"
+                                 "  i=$((i + 1))\n"
+                                 "done\n";
+
+static void
+test_run_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (GByteArray) log = NULL;
+  g_autoptr (GByteArray) chunked = NULL;
+  g_autofree gchar *path = NULL;
+  GByteArray *signalled;
+  gboolean complete = FALSE;
+  gsize expected = 0;
+  const guint8 *out_pos, *err_pos;
+
+  ff_test_daemon_add_pipeline (d, "chatty", "main.sh", chatty_sh, NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+
+  path = client_start (c, "chatty");
+  g_assert_cmpstr (
+      g_variant_get_string (g_variant_get_child_value (client_wait_finished (c, path), 1), NULL),
+      ==, "succeeded");
+  run = client_get_run (c, path);
+
+  log = read_log_all (run, 0, 1024 * 1024, &complete);
+  g_assert_true (complete);
+  for (guint i = 1; i <= 200; i++)
+    expected += 2 * (strlen ("out \n") + (i < 10 ? 1 : i < 100 ? 2 : 3));
+  g_assert_cmpuint (log->len, ==, expected);
+
+  /* the Output signals, put together, are the log */
+  signalled = g_hash_table_lookup (c->outputs, path);
+  g_assert_nonnull (signalled);
+  assert_bytes_equal (signalled, log);
+
+  /* small pieces add up to the same; only the last one is complete */
+  chunked = read_log_all (run, 0, 1000, &complete);
+  g_assert_true (complete);
+  assert_bytes_equal (chunked, log);
+
+  /* each stream keeps its own order */
+  out_pos = err_pos = log->data;
+  for (guint i = 1; i <= 200; i++)
+    {
+      g_autofree gchar *out = g_strdup_printf ("out %u\n", i);
+      g_autofree gchar *err = g_strdup_printf ("err %u\n", i);
+      out_pos = memmem (out_pos, log->data + log->len - out_pos, out, strlen (out));
+      err_pos = memmem (err_pos, log->data + log->len - err_pos, err, strlen (err));
+      g_assert_nonnull (out_pos);
+      g_assert_nonnull (err_pos);
+    }
+}
+
+/* ReadLog says complete only once the run has finished and the reader
+ * is at the end; a read past the end is empty. */
+static void
+test_read_log_complete (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (GVariant) data = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *state = NULL;
+  guint64 next = 0;
+  gboolean complete = TRUE;
+
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "long");
+  client_wait_output (c, path, "started\n");
+  run = client_get_run (c, path);
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "running");
+  g_assert_cmpint (ff_dbus_run_get_started_at (run), >, 0);
+  g_assert_cmpint (ff_dbus_run_get_finished_at (run), ==, 0);
+
+  /* at the end of the log of a live run: not complete */
+  ff_dbus_run_call_read_log_sync (run, 0, 1024 * 1024, &data, &next, &complete, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_variant_get_data (data), g_variant_get_size (data), "started\n", 8);
+  g_assert_cmpuint (next, ==, 8);
+  g_assert_false (complete);
+  g_clear_pointer (&data, g_variant_unref);
+  ff_dbus_run_call_read_log_sync (run, 8, 1024 * 1024, &data, &next, &complete, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_get_size (data), ==, 0);
+  g_assert_cmpuint (next, ==, 8);
+  g_assert_false (complete);
+  g_clear_pointer (&data, g_variant_unref);
+
+  /* Cancel ends it as cancelled */
+  ff_dbus_run_call_cancel_sync (run, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (client_wait_finished (c, path), "(&ssi)", NULL, &state, NULL);
+  g_assert_cmpstr (state, ==, "cancelled");
+  g_clear_object (&run);
+  run = client_get_run (c, path);
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "cancelled");
+  g_assert_cmpstr (ff_dbus_run_get_reason (run), ==, "cancelled");
+  g_assert_cmpstr (ff_dbus_run_get_error_class (run), ==, "pipeline");
+
+  /* finished, but not read to the end: not complete */
+  ff_dbus_run_call_read_log_sync (run, 0, 4, &data, &next, &complete, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_variant_get_data (data), g_variant_get_size (data), "star", 4);
+  g_assert_cmpuint (next, ==, 4);
+  g_assert_false (complete);
+  g_clear_pointer (&data, g_variant_unref);
+  /* finished and at the end */
+  ff_dbus_run_call_read_log_sync (run, 8, 1024 * 1024, &data, &next, &complete, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_get_size (data), ==, 0);
+  g_assert_cmpuint (next, ==, 8);
+  g_assert_true (complete);
+  g_clear_pointer (&data, g_variant_unref);
+  /* past the end */
+  ff_dbus_run_call_read_log_sync (run, 1000, 1024 * 1024, &data, &next, &complete, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_get_size (data), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/dbus/run/succeeds", test_run_succeeds);
+  g_test_add_func ("/dbus/run/output", test_run_output);
+  g_test_add_func ("/dbus/run/read-log-complete", test_read_log_complete);
+  return g_test_run ();
+}
