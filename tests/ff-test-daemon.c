@@ -94,10 +94,25 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The wait outlives start-up when the daemon does not exit, so its state
+ * is on the heap and whoever is last frees it. */
+typedef struct
+{
+  gboolean exited;
+  gboolean abandoned;
+} ExitWait;
+
 static void
 on_daemon_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  *(gboolean *) user_data = TRUE;
+  ExitWait *wait = user_data;
+
+  if (wait->abandoned)
+    {
+      g_free (wait);
+      return;
+    }
+  wait->exited = TRUE;
 }
 
 void
@@ -106,7 +121,9 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean appeared = FALSE, timed_out = FALSE, exited = FALSE;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  ExitWait *wait = g_new0 (ExitWait, 1);
+  gboolean appeared = FALSE, timed_out = FALSE;
   guint watch, timeout;
   const gchar *arg;
   va_list args;
@@ -134,17 +151,19 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
                                           G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
                                           &appeared, NULL);
   timeout = g_timeout_add_seconds (FF_TEST_START_TIMEOUT_S, on_timeout, &timed_out);
-  g_subprocess_wait_async (self->daemon, NULL, on_daemon_exited, &exited);
-  while (!appeared && !timed_out && !exited)
+  g_subprocess_wait_async (self->daemon, cancellable, on_daemon_exited, wait);
+  while (!appeared && !timed_out && !wait->exited)
     g_main_context_iteration (NULL, TRUE);
   g_bus_unwatch_name (watch);
   if (!timed_out)
     g_source_remove (timeout);
-  if (exited)
+  if (wait->exited)
     g_error ("fastflowd exited during start-up with status %d",
              g_subprocess_get_status (self->daemon));
   if (timed_out)
     g_error ("fastflowd did not own %s within %d s", FF_TEST_BUS_NAME, FF_TEST_START_TIMEOUT_S);
+  wait->abandoned = TRUE;
+  g_cancellable_cancel (cancellable);
 }
 
 static void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ff-dbus-generated.h"
@@ -261,6 +262,75 @@ assert_bytes_equal (GByteArray *a, GByteArray *b)
   g_assert_true (memcmp (a->data, b->data, a->len) == 0);
 }
 
+/* For runs that were stopped by a signal: the code is the shell's. */
+#define ANY_EXIT_CODE G_MININT
+
+/* Waits for the end of @path and checks how it ended. */
+static FfDBusRun *
+client_wait_end (Client *c,
+                 const gchar *path,
+                 const gchar *state,
+                 const gchar *error_class,
+                 const gchar *reason,
+                 gint exit_code)
+{
+  FfDBusRun *run;
+  const gchar *signalled_state = NULL;
+  gint signalled_code = 0;
+
+  g_variant_get (client_wait_finished (c, path), "(&s&si)", NULL, &signalled_state,
+                 &signalled_code);
+  g_assert_cmpstr (signalled_state, ==, state);
+  if (exit_code != ANY_EXIT_CODE)
+    g_assert_cmpint (signalled_code, ==, exit_code);
+  run = client_get_run (c, path);
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, state);
+  g_assert_cmpstr (ff_dbus_run_get_error_class (run), ==, error_class);
+  g_assert_cmpstr (ff_dbus_run_get_reason (run), ==, reason);
+  g_assert_cmpint (ff_dbus_run_get_exit_code (run), ==, signalled_code);
+  g_assert_cmpint (ff_dbus_run_get_finished_at (run), >, 0);
+  return run;
+}
+
+static void
+client_cancel (Client *c, const gchar *path)
+{
+  g_autoptr (FfDBusRun) run = client_get_run (c, path);
+  g_autoptr (GError) error = NULL;
+
+  ff_dbus_run_call_cancel_sync (run, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* @error is the D-Bus error @name (without the prefix) and its message
+ * contains @needle. */
+static void
+assert_dbus_error (const GError *error, const gchar *name, const gchar *needle)
+{
+  g_autofree gchar *remote = NULL;
+  g_autofree gchar *expected = g_strconcat (ERROR_PREFIX, name, NULL);
+  g_autoptr (GError) copy = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, expected);
+  copy = g_error_copy (error);
+  g_dbus_error_strip_remote_error (copy);
+  if (needle != NULL && strstr (copy->message, needle) == NULL)
+    g_error ("“%s” does not mention “%s”", copy->message, needle);
+}
+
+static void
+assert_start_fails (
+    Client *c, const gchar *pipeline, GVariant *options, const gchar *name, const gchar *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = client_start_run (c, pipeline, options, &error);
+
+  g_assert_null (path);
+  assert_dbus_error (error, name, needle);
+}
+
 /* 1: a run from StartRun to RunFinished */
 
 static void
@@ -437,6 +507,166 @@ test_read_log_complete (void)
   g_assert_cmpuint (g_variant_get_size (data), ==, 0);
 }
 
+/* 2: errors */
+
+static void
+test_start_errors (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  const gchar *bad_names[] = { "../x", "a/b", ".hidden", "..", "" };
+
+  ff_test_daemon_add_pipeline (d, "hello", "main.sh", "echo hello\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+
+  assert_start_fails (c, "nope", NULL, "NoSuchPipeline", "nope");
+  for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    assert_start_fails (c, bad_names[i], NULL, "InvalidArgument", NULL);
+  assert_start_fails (c, "../x", NULL, "InvalidArgument", "../x");
+  assert_start_fails (c, "hello", g_variant_new_parsed ("{'executor': <'warp-drive'>}"),
+                      "InvalidArgument", "warp-drive");
+  assert_start_fails (c, "hello", g_variant_new_parsed ("{'env': <{'NOT VALID': 'x'}>}"),
+                      "InvalidArgument", "NOT VALID");
+  /* nothing was created by the refused calls */
+  g_assert_cmpuint (c->created->len, ==, 0);
+}
+
+static GVariant *
+find_pipeline (GVariant *pipelines, const gchar *name)
+{
+  for (gsize i = 0; i < g_variant_n_children (pipelines); i++)
+    {
+      g_autoptr (GVariant) dict = g_variant_get_child_value (pipelines, i);
+      const gchar *n = NULL;
+
+      if (g_variant_lookup (dict, "name", "&s", &n) && g_strcmp0 (n, name) == 0)
+        return g_steal_pointer (&dict);
+    }
+  return NULL;
+}
+
+static void
+assert_listed_broken (GVariant *pipelines, const gchar *name, const gchar *field)
+{
+  g_autoptr (GVariant) dict = find_pipeline (pipelines, name);
+  gboolean broken = FALSE;
+  const gchar *error = NULL;
+
+  g_assert_nonnull (dict);
+  g_assert_true (g_variant_lookup (dict, "broken", "b", &broken));
+  g_assert_true (broken);
+  g_assert_true (g_variant_lookup (dict, "error", "&s", &error));
+  if (strstr (error, "pipeline.json") == NULL || (field != NULL && strstr (error, field) == NULL))
+    g_error ("the error of %s, “%s”, should name pipeline.json and “%s”", name, error, field);
+}
+
+static void
+test_broken_pipelines (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GVariant) pipelines = NULL;
+  g_autoptr (GVariant) good = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  gboolean broken = TRUE;
+  const gchar *message = NULL;
+
+  ff_test_daemon_add_pipeline (d, "garbage", "main.sh", "true\n", "pipeline.json", "not json",
+                               NULL);
+  ff_test_daemon_add_pipeline (d, "ten", "main.sh", "true\n", "pipeline.json",
+                               "{\"timeout\": \"ten\"}", NULL);
+  ff_test_daemon_add_pipeline (d, "parsecs", "main.sh", "true\n", "pipeline.json",
+                               "{\"mem_hard_limit\": \"12 parsecs\"}", NULL);
+  ff_test_daemon_add_pipeline (d, "good", "main.sh", "echo fine\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+
+  ff_dbus_manager_call_list_pipelines_sync (c->manager, &pipelines, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (pipelines), ==, 4);
+  assert_listed_broken (pipelines, "garbage", NULL);
+  assert_listed_broken (pipelines, "ten", "timeout");
+  assert_listed_broken (pipelines, "parsecs", "mem_hard_limit");
+  good = find_pipeline (pipelines, "good");
+  g_assert_nonnull (good);
+  g_assert_true (g_variant_lookup (good, "broken", "b", &broken));
+  g_assert_false (broken);
+  g_assert_true (g_variant_lookup (good, "error", "&s", &message));
+  g_assert_cmpstr (message, ==, "");
+
+  assert_start_fails (c, "garbage", NULL, "BrokenPipeline", "pipeline.json");
+  assert_start_fails (c, "ten", NULL, "BrokenPipeline", "timeout");
+  assert_start_fails (c, "parsecs", NULL, "BrokenPipeline", "mem_hard_limit");
+
+  /* the broken ones hide nothing */
+  path = client_start (c, "good");
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+}
+
+static void
+test_exit_code (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+
+  ff_test_daemon_add_pipeline (d, "three", "main.sh", "echo bye\nexit 3\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  path = client_start (c, "three");
+  run = client_wait_end (c, path, "failed", "pipeline", "exit-code", 3);
+}
+
+/* The entry was there when the folder was read and is gone when the run
+ * starts. The run is queued behind another while the file goes, so that
+ * StartRun itself still sees a good pipeline. */
+static void
+test_entry_vanished (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfDBusRun) blocker_run = NULL;
+  g_autofree gchar *blocker = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *entry = NULL;
+
+  ff_test_daemon_add_pipeline (d, "block", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_add_pipeline (d, "vanish", "main.sh", "echo here\n", NULL);
+  ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
+  c = client_new (d, TRUE);
+
+  blocker = client_start (c, "block");
+  client_wait_output (c, blocker, "started\n");
+  path = client_start (c, "vanish");
+  entry = g_build_filename (d->pipelines_dir, "vanish", "main.sh", NULL);
+  g_assert_cmpint (g_unlink (entry), ==, 0);
+  client_cancel (c, blocker);
+  blocker_run = client_wait_end (c, blocker, "cancelled", "pipeline", "cancelled", ANY_EXIT_CODE);
+
+  run = client_wait_end (c, path, "failed", "pipeline", "spawn-failed", -1);
+  g_assert_cmpstr (ff_dbus_run_get_message (run), !=, "");
+}
+
+static void
+test_no_such_run (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  ff_dbus_manager_call_get_run_sync (c->manager, 9999, &path, NULL, &error);
+  assert_dbus_error (error, "NoSuchRun", "9999");
+  g_assert_null (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -445,5 +675,10 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/run/succeeds", test_run_succeeds);
   g_test_add_func ("/dbus/run/output", test_run_output);
   g_test_add_func ("/dbus/run/read-log-complete", test_read_log_complete);
+  g_test_add_func ("/dbus/errors/start", test_start_errors);
+  g_test_add_func ("/dbus/errors/broken-pipelines", test_broken_pipelines);
+  g_test_add_func ("/dbus/errors/exit-code", test_exit_code);
+  g_test_add_func ("/dbus/errors/entry-vanished", test_entry_vanished);
+  g_test_add_func ("/dbus/errors/no-such-run", test_no_such_run);
   return g_test_run ();
 }
