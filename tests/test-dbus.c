@@ -667,6 +667,187 @@ test_no_such_run (void)
   g_assert_null (path);
 }
 
+/* 3: what a run sees, and how it is stopped */
+
+static gchar *
+read_log_string (FfDBusRun *run)
+{
+  g_autoptr (GByteArray) log = read_log_all (run, 0, 1024 * 1024, NULL);
+
+  return g_strndup ((const gchar *) log->data, log->len);
+}
+
+static void
+test_run_environment (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *log = NULL;
+  g_autofree gchar *expected = NULL;
+
+  ff_test_daemon_add_pipeline (
+      d, "env", "main.sh",
+      "echo \"GREETING=$GREETING\"\n"
+      "echo \"A=$A B=$B\"\n"
+      "echo \"RUN_ID=$FASTFLOW_RUN_ID\"\n"
+      "echo \"PIPELINE=$FASTFLOW_PIPELINE\"\n"
+      "echo \"ATTEMPT=$FASTFLOW_ATTEMPT\"\n",
+      "pipeline.json", "{\"default_env\": {\"A\": \"from-json\", \"B\": \"from-json\"}}", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+
+  path = client_start_run (
+      c, "env",
+      g_variant_new_parsed ("{'env': <{'GREETING': 'hallo welt', 'B': 'from-call'}>, "
+                            "'triggered_by': <'test-suite'>, 'no_such_option': <42>}"),
+      NULL);
+  g_assert_nonnull (path);
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+  g_assert_cmpstr (ff_dbus_run_get_triggered_by (run), ==, "test-suite");
+  g_assert_cmpuint (ff_dbus_run_get_attempt (run), ==, 1);
+
+  log = read_log_string (run);
+  expected = g_strdup_printf ("GREETING=hallo welt\n"
+                              "A=from-json B=from-call\n"
+                              "RUN_ID=%" G_GUINT64_FORMAT "\n"
+                              "PIPELINE=env\n"
+                              "ATTEMPT=1\n",
+                              run_id_of (path));
+  g_assert_cmpstr (log, ==, expected);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  gint64 asked;
+
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "long");
+  client_wait_output (c, path, "started\n");
+  asked = g_get_real_time ();
+  client_cancel (c, path);
+  run = client_wait_end (c, path, "cancelled", "pipeline", "cancelled", ANY_EXIT_CODE);
+  /* well before sleep would have ended on its own */
+  g_assert_cmpint (ff_dbus_run_get_finished_at (run) - asked, <, 20 * G_USEC_PER_SEC);
+}
+
+static void
+test_timeout (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  gint64 ran;
+
+  ff_test_daemon_add_pipeline (d, "slow", "main.sh", "echo started\nsleep 30\n", "pipeline.json",
+                               "{\"timeout\": 1}", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  path = client_start (c, "slow");
+  run = client_wait_end (c, path, "timed-out", "pipeline", "timeout", ANY_EXIT_CODE);
+  ran = ff_dbus_run_get_finished_at (run) - ff_dbus_run_get_started_at (run);
+  g_assert_cmpint (ran, >=, 1 * G_USEC_PER_SEC);
+  g_assert_cmpint (ran, <, 20 * G_USEC_PER_SEC);
+}
+
+/* 4: bytes, and many of them */
+
+static void
+test_binary_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (GByteArray) log = NULL;
+  g_autofree gchar *path = NULL;
+  static const guint8 expected[] = { 0x00, 0xff, 0x80, 'a', 'b', 'c', '\n' };
+  GByteArray *signalled;
+
+  ff_test_daemon_add_pipeline (d, "binary", "main.sh", "printf '\\000\\377\\200abc\\n'\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "binary");
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+  log = read_log_all (run, 0, 1024 * 1024, NULL);
+  g_assert_cmpmem (log->data, log->len, expected, sizeof expected);
+  signalled = g_hash_table_lookup (c->outputs, path);
+  g_assert_nonnull (signalled);
+  g_assert_cmpmem (signalled->data, signalled->len, expected, sizeof expected);
+}
+
+static guint64
+read_vm_hwm_kib (GSubprocess *process)
+{
+  g_autofree gchar *status_path =
+      g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (process));
+  g_autofree gchar *status = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *line;
+
+  g_file_get_contents (status_path, &status, NULL, &error);
+  g_assert_no_error (error);
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10);
+}
+
+/* The daemon streams output to the log and never holds it: 100 MB through
+ * a run leaves its peak memory far below 100 MB. */
+static void
+test_large_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  guint64 offset = 0, hwm_kib;
+  gboolean complete = FALSE;
+  const guint64 total = 100000000;
+
+  ff_test_daemon_add_pipeline (d, "big", "main.sh", "head -c 100000000 /dev/zero\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  /* no Output subscription: the test would hold the 100 MB itself */
+  c = client_new (d, FALSE);
+  path = client_start (c, "big");
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+
+  while (!complete)
+    {
+      g_autoptr (GVariant) data = NULL;
+      g_autoptr (GError) error = NULL;
+      const guint8 *bytes;
+      guint64 next = 0;
+      gsize len;
+
+      /* asking for more than 1 MiB gets at most 1 MiB */
+      ff_dbus_run_call_read_log_sync (run, offset, G_MAXUINT32, &data, &next, &complete, NULL,
+                                      &error);
+      g_assert_no_error (error);
+      len = g_variant_get_size (data);
+      g_assert_cmpuint (len, <=, 1024 * 1024);
+      g_assert_cmpuint (len, >, 0);
+      g_assert_cmpuint (next, ==, offset + len);
+      bytes = g_variant_get_data (data);
+      for (gsize i = 0; i < len; i++)
+        g_assert_cmpuint (bytes[i], ==, 0);
+      offset = next;
+    }
+  g_assert_cmpuint (offset, ==, total);
+
+  hwm_kib = read_vm_hwm_kib (d->daemon);
+  g_test_message ("fastflowd VmHWM after 100 MB of output: %" G_GUINT64_FORMAT " kB", hwm_kib);
+  g_assert_cmpuint (hwm_kib * 1024, <, total);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -680,5 +861,10 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/errors/exit-code", test_exit_code);
   g_test_add_func ("/dbus/errors/entry-vanished", test_entry_vanished);
   g_test_add_func ("/dbus/errors/no-such-run", test_no_such_run);
+  g_test_add_func ("/dbus/run/environment", test_run_environment);
+  g_test_add_func ("/dbus/run/cancel", test_cancel);
+  g_test_add_func ("/dbus/run/timeout", test_timeout);
+  g_test_add_func ("/dbus/output/binary", test_binary_output);
+  g_test_add_func ("/dbus/output/large", test_large_output);
   return g_test_run ();
 }
