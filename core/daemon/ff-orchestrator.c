@@ -288,7 +288,11 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
   timeout = pipeline != NULL ? effective_timeout (self, pipeline)
                              : ff_config_get_default_timeout (self->config);
-  if (timeout > 0)
+  /* g_timeout_add_seconds () may fire up to a second early: with
+   * "timeout": 1 a run was stopped after 0.8 s */
+  if (timeout > 0 && timeout <= G_MAXUINT / 1000)
+    entry->timeout_id = g_timeout_add ((guint) timeout * 1000, on_run_timeout, entry);
+  else if (timeout > 0)
     entry->timeout_id = g_timeout_add_seconds (timeout, on_run_timeout, entry);
 }
 
