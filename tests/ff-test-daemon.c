@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -18,6 +19,32 @@ required_env (const gchar *name)
   if (value == NULL)
     g_error ("%s is not set; run the tests through meson test", name);
   return value;
+}
+
+/* GTestDBus forks a watcher that kills the bus once the test is gone; it
+ * notices when every copy of its pipe's write end is closed. GLib 2.74
+ * makes that pipe without close-on-exec, so every later dbus-daemon holds
+ * a copy: a test that aborts leaves its bus and the watcher running, and
+ * meson waits for their output until its own timeout. */
+static void
+set_close_on_exec_all (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      gint fd = (gint) g_ascii_strtoll (name, NULL, 10);
+      gint flags;
+
+      if (fd <= 2)
+        continue;
+      flags = fcntl (fd, F_GETFD);
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
 }
 
 FfTestDaemon *
@@ -42,6 +69,7 @@ ff_test_daemon_new (void)
   g_setenv ("XDG_STATE_HOME", xdg, TRUE);
   g_setenv ("XDG_DATA_HOME", xdg, TRUE);
 
+  set_close_on_exec_all ();
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (self->bus);
   self->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);

@@ -848,6 +848,302 @@ test_large_output (void)
   g_assert_cmpuint (hwm_kib * 1024, <, total);
 }
 
+/* 5: the manager */
+
+/* Runs @pipeline to its end; returns its path. */
+static gchar *
+client_run_to_end (Client *c, const gchar *pipeline)
+{
+  g_autofree gchar *path = client_start (c, pipeline);
+
+  client_wait_finished (c, path);
+  return g_steal_pointer (&path);
+}
+
+static void
+assert_list_runs (Client *c, GVariant *filter, const gchar *const *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) runs = NULL;
+  g_autoptr (GVariant) owned = g_variant_ref_sink (filter);
+  g_autofree gchar *got = NULL;
+  g_autofree gchar *want = NULL;
+
+  ff_dbus_manager_call_list_runs_sync (c->manager, owned, &runs, NULL, &error);
+  g_assert_no_error (error);
+  got = g_strjoinv (" ", runs);
+  want = g_strjoinv (" ", (gchar **) expected);
+  g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_list_runs (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) runs = NULL;
+  g_autofree gchar *a1 = NULL;
+  g_autofree gchar *b = NULL;
+  g_autofree gchar *a2 = NULL;
+
+  ff_test_daemon_add_pipeline (d, "a", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "b", "main.sh", "exit 1\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  a1 = client_run_to_end (c, "a");
+  b = client_run_to_end (c, "b");
+  a2 = client_run_to_end (c, "a");
+  g_assert_cmpuint (run_id_of (a1), <, run_id_of (b));
+  g_assert_cmpuint (run_id_of (b), <, run_id_of (a2));
+
+  assert_list_runs (c, g_variant_new_parsed ("@a{sv} {}"), (const gchar *[]){ a2, b, a1, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'pipeline': <'a'>}"),
+                    (const gchar *[]){ a2, a1, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'state': <'failed'>}"),
+                    (const gchar *[]){ b, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'state': <'succeeded'>}"),
+                    (const gchar *[]){ a2, a1, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'limit': <@u 2>}"),
+                    (const gchar *[]){ a2, b, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'pipeline': <'a'>, 'limit': <@u 1>}"),
+                    (const gchar *[]){ a2, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'pipeline': <'nope'>}"), (const gchar *[]){ NULL });
+
+  ff_dbus_manager_call_list_runs_sync (c->manager, g_variant_new_parsed ("{'state': <'bogus'>}"),
+                                       &runs, NULL, &error);
+  assert_dbus_error (error, "InvalidArgument", "bogus");
+}
+
+static void
+test_get_run (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfDBusRun) live_run = NULL;
+  g_autoptr (FfDBusRun) done_run = NULL;
+  g_autofree gchar *done = NULL;
+  g_autofree gchar *live = NULL;
+  g_autofree gchar *got_done = NULL;
+  g_autofree gchar *got_live = NULL;
+
+  ff_test_daemon_add_pipeline (d, "quick", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+
+  done = client_run_to_end (c, "quick");
+  live = client_start (c, "long");
+  client_wait_output (c, live, "started\n");
+
+  ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (done), &got_done, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got_done, ==, done);
+  ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (live), &got_live, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got_live, ==, live);
+
+  done_run = client_get_run (c, got_done);
+  g_assert_cmpstr (ff_dbus_run_get_state (done_run), ==, "succeeded");
+  g_assert_cmpstr (ff_dbus_run_get_pipeline (done_run), ==, "quick");
+  live_run = client_get_run (c, got_live);
+  g_assert_cmpstr (ff_dbus_run_get_state (live_run), ==, "running");
+  g_assert_cmpstr (ff_dbus_run_get_pipeline (live_run), ==, "long");
+  g_assert_cmpint (ff_dbus_run_get_finished_at (live_run), ==, 0);
+
+  client_cancel (c, live);
+  g_clear_object (&live_run);
+  live_run = client_wait_end (c, live, "cancelled", "pipeline", "cancelled", ANY_EXIT_CODE);
+}
+
+static gboolean
+manager_lists (GDBusObjectManager *manager, const gchar *path)
+{
+  g_autoptr (GDBusObject) object = g_dbus_object_manager_get_object (manager, path);
+  g_autoptr (FfDBusRun) run = NULL;
+
+  if (object == NULL)
+    return FALSE;
+  run = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
+  return run != NULL;
+}
+
+typedef struct
+{
+  GDBusObjectManager *manager;
+  const gchar *path;
+} ObjectWait;
+
+static gboolean
+object_is_gone (gpointer data)
+{
+  ObjectWait *w = data;
+  return !manager_lists (w->manager, w->path);
+}
+
+static void
+test_object_manager (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusObjectManager) manager = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) objects = NULL;
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+  g_autofree gchar *again = NULL;
+  ObjectWait w;
+
+  g_file_set_contents (d->config_path, "[daemon]\nkeep_finished_seconds=1\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "quick", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  first = client_run_to_end (c, "quick");
+  second = client_start (c, "quick");
+
+  /* the raw call, as any client would make it */
+  reply = g_dbus_connection_call_sync (d->connection, BUS_NAME, MANAGER_PATH,
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                       NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  objects = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup_value (objects, first, NULL) != NULL);
+  g_assert_true (g_variant_lookup_value (objects, second, NULL) != NULL);
+  g_clear_pointer (&objects, g_variant_unref);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (manager_lists (manager, first));
+  client_wait_finished (c, second);
+
+  /* after keep_finished_seconds it is gone from the bus, and GetRun
+   * brings it back from the history */
+  w = (ObjectWait){ manager, first };
+  wait_until (object_is_gone, &w, "the first run to be unexported");
+  ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (first), &again, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, first);
+  g_clear_object (&manager);
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (manager_lists (manager, first));
+}
+
+static void
+test_reload (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) pipelines = NULL;
+  g_autoptr (GVariant) late = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+
+  ff_test_daemon_add_pipeline (d, "early", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  ff_test_daemon_add_pipeline (d, "late", "main.sh", "echo late\n", "pipeline.json",
+                               "{\"description\": \"came later\"}", NULL);
+  ff_dbus_manager_call_reload_sync (c->manager, NULL, &error);
+  g_assert_no_error (error);
+
+  ff_dbus_manager_call_list_pipelines_sync (c->manager, &pipelines, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (pipelines), ==, 2);
+  late = find_pipeline (pipelines, "late");
+  g_assert_nonnull (late);
+  g_assert_cmpstr (g_variant_get_string (g_variant_lookup_value (late, "description", NULL), NULL),
+                   ==, "came later");
+  path = client_start (c, "late");
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+}
+
+static void
+test_executors_and_version (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) executors = NULL;
+  gboolean found = FALSE;
+  GVariantIter iter;
+  const gchar *name, *message;
+  gboolean available;
+
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  g_assert_nonnull (ff_dbus_manager_get_version (c->manager));
+  g_assert_cmpstr (ff_dbus_manager_get_version (c->manager), !=, "");
+  g_assert_cmpuint (ff_dbus_manager_get_running_runs (c->manager), ==, 0);
+  g_assert_cmpuint (ff_dbus_manager_get_queued_runs (c->manager), ==, 0);
+
+  ff_dbus_manager_call_list_executors_sync (c->manager, &executors, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_iter_init (&iter, executors);
+  while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
+    {
+      if (g_strcmp0 (name, "local") != 0)
+        continue;
+      found = TRUE;
+      g_assert_true (available);
+      g_assert_cmpstr (message, !=, "");
+    }
+  g_assert_true (found);
+}
+
+static guint
+manager_count (Client *c, const gchar *which)
+{
+  g_autoptr (FfDBusManager) fresh = NULL;
+  g_autoptr (GError) error = NULL;
+
+  fresh = ff_dbus_manager_proxy_new_sync (c->daemon->connection, G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
+                                          MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  return g_str_equal (which, "running") ? ff_dbus_manager_get_running_runs (fresh)
+                                        : ff_dbus_manager_get_queued_runs (fresh);
+}
+
+static void
+test_max_concurrent_runs (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) first_run = NULL;
+  g_autoptr (FfDBusRun) second_run = NULL;
+  g_autofree gchar *first = NULL;
+  g_autofree gchar *second = NULL;
+
+  ff_test_daemon_add_pipeline (d, "nap", "main.sh", "echo started\nsleep 1\n", NULL);
+  ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
+  c = client_new (d, TRUE);
+  first = client_start (c, "nap");
+  second = client_start (c, "nap");
+  client_wait_output (c, first, "started\n");
+
+  g_assert_cmpuint (manager_count (c, "running"), ==, 1);
+  g_assert_cmpuint (manager_count (c, "queued"), ==, 1);
+  second_run = client_get_run (c, second);
+  g_assert_cmpstr (ff_dbus_run_get_state (second_run), ==, "queued");
+  g_assert_cmpint (ff_dbus_run_get_started_at (second_run), ==, 0);
+  g_clear_object (&second_run);
+
+  first_run = client_wait_end (c, first, "succeeded", "none", "", 0);
+  second_run = client_wait_end (c, second, "succeeded", "none", "", 0);
+  g_assert_cmpint (ff_dbus_run_get_started_at (second_run), >=,
+                   ff_dbus_run_get_finished_at (first_run));
+  g_assert_cmpuint (manager_count (c, "running"), ==, 0);
+  g_assert_cmpuint (manager_count (c, "queued"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -866,5 +1162,11 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/run/timeout", test_timeout);
   g_test_add_func ("/dbus/output/binary", test_binary_output);
   g_test_add_func ("/dbus/output/large", test_large_output);
+  g_test_add_func ("/dbus/manager/list-runs", test_list_runs);
+  g_test_add_func ("/dbus/manager/get-run", test_get_run);
+  g_test_add_func ("/dbus/manager/object-manager", test_object_manager);
+  g_test_add_func ("/dbus/manager/reload", test_reload);
+  g_test_add_func ("/dbus/manager/executors-and-version", test_executors_and_version);
+  g_test_add_func ("/dbus/manager/max-concurrent-runs", test_max_concurrent_runs);
   return g_test_run ();
 }
