@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "ff-dbus-generated.h"
@@ -1144,6 +1145,189 @@ test_max_concurrent_runs (void)
   g_assert_cmpuint (manager_count (c, "queued"), ==, 0);
 }
 
+/* 6: restarts */
+
+static gchar *
+client_get_run_path (Client *c, guint64 id)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = NULL;
+
+  ff_dbus_manager_call_get_run_sync (c->manager, id, &path, NULL, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_restart_keeps_history (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfDBusRun) after = NULL;
+  g_autoptr (GByteArray) log = NULL;
+  g_autoptr (GByteArray) log_after = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *path_after = NULL;
+  g_autofree gchar *newer = NULL;
+  gboolean complete = FALSE;
+
+  ff_test_daemon_add_pipeline (d, "three", "main.sh",
+                               "printf 'line one\\n\\000\\377\\n'\necho err >&2\nexit 3\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  path = client_start (c, "three");
+  run = client_wait_end (c, path, "failed", "pipeline", "exit-code", 3);
+  log = read_log_all (run, 0, 1024 * 1024, NULL);
+  g_assert_cmpuint (log->len, ==, strlen ("line one\n") + 3 + strlen ("err\n"));
+  g_clear_object (&run);
+  g_clear_pointer (&c, client_free);
+
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+
+  path_after = client_get_run_path (c, run_id_of (path));
+  g_assert_cmpstr (path_after, ==, path);
+  after = client_get_run (c, path_after);
+  g_assert_cmpstr (ff_dbus_run_get_state (after), ==, "failed");
+  g_assert_cmpstr (ff_dbus_run_get_reason (after), ==, "exit-code");
+  g_assert_cmpstr (ff_dbus_run_get_error_class (after), ==, "pipeline");
+  g_assert_cmpint (ff_dbus_run_get_exit_code (after), ==, 3);
+  g_assert_cmpint (ff_dbus_run_get_finished_at (after), >, 0);
+  log_after = read_log_all (after, 0, 1024 * 1024, &complete);
+  g_assert_true (complete);
+  assert_bytes_equal (log_after, log);
+
+  newer = client_run_to_end (c, "three");
+  g_assert_cmpuint (run_id_of (newer), >, run_id_of (path));
+}
+
+/* A long run prints its process group first, so that the test can end
+ * what a killed daemon leaves behind. */
+static const gchar long_sh[] = "echo \"started $$\"\nsleep 30\n";
+
+static pid_t
+long_run_group (Client *c, const gchar *path)
+{
+  GByteArray *log = g_hash_table_lookup (c->outputs, path);
+  g_autofree gchar *text = NULL;
+
+  g_assert_nonnull (log);
+  text = g_strndup ((const gchar *) log->data, log->len);
+  g_assert_true (g_str_has_prefix (text, "started "));
+  return (pid_t) g_ascii_strtoll (text + strlen ("started "), NULL, 10);
+}
+
+/* Zombies do not count: they wait for an init that may be slow to reap. */
+static gboolean
+group_is_alive (pid_t group)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree gchar *stat = NULL;
+      g_auto (GStrv) fields = NULL;
+      const gchar *end;
+
+      if (!g_ascii_isdigit (*name) || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* after "pid (comm) ": state, ppid, pgrp */
+      end = strrchr (stat, ')');
+      if (end == NULL)
+        continue;
+      fields = g_strsplit (end + 2, " ", 4);
+      if (g_strv_length (fields) >= 3 && g_ascii_strtoll (fields[2], NULL, 10) == group &&
+          g_strcmp0 (fields[0], "Z") != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_restart_after_kill (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) after = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *path_after = NULL;
+  pid_t group;
+
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", long_sh, NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "long");
+  client_wait_output (c, path, "\n");
+  group = long_run_group (c, path);
+  g_assert_cmpint (group, >, 1);
+  g_clear_pointer (&c, client_free);
+
+  ff_test_daemon_kill (d);
+  /* the local executor's child outlives a killed daemon; end it here */
+  kill (-group, SIGKILL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+
+  path_after = client_get_run_path (c, run_id_of (path));
+  after = client_get_run (c, path_after);
+  g_assert_cmpstr (ff_dbus_run_get_state (after), ==, "failed");
+  g_assert_cmpstr (ff_dbus_run_get_reason (after), ==, "orchestrator-restarted");
+  g_assert_cmpstr (ff_dbus_run_get_error_class (after), ==, "infrastructure");
+  g_assert_cmpint (ff_dbus_run_get_finished_at (after), >, 0);
+}
+
+/* SIGTERM cancels what runs and exits 0; what was queued stays queued and
+ * starts with the next daemon. */
+static void
+test_restart_after_term (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) after = NULL;
+  g_autoptr (FfDBusRun) queued_run = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *queued = NULL;
+  g_autofree gchar *path_after = NULL;
+  pid_t group;
+
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", long_sh, NULL);
+  ff_test_daemon_add_pipeline (d, "later", "main.sh", "echo later\n", NULL);
+  ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "long");
+  client_wait_output (c, path, "\n");
+  group = long_run_group (c, path);
+  queued = client_start (c, "later");
+  g_clear_pointer (&c, client_free);
+
+  ff_test_daemon_stop (d);
+  /* the run's process group went with the daemon */
+  g_assert_false (group_is_alive (group));
+
+  ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
+  c = client_new (d, FALSE);
+  path_after = client_get_run_path (c, run_id_of (path));
+  after = client_get_run (c, path_after);
+  g_assert_cmpstr (ff_dbus_run_get_state (after), ==, "cancelled");
+  g_assert_cmpstr (ff_dbus_run_get_reason (after), ==, "cancelled");
+  g_assert_cmpstr (ff_dbus_run_get_error_class (after), ==, "pipeline");
+
+  /* it may have run before this client subscribed to RunFinished */
+  queued_run = client_get_run (c, queued);
+  if (g_strcmp0 (ff_dbus_run_get_state (queued_run), "succeeded") != 0)
+    {
+      g_clear_object (&queued_run);
+      queued_run = client_wait_end (c, queued, "succeeded", "none", "", 0);
+    }
+  g_assert_cmpstr (ff_dbus_run_get_state (queued_run), ==, "succeeded");
+  g_assert_cmpstr (ff_dbus_run_get_pipeline (queued_run), ==, "later");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1168,5 +1352,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/manager/reload", test_reload);
   g_test_add_func ("/dbus/manager/executors-and-version", test_executors_and_version);
   g_test_add_func ("/dbus/manager/max-concurrent-runs", test_max_concurrent_runs);
+  g_test_add_func ("/dbus/restart/history", test_restart_keeps_history);
+  g_test_add_func ("/dbus/restart/after-kill", test_restart_after_kill);
+  g_test_add_func ("/dbus/restart/after-term", test_restart_after_term);
   return g_test_run ();
 }
