@@ -404,10 +404,7 @@ test_run_output (void)
   c = client_new (d, TRUE);
 
   path = client_start (c, "chatty");
-  g_assert_cmpstr (
-      g_variant_get_string (g_variant_get_child_value (client_wait_finished (c, path), 1), NULL),
-      ==, "succeeded");
-  run = client_get_run (c, path);
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
 
   log = read_log_all (run, 0, 1024 * 1024, &complete);
   g_assert_true (complete);
@@ -1012,8 +1009,8 @@ test_object_manager (void)
                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_assert_no_error (error);
   objects = g_variant_get_child_value (reply, 0);
-  g_assert_true (g_variant_lookup_value (objects, first, NULL) != NULL);
-  g_assert_true (g_variant_lookup_value (objects, second, NULL) != NULL);
+  g_assert_true (g_variant_lookup (objects, first, "@a{sa{sv}}", NULL));
+  g_assert_true (g_variant_lookup (objects, second, "@a{sa{sv}}", NULL));
   g_clear_pointer (&objects, g_variant_unref);
   g_clear_pointer (&reply, g_variant_unref);
 
@@ -1047,6 +1044,7 @@ test_reload (void)
   g_autoptr (GVariant) late = NULL;
   g_autoptr (FfDBusRun) run = NULL;
   g_autofree gchar *path = NULL;
+  const gchar *description = NULL;
 
   ff_test_daemon_add_pipeline (d, "early", "main.sh", "true\n", NULL);
   ff_test_daemon_start (d, NULL);
@@ -1061,8 +1059,8 @@ test_reload (void)
   g_assert_cmpuint (g_variant_n_children (pipelines), ==, 2);
   late = find_pipeline (pipelines, "late");
   g_assert_nonnull (late);
-  g_assert_cmpstr (g_variant_get_string (g_variant_lookup_value (late, "description", NULL), NULL),
-                   ==, "came later");
+  g_assert_true (g_variant_lookup (late, "description", "&s", &description));
+  g_assert_cmpstr (description, ==, "came later");
   path = client_start (c, "late");
   run = client_wait_end (c, path, "succeeded", "none", "", 0);
 }
