@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "ff-test-daemon.h"
 
@@ -17,6 +19,32 @@ required_env (const gchar *name)
   if (value == NULL)
     g_error ("%s is not set; run the tests through meson test", name);
   return value;
+}
+
+/* GTestDBus forks a watcher that kills the bus once the test is gone; it
+ * notices when every copy of its pipe's write end is closed. GLib 2.74
+ * makes that pipe without close-on-exec, so every later dbus-daemon holds
+ * a copy: a test that aborts leaves its bus and the watcher running, and
+ * meson waits for their output until its own timeout. */
+static void
+set_close_on_exec_all (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      gint fd = (gint) g_ascii_strtoll (name, NULL, 10);
+      gint flags;
+
+      if (fd <= 2)
+        continue;
+      flags = fcntl (fd, F_GETFD);
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
 }
 
 FfTestDaemon *
@@ -41,6 +69,7 @@ ff_test_daemon_new (void)
   g_setenv ("XDG_STATE_HOME", xdg, TRUE);
   g_setenv ("XDG_DATA_HOME", xdg, TRUE);
 
+  set_close_on_exec_all ();
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (self->bus);
   self->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
@@ -69,6 +98,14 @@ ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...)
   va_end (args);
 }
 
+/* A test that fails aborts without cleaning up; the daemon must not
+ * outlive it and keep the test's output pipes open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 on_name_appeared (GDBusConnection *connection,
                   const gchar *name,
@@ -85,10 +122,25 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The wait outlives start-up when the daemon does not exit, so its state
+ * is on the heap and whoever is last frees it. */
+typedef struct
+{
+  gboolean exited;
+  gboolean abandoned;
+} ExitWait;
+
 static void
 on_daemon_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  *(gboolean *) user_data = TRUE;
+  ExitWait *wait = user_data;
+
+  if (wait->abandoned)
+    {
+      g_free (wait);
+      return;
+    }
+  wait->exited = TRUE;
 }
 
 void
@@ -97,7 +149,9 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean appeared = FALSE, timed_out = FALSE, exited = FALSE;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  ExitWait *wait = g_new0 (ExitWait, 1);
+  gboolean appeared = FALSE, timed_out = FALSE;
   guint watch, timeout;
   const gchar *arg;
   va_list args;
@@ -116,6 +170,7 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 g_test_dbus_get_bus_address (self->bus), TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   self->daemon =
       g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -124,17 +179,19 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
                                           G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
                                           &appeared, NULL);
   timeout = g_timeout_add_seconds (FF_TEST_START_TIMEOUT_S, on_timeout, &timed_out);
-  g_subprocess_wait_async (self->daemon, NULL, on_daemon_exited, &exited);
-  while (!appeared && !timed_out && !exited)
+  g_subprocess_wait_async (self->daemon, cancellable, on_daemon_exited, wait);
+  while (!appeared && !timed_out && !wait->exited)
     g_main_context_iteration (NULL, TRUE);
   g_bus_unwatch_name (watch);
   if (!timed_out)
     g_source_remove (timeout);
-  if (exited)
+  if (wait->exited)
     g_error ("fastflowd exited during start-up with status %d",
              g_subprocess_get_status (self->daemon));
   if (timed_out)
     g_error ("fastflowd did not own %s within %d s", FF_TEST_BUS_NAME, FF_TEST_START_TIMEOUT_S);
+  wait->abandoned = TRUE;
+  g_cancellable_cancel (cancellable);
 }
 
 static void

@@ -17,7 +17,18 @@ struct _FfDaemon
   FfDBusManager *manager;
   GDBusObjectManagerServer *object_manager;
   GHashTable *exported; /* FfRun → FfDBusObjectSkeleton */
+  GHashTable *backlog;  /* FfRun → Backlog */
+  gboolean flushing;
 };
+
+/* Output that waits in the run's log until the bus has taken what went
+ * before: a pipeline that writes faster than the bus reads must not pile
+ * its output up in the daemon's memory. */
+typedef struct
+{
+  guint64 from;      /* the first byte not yet sent in an Output signal */
+  gboolean finished; /* RunFinished waits for the rest of the output */
+} Backlog;
 
 G_DEFINE_TYPE (FfDaemon, ff_daemon, G_TYPE_OBJECT)
 
@@ -162,8 +173,7 @@ on_run_created (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
 }
 
 static void
-on_run_output (
-    FfOrchestrator *orchestrator, FfRun *run, guint64 offset, GBytes *data, FfDaemon *self)
+emit_output (FfDaemon *self, FfRun *run, guint64 offset, GBytes *data)
 {
   FfDBusObjectSkeleton *object = export_run (self, run);
   g_autoptr (FfDBusRun) skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
@@ -173,7 +183,7 @@ on_run_output (
 }
 
 static void
-on_run_finished (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+emit_run_finished (FfDaemon *self, FfRun *run)
 {
   g_autofree gchar *path = run_path (run);
   FfDBusObjectSkeleton *object = export_run (self, run);
@@ -185,6 +195,94 @@ on_run_finished (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
   ff_dbus_manager_emit_run_finished (self->manager, path, ff_run_get_pipeline (run),
                                      ff_run_state_to_string (ff_run_get_state (run)),
                                      ff_run_get_exit_code (run));
+}
+
+static void flush_output (FfDaemon *self);
+
+/* Sends up to READ_LOG_MAX of each run's waiting output, from its log. */
+static void
+on_output_flushed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (FfDaemon) self = user_data;
+  g_autoptr (GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean sent = FALSE;
+
+  if (!g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error))
+    g_debug ("flushing the bus connection: %s", error->message);
+  self->flushing = FALSE;
+  if (self->backlog == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->backlog);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr (FfRun) run = g_object_ref (key);
+      g_autoptr (GBytes) data = NULL;
+      g_autoptr (GError) read_error = NULL;
+      Backlog *backlog = value;
+      guint64 next = 0;
+      gboolean complete = FALSE, finished = backlog->finished;
+
+      data = ff_orchestrator_read_log (self->orchestrator, ff_run_get_id (run), backlog->from,
+                                       READ_LOG_MAX, &next, &complete, &read_error);
+      if (data == NULL)
+        g_warning ("%s", read_error->message);
+      if (data != NULL && g_bytes_get_size (data) > 0)
+        {
+          emit_output (self, run, backlog->from, data);
+          backlog->from = next;
+          sent = TRUE;
+        }
+      if (data != NULL && g_bytes_get_size (data) == READ_LOG_MAX)
+        continue;
+      g_hash_table_iter_remove (&iter);
+      if (finished)
+        emit_run_finished (self, run);
+    }
+  if (sent)
+    flush_output (self);
+}
+
+static void
+flush_output (FfDaemon *self)
+{
+  if (self->connection == NULL || self->flushing)
+    return;
+  self->flushing = TRUE;
+  g_dbus_connection_flush (self->connection, NULL, on_output_flushed, g_object_ref (self));
+}
+
+static void
+on_run_output (
+    FfOrchestrator *orchestrator, FfRun *run, guint64 offset, GBytes *data, FfDaemon *self)
+{
+  if (self->flushing)
+    {
+      if (!g_hash_table_contains (self->backlog, run))
+        {
+          Backlog *backlog = g_new0 (Backlog, 1);
+          backlog->from = offset;
+          g_hash_table_insert (self->backlog, g_object_ref (run), backlog);
+        }
+      return;
+    }
+  emit_output (self, run, offset, data);
+  flush_output (self);
+}
+
+static void
+on_run_finished (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
+{
+  Backlog *backlog = g_hash_table_lookup (self->backlog, run);
+
+  /* after the last of its output */
+  if (backlog != NULL)
+    {
+      backlog->finished = TRUE;
+      return;
+    }
+  emit_run_finished (self, run);
 }
 
 static void
@@ -524,6 +622,7 @@ ff_daemon_dispose (GObject *object)
   g_clear_object (&self->orchestrator);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->exported, g_hash_table_unref);
+  g_clear_pointer (&self->backlog, g_hash_table_unref);
   G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
 }
 
@@ -538,6 +637,7 @@ ff_daemon_init (FfDaemon *self)
 {
   self->exported =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
+  self->backlog = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
 }
 
 FfDaemon *

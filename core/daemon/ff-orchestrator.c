@@ -288,7 +288,11 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
   timeout = pipeline != NULL ? effective_timeout (self, pipeline)
                              : ff_config_get_default_timeout (self->config);
-  if (timeout > 0)
+  /* g_timeout_add_seconds () may fire up to a second early: with
+   * "timeout": 1 a run was stopped after 0.8 s */
+  if (timeout > 0 && timeout <= G_MAXUINT / 1000)
+    entry->timeout_id = g_timeout_add ((guint) timeout * 1000, on_run_timeout, entry);
+  else if (timeout > 0)
     entry->timeout_id = g_timeout_add_seconds (timeout, on_run_timeout, entry);
 }
 
@@ -318,6 +322,19 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   argv = ff_pipeline_dup_entry_argv (pipeline, ff_config_get_python (self->config), error);
   if (argv == NULL)
     return NULL;
+  /* the folder was read at scan time: main.sh or main.py may be gone since,
+   * and the interpreter's complaint would pass for the pipeline's exit code */
+  if (ff_pipeline_get_command (pipeline) == NULL && argv[0] != NULL && argv[1] != NULL)
+    {
+      g_autofree gchar *file = g_build_filename (ff_pipeline_get_dir (pipeline), argv[1], NULL);
+      if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
+                       _ ("The entry file %s of the pipeline “%s” does not exist any more"), file,
+                       ff_run_get_pipeline (run));
+          return NULL;
+        }
+    }
   ff_run_request_set_command (request, (const gchar *const *) argv);
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
