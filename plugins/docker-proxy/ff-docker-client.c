@@ -331,6 +331,7 @@ on_probe_section (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
+  GCancellable *cancellable;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
   if (error != NULL)
@@ -344,9 +345,9 @@ on_probe_section (GObject *source, GAsyncResult *res, gpointer user_data)
    * the proxy's verb rule answers 403. Nothing changes on the engine. */
   path = g_strdup_printf ("%s/_ping", self->prefix);
   probe = new_message (self, "POST", path, NULL);
-  soup_session_send_and_read_async (self->session, probe, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_probe_post,
-                                    g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  soup_session_send_and_read_async (self->session, probe, G_PRIORITY_DEFAULT, cancellable,
+                                    on_probe_post, g_steal_pointer (&task));
 }
 
 /* A 403 comes from the proxy when either the verb or the API section is
@@ -664,6 +665,7 @@ on_ping (GObject *source, GAsyncResult *res, gpointer user_data)
   FfDockerClient *self = FF_DOCKER_CLIENT (source);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
+  GCancellable *cancellable;
   guint status = 0;
 
   node = ff_docker_client_call_finish (self, res, &status, &error);
@@ -685,9 +687,9 @@ on_ping (GObject *source, GAsyncResult *res, gpointer user_data)
       g_task_return_boolean (task, TRUE);
       return;
     }
-  ff_docker_client_call_async (self, "GET", "/version", NULL, FF_DOCKER_CALL_NONE,
-                               g_task_get_cancellable (task), on_version,
-                               g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  ff_docker_client_call_async (self, "GET", "/version", NULL, FF_DOCKER_CALL_NONE, cancellable,
+                               on_version, g_steal_pointer (&task));
 }
 
 /**

@@ -186,7 +186,8 @@ on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
 
   if (self->frame_error != NULL)
     return;
-  if (!ff_docker_log_cursor_take (self->cursor, data, len, &offset, &is_new, &self->frame_error))
+  if (!ff_docker_log_cursor_take (self->cursor, stream, data, len, &offset, &is_new,
+                                  &self->frame_error))
     return;
   if (!is_new)
     return;

@@ -12,23 +12,37 @@
  * proxy cut can be resumed without losing or repeating a byte.
  *
  * With timestamps=1 the engine prefixes every log message with its time
- * (RFC 3339, nanoseconds) and a space. A resumed request asks for
- * since=<last time seen>; the engine sends every message at or after that
- * time, so the messages already delivered with exactly that time come
- * again and are skipped by count. Messages arrive in time order.
+ * (RFC 3339, nanoseconds) and a space, and a request with since=T sends
+ * every message stamped T or later. The engine stamps stdout and stderr in
+ * separate goroutines before they take turns writing the log, so across
+ * the two streams the log is only nearly in time order: a stdout message
+ * may follow a later stderr one. Within one stream it is in order.
+ *
+ * Hence: a resumed request asks for everything since the newest time seen
+ * minus a margin far wider than that disorder, and each stream skips what
+ * it delivered already: every message older than its last one, and at
+ * exactly that time as many as it delivered with it.
  */
 
 /* "2006-01-02T15:04:05.999999999+07:00" plus slack */
 #define MAX_TIMESTAMP_LEN 40
+#define RESUME_MARGIN_NS (2 * G_GINT64_CONSTANT (1000000000))
+#define N_STREAMS 3
+
+typedef struct
+{
+  gboolean seen;
+  gint64 ns;   /* time of the last message delivered */
+  guint count; /* messages delivered with exactly that time */
+  guint skip;  /* of those, how many a resumed request still repeats */
+} Mark;
 
 struct _FfDockerLogCursor
 {
   GObject parent_instance;
+  Mark marks[N_STREAMS];
   gboolean seen_any;
-  gint64 last_sec;
-  gint32 last_nsec;
-  guint count_at_last; /* messages delivered with exactly the last time */
-  guint skip;          /* of those, how many a resumed request still repeats */
+  gint64 newest_ns;
   /* Parsing the date is the slow part; consecutive messages share it. */
   gchar cached_prefix[MAX_TIMESTAMP_LEN];
   gint64 cached_sec;
@@ -110,18 +124,9 @@ parse_timestamp (FfDockerLogCursor *self, const gchar *ts, gint64 *sec, gint32 *
   return parse_seconds (self, date, p, sec);
 }
 
-static gint
-compare_time (FfDockerLogCursor *self, gint64 sec, gint32 nsec)
-{
-  if (sec != self->last_sec)
-    return sec < self->last_sec ? -1 : 1;
-  if (nsec != self->last_nsec)
-    return nsec < self->last_nsec ? -1 : 1;
-  return 0;
-}
-
 /**
  * ff_docker_log_cursor_take:
+ * @stream: the stream the message came on
  * @message: (array length=len): one log message as the engine sent it
  * @payload_offset: (out): where the output starts, after the timestamp
  * @is_new: (out): %FALSE for a message an earlier request delivered
@@ -132,6 +137,7 @@ compare_time (FfDockerLogCursor *self, gint64 sec, gint32 nsec)
  */
 gboolean
 ff_docker_log_cursor_take (FfDockerLogCursor *self,
+                           FfStream stream,
                            const guint8 *message,
                            gsize len,
                            gsize *payload_offset,
@@ -142,9 +148,11 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
   gchar ts[MAX_TIMESTAMP_LEN];
   gint64 sec;
   gint32 nsec;
-  gint cmp;
+  gint64 ns;
+  Mark *mark;
 
   g_return_val_if_fail (FF_IS_DOCKER_LOG_CURSOR (self), FALSE);
+  g_return_val_if_fail ((guint) stream < N_STREAMS, FALSE);
 
   space = memchr (message, ' ', MIN (len, sizeof (ts)));
   if (space == NULL || space == message)
@@ -165,32 +173,31 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
       return FALSE;
     }
   *payload_offset = (gsize) (space - message) + 1;
-
-  cmp = self->seen_any ? compare_time (self, sec, nsec) : 1;
-  if (cmp < 0)
-    {
-      /* Older than what since= asked for: the engine repeats itself. */
-      *is_new = FALSE;
-      return TRUE;
-    }
-  if (cmp == 0)
-    {
-      if (self->skip > 0)
-        {
-          self->skip--;
-          *is_new = FALSE;
-          return TRUE;
-        }
-      self->count_at_last++;
-      *is_new = TRUE;
-      return TRUE;
-    }
+  ns = sec * G_GINT64_CONSTANT (1000000000) + nsec;
+  if (!self->seen_any || ns > self->newest_ns)
+    self->newest_ns = ns;
   self->seen_any = TRUE;
-  self->last_sec = sec;
-  self->last_nsec = nsec;
-  self->count_at_last = 1;
-  self->skip = 0;
-  *is_new = TRUE;
+
+  mark = &self->marks[stream];
+  if (!mark->seen || ns > mark->ns)
+    {
+      mark->seen = TRUE;
+      mark->ns = ns;
+      mark->count = 1;
+      mark->skip = 0;
+      *is_new = TRUE;
+    }
+  else if (ns == mark->ns && mark->skip == 0)
+    {
+      mark->count++;
+      *is_new = TRUE;
+    }
+  else
+    {
+      if (ns == mark->ns)
+        mark->skip--;
+      *is_new = FALSE;
+    }
   return TRUE;
 }
 
@@ -203,20 +210,26 @@ void
 ff_docker_log_cursor_rewind (FfDockerLogCursor *self)
 {
   g_return_if_fail (FF_IS_DOCKER_LOG_CURSOR (self));
-  self->skip = self->count_at_last;
+  for (guint i = 0; i < N_STREAMS; i++)
+    self->marks[i].skip = self->marks[i].count;
 }
 
 /**
  * ff_docker_log_cursor_dup_since:
  *
  * Returns: (nullable): the `since` value for a request that resumes the
- *   log, as seconds.nanoseconds, or %NULL to read from the beginning
+ *   log, as seconds.nanoseconds, or %NULL to read from the beginning; the
+ *   request repeats a little, which ff_docker_log_cursor_take() skips
  */
 gchar *
 ff_docker_log_cursor_dup_since (FfDockerLogCursor *self)
 {
+  gint64 since;
+
   g_return_val_if_fail (FF_IS_DOCKER_LOG_CURSOR (self), NULL);
   if (!self->seen_any)
     return NULL;
-  return g_strdup_printf ("%" G_GINT64_FORMAT ".%09d", self->last_sec, (gint) self->last_nsec);
+  since = MAX (self->newest_ns - RESUME_MARGIN_NS, 0);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ".%09d", since / G_GINT64_CONSTANT (1000000000),
+                          (gint) (since % G_GINT64_CONSTANT (1000000000)));
 }

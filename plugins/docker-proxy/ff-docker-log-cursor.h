@@ -10,6 +10,7 @@ G_DECLARE_FINAL_TYPE (FfDockerLogCursor, ff_docker_log_cursor, FF, DOCKER_LOG_CU
 
 FfDockerLogCursor *ff_docker_log_cursor_new (void);
 gboolean ff_docker_log_cursor_take (FfDockerLogCursor *self,
+                                    FfStream stream,
                                     const guint8 *message,
                                     gsize len,
                                     gsize *payload_offset,
