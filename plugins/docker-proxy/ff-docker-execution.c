@@ -324,6 +324,9 @@ mark_exited (FfDockerExecution *self)
        * or be cut on its way; a fresh read from the cursor ends for sure. */
       if (self->log_req != NULL && !self->log_req->after_exit)
         abandon (&self->log_req);
+      /* The final state (OOMKilled) while the rest of the log comes. */
+      if (self->state == NULL)
+        schedule_check (self, 0);
     }
   if (self->log_req == NULL && !self->logs_complete)
     start_logs (self);
