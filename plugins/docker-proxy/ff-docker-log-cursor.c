@@ -18,10 +18,16 @@
  * the two streams the log is only nearly in time order: a stdout message
  * may follow a later stderr one. Within one stream it is in order.
  *
+ * A line longer than 16 KB comes as several messages that all carry the
+ * time of the first one, however much later the rest is written: a
+ * progress bar without a newline may stay open for minutes.
+ *
  * Hence: a resumed request asks for everything since the newest time seen
- * minus a margin far wider than that disorder, and each stream skips what
- * it delivered already: every message older than its last one, and at
- * exactly that time as many as it delivered with it.
+ * minus a margin far wider than the disorder between the streams, or since
+ * the start of a line a stream has not finished yet, whichever is older;
+ * and each stream skips what it delivered already: every message older
+ * than its last one, and at exactly that time as many as it delivered
+ * with it.
  */
 
 /* "2006-01-02T15:04:05.999999999+07:00" plus slack */
@@ -35,6 +41,7 @@ typedef struct
   gint64 ns;   /* time of the last message delivered */
   guint count; /* messages delivered with exactly that time */
   guint skip;  /* of those, how many a resumed request still repeats */
+  gboolean open_line; /* the last one did not end the line */
 } Mark;
 
 struct _FfDockerLogCursor
@@ -198,6 +205,8 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
         mark->skip--;
       *is_new = FALSE;
     }
+  if (*is_new)
+    mark->open_line = len == *payload_offset || message[len - 1] != '\n';
   return TRUE;
 }
 
@@ -229,7 +238,14 @@ ff_docker_log_cursor_dup_since (FfDockerLogCursor *self)
   g_return_val_if_fail (FF_IS_DOCKER_LOG_CURSOR (self), NULL);
   if (!self->seen_any)
     return NULL;
-  since = MAX (self->newest_ns - RESUME_MARGIN_NS, 0);
+  since = self->newest_ns - RESUME_MARGIN_NS;
+  for (guint i = 0; i < N_STREAMS; i++)
+    {
+      /* The rest of an open line is stamped with the time of its start. */
+      if (self->marks[i].seen && self->marks[i].open_line)
+        since = MIN (since, self->marks[i].ns);
+    }
+  since = MAX (since, 0);
   return g_strdup_printf ("%" G_GINT64_FORMAT ".%09d", since / G_GINT64_CONSTANT (1000000000),
                           (gint) (since % G_GINT64_CONSTANT (1000000000)));
 }

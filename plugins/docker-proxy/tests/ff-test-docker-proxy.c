@@ -5,6 +5,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <gio/gunixsocketaddress.h>
+
 #include "ff-test-docker-proxy.h"
 
 struct _FfTestProxy
@@ -58,21 +60,9 @@ ff_test_proxy_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }
 
-/**
- * ff_test_proxy_start:
- * @port: 0 for any free port
- * @flags: e.g. "CONTAINERS=1", "POST=0"; unnamed flags are 0, except
- *   PING and VERSION, which tecnativa allows by default
- * @timeout_server: (nullable): HAProxy's `timeout server`; NULL for 10m
- *
- * The listening socket is made here and handed to HAProxy, so clients can
- * connect at once: the kernel queues them until HAProxy accepts.
- */
-FfTestProxy *
-ff_test_proxy_start (guint16 port, const gchar *const *flags, const gchar *timeout_server)
+static FfTestProxy *
+start_on (GSocket *socket, const gchar *url, const gchar *const *flags, const gchar *timeout_server)
 {
-  g_autoptr (GSocket) socket = listen_on (port);
-  g_autoptr (GSocketAddress) address = g_socket_get_local_address (socket, NULL);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *haproxy = g_find_program_in_path ("haproxy");
@@ -107,9 +97,47 @@ ff_test_proxy_start (guint16 port, const gchar *const *flags, const gchar *timeo
 
   self->process = g_subprocess_launcher_spawn (launcher, &error, haproxy, "-db", "-f", cfg, NULL);
   g_assert_no_error (error);
-  self->url = g_strdup_printf (
-      "http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  self->url = g_strdup (url);
   return self;
+}
+
+/**
+ * ff_test_proxy_start:
+ * @port: 0 for any free port
+ * @flags: e.g. "CONTAINERS=1", "POST=0"; unnamed flags are 0, except
+ *   PING and VERSION, which tecnativa allows by default
+ * @timeout_server: (nullable): HAProxy's `timeout server`; NULL for 10m
+ *
+ * The listening socket is made here and handed to HAProxy, so clients can
+ * connect at once: the kernel queues them until HAProxy accepts.
+ */
+FfTestProxy *
+ff_test_proxy_start (guint16 port, const gchar *const *flags, const gchar *timeout_server)
+{
+  g_autoptr (GSocket) socket = listen_on (port);
+  g_autoptr (GSocketAddress) address = g_socket_get_local_address (socket, NULL);
+  g_autofree gchar *url = g_strdup_printf (
+      "http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+
+  return start_on (socket, url, flags, timeout_server);
+}
+
+/* The same, listening on a unix socket at @path. */
+FfTestProxy *
+ff_test_proxy_start_unix (const gchar *path, const gchar *const *flags)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *url = g_strdup_printf ("unix://%s", path);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_listen (socket, &error));
+  g_assert_no_error (error);
+  return start_on (socket, url, flags, NULL);
 }
 
 const gchar *

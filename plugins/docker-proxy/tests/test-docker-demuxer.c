@@ -400,10 +400,12 @@ test_cursor_zones (void)
 }
 
 /* The engine stamps stdout and stderr apart, so its log is not quite in
- * time order across them: here b (stdout) follows the later X (stderr).
- * Cut after X, the resumed request must still bring b, and only once. */
+ * time order across them: b (stdout) follows the later X (stderr). And the
+ * pieces of a line longer than 16 KB all carry the time of the first:
+ * "line\n" is written 5 s after its time. Cut anywhere, a resumed request
+ * must still bring everything, and only once. */
 static void
-test_cursor_streams_out_of_order (void)
+test_cursor_out_of_order (void)
 {
   struct
   {
@@ -414,30 +416,36 @@ test_cursor_streams_out_of_order (void)
     { FF_STREAM_STDOUT, 10, "a\n" },
     { FF_STREAM_STDERR, 30, "X\n" },
     { FF_STREAM_STDOUT, 20, "b\n" },
-    { FF_STREAM_STDERR, 30, "Y\n" },
-    { FF_STREAM_STDOUT, 40, "c\n" },
+    { FF_STREAM_STDERR, 35, "a-long-" },
+    { FF_STREAM_STDOUT, 5000000040, "c\n" },
+    { FF_STREAM_STDERR, 35, "line\n" },
+    { FF_STREAM_STDERR, 5000000045, "Y\n" },
+    { FF_STREAM_STDOUT, 5000000050, "d\n" },
   };
-  const gint64 base = G_GINT64_CONSTANT (1795871407);
+  const gint64 base_ns = G_GINT64_CONSTANT (1795871407) * 1000000000;
 
   for (guint cut = 0; cut <= G_N_ELEMENTS (log); cut++)
     {
       g_autoptr (FfDockerLogCursor) cursor = ff_docker_log_cursor_new ();
       g_autoptr (GString) out = g_string_new (NULL);
       g_autoptr (GString) err = g_string_new (NULL);
-      g_autofree gchar *since = NULL;
-      gint64 since_sec = 0, since_nsec = 0;
+      gint64 since_ns = 0;
 
       for (guint round = 0; round < 2; round++)
         {
+          g_autofree gchar *since = NULL;
+
           for (guint i = 0; i < (round == 0 ? cut : G_N_ELEMENTS (log)); i++)
             {
-              g_autofree gchar *msg = g_strdup_printf ("2026-11-28T13:10:07.%09" G_GINT64_FORMAT
-                                                       "Z %s", log[i].ns, log[i].text);
+              gint64 sec = 7 + log[i].ns / 1000000000;
+              g_autofree gchar *msg = g_strdup_printf (
+                  "2026-11-28T13:10:%02" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT "Z %s", sec,
+                  log[i].ns % 1000000000, log[i].text);
               gsize offset;
               gboolean is_new;
 
               /* What the engine does with since=: older messages stay away. */
-              if (round == 1 && (base < since_sec || (base == since_sec && log[i].ns < since_nsec)))
+              if (round == 1 && base_ns + log[i].ns < since_ns)
                 continue;
               g_assert_true (ff_docker_log_cursor_take (cursor, log[i].stream,
                                                         (const guint8 *) msg, strlen (msg),
@@ -447,13 +455,16 @@ test_cursor_streams_out_of_order (void)
             }
           since = ff_docker_log_cursor_dup_since (cursor);
           if (since != NULL)
-            g_assert_cmpint (sscanf (since, "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &since_sec,
-                                     &since_nsec), ==, 2);
-          g_clear_pointer (&since, g_free);
+            {
+              gint64 sec = 0, nsec = 0;
+              g_assert_cmpint (sscanf (since, "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &sec,
+                                       &nsec), ==, 2);
+              since_ns = sec * 1000000000 + nsec;
+            }
           ff_docker_log_cursor_rewind (cursor);
         }
-      g_assert_cmpstr (out->str, ==, "a\nb\nc\n");
-      g_assert_cmpstr (err->str, ==, "X\nY\n");
+      g_assert_cmpstr (out->str, ==, "a\nb\nc\nd\n");
+      g_assert_cmpstr (err->str, ==, "X\na-long-line\nY\n");
     }
 }
 
@@ -471,6 +482,6 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-log-cursor/resume", test_cursor_resume);
   g_test_add_func ("/docker-log-cursor/same-time", test_cursor_same_time);
   g_test_add_func ("/docker-log-cursor/zones", test_cursor_zones);
-  g_test_add_func ("/docker-log-cursor/streams-out-of-order", test_cursor_streams_out_of_order);
+  g_test_add_func ("/docker-log-cursor/out-of-order", test_cursor_out_of_order);
   return g_test_run ();
 }

@@ -657,7 +657,11 @@ test_image_missing (void)
 }
 
 /* HAProxy cuts every request that is quiet for 2 s: the /wait always, the
- * log follow in the 3 s pause. The run still ends whole and right. */
+ * log follow in the 3 s pause. The run still ends whole and right.
+ * The 20000 p's without a newline come as a 16 KB piece at once and the
+ * rest when stderr closes at the exit, stamped 6 s earlier with the time
+ * of the first piece; the follow cut in the pause resumes after the
+ * "more" lines, so it must reach back for the open line. */
 static void
 test_proxy_cuts_streams (void)
 {
@@ -667,15 +671,20 @@ test_proxy_cuts_streams (void)
 
   run = run_to_end (executor,
                     new_request ("i=1; while [ $i -le 5 ]; do echo tick $i; echo err $i >&2; "
-                                 "sleep 1; i=$((i+1)); done; sleep 3; printf 'after the pause'; "
-                                 "exit 7"));
-  g_assert_cmpstr (run->out->str, ==, "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\nafter the pause");
-  g_assert_cmpstr (run->err->str, ==, "err 1\nerr 2\nerr 3\nerr 4\nerr 5\n");
+                                 "sleep 1; i=$((i+1)); done; head -c 20000 /dev/zero | tr '\\0' p >&2; "
+                                 "for i in 1 2 3; do echo more $i; sleep 1; done; "
+                                 "sleep 3; printf 'after the pause'; exit 7"));
+  g_assert_cmpstr (run->out->str, ==,
+                   "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\nmore 1\nmore 2\nmore 3\n"
+                   "after the pause");
+  g_assert_true (g_str_has_prefix (run->err->str, "err 1\nerr 2\nerr 3\nerr 4\nerr 5\n"));
+  g_assert_cmpuint (run->err->len, ==, strlen ("err 1\nerr 2\nerr 3\nerr 4\nerr 5\n") + 20000);
+  g_assert_true (run->err->str[run->err->len - 1] == 'p');
   g_assert_cmpint (run->exit_code, ==, 7);
   g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
   g_test_message ("reconnects: %u",
                   ff_docker_execution_get_reconnects (FF_DOCKER_EXECUTION (run->execution)));
-  /* ~8 s under a 2 s cut: the wait was cut at least three times. */
+  /* ~11 s under a 2 s cut: the wait was cut at least three times. */
   g_assert_cmpuint (ff_docker_execution_get_reconnects (FF_DOCKER_EXECUTION (run->execution)), >=,
                     3);
 }
@@ -780,6 +789,66 @@ test_configuration (void)
   g_key_file_set_string (config, "executor.docker-proxy", "network", "host");
   g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+}
+
+/* A proxy that listens on a socket of its own, as unix:///PATH. */
+static void
+test_unix_socket_proxy (void)
+{
+  g_autofree gchar *path = g_build_filename (env.root, "proxy.sock", NULL);
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start_unix (path, full_flags);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  g_autoptr (Run) run = NULL;
+
+  g_assert_true (g_str_has_prefix (ff_test_proxy_get_url (proxy), "unix:///"));
+  run = run_to_end (executor, new_request ("echo over a unix socket"));
+  g_assert_cmpstr (run->out->str, ==, "over a unix socket\n");
+  g_assert_cmpint (run->reason, ==, FF_REASON_NONE);
+  g_unlink (path);
+}
+
+static void
+cancel_later (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* A launch cancelled while the container is created or started leaves
+ * no container behind (checked at the end by label). */
+static void
+test_launch_cancelled (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  g_autoptr (GError) health = check_health (executor);
+
+  g_assert_no_error (health);
+  for (guint delay_ms = 0; delay_ms <= 400; delay_ms += 100)
+    {
+      g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+      FfRunRequest *request = new_request ("sleep 30");
+      g_autoptr (Run) run = g_new0 (Run, 1);
+      gboolean slept = delay_ms == 0;
+
+      run->request = request;
+      run->out = g_string_new (NULL);
+      run->err = g_string_new (NULL);
+      ff_executor_launch_async (executor, request, cancellable, on_launched, run);
+      if (!slept)
+        g_timeout_add_once (delay_ms, cancel_later, cancellable);
+      else
+        g_cancellable_cancel (cancellable);
+      wait_for (&run->launched, SAFETY_TIMEOUT_S);
+      if (run->execution != NULL)
+        {
+          /* Too late to cancel the launch: the run is there to cancel. */
+          ff_execution_cancel (run->execution, 0);
+          wait_for (&run->exited, SAFETY_TIMEOUT_S);
+          assert_container_gone (run->container_id);
+          continue;
+        }
+      g_assert_error (run->launch_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    }
 }
 
 /* Last: no container of this test process is left on the engine. */
@@ -888,6 +957,8 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/proxy/forbidden-containers", test_forbidden_containers);
   g_test_add_func ("/docker/proxy/forbidden-both", test_forbidden_both);
   g_test_add_func ("/docker/image-missing", test_image_missing);
+  g_test_add_func ("/docker/proxy/unix-socket", test_unix_socket_proxy);
+  g_test_add_func ("/docker/launch-cancelled", test_launch_cancelled);
   g_test_add_func ("/docker/zz/no-leftovers", test_no_leftovers);
   ret = g_test_run ();
   tear_down_env ();
