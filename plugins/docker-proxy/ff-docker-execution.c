@@ -28,6 +28,7 @@
 #define RETRY_MAX_MS 5000
 /* About a minute of a proxy that does not answer before the run fails. */
 #define MAX_FAILURES 15
+#define MAX_REMOVE_ATTEMPTS 8
 
 typedef struct
 {
@@ -66,6 +67,8 @@ struct _FfDockerExecution
   guint kill_id;
   gboolean finishing; /* the log is complete: state, removal, `exited` */
   gboolean failed;
+  GError *failure;
+  guint remove_attempts;
   guint reconnects;
 };
 
@@ -131,6 +134,7 @@ ff_docker_execution_finalize (GObject *object)
   g_clear_object (&self->cursor);
   g_byte_array_unref (self->pending);
   g_clear_error (&self->frame_error);
+  g_clear_error (&self->failure);
   g_clear_pointer (&self->state, json_node_unref);
   G_OBJECT_CLASS (ff_docker_execution_parent_class)->finalize (object);
 }
@@ -546,6 +550,30 @@ emit_result (FfDockerExecution *self)
   emit_exited (self, 0, FF_REASON_NONE, NULL);
 }
 
+static void remove_container (FfDockerExecution *self);
+
+static gboolean
+on_remove_retry (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+
+  self->retry_id = 0;
+  remove_container (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+removed (FfDockerExecution *self)
+{
+  if (self->failure != NULL)
+    emit_exited (self, -1, self->failure->domain == FF_EXECUTOR_ERROR
+                               ? (FfReason) self->failure->code
+                               : FF_REASON_ENGINE_ERROR,
+                 self->failure->message);
+  else
+    emit_result (self);
+}
+
 static void
 on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -555,25 +583,41 @@ on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
   guint status = 0;
 
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error == NULL && status != 204 && status != 404)
+  /* 404: gone already; 409: the engine is removing it. */
+  if (error == NULL && (status == 204 || status == 404 || status == 409))
+    {
+      removed (self);
+      return;
+    }
+  if (error == NULL)
     {
       g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
       error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, "HTTP %u: %s", status,
                            detail != NULL ? detail : "");
     }
-  if (error != NULL)
-    g_warning (_("The container %s could not be removed and is left behind: %s"), self->id,
-               error->message);
-  emit_result (self);
+  /* A proxy that is away for a moment should not cost a container. */
+  if (!is_fatal (error) && self->remove_attempts < MAX_REMOVE_ATTEMPTS)
+    {
+      g_debug ("removal of %s: %s", self->id, error->message);
+      self->retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                           MIN ((guint) RETRY_BASE_MS << self->remove_attempts,
+                                                (guint) RETRY_MAX_MS),
+                                           on_remove_retry, g_object_ref (self), g_object_unref);
+      return;
+    }
+  g_warning (_("The container %s could not be removed and is left behind: %s"), self->id,
+             error->message);
+  removed (self);
 }
 
 static void
-remove_container (FfDockerExecution *self, GAsyncReadyCallback callback)
+remove_container (FfDockerExecution *self)
 {
   g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1&v=1", self->id);
 
+  self->remove_attempts++;
   ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
-                               callback, g_object_ref (self));
+                               on_removed, g_object_ref (self));
 }
 
 /* The log is complete: the final state, removal, then `exited`. */
@@ -588,37 +632,7 @@ finish (FfDockerExecution *self)
       inspect (self);
       return;
     }
-  remove_container (self, on_removed);
-}
-
-typedef struct
-{
-  gint exit_code;
-  FfReason reason;
-  gchar *message;
-} Failure;
-
-static void
-on_removed_after_failure (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (FfDockerExecution) self = user_data;
-  Failure *failure = g_object_get_data (G_OBJECT (self), "ff-failure");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  guint status = 0;
-
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error != NULL || (status != 204 && status != 404))
-    g_warning (_("The container %s could not be removed and is left behind: %s"), self->id,
-               error != NULL ? error->message : "");
-  emit_exited (self, failure->exit_code, failure->reason, failure->message);
-}
-
-static void
-failure_free (Failure *failure)
-{
-  g_free (failure->message);
-  g_free (failure);
+  remove_container (self);
 }
 
 /* The run cannot be followed any more: what came is emitted, the
@@ -626,21 +640,15 @@ failure_free (Failure *failure)
 static void
 fail (FfDockerExecution *self, const GError *error)
 {
-  Failure *failure;
-
   if (self->failed)
     return;
   self->failed = TRUE;
   self->finishing = TRUE;
   abandon (&self->log_req);
   abandon (&self->wait_req);
-  failure = g_new0 (Failure, 1);
-  failure->exit_code = -1;
-  failure->reason = error->domain == FF_EXECUTOR_ERROR ? (FfReason) error->code
-                                                       : FF_REASON_ENGINE_ERROR;
-  failure->message = g_strdup (error->message);
-  g_object_set_data_full (G_OBJECT (self), "ff-failure", failure, (GDestroyNotify) failure_free);
-  remove_container (self, on_removed_after_failure);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->failure = g_error_copy (error);
+  remove_container (self);
 }
 
 static void

@@ -851,6 +851,52 @@ test_launch_cancelled (void)
     }
 }
 
+/* The proxy goes away in the middle of a run and comes back on the same
+ * port: the run is followed to its end, nothing lost. */
+typedef struct
+{
+  Run *run;
+  guint16 port;
+  FfTestProxy *proxy;
+} Restart;
+
+static Restart restart;
+
+static gboolean
+bring_proxy_back (gpointer user_data)
+{
+  restart.proxy = ff_test_proxy_start (restart.port, full_flags, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+take_proxy_away (gpointer user_data)
+{
+  g_clear_pointer (&restart.proxy, ff_test_proxy_stop);
+  g_timeout_add (1500, bring_proxy_back, NULL);
+}
+
+static void
+test_proxy_restarts_during_run (void)
+{
+  g_autoptr (FfExecutor) executor = NULL;
+  g_autoptr (Run) run = NULL;
+
+  restart.port = ff_test_proxy_free_port ();
+  restart.proxy = ff_test_proxy_start (restart.port, full_flags, NULL);
+  executor = new_executor (ff_test_proxy_get_url (restart.proxy));
+  run = run_start (executor, new_request ("echo start; sleep 4; echo end >&2; exit 5"));
+  run->marker = "start";
+  run->on_marker = take_proxy_away;
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  g_assert_cmpstr (run->out->str, ==, "start\n");
+  g_assert_cmpstr (run->err->str, ==, "end\n");
+  g_assert_cmpint (run->exit_code, ==, 5);
+  g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
+  assert_container_gone (run->container_id);
+  g_clear_pointer (&restart.proxy, ff_test_proxy_stop);
+}
+
 /* Last: no container of this test process is left on the engine. */
 static void
 test_no_leftovers (void)
@@ -951,6 +997,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/run/hardening", test_hardening);
   g_test_add_func ("/docker/run/proxy-cuts-streams", test_proxy_cuts_streams);
   g_test_add_func ("/docker/run/concurrent", test_concurrent);
+  g_test_add_func ("/docker/run/proxy-restarts", test_proxy_restarts_during_run);
   g_test_add_func ("/docker/refusals", test_refusals);
   g_test_add_func ("/docker/proxy/down-and-back", test_proxy_down_and_back);
   g_test_add_func ("/docker/proxy/forbidden-post", test_forbidden_post);
