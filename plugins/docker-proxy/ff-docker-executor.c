@@ -61,6 +61,7 @@ typedef struct
   gchar *image;
   gchar *name;
   gchar *id;
+  gboolean id_is_name; /* the create broke off; its id is unknown */
 } Launch;
 
 static void
@@ -556,7 +557,11 @@ on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
   guint status = 0;
 
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error != NULL || (status != 204 && status != 404))
+  /* After a create that broke off, the proxy being away still is no news:
+   * most likely the create never got through either. */
+  if (launch->id_is_name && error != NULL)
+    g_debug ("removal of %s after a failed create: %s", launch->id, error->message);
+  else if (error != NULL || (status != 204 && status != 404))
     g_warning (_("The container %s could not be removed and is left behind: %s"), launch->id,
                error != NULL ? error->message : "");
   g_task_return_error (cleanup->task, cleanup->error);
@@ -655,6 +660,15 @@ on_created (GObject *source, GAsyncResult *res, gpointer user_data)
     id = json_object_get_string_member_with_default (json_node_get_object (node), "Id", NULL);
   if (error == NULL && id == NULL)
     error = create_error (launch, status, node);
+  if (error != NULL && g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    {
+      /* The request may have reached the engine before the connection
+       * broke; the name is unique, so remove by name. */
+      launch->id = g_strdup (launch->name);
+      launch->id_is_name = TRUE;
+      fail_after_create (task, g_steal_pointer (&error));
+      return;
+    }
   if (error != NULL)
     {
       note_error (self, error);
@@ -683,8 +697,11 @@ create_container (GTask *task)
   g_autofree gchar *escaped = g_uri_escape_string (launch->name, NULL, FALSE);
   g_autofree gchar *path = g_strdup_printf ("/containers/create?name=%s", escaped);
 
+  /* Not cancellable: the engine completes a create whose client went
+   * away, and the container would be left without anyone knowing its id.
+   * on_created looks at the cancellable instead. */
   ff_docker_client_call_async (self->client, "POST", path, launch->body, FF_DOCKER_CALL_LONG,
-                               g_task_get_cancellable (task), on_created, task);
+                               NULL, on_created, task);
 }
 
 static void
