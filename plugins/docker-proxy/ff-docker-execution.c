@@ -63,6 +63,11 @@ struct _FfDockerExecution
   JsonNode *state;  /* its State, read after it stopped */
   gint wait_status; /* StatusCode from /wait, -1 if none */
 
+  Request *stats_req; /* the streamed /stats, once someone samples */
+  gboolean have_usage;
+  FfUsage usage;
+  guint stats_retry_id;
+
   gboolean cancelled;
   guint kill_id;
   gboolean finishing; /* the log is complete: state, removal, `exited` */
@@ -120,6 +125,7 @@ ff_docker_execution_dispose (GObject *object)
   /* Requests and timers hold a reference, so none is left by now. */
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_handle_id (&self->stats_retry_id, g_source_remove);
   G_OBJECT_CLASS (ff_docker_execution_parent_class)->dispose (object);
 }
 
@@ -323,6 +329,8 @@ mark_exited (FfDockerExecution *self)
     {
       self->exited = TRUE;
       abandon (&self->wait_req);
+      abandon (&self->stats_req);
+      g_clear_handle_id (&self->stats_retry_id, g_source_remove);
       g_clear_handle_id (&self->kill_id, g_source_remove);
       /* A follow that began before the stop may hang on a broken engine
        * or be cut on its way; a fresh read from the cursor ends for sure. */
@@ -646,9 +654,169 @@ fail (FfDockerExecution *self, const GError *error)
   self->finishing = TRUE;
   abandon (&self->log_req);
   abandon (&self->wait_req);
+  abandon (&self->stats_req);
   g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->stats_retry_id, g_source_remove);
   self->failure = g_error_copy (error);
   remove_container (self);
+}
+
+/* Resource samples: the engine streams one /stats object per second.
+ * A single /stats?stream=0 takes a second or two to answer and gives
+ * zeros once the container stopped, so a stream is kept open instead,
+ * from the first sample_usage() on. */
+
+static void start_stats (FfDockerExecution *self);
+
+static gint64
+member_int (JsonObject *obj, const gchar *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
+
+  for (guint i = 0; obj != NULL && parts[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (obj, parts[i]);
+
+      if (node == NULL)
+        return 0;
+      if (parts[i + 1] == NULL)
+        return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
+      obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  return 0;
+}
+
+static void
+take_stats (FfDockerExecution *self, JsonObject *stats)
+{
+  gint64 cpu = member_int (stats, "cpu_stats.cpu_usage.total_usage");
+  gint64 pre_cpu = member_int (stats, "precpu_stats.cpu_usage.total_usage");
+  gint64 system = member_int (stats, "cpu_stats.system_cpu_usage");
+  gint64 pre_system = member_int (stats, "precpu_stats.system_cpu_usage");
+  gint64 cpus = member_int (stats, "cpu_stats.online_cpus");
+  gint64 memory = member_int (stats, "memory_stats.usage");
+  /* As `docker stats` counts: page cache that can go is not in use. */
+  gint64 inactive = member_int (stats, "memory_stats.stats.total_inactive_file");
+
+  if (inactive == 0)
+    inactive = member_int (stats, "memory_stats.stats.inactive_file");
+  /* The first object has no previous one to compare with. */
+  if (pre_system == 0 || system <= pre_system || cpus <= 0)
+    return;
+  self->usage.cpu_percent = (gdouble) MAX (cpu - pre_cpu, 0) / (gdouble) (system - pre_system)
+                            * (gdouble) cpus * 100.0;
+  self->usage.memory_bytes = (guint64) MAX (memory - MIN (inactive, memory), 0);
+  self->usage.memory_limit_bytes = self->memory_limit;
+  self->have_usage = TRUE;
+}
+
+static gboolean
+on_stats_retry (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+
+  self->stats_retry_id = 0;
+  if (!self->exited && !self->finishing)
+    start_stats (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void read_stats (Request *req);
+
+static void
+on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  gsize len = 0;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, &len,
+                                                    &error);
+  if (req != self->stats_req)
+    return;
+  if (line == NULL)
+    {
+      /* Cut or ended: a stream of samples is not worth a fight. */
+      self->stats_req = NULL;
+      if (!self->exited && !self->finishing)
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS,
+                                                   on_stats_retry, g_object_ref (self),
+                                                   g_object_unref);
+      return;
+    }
+  parser = json_parser_new_immutable ();
+  if (len > 0 && json_parser_load_from_data (parser, line, (gssize) len, NULL)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    take_stats (self, json_node_get_object (json_parser_get_root (parser)));
+  read_stats (g_steal_pointer (&req));
+}
+
+static void
+read_stats (Request *req)
+{
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (req->stream), G_PRIORITY_LOW,
+                                       req->cancellable, on_stats_line, req);
+}
+
+static void
+on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GInputStream) body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  body = ff_docker_client_stream_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (req != self->stats_req)
+    return;
+  if (body == NULL)
+    {
+      g_debug ("stats of %s: %s", self->id, error->message);
+      self->stats_req = NULL;
+      if (!self->exited && !self->finishing)
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS,
+                                                   on_stats_retry, g_object_ref (self),
+                                                   g_object_unref);
+      return;
+    }
+  req->stream = G_INPUT_STREAM (g_data_input_stream_new (body));
+  read_stats (g_steal_pointer (&req));
+}
+
+static void
+start_stats (FfDockerExecution *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/stats?stream=1", self->id);
+  Request *req = request_new (self);
+
+  self->stats_req = req;
+  ff_docker_client_stream_async (self->client, path, req->cancellable, on_stats_opened, req);
+}
+
+static gboolean
+ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError **error)
+{
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (execution);
+
+  if (self->exited || self->finishing)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                   _("The container %s has stopped; there is nothing left to measure"), self->id);
+      return FALSE;
+    }
+  if (self->stats_req == NULL && self->stats_retry_id == 0)
+    start_stats (self);
+  if (!self->have_usage)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                   _("The first resource sample of container %s has not arrived yet"), self->id);
+      return FALSE;
+    }
+  *usage = self->usage;
+  return TRUE;
 }
 
 static void
@@ -723,6 +891,7 @@ ff_docker_execution_class_init (FfDockerExecutionClass *klass)
   object_class->dispose = ff_docker_execution_dispose;
   object_class->finalize = ff_docker_execution_finalize;
   execution_class->cancel = ff_docker_execution_cancel;
+  execution_class->sample_usage = ff_docker_execution_sample_usage;
 }
 
 static void

@@ -897,6 +897,69 @@ test_proxy_restarts_during_run (void)
   g_clear_pointer (&restart.proxy, ff_test_proxy_stop);
 }
 
+/* Resource samples while a container spins with 30 MB in hand, under a
+ * limit of half a CPU. */
+static FfUsage sampled;
+static gboolean have_sample;
+
+static gboolean
+poll_usage (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  FfUsage usage = { 0 };
+
+  if (run->exited)
+    return G_SOURCE_REMOVE;
+  if (!ff_execution_sample_usage (run->execution, &usage, &error))
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+      return G_SOURCE_CONTINUE;
+    }
+  if (usage.cpu_percent < 5 || usage.memory_bytes < 20 * 1024 * 1024)
+    return G_SOURCE_CONTINUE;
+  sampled = usage;
+  have_sample = TRUE;
+  ff_execution_cancel (run->execution, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_polling (gpointer user_data)
+{
+  g_timeout_add (200, poll_usage, user_data);
+}
+
+static void
+test_sample_usage (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  FfRunRequest *request = new_request ("x=$(head -c 30000000 /dev/zero | tr '\\0' a); "
+                                       "echo ready; while :; do :; done");
+  g_autoptr (Run) run = NULL;
+  g_autoptr (GError) error = NULL;
+  FfUsage usage;
+
+  ff_run_request_set_memory_limit (request, 256 * 1024 * 1024);
+  ff_run_request_set_cpu_limit (request, 0.5);
+  have_sample = FALSE;
+  run = run_start (executor, request);
+  run->marker = "ready";
+  run->on_marker = start_polling;
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  g_assert_true (have_sample);
+  g_test_message ("sample: %.1f %% CPU, %" G_GUINT64_FORMAT " bytes", sampled.cpu_percent,
+                  sampled.memory_bytes);
+  /* Half a CPU, with some slack for the sampling period. */
+  g_assert_cmpfloat (sampled.cpu_percent, <, 80.0);
+  g_assert_cmpuint (sampled.memory_bytes, <, 256 * 1024 * 1024);
+  g_assert_cmpuint (sampled.memory_limit_bytes, ==, 256 * 1024 * 1024);
+  g_assert_false (ff_execution_sample_usage (run->execution, &usage, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  assert_container_gone (run->container_id);
+}
+
 /* Last: no container of this test process is left on the engine. */
 static void
 test_no_leftovers (void)
@@ -997,6 +1060,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/run/hardening", test_hardening);
   g_test_add_func ("/docker/run/proxy-cuts-streams", test_proxy_cuts_streams);
   g_test_add_func ("/docker/run/concurrent", test_concurrent);
+  g_test_add_func ("/docker/run/sample-usage", test_sample_usage);
   g_test_add_func ("/docker/run/proxy-restarts", test_proxy_restarts_during_run);
   g_test_add_func ("/docker/refusals", test_refusals);
   g_test_add_func ("/docker/proxy/down-and-back", test_proxy_down_and_back);
