@@ -107,17 +107,17 @@ parse_url (FfDockerClient *self, const gchar *url, GError **error)
       return TRUE;
     }
   /* tcp:// as DOCKER_HOST spells it: plain HTTP, like the proxy speaks. */
-  if ((g_strcmp0 (scheme, "http") == 0 || g_strcmp0 (scheme, "tcp") == 0)
-      && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0')
+  if ((g_strcmp0 (scheme, "http") == 0 || g_strcmp0 (scheme, "tcp") == 0) &&
+      g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0')
     {
-      self->base = g_uri_build (G_URI_FLAGS_NONE, "http", NULL, g_uri_get_host (uri),
-                                g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 2375, "/",
-                                NULL, NULL);
+      self->base =
+          g_uri_build (G_URI_FLAGS_NONE, "http", NULL, g_uri_get_host (uri),
+                       g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 2375, "/", NULL, NULL);
       return TRUE;
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("The Docker proxy URL “%s” is not supported: expected http://HOST:PORT or "
-                 "unix:///PATH"),
+               _ ("The Docker proxy URL “%s” is not supported: expected http://HOST:PORT or "
+                  "unix:///PATH"),
                url);
   return FALSE;
 }
@@ -142,14 +142,14 @@ ff_docker_client_new (const gchar *url, guint max_connections, GError **error)
   if (self->socket_path != NULL)
     address = g_unix_socket_address_new (self->socket_path);
   max_connections = MAX (max_connections, 4);
-  self->session = soup_session_new_with_options (
-      "max-conns", max_connections, "max-conns-per-host", max_connections, "timeout",
-      QUICK_TIMEOUT_SECONDS, "idle-timeout", IDLE_TIMEOUT_SECONDS, "user-agent", user_agent,
-      "remote-connectable", address, NULL);
+  self->session = soup_session_new_with_options ("max-conns", max_connections, "max-conns-per-host",
+                                                 max_connections, "timeout", QUICK_TIMEOUT_SECONDS,
+                                                 "idle-timeout", IDLE_TIMEOUT_SECONDS, "user-agent",
+                                                 user_agent, "remote-connectable", address, NULL);
   self->long_session = soup_session_new_with_options (
       "max-conns", max_connections, "max-conns-per-host", max_connections, "timeout", 0,
-      "idle-timeout", IDLE_TIMEOUT_SECONDS, "user-agent", user_agent, "remote-connectable",
-      address, NULL);
+      "idle-timeout", IDLE_TIMEOUT_SECONDS, "user-agent", user_agent, "remote-connectable", address,
+      NULL);
   return g_steal_pointer (&self);
 }
 
@@ -214,7 +214,7 @@ unreachable_error (FfDockerClient *self, GError *cause)
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (cause);
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE,
-                      _("Docker proxy is not reachable (%s): %s"), self->url, cause->message);
+                      _ ("Docker proxy is not reachable (%s): %s"), self->url, cause->message);
 }
 
 static SoupMessage *
@@ -281,22 +281,22 @@ forbidden_error (FfDockerClient *self, Call *call, gboolean section_refused, gbo
 
   if (section_refused && post_refused)
     return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _("The Docker proxy (%s) refused “%s %s”: set %s=1 and POST=1 on the "
-                          "proxy to allow it (POST=1 allows every request but GET and HEAD)"),
+                        _ ("The Docker proxy (%s) refused “%s %s”: set %s=1 and POST=1 on the "
+                           "proxy to allow it (POST=1 allows every request but GET and HEAD)"),
                         self->url, call->method, path, flag);
   if (section_refused)
     return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _("The Docker proxy (%s) refused “%s %s”: set %s=1 on the proxy to "
-                          "allow it"),
+                        _ ("The Docker proxy (%s) refused “%s %s”: set %s=1 on the proxy to "
+                           "allow it"),
                         self->url, call->method, path, flag);
   if (post_refused)
     return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _("The Docker proxy (%s) refused “%s %s”: set POST=1 on the proxy to "
-                          "allow it (every request but GET and HEAD needs POST=1)"),
+                        _ ("The Docker proxy (%s) refused “%s %s”: set POST=1 on the proxy to "
+                           "allow it (every request but GET and HEAD needs POST=1)"),
                         self->url, call->method, path);
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                      _("The Docker proxy (%s) refused “%s %s”, although %s=1 and POST=1 seem to "
-                        "be set; check the proxy's rules for this request"),
+                      _ ("The Docker proxy (%s) refused “%s %s”, although %s=1 and POST=1 seem to "
+                         "be set; check the proxy's rules for this request"),
                       self->url, call->method, path, flag);
 }
 
@@ -382,12 +382,12 @@ status_error (FfDockerClient *self, Call *call, GBytes *bytes)
   g_autofree gchar *path = display_path (call->path);
 
   if (message == NULL && bytes != NULL && g_bytes_get_size (bytes) > 0)
-    message = g_strstrip (g_strndup (g_bytes_get_data (bytes, NULL),
-                                     MIN (g_bytes_get_size (bytes), 200)));
+    message = g_strstrip (
+        g_strndup (g_bytes_get_data (bytes, NULL), MIN (g_bytes_get_size (bytes), 200)));
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                      _("The Docker engine behind %s failed on “%s %s” with HTTP %u: %s"),
+                      _ ("The Docker engine behind %s failed on “%s %s” with HTTP %u: %s"),
                       self->url, call->method, path, call->status,
-                      message != NULL ? message : _("no details"));
+                      message != NULL ? message : _ ("no details"));
 }
 
 /* Takes over @task. Errors for what no caller handles itself: 403 and
@@ -589,8 +589,8 @@ ff_docker_client_stream_async (FfDockerClient *self,
   g_task_set_source_tag (task, ff_docker_client_stream_async);
   call = g_task_get_task_data (task);
   msg = new_message (self, "GET", call->path, NULL);
-  soup_session_send_async (self->long_session, msg, G_PRIORITY_DEFAULT, cancellable,
-                           on_stream_sent, task);
+  soup_session_send_async (self->long_session, msg, G_PRIORITY_DEFAULT, cancellable, on_stream_sent,
+                           task);
 }
 
 /**
@@ -611,8 +611,9 @@ api_version_supported (const gchar *version)
   guint64 major = 0, minor = 0;
   g_auto (GStrv) parts = g_strsplit (version, ".", 3);
 
-  if (g_strv_length (parts) < 2 || !g_ascii_string_to_unsigned (parts[0], 10, 0, 99, &major, NULL)
-      || !g_ascii_string_to_unsigned (parts[1], 10, 0, 999, &minor, NULL))
+  if (g_strv_length (parts) < 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, 99, &major, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, 999, &minor, NULL))
     return FALSE;
   return major > MIN_API_MAJOR || (major == MIN_API_MAJOR && minor >= MIN_API_MINOR);
 }
@@ -634,21 +635,21 @@ on_version (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   if (status == 200 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    version = json_object_get_string_member_with_default (json_node_get_object (node),
-                                                          "ApiVersion", NULL);
+    version = json_object_get_string_member_with_default (json_node_get_object (node), "ApiVersion",
+                                                          NULL);
   if (version == NULL)
     {
       g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                               _("The Docker engine behind %s did not tell its API version "
-                                 "(GET /version answered HTTP %u)"),
+                               _ ("The Docker engine behind %s did not tell its API version "
+                                  "(GET /version answered HTTP %u)"),
                                self->url, status);
       return;
     }
   if (!api_version_supported (version))
     {
       g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                               _("The Docker engine behind %s speaks API %s, but fastflow needs "
-                                 "API %d.%d or newer"),
+                               _ ("The Docker engine behind %s speaks API %s, but fastflow needs "
+                                  "API %d.%d or newer"),
                                self->url, version, MIN_API_MAJOR, MIN_API_MINOR);
       return;
     }
@@ -677,8 +678,8 @@ on_ping (GObject *source, GAsyncResult *res, gpointer user_data)
   if (status != 200)
     {
       g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                               _("%s does not answer like a Docker engine: GET /_ping answered "
-                                 "HTTP %u"),
+                               _ ("%s does not answer like a Docker engine: GET /_ping answered "
+                                  "HTTP %u"),
                                self->url, status);
       return;
     }

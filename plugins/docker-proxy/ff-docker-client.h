@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE (FfDockerClient, ff_docker_client, FF, DOCKER_CLIENT, GObje
  *   (wait, stop, create on a slow storage driver): no timeout, and its
  *   own pool of connections
  */
-typedef enum {
+typedef enum
+{
   FF_DOCKER_CALL_NONE = 0,
   FF_DOCKER_CALL_LONG = 1 << 0,
 } FfDockerCallFlags;
@@ -51,9 +52,8 @@ void ff_docker_client_stream_async (FfDockerClient *self,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data);
-GInputStream *ff_docker_client_stream_finish (FfDockerClient *self,
-                                              GAsyncResult *result,
-                                              GError **error);
+GInputStream *
+ff_docker_client_stream_finish (FfDockerClient *self, GAsyncResult *result, GError **error);
 
 gchar *ff_docker_client_dup_error_message (JsonNode *node);
 

@@ -82,8 +82,8 @@ ff_docker_demuxer_get_multiplexed (FfDockerDemuxer *self)
 static gsize
 frame_size (const guint8 *header)
 {
-  return ((gsize) header[4] << 24) | ((gsize) header[5] << 16) | ((gsize) header[6] << 8)
-         | (gsize) header[7];
+  return ((gsize) header[4] << 24) | ((gsize) header[5] << 16) | ((gsize) header[6] << 8) |
+         (gsize) header[7];
 }
 
 static gboolean
@@ -92,8 +92,8 @@ check_header (const guint8 *header, GError **error)
   if (header[0] > STREAM_SYSTEMERR || header[1] != 0 || header[2] != 0 || header[3] != 0)
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                   _("The Docker engine sent a log stream that is not multiplexed as expected "
-                     "(frame header %02x %02x %02x %02x)"),
+                   _ ("The Docker engine sent a log stream that is not multiplexed as expected "
+                      "(frame header %02x %02x %02x %02x)"),
                    header[0], header[1], header[2], header[3]);
       return FALSE;
     }
@@ -107,7 +107,7 @@ deliver (FfDockerDemuxer *self, guint8 type, const guint8 *data, gsize len, GErr
     {
       g_autofree gchar *text = g_strndup ((const gchar *) data, len);
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                   _("The Docker engine reported an error in the log stream: %s"),
+                   _ ("The Docker engine reported an error in the log stream: %s"),
                    g_strstrip (text));
       return FALSE;
     }
@@ -119,7 +119,8 @@ deliver (FfDockerDemuxer *self, guint8 type, const guint8 *data, gsize len, GErr
 
 /* Completes the buffered frame from @data; returns how much it consumed. */
 static gsize
-fill_buffered (FfDockerDemuxer *self, const guint8 *data, gsize len, gboolean *complete, GError **error)
+fill_buffered (
+    FfDockerDemuxer *self, const guint8 *data, gsize len, gboolean *complete, GError **error)
 {
   gsize used = 0;
   gsize want;

@@ -21,14 +21,11 @@ typedef void (*FfDockerFrameFunc) (FfStream stream,
                                    gsize len,
                                    gpointer user_data);
 
-FfDockerDemuxer *ff_docker_demuxer_new (gboolean multiplexed,
-                                        FfDockerFrameFunc func,
-                                        gpointer user_data);
+FfDockerDemuxer *
+ff_docker_demuxer_new (gboolean multiplexed, FfDockerFrameFunc func, gpointer user_data);
 gboolean ff_docker_demuxer_get_multiplexed (FfDockerDemuxer *self);
-gboolean ff_docker_demuxer_push (FfDockerDemuxer *self,
-                                 const guint8 *data,
-                                 gsize len,
-                                 GError **error);
+gboolean
+ff_docker_demuxer_push (FfDockerDemuxer *self, const guint8 *data, gsize len, GError **error);
 gsize ff_docker_demuxer_get_pending (FfDockerDemuxer *self);
 void ff_docker_demuxer_flush (FfDockerDemuxer *self);
 void ff_docker_demuxer_reset (FfDockerDemuxer *self);

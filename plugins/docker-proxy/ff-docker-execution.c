@@ -150,8 +150,8 @@ is_fatal (const GError *error)
 {
   /* A refused request stays refused; only a proxy or an engine that does
    * not answer right now is worth asking again. */
-  return !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE)
-         && !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
+  return !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE) &&
+         !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
 }
 
 /* Returns FALSE when the run has been given up. */
@@ -217,7 +217,8 @@ log_ended (FfDockerExecution *self, Request *req, const GError *error)
   self->log_req = NULL;
   if (self->finishing || self->failed)
     return;
-  if (error == NULL && req->after_exit && (!cut || !ff_docker_demuxer_get_multiplexed (self->demuxer)))
+  if (error == NULL && req->after_exit &&
+      (!cut || !ff_docker_demuxer_get_multiplexed (self->demuxer)))
     {
       ff_docker_demuxer_flush (self->demuxer);
       flush_pending (self);
@@ -257,8 +258,8 @@ on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
   if (bytes == NULL)
     {
       /* A reset stream is a cut like any other. */
-      g_autoptr (GError) cut = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE,
-                                            "%s", error->message);
+      g_autoptr (GError) cut =
+          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE, "%s", error->message);
       log_ended (self, req, cut);
       return;
     }
@@ -351,8 +352,8 @@ state_is_running (JsonObject *state)
 
   /* "restarting" and "paused" will come back; "created" has not started
    * yet, which only happens in the instant after start was sent. */
-  return json_object_get_boolean_member_with_default (state, "Running", FALSE)
-         || g_strcmp0 (status, "created") == 0 || g_strcmp0 (status, "restarting") == 0;
+  return json_object_get_boolean_member_with_default (state, "Running", FALSE) ||
+         g_strcmp0 (status, "created") == 0 || g_strcmp0 (status, "restarting") == 0;
 }
 
 static void
@@ -370,21 +371,21 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   if (error == NULL && status == 404)
     {
-      g_autoptr (GError) gone = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                                             _("The container %s disappeared while it ran"),
-                                             self->id);
+      g_autoptr (GError) gone =
+          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                       _ ("The container %s disappeared while it ran"), self->id);
       fail (self, gone);
       return;
     }
-  if (error == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node)
-      && json_object_has_member (json_node_get_object (node), "State"))
+  if (error == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+      json_object_has_member (json_node_get_object (node), "State"))
     state = json_object_get_object_member (json_node_get_object (node), "State");
   if (state == NULL)
     {
       if (error == NULL)
         error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                             _("The Docker engine answered the inspection of container %s with "
-                               "HTTP %u and no state"),
+                             _ ("The Docker engine answered the inspection of container %s with "
+                                "HTTP %u and no state"),
                              self->id, status);
       if (note_failure (self, error))
         schedule_check (self, backoff_ms (self));
@@ -499,8 +500,7 @@ on_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 start_wait (FfDockerExecution *self)
 {
-  g_autofree gchar *path = g_strdup_printf ("/containers/%s/wait?condition=not-running",
-                                            self->id);
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/wait?condition=not-running", self->id);
   Request *req;
 
   g_assert (self->wait_req == NULL);
@@ -535,23 +535,23 @@ emit_result (FfDockerExecution *self)
     }
   if (self->cancelled)
     {
-      message = g_strdup_printf (_("The run was cancelled; its container %s was stopped"),
-                                 self->id);
+      message =
+          g_strdup_printf (_ ("The run was cancelled; its container %s was stopped"), self->id);
       emit_exited (self, exit_code, FF_REASON_CANCELLED, message);
       return;
     }
   if (oom || (exit_code == 137 && self->memory_limit > 0))
     {
       limit = g_format_size_full (self->memory_limit, G_FORMAT_SIZE_IEC_UNITS);
-      message = g_strdup_printf (_("The container was killed because it needed more memory than "
-                                   "its limit of %s"),
+      message = g_strdup_printf (_ ("The container was killed because it needed more memory than "
+                                    "its limit of %s"),
                                  limit);
       emit_exited (self, 137, FF_REASON_OOM_KILLED, message);
       return;
     }
   if (exit_code != 0)
     {
-      message = g_strdup_printf (_("The pipeline exited with code %d"), exit_code);
+      message = g_strdup_printf (_ ("The pipeline exited with code %d"), exit_code);
       emit_exited (self, exit_code, FF_REASON_EXIT_CODE, message);
       return;
     }
@@ -574,9 +574,9 @@ static void
 removed (FfDockerExecution *self)
 {
   if (self->failure != NULL)
-    emit_exited (self, -1, self->failure->domain == FF_EXECUTOR_ERROR
-                               ? (FfReason) self->failure->code
-                               : FF_REASON_ENGINE_ERROR,
+    emit_exited (self, -1,
+                 self->failure->domain == FF_EXECUTOR_ERROR ? (FfReason) self->failure->code
+                                                            : FF_REASON_ENGINE_ERROR,
                  self->failure->message);
   else
     emit_result (self);
@@ -607,13 +607,13 @@ on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!is_fatal (error) && self->remove_attempts < MAX_REMOVE_ATTEMPTS)
     {
       g_debug ("removal of %s: %s", self->id, error->message);
-      self->retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                           MIN ((guint) RETRY_BASE_MS << self->remove_attempts,
-                                                (guint) RETRY_MAX_MS),
-                                           on_remove_retry, g_object_ref (self), g_object_unref);
+      self->retry_id = g_timeout_add_full (
+          G_PRIORITY_DEFAULT,
+          MIN ((guint) RETRY_BASE_MS << self->remove_attempts, (guint) RETRY_MAX_MS),
+          on_remove_retry, g_object_ref (self), g_object_unref);
       return;
     }
-  g_warning (_("The container %s could not be removed and is left behind: %s"), self->id,
+  g_warning (_ ("The container %s could not be removed and is left behind: %s"), self->id,
              error->message);
   removed (self);
 }
@@ -703,8 +703,8 @@ take_stats (FfDockerExecution *self, JsonObject *stats)
   /* The first object has no previous one to compare with. */
   if (pre_system == 0 || system <= pre_system || cpus <= 0)
     return;
-  self->usage.cpu_percent = (gdouble) MAX (cpu - pre_cpu, 0) / (gdouble) (system - pre_system)
-                            * (gdouble) cpus * 100.0;
+  self->usage.cpu_percent =
+      (gdouble) MAX (cpu - pre_cpu, 0) / (gdouble) (system - pre_system) * (gdouble) cpus * 100.0;
   self->usage.memory_bytes = (guint64) MAX (memory - MIN (inactive, memory), 0);
   self->usage.memory_limit_bytes = self->memory_limit;
   self->have_usage = TRUE;
@@ -733,8 +733,8 @@ on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (JsonParser) parser = NULL;
   gsize len = 0;
 
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, &len,
-                                                    &error);
+  line =
+      g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, &len, &error);
   if (req != self->stats_req)
     return;
   if (line == NULL)
@@ -742,14 +742,13 @@ on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
       /* Cut or ended: a stream of samples is not worth a fight. */
       self->stats_req = NULL;
       if (!self->exited && !self->finishing)
-        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS,
-                                                   on_stats_retry, g_object_ref (self),
-                                                   g_object_unref);
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
+                                                   g_object_ref (self), g_object_unref);
       return;
     }
   parser = json_parser_new_immutable ();
-  if (len > 0 && json_parser_load_from_data (parser, line, (gssize) len, NULL)
-      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (len > 0 && json_parser_load_from_data (parser, line, (gssize) len, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     take_stats (self, json_node_get_object (json_parser_get_root (parser)));
   read_stats (g_steal_pointer (&req));
 }
@@ -777,9 +776,8 @@ on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
       g_debug ("stats of %s: %s", self->id, error->message);
       self->stats_req = NULL;
       if (!self->exited && !self->finishing)
-        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS,
-                                                   on_stats_retry, g_object_ref (self),
-                                                   g_object_unref);
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
+                                                   g_object_ref (self), g_object_unref);
       return;
     }
   req->stream = G_INPUT_STREAM (g_data_input_stream_new (body));
@@ -804,7 +802,7 @@ ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError
   if (self->exited || self->finishing)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                   _("The container %s has stopped; there is nothing left to measure"), self->id);
+                   _ ("The container %s has stopped; there is nothing left to measure"), self->id);
       return FALSE;
     }
   if (self->stats_req == NULL && self->stats_retry_id == 0)
@@ -812,7 +810,7 @@ ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError
   if (!self->have_usage)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
-                   _("The first resource sample of container %s has not arrived yet"), self->id);
+                   _ ("The first resource sample of container %s has not arrived yet"), self->id);
       return FALSE;
     }
   *usage = self->usage;

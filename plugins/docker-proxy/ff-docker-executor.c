@@ -146,12 +146,12 @@ warn_if_engine_socket (FfDockerExecutor *self)
     {
       g_autofree gchar *engine = realpath (self->engine_sockets[i], NULL);
 
-      if (g_strcmp0 (path, self->engine_sockets[i]) == 0
-          || (real != NULL && g_strcmp0 (real, engine) == 0))
+      if (g_strcmp0 (path, self->engine_sockets[i]) == 0 ||
+          (real != NULL && g_strcmp0 (real, engine) == 0))
         {
-          g_warning (_("The Docker proxy URL %s points at the Docker engine's own socket; "
-                       "fastflow then bypasses every rule of a socket proxy. Point "
-                       "DOCKER_PROXY_URL at the proxy instead."),
+          g_warning (_ ("The Docker proxy URL %s points at the Docker engine's own socket; "
+                        "fastflow then bypasses every rule of a socket proxy. Point "
+                        "DOCKER_PROXY_URL at the proxy instead."),
                      self->url);
           return;
         }
@@ -188,10 +188,11 @@ read_uint (GKeyFile *config, const gchar *key, guint64 max, guint64 *value, GErr
   g_strstrip (text);
   if (!g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL))
     {
-      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   _("The setting %s in [%s] is “%s”, but a whole number from 0 to %" G_GUINT64_FORMAT
-                     " was expected"),
-                   key, GROUP, text, max);
+      g_set_error (
+          error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" G_GUINT64_FORMAT
+             " was expected"),
+          key, GROUP, text, max);
       return FALSE;
     }
   return TRUE;
@@ -232,9 +233,9 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   replace_string (config, "network", &self->network);
   replace_string (config, "user", &self->user);
   replace_string (config, "tmpfs_size", &self->tmpfs_size);
-  if (!read_uint (config, "pids_limit", G_MAXINT32, &pids, error)
-      || !read_uint (config, "stop_grace_seconds", 24 * 3600, &grace, error)
-      || !read_uint (config, "max_connections", 4096, &conns, error))
+  if (!read_uint (config, "pids_limit", G_MAXINT32, &pids, error) ||
+      !read_uint (config, "stop_grace_seconds", 24 * 3600, &grace, error) ||
+      !read_uint (config, "max_connections", 4096, &conns, error))
     return FALSE;
   self->pids_limit = (gint64) pids;
   self->max_grace_seconds = (guint) grace;
@@ -242,8 +243,8 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   init = g_key_file_get_boolean (config, GROUP, "init", &error_local);
   if (error_local == NULL)
     self->init = init;
-  else if (!g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND)
-           && !g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+  else if (!g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+           !g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&error_local), "[%s] init: ", GROUP);
       return FALSE;
@@ -251,14 +252,13 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   if (g_key_file_has_key (config, GROUP, "allowed_roots", NULL))
     {
       g_strfreev (self->allowed_roots);
-      self->allowed_roots = g_key_file_get_string_list (config, GROUP, "allowed_roots", NULL,
-                                                        NULL);
+      self->allowed_roots = g_key_file_get_string_list (config, GROUP, "allowed_roots", NULL, NULL);
     }
   if (g_key_file_has_key (config, GROUP, "engine_sockets", NULL))
     {
       g_strfreev (self->engine_sockets);
-      self->engine_sockets = g_key_file_get_string_list (config, GROUP, "engine_sockets", NULL,
-                                                         NULL);
+      self->engine_sockets =
+          g_key_file_get_string_list (config, GROUP, "engine_sockets", NULL, NULL);
     }
 
   g_clear_object (&self->client);
@@ -267,7 +267,8 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   if (!ensure_client (self, error))
     return FALSE;
   /* The default network must pass the same rule as a pipeline's. */
-  return self->network == NULL || ff_docker_policy_check_network (self->policy, self->network, error);
+  return self->network == NULL ||
+         ff_docker_policy_check_network (self->policy, self->network, error);
 }
 
 static void
@@ -346,8 +347,8 @@ add_labels (JsonBuilder *builder, FfRunRequest *request)
 {
   GHashTable *labels = ff_run_request_get_labels (request);
   g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (labels), (GCompareFunc) g_strcmp0);
-  g_autofree gchar *run_id = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                                              ff_run_request_get_run_id (request));
+  g_autofree gchar *run_id =
+      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
   g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_request_get_attempt (request));
 
   json_builder_set_member_name (builder, "Labels");
@@ -487,10 +488,9 @@ build_body (FfDockerExecutor *self,
 static gchar *
 container_name (FfRunRequest *request)
 {
-  return g_strdup_printf ("fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x",
-                          ff_run_request_get_pipeline (request),
-                          ff_run_request_get_run_id (request),
-                          ff_run_request_get_attempt (request), g_random_int ());
+  return g_strdup_printf (
+      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
+      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
 }
 
 /* Everything the proxy cannot judge, before any request is sent. */
@@ -508,7 +508,7 @@ prepare (FfDockerExecutor *self, Launch *launch, GError **error)
   if (command == NULL || command[0] == NULL)
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                   _("The run of pipeline %s has no command to start"),
+                   _ ("The run of pipeline %s has no command to start"),
                    ff_run_request_get_pipeline (request));
       return FALSE;
     }
@@ -518,13 +518,13 @@ prepare (FfDockerExecutor *self, Launch *launch, GError **error)
     return FALSE;
   if (dir != NULL && !ff_docker_policy_check_mount (self->policy, dir, &app_source, error))
     return FALSE;
-  launch->image = g_strdup (ff_run_request_get_image (request) != NULL
-                                ? ff_run_request_get_image (request)
-                                : self->image);
+  launch->image =
+      g_strdup (ff_run_request_get_image (request) != NULL ? ff_run_request_get_image (request)
+                                                           : self->image);
   if (launch->image == NULL)
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
-                   _("The pipeline %s names no image and [%s] sets no default image"),
+                   _ ("The pipeline %s names no image and [%s] sets no default image"),
                    ff_run_request_get_pipeline (request), GROUP);
       return FALSE;
     }
@@ -562,7 +562,7 @@ on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
   if (launch->id_is_name && error != NULL)
     g_debug ("removal of %s after a failed create: %s", launch->id, error->message);
   else if (error != NULL || (status != 204 && status != 404))
-    g_warning (_("The container %s could not be removed and is left behind: %s"), launch->id,
+    g_warning (_ ("The container %s could not be removed and is left behind: %s"), launch->id,
                error != NULL ? error->message : "");
   g_task_return_error (cleanup->task, cleanup->error);
   g_object_unref (cleanup->task);
@@ -602,10 +602,10 @@ on_started (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
       error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                           _("The Docker engine could not start the container for pipeline %s "
-                             "(HTTP %u): %s"),
+                           _ ("The Docker engine could not start the container for pipeline %s "
+                              "(HTTP %u): %s"),
                            ff_run_request_get_pipeline (launch->request), status,
-                           detail != NULL ? detail : _("no details"));
+                           detail != NULL ? detail : _ ("no details"));
     }
   /* Cancelled while starting: it runs already, so it goes. */
   if (error == NULL)
@@ -633,14 +633,14 @@ create_error (Launch *launch, guint status, JsonNode *node)
    * proxy would need IMAGES=1 with POST=1. */
   if (status == 404)
     return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
-                        _("The image “%s” for pipeline %s does not exist on the Docker engine; "
-                          "fastflow does not pull images, so pull or build it there first"),
+                        _ ("The image “%s” for pipeline %s does not exist on the Docker engine; "
+                           "fastflow does not pull images, so pull or build it there first"),
                         launch->image, ff_run_request_get_pipeline (launch->request));
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                      _("The Docker engine could not create the container for pipeline %s "
-                        "(HTTP %u): %s"),
+                      _ ("The Docker engine could not create the container for pipeline %s "
+                         "(HTTP %u): %s"),
                       ff_run_request_get_pipeline (launch->request), status,
-                      detail != NULL ? detail : _("no details"));
+                      detail != NULL ? detail : _ ("no details"));
 }
 
 static void
@@ -700,8 +700,8 @@ create_container (GTask *task)
   /* Not cancellable: the engine completes a create whose client went
    * away, and the container would be left without anyone knowing its id.
    * on_created looks at the cancellable instead. */
-  ff_docker_client_call_async (self->client, "POST", path, launch->body, FF_DOCKER_CALL_LONG,
-                               NULL, on_created, task);
+  ff_docker_client_call_async (self->client, "POST", path, launch->body, FF_DOCKER_CALL_LONG, NULL,
+                               on_created, task);
 }
 
 static void

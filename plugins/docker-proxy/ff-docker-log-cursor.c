@@ -38,9 +38,9 @@
 typedef struct
 {
   gboolean seen;
-  gint64 ns;   /* time of the last message delivered */
-  guint count; /* messages delivered with exactly that time */
-  guint skip;  /* of those, how many a resumed request still repeats */
+  gint64 ns;          /* time of the last message delivered */
+  guint count;        /* messages delivered with exactly that time */
+  guint skip;         /* of those, how many a resumed request still repeats */
   gboolean open_line; /* the last one did not end the line */
 } Mark;
 
@@ -165,8 +165,8 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
   if (space == NULL || space == message)
     {
       g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                           _("The Docker engine sent a log message without the timestamp "
-                             "that was asked for"));
+                           _ ("The Docker engine sent a log message without the timestamp "
+                              "that was asked for"));
       return FALSE;
     }
   memcpy (ts, message, space - message);
@@ -174,8 +174,8 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
   if (!parse_timestamp (self, ts, &sec, &nsec))
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                   _("The Docker engine sent a log message with the timestamp “%s”, "
-                     "which is not an RFC 3339 time"),
+                   _ ("The Docker engine sent a log message with the timestamp “%s”, "
+                      "which is not an RFC 3339 time"),
                    ts);
       return FALSE;
     }

@@ -115,8 +115,8 @@ ff_docker_policy_check_network (FfDockerPolicy *self, const gchar *network, GErr
   if (network == NULL || g_strcmp0 (network, "none") == 0 || g_strcmp0 (network, "bridge") == 0)
     return TRUE;
   g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _("The network “%s” is refused: a pipeline container may only use the network "
-                 "“none” or “bridge”"),
+               _ ("The network “%s” is refused: a pipeline container may only use the network "
+                  "“none” or “bridge”"),
                network);
   return FALSE;
 }
@@ -142,7 +142,7 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
   if (!g_path_is_absolute (source))
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _("The mount source “%s” is refused: it must be an absolute path"), source);
+                   _ ("The mount source “%s” is refused: it must be an absolute path"), source);
       return FALSE;
     }
   real = realpath (source, NULL);
@@ -150,14 +150,14 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
     {
       int saved_errno = errno;
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _("The mount source “%s” is refused: %s"), source, g_strerror (saved_errno));
+                   _ ("The mount source “%s” is refused: %s"), source, g_strerror (saved_errno));
       return FALSE;
     }
   if (stat (real, &st) == 0 && S_ISSOCK (st.st_mode))
     {
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _("The mount source “%s” is refused: it is a socket, and a container with "
-                     "the Docker socket controls the host"),
+                   _ ("The mount source “%s” is refused: it is a socket, and a container with "
+                      "the Docker socket controls the host"),
                    source);
       return FALSE;
     }
@@ -166,8 +166,8 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
       if (path_has_prefix (self->engine_sockets[i], real))
         {
           g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _("The mount source “%s” is refused: it contains the Docker socket %s, "
-                         "and a container with that socket controls the host"),
+                       _ ("The mount source “%s” is refused: it contains the Docker socket %s, "
+                          "and a container with that socket controls the host"),
                        source, self->engine_sockets[i]);
           return FALSE;
         }
@@ -182,8 +182,8 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
         {
           g_autofree gchar *roots = g_strjoinv (", ", self->allowed_roots);
           g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _("The mount source “%s” is refused: it is outside the allowed roots "
-                         "(%s); allowed_roots in [executor.docker-proxy] lists them"),
+                       _ ("The mount source “%s” is refused: it is outside the allowed roots "
+                          "(%s); allowed_roots in [executor.docker-proxy] lists them"),
                        source, roots);
           return FALSE;
         }
@@ -201,8 +201,8 @@ check_not_host (JsonObject *host_config, const gchar *member, GError **error)
   if (g_strcmp0 (mode, "host") != 0 && !g_str_has_prefix (mode, "container:"))
     return TRUE;
   g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _("The container setting %s=%s is refused: it would share the host's or another "
-                 "container's namespace"),
+               _ ("The container setting %s=%s is refused: it would share the host's or another "
+                  "container's namespace"),
                member, mode);
   return FALSE;
 }
@@ -219,8 +219,8 @@ check_empty_array (JsonObject *host_config, const gchar *member, GError **error)
     return TRUE;
   text = json_to_string (node, FALSE);
   g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _("The container setting %s=%s is refused: fastflow gives pipeline containers "
-                 "no extra capabilities or devices"),
+               _ ("The container setting %s=%s is refused: fastflow gives pipeline containers "
+                  "no extra capabilities or devices"),
                member, text);
   return FALSE;
 }
@@ -235,8 +235,8 @@ check_mounts (FfDockerPolicy *self, JsonObject *host_config, GError **error)
   if (binds != NULL && !JSON_NODE_HOLDS_NULL (binds))
     {
       g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _("The container setting Binds is refused: fastflow mounts folders "
-                             "only through Mounts, whose sources it checks"));
+                           _ ("The container setting Binds is refused: fastflow mounts folders "
+                              "only through Mounts, whose sources it checks"));
       return FALSE;
     }
   if (!json_object_has_member (host_config, "Mounts"))
@@ -252,8 +252,8 @@ check_mounts (FfDockerPolicy *self, JsonObject *host_config, GError **error)
       if (g_strcmp0 (type, "bind") != 0)
         {
           g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _("The container mount of type “%s” is refused: only bind and tmpfs "
-                         "mounts are allowed"),
+                       _ ("The container mount of type “%s” is refused: only bind and tmpfs "
+                          "mounts are allowed"),
                        type);
           return FALSE;
         }
@@ -276,14 +276,14 @@ check_security_opt (JsonObject *host_config, GError **error)
     {
       const gchar *opt = json_array_get_string_element (opts, i);
 
-      if (g_strcmp0 (opt, "no-new-privileges") == 0
-          || g_strcmp0 (opt, "no-new-privileges:true") == 0)
+      if (g_strcmp0 (opt, "no-new-privileges") == 0 ||
+          g_strcmp0 (opt, "no-new-privileges:true") == 0)
         no_new_privileges = TRUE;
       else if (opt != NULL && g_str_has_suffix (opt, "unconfined"))
         {
           g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _("The container setting SecurityOpt=%s is refused: it turns off a "
-                         "protection of the host"),
+                       _ ("The container setting SecurityOpt=%s is refused: it turns off a "
+                          "protection of the host"),
                        opt);
           return FALSE;
         }
@@ -291,8 +291,8 @@ check_security_opt (JsonObject *host_config, GError **error)
   if (!no_new_privileges)
     {
       g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _("The container lacks SecurityOpt no-new-privileges; fastflow "
-                             "starts no container without it"));
+                           _ ("The container lacks SecurityOpt no-new-privileges; fastflow "
+                              "starts no container without it"));
       return FALSE;
     }
   return TRUE;
@@ -316,30 +316,31 @@ ff_docker_policy_check_create_body (FfDockerPolicy *self, JsonObject *body, GErr
   if (!json_object_has_member (body, "HostConfig"))
     {
       g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _("The container has no HostConfig, so none of fastflow's limits "
-                             "would apply; it is refused"));
+                           _ ("The container has no HostConfig, so none of fastflow's limits "
+                              "would apply; it is refused"));
       return FALSE;
     }
   host_config = json_object_get_object_member (body, "HostConfig");
   if (json_object_get_boolean_member_with_default (host_config, "Privileged", FALSE))
     {
       g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _("The container setting Privileged=true is refused: a privileged "
-                             "container controls the host"));
+                           _ ("The container setting Privileged=true is refused: a privileged "
+                              "container controls the host"));
       return FALSE;
     }
   network = json_object_get_string_member_with_default (host_config, "NetworkMode", "none");
   if (!ff_docker_policy_check_network (self, network, error))
     return FALSE;
-  if (!check_not_host (host_config, "PidMode", error) || !check_not_host (host_config, "IpcMode", error)
-      || !check_not_host (host_config, "UTSMode", error)
-      || !check_not_host (host_config, "UsernsMode", error)
-      || !check_not_host (host_config, "CgroupnsMode", error))
+  if (!check_not_host (host_config, "PidMode", error) ||
+      !check_not_host (host_config, "IpcMode", error) ||
+      !check_not_host (host_config, "UTSMode", error) ||
+      !check_not_host (host_config, "UsernsMode", error) ||
+      !check_not_host (host_config, "CgroupnsMode", error))
     return FALSE;
-  if (!check_empty_array (host_config, "CapAdd", error)
-      || !check_empty_array (host_config, "Devices", error)
-      || !check_empty_array (host_config, "DeviceRequests", error)
-      || !check_empty_array (host_config, "VolumesFrom", error))
+  if (!check_empty_array (host_config, "CapAdd", error) ||
+      !check_empty_array (host_config, "Devices", error) ||
+      !check_empty_array (host_config, "DeviceRequests", error) ||
+      !check_empty_array (host_config, "VolumesFrom", error))
     return FALSE;
   if (!check_mounts (self, host_config, error))
     return FALSE;

@@ -11,15 +11,13 @@ G_DECLARE_FINAL_TYPE (FfDockerPolicy, ff_docker_policy, FF, DOCKER_POLICY, GObje
 
 FfDockerPolicy *ff_docker_policy_new (const gchar *const *allowed_roots,
                                       const gchar *const *engine_sockets);
-gboolean ff_docker_policy_check_network (FfDockerPolicy *self,
-                                         const gchar *network,
-                                         GError **error);
+gboolean
+ff_docker_policy_check_network (FfDockerPolicy *self, const gchar *network, GError **error);
 gboolean ff_docker_policy_check_mount (FfDockerPolicy *self,
                                        const gchar *source,
                                        gchar **resolved,
                                        GError **error);
-gboolean ff_docker_policy_check_create_body (FfDockerPolicy *self,
-                                             JsonObject *body,
-                                             GError **error);
+gboolean
+ff_docker_policy_check_create_body (FfDockerPolicy *self, JsonObject *body, GError **error);
 
 G_END_DECLS

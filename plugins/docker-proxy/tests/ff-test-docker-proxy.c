@@ -18,9 +18,10 @@ struct _FfTestProxy
 /* tecnativa's flags; all of them are set for HAProxy, so that nothing
  * leaks in from the environment of the test. */
 static const gchar *const all_flags[] = {
-  "AUTH", "BUILD", "COMMIT", "CONFIGS", "CONTAINERS", "DISTRIBUTION", "EVENTS", "EXEC",
-  "GRPC", "IMAGES", "INFO", "NETWORKS", "NODES", "PING", "PLUGINS", "POST", "SECRETS",
-  "SERVICES", "SESSION", "SWARM", "SYSTEM", "TASKS", "VERSION", "VOLUMES", NULL,
+  "AUTH",    "BUILD",   "COMMIT",  "CONFIGS",  "CONTAINERS", "DISTRIBUTION", "EVENTS",
+  "EXEC",    "GRPC",    "IMAGES",  "INFO",     "NETWORKS",   "NODES",        "PING",
+  "PLUGINS", "POST",    "SECRETS", "SERVICES", "SESSION",    "SWARM",        "SYSTEM",
+  "TASKS",   "VERSION", "VOLUMES", NULL,
 };
 
 /* A test that aborts must not leave HAProxy behind, holding the test
@@ -39,8 +40,7 @@ listen_on (guint16 port)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
   g_autoptr (GError) error = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                         &error);
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
   g_assert_true (g_socket_bind (socket, address, TRUE, &error));
   g_assert_no_error (error);

@@ -13,9 +13,8 @@ G_BEGIN_DECLS
 typedef struct _FfTestProxy FfTestProxy;
 
 guint16 ff_test_proxy_free_port (void);
-FfTestProxy *ff_test_proxy_start (guint16 port,
-                                  const gchar *const *flags,
-                                  const gchar *timeout_server);
+FfTestProxy *
+ff_test_proxy_start (guint16 port, const gchar *const *flags, const gchar *timeout_server);
 FfTestProxy *ff_test_proxy_start_unix (const gchar *path, const gchar *const *flags);
 const gchar *ff_test_proxy_get_url (FfTestProxy *self);
 void ff_test_proxy_stop (FfTestProxy *self);

@@ -69,8 +69,8 @@ on_engine_call (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   EngineCall *call = user_data;
 
-  call->node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &call->status,
-                                             &call->error);
+  call->node =
+      ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &call->status, &call->error);
   call->done = TRUE;
 }
 
@@ -142,8 +142,8 @@ new_request (const gchar *script)
 {
   const gchar *argv[] = { "sh", "-c", script, NULL };
   FfRunRequest *request = ff_run_request_new (env.next_run_id++, "test-pipe");
-  g_autofree gchar *run_id = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                                              ff_run_request_get_run_id (request));
+  g_autofree gchar *run_id =
+      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
 
   ff_run_request_set_command (request, argv);
   ff_run_request_set_pipeline_dir (request, env.pipeline_dir);
@@ -210,8 +210,8 @@ on_output (FfExecution *execution, gint stream, GBytes *data, gpointer user_data
 }
 
 static void
-on_exited (FfExecution *execution, gint exit_code, gint reason, const gchar *message,
-           gpointer user_data)
+on_exited (
+    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
 {
   Run *run = user_data;
 
@@ -233,8 +233,8 @@ on_launched (GObject *source, GAsyncResult *res, gpointer user_data)
   run->launched_at = g_get_monotonic_time ();
   if (run->execution == NULL)
     return;
-  run->container_id = g_strdup (
-      ff_docker_execution_get_container_id (FF_DOCKER_EXECUTION (run->execution)));
+  run->container_id =
+      g_strdup (ff_docker_execution_get_container_id (FF_DOCKER_EXECUTION (run->execution)));
   g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
   g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
 }
@@ -332,12 +332,13 @@ test_large_output (void)
   for (guint i = 0; i < 100000; i++)
     g_string_append_c (want_err, 'c');
 
-  run = run_to_end (executor,
-                    new_request ("a=$(head -c 999 /dev/zero | tr '\\0' a); "
-                                 "e=$(head -c 99 /dev/zero | tr '\\0' e); "
-                                 "(yes \"$e\" | head -n 5000; head -c 100000 /dev/zero | tr '\\0' c) >&2 & "
-                                 "yes \"$a\" | head -n 52429; head -c 300000 /dev/zero | tr '\\0' b; "
-                                 "wait"));
+  run = run_to_end (
+      executor,
+      new_request ("a=$(head -c 999 /dev/zero | tr '\\0' a); "
+                   "e=$(head -c 99 /dev/zero | tr '\\0' e); "
+                   "(yes \"$e\" | head -n 5000; head -c 100000 /dev/zero | tr '\\0' c) >&2 & "
+                   "yes \"$a\" | head -n 52429; head -c 300000 /dev/zero | tr '\\0' b; "
+                   "wait"));
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpuint (run->out->len, ==, want_out->len);
   g_assert_cmpuint (run->err->len, ==, want_err->len);
@@ -411,7 +412,8 @@ test_oom (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  FfRunRequest *request = new_request ("echo growing; x=aaaaaaaaaaaaaaaa; while :; do x=\"$x$x\"; done");
+  FfRunRequest *request =
+      new_request ("echo growing; x=aaaaaaaaaaaaaaaa; while :; do x=\"$x$x\"; done");
   g_autoptr (Run) run = NULL;
 
   ff_run_request_set_memory_limit (request, 16 * 1024 * 1024);
@@ -433,9 +435,9 @@ inspect_run_container (FfRunRequest *request)
   guint status = 0;
 
   g_assert_cmpuint (json_array_get_length (list), ==, 1);
-  path = g_strdup_printf ("/containers/%s/json",
-                          json_object_get_string_member (json_array_get_object_element (list, 0),
-                                                         "Id"));
+  path = g_strdup_printf (
+      "/containers/%s/json",
+      json_object_get_string_member (json_array_get_object_element (list, 0), "Id"));
   node = engine_get (path, &status);
   g_assert_cmpuint (status, ==, 200);
   return json_object_ref (json_node_get_object (node));
@@ -471,10 +473,10 @@ check_hardening (gpointer user_data)
   g_assert_false (json_object_get_boolean_member (host, "Privileged"));
   g_assert_true (json_object_has_member (json_object_get_object_member (host, "Tmpfs"), "/tmp"));
   g_assert_true (array_has (json_object_get_array_member (host, "CapDrop"), "ALL"));
-  g_assert_true (json_object_get_null_member (host, "CapAdd")
-                 || json_array_get_length (json_object_get_array_member (host, "CapAdd")) == 0);
-  g_assert_true (array_has (json_object_get_array_member (host, "SecurityOpt"),
-                            "no-new-privileges"));
+  g_assert_true (json_object_get_null_member (host, "CapAdd") ||
+                 json_array_get_length (json_object_get_array_member (host, "CapAdd")) == 0);
+  g_assert_true (
+      array_has (json_object_get_array_member (host, "SecurityOpt"), "no-new-privileges"));
   g_assert_cmpstr (json_object_get_string_member (host, "NetworkMode"), ==, "none");
   g_assert_cmpstr (json_object_get_string_member (config, "WorkingDir"), ==, "/app");
   g_assert_false (json_object_get_boolean_member (config, "Tty"));
@@ -498,11 +500,11 @@ test_hardening (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  FfRunRequest *request = new_request (
-      "touch /rootfs 2>/dev/null && echo rootfs-writable || echo rootfs-read-only; "
-      "touch /tmp/x && echo tmp-writable; "
-      "touch /app/x 2>/dev/null && echo app-writable || echo app-read-only; "
-      "id -u; echo ready; sleep 60");
+  FfRunRequest *request =
+      new_request ("touch /rootfs 2>/dev/null && echo rootfs-writable || echo rootfs-read-only; "
+                   "touch /tmp/x && echo tmp-writable; "
+                   "touch /app/x 2>/dev/null && echo app-writable || echo app-read-only; "
+                   "id -u; echo ready; sleep 60");
   g_autoptr (Run) run = NULL;
 
   ff_run_request_set_memory_limit (request, 64 * 1024 * 1024);
@@ -669,11 +671,11 @@ test_proxy_cuts_streams (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
   g_autoptr (Run) run = NULL;
 
-  run = run_to_end (executor,
-                    new_request ("i=1; while [ $i -le 5 ]; do echo tick $i; echo err $i >&2; "
-                                 "sleep 1; i=$((i+1)); done; head -c 20000 /dev/zero | tr '\\0' p >&2; "
-                                 "for i in 1 2 3; do echo more $i; sleep 1; done; "
-                                 "sleep 3; printf 'after the pause'; exit 7"));
+  run = run_to_end (
+      executor, new_request ("i=1; while [ $i -le 5 ]; do echo tick $i; echo err $i >&2; "
+                             "sleep 1; i=$((i+1)); done; head -c 20000 /dev/zero | tr '\\0' p >&2; "
+                             "for i in 1 2 3; do echo more $i; sleep 1; done; "
+                             "sleep 3; printf 'after the pause'; exit 7"));
   g_assert_cmpstr (run->out->str, ==,
                    "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\nmore 1\nmore 2\nmore 3\n"
                    "after the pause");
@@ -698,8 +700,8 @@ test_concurrent (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
     {
-      g_autofree gchar *script = g_strdup_printf (
-          "echo run %u; sleep 1; echo done %u >&2; exit %u", i, i, i + 10);
+      g_autofree gchar *script =
+          g_strdup_printf ("echo run %u; sleep 1; echo done %u >&2; exit %u", i, i, i + 10);
       runs[i] = run_start (executor, new_request (script));
     }
   for (guint i = 0; i < G_N_ELEMENTS (runs); i++)

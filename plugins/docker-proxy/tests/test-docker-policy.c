@@ -165,9 +165,10 @@ static void
 test_body_mounts (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *socket_mount = g_strdup_printf (
-      "[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/var/run/docker.sock\"}]", f->socket);
-  g_autofree gchar *dir_mount = g_strdup_printf (
-      "[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/x\"}]", f->root);
+      "[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/var/run/docker.sock\"}]",
+      f->socket);
+  g_autofree gchar *dir_mount =
+      g_strdup_printf ("[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/x\"}]", f->root);
   g_autofree gchar *outside_mount = g_strdup_printf (
       "[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/x\"}]", f->outside);
 
@@ -243,12 +244,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/docker-policy/body-good", Fixture, NULL, fixture_set_up, test_body_good,
               fixture_tear_down);
-  g_test_add ("/docker-policy/body-privileged", Fixture, NULL, fixture_set_up,
-              test_body_privileged, fixture_tear_down);
+  g_test_add ("/docker-policy/body-privileged", Fixture, NULL, fixture_set_up, test_body_privileged,
+              fixture_tear_down);
   g_test_add ("/docker-policy/body-host-network", Fixture, NULL, fixture_set_up,
               test_body_host_network, fixture_tear_down);
-  g_test_add ("/docker-policy/body-namespaces", Fixture, NULL, fixture_set_up,
-              test_body_namespaces, fixture_tear_down);
+  g_test_add ("/docker-policy/body-namespaces", Fixture, NULL, fixture_set_up, test_body_namespaces,
+              fixture_tear_down);
   g_test_add ("/docker-policy/body-capabilities", Fixture, NULL, fixture_set_up,
               test_body_capabilities, fixture_tear_down);
   g_test_add ("/docker-policy/body-mounts", Fixture, NULL, fixture_set_up, test_body_mounts,
