@@ -1,0 +1,966 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-docker-demuxer.h"
+#include "ff-docker-execution.h"
+#include "ff-docker-log-cursor.h"
+
+/*
+ * One container run, from after its start to its removal.
+ *
+ * A proxy may cut any long request: HAProxy ends a request that is quiet
+ * for longer than its `timeout server`, and libsoup shows the cut like a
+ * clean end. So neither the end of the log stream nor an empty /wait
+ * means the container stopped. Every end leads to a look at the
+ * container (inspect): while it runs, the log follow and the wait are
+ * sent again, the log resuming where it stopped (see FfDockerLogCursor);
+ * once it has stopped, one more log request from the cursor fetches what
+ * the cut stream may have missed, and only a log request that started
+ * after the stop and ended whole counts as the complete log. Then the
+ * final state is read, the container removed and `exited` emitted.
+ */
+
+#define READ_SIZE 65536
+#define KILL_MARGIN_MS 2000
+#define RETRY_BASE_MS 100
+#define RETRY_MAX_MS 5000
+/* About a minute of a proxy that does not answer before the run fails. */
+#define MAX_FAILURES 15
+#define MAX_REMOVE_ATTEMPTS 8
+
+typedef struct
+{
+  FfDockerExecution *self;
+  GCancellable *cancellable;
+  GInputStream *stream;
+  gboolean after_exit;
+} Request;
+
+struct _FfDockerExecution
+{
+  FfExecution parent_instance;
+  FfDockerClient *client;
+  gchar *id;
+  guint64 memory_limit;
+  guint max_grace_ms;
+
+  FfDockerDemuxer *demuxer;
+  FfDockerLogCursor *cursor;
+  GByteArray *pending; /* output of one stream, emitted once per read */
+  FfStream pending_stream;
+  GError *frame_error;
+
+  Request *log_req;  /* the running log request, if any */
+  Request *wait_req; /* the running /wait, if any */
+  gboolean logs_complete;
+  gboolean inspecting;
+  guint retry_id;
+  guint failures;
+
+  gboolean exited;  /* the container is known to have stopped */
+  JsonNode *state;  /* its State, read after it stopped */
+  gint wait_status; /* StatusCode from /wait, -1 if none */
+
+  Request *stats_req; /* the streamed /stats, once someone samples */
+  gboolean have_usage;
+  FfUsage usage;
+  guint stats_retry_id;
+
+  gboolean cancelled;
+  guint kill_id;
+  gboolean finishing; /* the log is complete: state, removal, `exited` */
+  gboolean failed;
+  GError *failure;
+  guint remove_attempts;
+  guint reconnects;
+};
+
+G_DEFINE_TYPE (FfDockerExecution, ff_docker_execution, FF_TYPE_EXECUTION)
+
+static void start_logs (FfDockerExecution *self);
+static void start_wait (FfDockerExecution *self);
+static void schedule_check (FfDockerExecution *self, guint delay_ms);
+static void finish (FfDockerExecution *self);
+static void fail (FfDockerExecution *self, const GError *error);
+
+static Request *
+request_new (FfDockerExecution *self)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->self = g_object_ref (self);
+  req->cancellable = g_cancellable_new ();
+  req->after_exit = self->exited;
+  return req;
+}
+
+static void
+request_free (Request *req)
+{
+  g_object_unref (req->self);
+  g_object_unref (req->cancellable);
+  g_clear_object (&req->stream);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+/* Stops a request; its callback will see it is no longer current. */
+static void
+abandon (Request **slot)
+{
+  if (*slot == NULL)
+    return;
+  g_cancellable_cancel ((*slot)->cancellable);
+  *slot = NULL;
+}
+
+static void
+ff_docker_execution_dispose (GObject *object)
+{
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (object);
+
+  /* Requests and timers hold a reference, so none is left by now. */
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+  G_OBJECT_CLASS (ff_docker_execution_parent_class)->dispose (object);
+}
+
+static void
+ff_docker_execution_finalize (GObject *object)
+{
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (object);
+
+  g_clear_object (&self->client);
+  g_free (self->id);
+  g_clear_object (&self->demuxer);
+  g_clear_object (&self->cursor);
+  g_byte_array_unref (self->pending);
+  g_clear_error (&self->frame_error);
+  g_clear_error (&self->failure);
+  g_clear_pointer (&self->state, json_node_unref);
+  G_OBJECT_CLASS (ff_docker_execution_parent_class)->finalize (object);
+}
+
+static gboolean
+is_fatal (const GError *error)
+{
+  /* A refused request stays refused; only a proxy or an engine that does
+   * not answer right now is worth asking again. */
+  return !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE) &&
+         !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
+}
+
+/* Returns FALSE when the run has been given up. */
+static gboolean
+note_failure (FfDockerExecution *self, const GError *error)
+{
+  self->failures++;
+  g_debug ("container %s: %s (failure %u)", self->id, error->message, self->failures);
+  if (self->failures > MAX_FAILURES || is_fatal (error))
+    {
+      fail (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint
+backoff_ms (FfDockerExecution *self)
+{
+  guint shift = MIN (self->failures, 10);
+  return MIN ((guint) RETRY_BASE_MS << shift, (guint) RETRY_MAX_MS);
+}
+
+static void
+flush_pending (FfDockerExecution *self)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (self->pending->len == 0)
+    return;
+  bytes = g_bytes_new (self->pending->data, self->pending->len);
+  g_byte_array_set_size (self->pending, 0);
+  ff_execution_emit_output (FF_EXECUTION (self), self->pending_stream, bytes);
+}
+
+static void
+on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+  gsize offset = 0;
+  gboolean is_new = FALSE;
+
+  if (self->frame_error != NULL)
+    return;
+  if (!ff_docker_log_cursor_take (self->cursor, stream, data, len, &offset, &is_new,
+                                  &self->frame_error))
+    return;
+  if (!is_new)
+    return;
+  /* Consecutive frames of one stream leave as one chunk; a change of
+   * stream keeps the order in which the program wrote. */
+  if (stream != self->pending_stream)
+    flush_pending (self);
+  self->pending_stream = stream;
+  g_byte_array_append (self->pending, data + offset, len - offset);
+}
+
+static void
+log_ended (FfDockerExecution *self, Request *req, const GError *error)
+{
+  gboolean cut = ff_docker_demuxer_get_pending (self->demuxer) > 0;
+
+  self->log_req = NULL;
+  if (self->finishing || self->failed)
+    return;
+  if (error == NULL && req->after_exit &&
+      (!cut || !ff_docker_demuxer_get_multiplexed (self->demuxer)))
+    {
+      ff_docker_demuxer_flush (self->demuxer);
+      flush_pending (self);
+      self->logs_complete = TRUE;
+      finish (self);
+      return;
+    }
+  if (error != NULL && !note_failure (self, error))
+    return;
+  if (self->exited)
+    {
+      /* It stopped while this request ran: one more from the cursor. */
+      if (error == NULL)
+        start_logs (self);
+      else
+        schedule_check (self, backoff_ms (self));
+      return;
+    }
+  schedule_check (self, error != NULL ? backoff_ms (self) : 0);
+}
+
+static void read_logs (Request *req);
+
+static void
+on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+  const guint8 *data;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, &error);
+  if (req != self->log_req)
+    return;
+  if (bytes == NULL)
+    {
+      /* A reset stream is a cut like any other. */
+      g_autoptr (GError) cut =
+          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE, "%s", error->message);
+      log_ended (self, req, cut);
+      return;
+    }
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    {
+      log_ended (self, req, NULL);
+      return;
+    }
+  if (!ff_docker_demuxer_push (self->demuxer, data, len, &error) || self->frame_error != NULL)
+    {
+      fail (self, error != NULL ? error : self->frame_error);
+      return;
+    }
+  flush_pending (self);
+  read_logs (g_steal_pointer (&req));
+}
+
+static void
+read_logs (Request *req)
+{
+  g_input_stream_read_bytes_async (req->stream, READ_SIZE, G_PRIORITY_DEFAULT, req->cancellable,
+                                   on_log_read, req);
+}
+
+static void
+on_log_opened (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GError) error = NULL;
+
+  req->stream = ff_docker_client_stream_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (req != self->log_req)
+    return;
+  if (req->stream == NULL)
+    {
+      log_ended (self, req, error);
+      return;
+    }
+  read_logs (g_steal_pointer (&req));
+}
+
+static void
+start_logs (FfDockerExecution *self)
+{
+  g_autofree gchar *since = ff_docker_log_cursor_dup_since (self->cursor);
+  g_autofree gchar *path = NULL;
+  Request *req;
+
+  g_assert (self->log_req == NULL);
+  /* After the stop, a plain read: it ends once the log is sent. */
+  path = g_strdup_printf ("/containers/%s/logs?stdout=1&stderr=1&timestamps=1&follow=%d%s%s",
+                          self->id, self->exited ? 0 : 1, since != NULL ? "&since=" : "",
+                          since != NULL ? since : "");
+  ff_docker_log_cursor_rewind (self->cursor);
+  ff_docker_demuxer_reset (self->demuxer);
+  req = request_new (self);
+  self->log_req = req;
+  ff_docker_client_stream_async (self->client, path, req->cancellable, on_log_opened, req);
+}
+
+/* Also called again after a failed log read from the cursor. */
+static void
+mark_exited (FfDockerExecution *self)
+{
+  if (!self->exited)
+    {
+      self->exited = TRUE;
+      abandon (&self->wait_req);
+      abandon (&self->stats_req);
+      g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+      g_clear_handle_id (&self->kill_id, g_source_remove);
+      /* A follow that began before the stop may hang on a broken engine
+       * or be cut on its way; a fresh read from the cursor ends for sure. */
+      if (self->log_req != NULL && !self->log_req->after_exit)
+        abandon (&self->log_req);
+      /* The final state (OOMKilled) while the rest of the log comes. */
+      if (self->state == NULL)
+        schedule_check (self, 0);
+    }
+  if (self->log_req == NULL && !self->logs_complete)
+    start_logs (self);
+}
+
+static gboolean
+state_is_running (JsonObject *state)
+{
+  const gchar *status = json_object_get_string_member_with_default (state, "Status", "");
+
+  /* "restarting" and "paused" will come back; "created" has not started
+   * yet, which only happens in the instant after start was sent. */
+  return json_object_get_boolean_member_with_default (state, "Running", FALSE) ||
+         g_strcmp0 (status, "created") == 0 || g_strcmp0 (status, "restarting") == 0;
+}
+
+static void
+on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (FfDockerExecution) self = user_data;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *state = NULL;
+  guint status = 0;
+
+  self->inspecting = FALSE;
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (self->failed || (self->finishing && self->state != NULL))
+    return;
+  if (error == NULL && status == 404)
+    {
+      g_autoptr (GError) gone =
+          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                       _ ("The container %s disappeared while it ran"), self->id);
+      fail (self, gone);
+      return;
+    }
+  if (error == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+      json_object_has_member (json_node_get_object (node), "State"))
+    state = json_object_get_object_member (json_node_get_object (node), "State");
+  if (state == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                             _ ("The Docker engine answered the inspection of container %s with "
+                                "HTTP %u and no state"),
+                             self->id, status);
+      if (note_failure (self, error))
+        schedule_check (self, backoff_ms (self));
+      return;
+    }
+  self->failures = 0;
+
+  if (self->finishing)
+    {
+      /* An answer to a question asked before the stop. */
+      if (state_is_running (state))
+        {
+          schedule_check (self, RETRY_BASE_MS);
+          return;
+        }
+      self->state = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (self->state, state);
+      finish (self);
+      return;
+    }
+  if (state_is_running (state))
+    {
+      if (self->log_req == NULL && !self->logs_complete)
+        {
+          self->reconnects++;
+          start_logs (self);
+        }
+      if (self->wait_req == NULL)
+        {
+          self->reconnects++;
+          start_wait (self);
+        }
+      return;
+    }
+  g_clear_pointer (&self->state, json_node_unref);
+  self->state = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (self->state, state);
+  mark_exited (self);
+}
+
+static void
+inspect (FfDockerExecution *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/json", self->id);
+
+  if (self->inspecting)
+    return;
+  self->inspecting = TRUE;
+  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_NONE, NULL,
+                               on_inspected, g_object_ref (self));
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+
+  self->retry_id = 0;
+  if (!self->failed && (!self->finishing || self->state == NULL))
+    inspect (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Looks at the container after a request ended or failed; at most one
+ * look is pending at a time, since one answers every question. */
+static void
+schedule_check (FfDockerExecution *self, guint delay_ms)
+{
+  if (self->retry_id != 0 || self->inspecting)
+    return;
+  if (delay_ms == 0)
+    {
+      inspect (self);
+      return;
+    }
+  self->retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_retry, g_object_ref (self),
+                                       g_object_unref);
+}
+
+static void
+on_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *obj = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (req != self->wait_req)
+    return;
+  self->wait_req = NULL;
+  if (error != NULL)
+    {
+      if (note_failure (self, error))
+        schedule_check (self, backoff_ms (self));
+      return;
+    }
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    obj = json_node_get_object (node);
+  if (status == 200 && obj != NULL && json_object_has_member (obj, "StatusCode"))
+    {
+      self->wait_status = (gint) json_object_get_int_member (obj, "StatusCode");
+      mark_exited (self);
+      return;
+    }
+  /* An empty answer is a cut, not an exit code: look and ask again. */
+  schedule_check (self, 0);
+}
+
+static void
+start_wait (FfDockerExecution *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/wait?condition=not-running", self->id);
+  Request *req;
+
+  g_assert (self->wait_req == NULL);
+  req = request_new (self);
+  self->wait_req = req;
+  ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_LONG,
+                               req->cancellable, on_wait_done, req);
+}
+
+static void
+emit_exited (FfDockerExecution *self, gint exit_code, FfReason reason, const gchar *message)
+{
+  g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  flush_pending (self);
+  ff_execution_emit_exited (FF_EXECUTION (self), exit_code, reason, message);
+}
+
+static void
+emit_result (FfDockerExecution *self)
+{
+  JsonObject *state = self->state != NULL ? json_node_get_object (self->state) : NULL;
+  gint exit_code = self->wait_status;
+  gboolean oom = FALSE;
+  g_autofree gchar *message = NULL;
+  g_autofree gchar *limit = NULL;
+
+  if (state != NULL)
+    {
+      exit_code = (gint) json_object_get_int_member_with_default (state, "ExitCode", exit_code);
+      oom = json_object_get_boolean_member_with_default (state, "OOMKilled", FALSE);
+    }
+  if (self->cancelled)
+    {
+      message =
+          g_strdup_printf (_ ("The run was cancelled; its container %s was stopped"), self->id);
+      emit_exited (self, exit_code, FF_REASON_CANCELLED, message);
+      return;
+    }
+  if (oom || (exit_code == 137 && self->memory_limit > 0))
+    {
+      limit = g_format_size_full (self->memory_limit, G_FORMAT_SIZE_IEC_UNITS);
+      message = g_strdup_printf (_ ("The container was killed because it needed more memory than "
+                                    "its limit of %s"),
+                                 limit);
+      emit_exited (self, 137, FF_REASON_OOM_KILLED, message);
+      return;
+    }
+  if (exit_code != 0)
+    {
+      message = g_strdup_printf (_ ("The pipeline exited with code %d"), exit_code);
+      emit_exited (self, exit_code, FF_REASON_EXIT_CODE, message);
+      return;
+    }
+  emit_exited (self, 0, FF_REASON_NONE, NULL);
+}
+
+static void remove_container (FfDockerExecution *self);
+
+static gboolean
+on_remove_retry (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+
+  self->retry_id = 0;
+  remove_container (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+removed (FfDockerExecution *self)
+{
+  if (self->failure != NULL)
+    emit_exited (self, -1,
+                 self->failure->domain == FF_EXECUTOR_ERROR ? (FfReason) self->failure->code
+                                                            : FF_REASON_ENGINE_ERROR,
+                 self->failure->message);
+  else
+    emit_result (self);
+}
+
+static void
+on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (FfDockerExecution) self = user_data;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  /* 404: gone already; 409: the engine is removing it. */
+  if (error == NULL && (status == 204 || status == 404 || status == 409))
+    {
+      removed (self);
+      return;
+    }
+  if (error == NULL)
+    {
+      g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
+      error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, "HTTP %u: %s", status,
+                           detail != NULL ? detail : "");
+    }
+  /* A proxy that is away for a moment should not cost a container. */
+  if (!is_fatal (error) && self->remove_attempts < MAX_REMOVE_ATTEMPTS)
+    {
+      g_debug ("removal of %s: %s", self->id, error->message);
+      self->retry_id = g_timeout_add_full (
+          G_PRIORITY_DEFAULT,
+          MIN ((guint) RETRY_BASE_MS << self->remove_attempts, (guint) RETRY_MAX_MS),
+          on_remove_retry, g_object_ref (self), g_object_unref);
+      return;
+    }
+  g_warning (_ ("The container %s could not be removed and is left behind: %s"), self->id,
+             error->message);
+  removed (self);
+}
+
+static void
+remove_container (FfDockerExecution *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1&v=1", self->id);
+
+  self->remove_attempts++;
+  ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_removed, g_object_ref (self));
+}
+
+/* The log is complete: the final state, removal, then `exited`. */
+static void
+finish (FfDockerExecution *self)
+{
+  self->finishing = TRUE;
+  abandon (&self->wait_req);
+  if (self->state == NULL)
+    {
+      /* /wait told the stop; OOMKilled needs a look. */
+      inspect (self);
+      return;
+    }
+  remove_container (self);
+}
+
+/* The run cannot be followed any more: what came is emitted, the
+ * container removed if the proxy lets us, and the cause reported. */
+static void
+fail (FfDockerExecution *self, const GError *error)
+{
+  if (self->failed)
+    return;
+  self->failed = TRUE;
+  self->finishing = TRUE;
+  abandon (&self->log_req);
+  abandon (&self->wait_req);
+  abandon (&self->stats_req);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+  self->failure = g_error_copy (error);
+  remove_container (self);
+}
+
+/* Resource samples: the engine streams one /stats object per second.
+ * A single /stats?stream=0 takes a second or two to answer and gives
+ * zeros once the container stopped, so a stream is kept open instead,
+ * from the first sample_usage() on. */
+
+static void start_stats (FfDockerExecution *self);
+
+static gint64
+member_int (JsonObject *obj, const gchar *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
+
+  for (guint i = 0; obj != NULL && parts[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (obj, parts[i]);
+
+      if (node == NULL)
+        return 0;
+      if (parts[i + 1] == NULL)
+        return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
+      obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  return 0;
+}
+
+static void
+take_stats (FfDockerExecution *self, JsonObject *stats)
+{
+  gint64 cpu = member_int (stats, "cpu_stats.cpu_usage.total_usage");
+  gint64 pre_cpu = member_int (stats, "precpu_stats.cpu_usage.total_usage");
+  gint64 system = member_int (stats, "cpu_stats.system_cpu_usage");
+  gint64 pre_system = member_int (stats, "precpu_stats.system_cpu_usage");
+  gint64 cpus = member_int (stats, "cpu_stats.online_cpus");
+  gint64 memory = member_int (stats, "memory_stats.usage");
+  /* As `docker stats` counts: page cache that can go is not in use. */
+  gint64 inactive = member_int (stats, "memory_stats.stats.total_inactive_file");
+
+  if (inactive == 0)
+    inactive = member_int (stats, "memory_stats.stats.inactive_file");
+  /* The first object has no previous one to compare with. */
+  if (pre_system == 0 || system <= pre_system || cpus <= 0)
+    return;
+  self->usage.cpu_percent =
+      (gdouble) MAX (cpu - pre_cpu, 0) / (gdouble) (system - pre_system) * (gdouble) cpus * 100.0;
+  self->usage.memory_bytes = (guint64) MAX (memory - MIN (inactive, memory), 0);
+  self->usage.memory_limit_bytes = self->memory_limit;
+  self->have_usage = TRUE;
+}
+
+static gboolean
+on_stats_retry (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+
+  self->stats_retry_id = 0;
+  if (!self->exited && !self->finishing)
+    start_stats (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void read_stats (Request *req);
+
+static void
+on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  gsize len = 0;
+
+  line =
+      g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, &len, &error);
+  if (req != self->stats_req)
+    return;
+  if (line == NULL)
+    {
+      /* Cut or ended: a stream of samples is not worth a fight. */
+      self->stats_req = NULL;
+      if (!self->exited && !self->finishing)
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
+                                                   g_object_ref (self), g_object_unref);
+      return;
+    }
+  parser = json_parser_new_immutable ();
+  if (len > 0 && json_parser_load_from_data (parser, line, (gssize) len, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    take_stats (self, json_node_get_object (json_parser_get_root (parser)));
+  read_stats (g_steal_pointer (&req));
+}
+
+static void
+read_stats (Request *req)
+{
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (req->stream), G_PRIORITY_LOW,
+                                       req->cancellable, on_stats_line, req);
+}
+
+static void
+on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Request) req = user_data;
+  FfDockerExecution *self = req->self;
+  g_autoptr (GInputStream) body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  body = ff_docker_client_stream_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (req != self->stats_req)
+    return;
+  if (body == NULL)
+    {
+      g_debug ("stats of %s: %s", self->id, error->message);
+      self->stats_req = NULL;
+      if (!self->exited && !self->finishing)
+        self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
+                                                   g_object_ref (self), g_object_unref);
+      return;
+    }
+  req->stream = G_INPUT_STREAM (g_data_input_stream_new (body));
+  read_stats (g_steal_pointer (&req));
+}
+
+static void
+start_stats (FfDockerExecution *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/stats?stream=1", self->id);
+  Request *req = request_new (self);
+
+  self->stats_req = req;
+  ff_docker_client_stream_async (self->client, path, req->cancellable, on_stats_opened, req);
+}
+
+static gboolean
+ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError **error)
+{
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (execution);
+
+  if (self->exited || self->finishing)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                   _ ("The container %s has stopped; there is nothing left to measure"), self->id);
+      return FALSE;
+    }
+  if (self->stats_req == NULL && self->stats_retry_id == 0)
+    start_stats (self);
+  if (!self->have_usage)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                   _ ("The first resource sample of container %s has not arrived yet"), self->id);
+      return FALSE;
+    }
+  *usage = self->usage;
+  return TRUE;
+}
+
+static void
+on_killed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (FfDockerExecution) self = user_data;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  /* 409: it stopped in the meantime. Either way the wait will tell. */
+  if (error != NULL)
+    g_debug ("kill of %s: %s", self->id, error->message);
+}
+
+static gboolean
+on_kill_timeout (gpointer user_data)
+{
+  FfDockerExecution *self = user_data;
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/kill?signal=KILL", self->id);
+
+  self->kill_id = 0;
+  if (!self->exited)
+    ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_NONE, NULL,
+                                 on_killed, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_stopped (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (FfDockerExecution) self = user_data;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  /* The engine goes on stopping even if the proxy cut this request, so a
+   * failure here leaves the kill to its timer, after the grace period. */
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error != NULL)
+    g_debug ("stop of %s: %s", self->id, error->message);
+  else if (status != 204 && status != 304)
+    g_debug ("stop of %s: HTTP %u", self->id, status);
+}
+
+static void
+ff_docker_execution_cancel (FfExecution *execution, guint grace_ms)
+{
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (execution);
+  g_autofree gchar *path = NULL;
+  guint grace = MIN (grace_ms, self->max_grace_ms);
+
+  if (self->cancelled || self->exited || self->finishing || self->failed)
+    return;
+  self->cancelled = TRUE;
+  /* stop sends SIGTERM, waits t seconds, then SIGKILL; the kill of our
+   * own is for a stop that does not arrive. */
+  path = g_strdup_printf ("/containers/%s/stop?t=%u", self->id, (grace + 999) / 1000);
+  ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_stopped, g_object_ref (self));
+  self->kill_id = g_timeout_add_full (G_PRIORITY_DEFAULT, grace + KILL_MARGIN_MS, on_kill_timeout,
+                                      g_object_ref (self), g_object_unref);
+}
+
+static void
+ff_docker_execution_class_init (FfDockerExecutionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  FfExecutionClass *execution_class = FF_EXECUTION_CLASS (klass);
+
+  object_class->dispose = ff_docker_execution_dispose;
+  object_class->finalize = ff_docker_execution_finalize;
+  execution_class->cancel = ff_docker_execution_cancel;
+  execution_class->sample_usage = ff_docker_execution_sample_usage;
+}
+
+static void
+ff_docker_execution_init (FfDockerExecution *self)
+{
+  self->pending = g_byte_array_new ();
+  self->pending_stream = FF_STREAM_STDOUT;
+  self->cursor = ff_docker_log_cursor_new ();
+  self->wait_status = -1;
+}
+
+/**
+ * ff_docker_execution_new:
+ * @container_id: a container that has been started
+ * @multiplexed: %FALSE if the container has a TTY (Config.Tty)
+ * @memory_limit: its memory limit in bytes, 0 if none
+ * @max_grace_ms: the longest grace period a cancel may ask for
+ */
+FfDockerExecution *
+ff_docker_execution_new (FfDockerClient *client,
+                         const gchar *container_id,
+                         gboolean multiplexed,
+                         guint64 memory_limit,
+                         guint max_grace_ms)
+{
+  FfDockerExecution *self;
+
+  g_return_val_if_fail (FF_IS_DOCKER_CLIENT (client), NULL);
+  g_return_val_if_fail (container_id != NULL, NULL);
+
+  self = g_object_new (FF_TYPE_DOCKER_EXECUTION, NULL);
+  self->client = g_object_ref (client);
+  self->id = g_strdup (container_id);
+  self->memory_limit = memory_limit;
+  self->max_grace_ms = max_grace_ms;
+  self->demuxer = ff_docker_demuxer_new (multiplexed, on_frame, self);
+  return self;
+}
+
+/**
+ * ff_docker_execution_start:
+ *
+ * Begins to follow the container. Output is emitted from later main loop
+ * iterations, so connecting to the signals right after this is in time.
+ */
+void
+ff_docker_execution_start (FfDockerExecution *self)
+{
+  g_return_if_fail (FF_IS_DOCKER_EXECUTION (self));
+  g_return_if_fail (self->log_req == NULL && self->wait_req == NULL);
+
+  start_logs (self);
+  start_wait (self);
+}
+
+const gchar *
+ff_docker_execution_get_container_id (FfDockerExecution *self)
+{
+  g_return_val_if_fail (FF_IS_DOCKER_EXECUTION (self), NULL);
+  return self->id;
+}
+
+/**
+ * ff_docker_execution_get_reconnects:
+ *
+ * Returns: how often a log follow or a wait had to be sent again because
+ *   it ended while the container still ran
+ */
+guint
+ff_docker_execution_get_reconnects (FfDockerExecution *self)
+{
+  g_return_val_if_fail (FF_IS_DOCKER_EXECUTION (self), 0);
+  return self->reconnects;
+}

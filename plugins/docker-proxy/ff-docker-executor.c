@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-docker-client.h"
+#include "ff-docker-execution.h"
+#include "ff-docker-executor.h"
+#include "ff-docker-policy.h"
+
+/*
+ * Runs every attempt in a fresh container, created through a Docker
+ * socket proxy (DESIGN §9). Settings come from [executor.docker-proxy] in
+ * fastflow.conf; DOCKER_PROXY_URL in the environment overrides proxy_url,
+ * as in Fast-Flow.
+ */
+
+#define GROUP "executor." FF_DOCKER_EXECUTOR_NAME
+#define DEFAULT_URL "http://docker-proxy:2375"
+#define DEFAULT_IMAGE "python:3.12-slim"
+#define DEFAULT_PIDS_LIMIT 512
+#define DEFAULT_TMPFS_SIZE "256m"
+#define DEFAULT_MAX_GRACE_SECONDS 300
+#define DEFAULT_MAX_CONNECTIONS 64
+#define APP_DIR "/app"
+
+struct _FfDockerExecutor
+{
+  GObject parent_instance;
+  gchar *url;
+  gchar *image;
+  gchar *network;
+  gchar *user;
+  gint64 pids_limit;
+  gchar *tmpfs_size;
+  guint max_grace_seconds;
+  guint max_connections;
+  gboolean init;
+  GStrv allowed_roots;
+  GStrv engine_sockets;
+
+  FfDockerClient *client;
+  FfDockerPolicy *policy;
+  gboolean healthy; /* the last ping or request got through */
+};
+
+static void ff_docker_executor_iface_init (FfExecutorInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (FfDockerExecutor,
+                         ff_docker_executor,
+                         G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_docker_executor_iface_init))
+
+typedef struct
+{
+  FfRunRequest *request;
+  JsonNode *body;
+  gchar *image;
+  gchar *name;
+  gchar *id;
+  gboolean id_is_name; /* the create broke off; its id is unknown */
+} Launch;
+
+static void
+launch_free (Launch *launch)
+{
+  g_object_unref (launch->request);
+  g_clear_pointer (&launch->body, json_node_unref);
+  g_free (launch->image);
+  g_free (launch->name);
+  g_free (launch->id);
+  g_free (launch);
+}
+
+static void
+ff_docker_executor_finalize (GObject *object)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (object);
+
+  g_free (self->url);
+  g_free (self->image);
+  g_free (self->network);
+  g_free (self->user);
+  g_free (self->tmpfs_size);
+  g_strfreev (self->allowed_roots);
+  g_strfreev (self->engine_sockets);
+  g_clear_object (&self->client);
+  g_clear_object (&self->policy);
+  G_OBJECT_CLASS (ff_docker_executor_parent_class)->finalize (object);
+}
+
+static void
+ff_docker_executor_class_init (FfDockerExecutorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_docker_executor_finalize;
+}
+
+static void
+ff_docker_executor_init (FfDockerExecutor *self)
+{
+  const gchar *url = g_getenv ("DOCKER_PROXY_URL");
+
+  self->url = g_strdup (url != NULL && *url != '\0' ? url : DEFAULT_URL);
+  self->image = g_strdup (DEFAULT_IMAGE);
+  self->network = g_strdup ("none");
+  self->pids_limit = DEFAULT_PIDS_LIMIT;
+  self->tmpfs_size = g_strdup (DEFAULT_TMPFS_SIZE);
+  self->max_grace_seconds = DEFAULT_MAX_GRACE_SECONDS;
+  self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->init = TRUE;
+}
+
+FfDockerExecutor *
+ff_docker_executor_new (void)
+{
+  return g_object_new (FF_TYPE_DOCKER_EXECUTOR, NULL);
+}
+
+const gchar *
+ff_docker_executor_get_url (FfDockerExecutor *self)
+{
+  g_return_val_if_fail (FF_IS_DOCKER_EXECUTOR (self), NULL);
+  return self->url;
+}
+
+static const gchar *
+get_name (FfExecutor *executor)
+{
+  return FF_DOCKER_EXECUTOR_NAME;
+}
+
+/* Talking to the engine's own socket skips every rule of the proxy. */
+static void
+warn_if_engine_socket (FfDockerExecutor *self)
+{
+  const gchar *path = ff_docker_client_get_socket_path (self->client);
+  g_autofree gchar *real = NULL;
+
+  if (path == NULL)
+    return;
+  real = realpath (path, NULL);
+  for (guint i = 0; self->engine_sockets != NULL && self->engine_sockets[i] != NULL; i++)
+    {
+      g_autofree gchar *engine = realpath (self->engine_sockets[i], NULL);
+
+      if (g_strcmp0 (path, self->engine_sockets[i]) == 0 ||
+          (real != NULL && g_strcmp0 (real, engine) == 0))
+        {
+          g_warning (_ ("The Docker proxy URL %s points at the Docker engine's own socket; "
+                        "fastflow then bypasses every rule of a socket proxy. Point "
+                        "DOCKER_PROXY_URL at the proxy instead."),
+                     self->url);
+          return;
+        }
+    }
+}
+
+static gboolean
+ensure_client (FfDockerExecutor *self, GError **error)
+{
+  static const gchar *const default_sockets[] = { "/var/run/docker.sock", "/run/docker.sock",
+                                                  NULL };
+
+  if (self->engine_sockets == NULL)
+    self->engine_sockets = g_strdupv ((gchar **) default_sockets);
+  if (self->policy == NULL)
+    self->policy = ff_docker_policy_new ((const gchar *const *) self->allowed_roots,
+                                         (const gchar *const *) self->engine_sockets);
+  if (self->client != NULL)
+    return TRUE;
+  self->client = ff_docker_client_new (self->url, self->max_connections, error);
+  if (self->client == NULL)
+    return FALSE;
+  warn_if_engine_socket (self);
+  return TRUE;
+}
+
+static gboolean
+read_uint (GKeyFile *config, const gchar *key, guint64 max, guint64 *value, GError **error)
+{
+  g_autofree gchar *text = g_key_file_get_value (config, GROUP, key, NULL);
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL))
+    {
+      g_set_error (
+          error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" G_GUINT64_FORMAT
+             " was expected"),
+          key, GROUP, text, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+replace_string (GKeyFile *config, const gchar *key, gchar **field)
+{
+  g_autofree gchar *value = g_key_file_get_string (config, GROUP, key, NULL);
+
+  if (value == NULL)
+    return;
+  g_strstrip (value);
+  g_free (*field);
+  *field = *value != '\0' ? g_steal_pointer (&value) : NULL;
+}
+
+static gboolean
+configure (FfExecutor *executor, GKeyFile *config, GError **error)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  const gchar *env_url = g_getenv ("DOCKER_PROXY_URL");
+  guint64 pids = (guint64) self->pids_limit;
+  guint64 grace = self->max_grace_seconds;
+  guint64 conns = self->max_connections;
+  g_autoptr (GError) error_local = NULL;
+  gboolean init;
+
+  replace_string (config, "proxy_url", &self->url);
+  if (env_url != NULL && *env_url != '\0')
+    {
+      g_free (self->url);
+      self->url = g_strdup (env_url);
+    }
+  if (self->url == NULL)
+    self->url = g_strdup (DEFAULT_URL);
+  replace_string (config, "image", &self->image);
+  replace_string (config, "network", &self->network);
+  replace_string (config, "user", &self->user);
+  replace_string (config, "tmpfs_size", &self->tmpfs_size);
+  if (!read_uint (config, "pids_limit", G_MAXINT32, &pids, error) ||
+      !read_uint (config, "stop_grace_seconds", 24 * 3600, &grace, error) ||
+      !read_uint (config, "max_connections", 4096, &conns, error))
+    return FALSE;
+  self->pids_limit = (gint64) pids;
+  self->max_grace_seconds = (guint) grace;
+  self->max_connections = (guint) conns;
+  init = g_key_file_get_boolean (config, GROUP, "init", &error_local);
+  if (error_local == NULL)
+    self->init = init;
+  else if (!g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+           !g_error_matches (error_local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&error_local), "[%s] init: ", GROUP);
+      return FALSE;
+    }
+  if (g_key_file_has_key (config, GROUP, "allowed_roots", NULL))
+    {
+      g_strfreev (self->allowed_roots);
+      self->allowed_roots = g_key_file_get_string_list (config, GROUP, "allowed_roots", NULL, NULL);
+    }
+  if (g_key_file_has_key (config, GROUP, "engine_sockets", NULL))
+    {
+      g_strfreev (self->engine_sockets);
+      self->engine_sockets =
+          g_key_file_get_string_list (config, GROUP, "engine_sockets", NULL, NULL);
+    }
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->policy);
+  self->healthy = FALSE;
+  if (!ensure_client (self, error))
+    return FALSE;
+  /* The default network must pass the same rule as a pipeline's. */
+  return self->network == NULL ||
+         ff_docker_policy_check_network (self->policy, self->network, error);
+}
+
+static void
+on_health_ping (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+
+  self->healthy = ff_docker_client_ping_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (!self->healthy)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+check_health_async (FfExecutor *executor,
+                    GCancellable *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  g_task_set_source_tag (task, check_health_async);
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ff_docker_client_ping_async (self->client, cancellable, on_health_ping, g_steal_pointer (&task));
+}
+
+static gboolean
+check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+add_string_array (JsonBuilder *builder, const gchar *member, const gchar *const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_env (JsonBuilder *builder, FfRunRequest *request)
+{
+  GHashTable *env = ff_run_request_get_env (request);
+  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (env), (GCompareFunc) g_strcmp0);
+
+  json_builder_set_member_name (builder, "Env");
+  json_builder_begin_array (builder);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      g_autofree gchar *pair = g_strdup_printf ("%s=%s", (const gchar *) l->data,
+                                                (const gchar *) g_hash_table_lookup (env, l->data));
+      json_builder_add_string_value (builder, pair);
+    }
+  /* The root file system is read-only; /tmp is the one writable place. */
+  if (!g_hash_table_contains (env, "HOME"))
+    json_builder_add_string_value (builder, "HOME=/tmp");
+  json_builder_end_array (builder);
+}
+
+static void
+add_labels (JsonBuilder *builder, FfRunRequest *request)
+{
+  GHashTable *labels = ff_run_request_get_labels (request);
+  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (labels), (GCompareFunc) g_strcmp0);
+  g_autofree gchar *run_id =
+      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
+  g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_request_get_attempt (request));
+
+  json_builder_set_member_name (builder, "Labels");
+  json_builder_begin_object (builder);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_string_value (builder, g_hash_table_lookup (labels, l->data));
+    }
+  /* The run's identity is on every container, also if the request was
+   * built without labels, so that a restarted daemon finds it. */
+  if (!g_hash_table_contains (labels, "org.fastflow.run-id"))
+    {
+      json_builder_set_member_name (builder, "org.fastflow.run-id");
+      json_builder_add_string_value (builder, run_id);
+    }
+  if (!g_hash_table_contains (labels, "org.fastflow.pipeline"))
+    {
+      json_builder_set_member_name (builder, "org.fastflow.pipeline");
+      json_builder_add_string_value (builder, ff_run_request_get_pipeline (request));
+    }
+  json_builder_set_member_name (builder, "org.fastflow.attempt");
+  json_builder_add_string_value (builder, attempt);
+  json_builder_set_member_name (builder, "org.fastflow.executor");
+  json_builder_add_string_value (builder, FF_DOCKER_EXECUTOR_NAME);
+  json_builder_end_object (builder);
+}
+
+static void
+add_host_config (FfDockerExecutor *self,
+                 JsonBuilder *builder,
+                 FfRunRequest *request,
+                 const gchar *app_source,
+                 const gchar *network)
+{
+  static const gchar *const cap_drop[] = { "ALL", NULL };
+  static const gchar *const security_opt[] = { "no-new-privileges", NULL };
+  guint64 memory = ff_run_request_get_memory_limit (request);
+  gdouble cpus = ff_run_request_get_cpu_limit (request);
+  g_autofree gchar *tmpfs = g_strdup_printf ("rw,nosuid,nodev,size=%s", self->tmpfs_size);
+
+  json_builder_set_member_name (builder, "HostConfig");
+  json_builder_begin_object (builder);
+  if (app_source != NULL)
+    {
+      json_builder_set_member_name (builder, "Mounts");
+      json_builder_begin_array (builder);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "Type");
+      json_builder_add_string_value (builder, "bind");
+      json_builder_set_member_name (builder, "Source");
+      json_builder_add_string_value (builder, app_source);
+      json_builder_set_member_name (builder, "Target");
+      json_builder_add_string_value (builder, APP_DIR);
+      json_builder_set_member_name (builder, "ReadOnly");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_end_object (builder);
+      json_builder_end_array (builder);
+    }
+  if (memory > 0)
+    {
+      /* Equal limits: no swap on top of the memory limit. */
+      json_builder_set_member_name (builder, "Memory");
+      json_builder_add_int_value (builder, (gint64) memory);
+      json_builder_set_member_name (builder, "MemorySwap");
+      json_builder_add_int_value (builder, (gint64) memory);
+    }
+  if (cpus > 0)
+    {
+      json_builder_set_member_name (builder, "NanoCpus");
+      json_builder_add_int_value (builder, (gint64) (cpus * 1e9));
+    }
+  if (self->pids_limit > 0)
+    {
+      json_builder_set_member_name (builder, "PidsLimit");
+      json_builder_add_int_value (builder, self->pids_limit);
+    }
+  json_builder_set_member_name (builder, "ReadonlyRootfs");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "Tmpfs");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "/tmp");
+  json_builder_add_string_value (builder, tmpfs);
+  json_builder_end_object (builder);
+  add_string_array (builder, "CapDrop", cap_drop);
+  add_string_array (builder, "SecurityOpt", security_opt);
+  json_builder_set_member_name (builder, "Privileged");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "NetworkMode");
+  json_builder_add_string_value (builder, network);
+  /* A program as PID 1 ignores SIGTERM unless it handles it, which would
+   * turn every stop into a kill after the grace period. */
+  json_builder_set_member_name (builder, "Init");
+  json_builder_add_boolean_value (builder, self->init);
+  json_builder_end_object (builder);
+}
+
+static JsonNode *
+build_body (FfDockerExecutor *self,
+            FfRunRequest *request,
+            const gchar *image,
+            const gchar *app_source,
+            const gchar *network)
+{
+  static const gchar *const no_entrypoint[] = { "", NULL };
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Image");
+  json_builder_add_string_value (builder, image);
+  /* The request's command is the whole argv; an image's ENTRYPOINT would
+   * put itself in front of it. [""] clears it. */
+  add_string_array (builder, "Entrypoint", no_entrypoint);
+  add_string_array (builder, "Cmd", ff_run_request_get_command (request));
+  add_env (builder, request);
+  add_labels (builder, request);
+  if (app_source != NULL)
+    {
+      json_builder_set_member_name (builder, "WorkingDir");
+      json_builder_add_string_value (builder, APP_DIR);
+    }
+  if (self->user != NULL)
+    {
+      json_builder_set_member_name (builder, "User");
+      json_builder_add_string_value (builder, self->user);
+    }
+  /* Without a TTY the log stays multiplexed: stdout and stderr apart. */
+  json_builder_set_member_name (builder, "Tty");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "OpenStdin");
+  json_builder_add_boolean_value (builder, FALSE);
+  add_host_config (self, builder, request, app_source, network);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static gchar *
+container_name (FfRunRequest *request)
+{
+  return g_strdup_printf (
+      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
+      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
+}
+
+/* Everything the proxy cannot judge, before any request is sent. */
+static gboolean
+prepare (FfDockerExecutor *self, Launch *launch, GError **error)
+{
+  FfRunRequest *request = launch->request;
+  const gchar *const *command = ff_run_request_get_command (request);
+  const gchar *network = ff_run_request_get_network (request);
+  const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  g_autofree gchar *app_source = NULL;
+
+  if (!ensure_client (self, error))
+    return FALSE;
+  if (command == NULL || command[0] == NULL)
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                   _ ("The run of pipeline %s has no command to start"),
+                   ff_run_request_get_pipeline (request));
+      return FALSE;
+    }
+  if (network == NULL)
+    network = self->network != NULL ? self->network : "none";
+  if (!ff_docker_policy_check_network (self->policy, network, error))
+    return FALSE;
+  if (dir != NULL && !ff_docker_policy_check_mount (self->policy, dir, &app_source, error))
+    return FALSE;
+  launch->image =
+      g_strdup (ff_run_request_get_image (request) != NULL ? ff_run_request_get_image (request)
+                                                           : self->image);
+  if (launch->image == NULL)
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
+                   _ ("The pipeline %s names no image and [%s] sets no default image"),
+                   ff_run_request_get_pipeline (request), GROUP);
+      return FALSE;
+    }
+  launch->name = container_name (request);
+  launch->body = build_body (self, request, launch->image, app_source, network);
+  return ff_docker_policy_check_create_body (self->policy, json_node_get_object (launch->body),
+                                             error);
+}
+
+static void
+note_error (FfDockerExecutor *self, const GError *error)
+{
+  if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    self->healthy = FALSE;
+}
+
+typedef struct
+{
+  GTask *task;
+  GError *error;
+} Cleanup;
+
+static void
+on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Cleanup *cleanup = user_data;
+  Launch *launch = g_task_get_task_data (cleanup->task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  /* After a create that broke off, the proxy being away still is no news:
+   * most likely the create never got through either. */
+  if (launch->id_is_name && error != NULL)
+    g_debug ("removal of %s after a failed create: %s", launch->id, error->message);
+  else if (error != NULL || (status != 204 && status != 404))
+    g_warning (_ ("The container %s could not be removed and is left behind: %s"), launch->id,
+               error != NULL ? error->message : "");
+  g_task_return_error (cleanup->task, cleanup->error);
+  g_object_unref (cleanup->task);
+  g_free (cleanup);
+}
+
+/* A launch that fails after create removes its container first. */
+static void
+fail_after_create (GTask *task, GError *error)
+{
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1&v=1", launch->id);
+  Cleanup *cleanup = g_new0 (Cleanup, 1);
+
+  note_error (self, error);
+  cleanup->task = task;
+  cleanup->error = error;
+  /* Not with the task's cancellable: a cancelled launch is cleaned up too. */
+  ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_cleanup_removed, cleanup);
+}
+
+static void
+on_started (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (FfDockerExecution) execution = NULL;
+  GError *error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error == NULL && status != 204 && status != 304)
+    {
+      g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
+      error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                           _ ("The Docker engine could not start the container for pipeline %s "
+                              "(HTTP %u): %s"),
+                           ff_run_request_get_pipeline (launch->request), status,
+                           detail != NULL ? detail : _ ("no details"));
+    }
+  /* Cancelled while starting: it runs already, so it goes. */
+  if (error == NULL)
+    g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+  if (error != NULL)
+    {
+      fail_after_create (task, error);
+      return;
+    }
+  self->healthy = TRUE;
+  execution = ff_docker_execution_new (self->client, launch->id, TRUE,
+                                       ff_run_request_get_memory_limit (launch->request),
+                                       self->max_grace_seconds * 1000);
+  ff_docker_execution_start (execution);
+  g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
+  g_object_unref (task);
+}
+
+static GError *
+create_error (Launch *launch, guint status, JsonNode *node)
+{
+  g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
+
+  /* No pull: images are the operator's business, and a pull through the
+   * proxy would need IMAGES=1 with POST=1. */
+  if (status == 404)
+    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
+                        _ ("The image “%s” for pipeline %s does not exist on the Docker engine; "
+                           "fastflow does not pull images, so pull or build it there first"),
+                        launch->image, ff_run_request_get_pipeline (launch->request));
+  return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                      _ ("The Docker engine could not create the container for pipeline %s "
+                         "(HTTP %u): %s"),
+                      ff_run_request_get_pipeline (launch->request), status,
+                      detail != NULL ? detail : _ ("no details"));
+}
+
+static void
+on_created (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  guint status = 0;
+  const gchar *id = NULL;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error == NULL && status == 201 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    id = json_object_get_string_member_with_default (json_node_get_object (node), "Id", NULL);
+  if (error == NULL && id == NULL)
+    error = create_error (launch, status, node);
+  if (error != NULL && g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    {
+      /* The request may have reached the engine before the connection
+       * broke; the name is unique, so remove by name. */
+      launch->id = g_strdup (launch->name);
+      launch->id_is_name = TRUE;
+      fail_after_create (task, g_steal_pointer (&error));
+      return;
+    }
+  if (error != NULL)
+    {
+      note_error (self, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  launch->id = g_strdup (id);
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      fail_after_create (task, g_steal_pointer (&error));
+      return;
+    }
+  path = g_strdup_printf ("/containers/%s/start", launch->id);
+  /* Not cancellable: a start cut halfway would leave doubt whether the
+   * container runs. on_started looks at the cancellable instead. */
+  ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_started, task);
+}
+
+static void
+create_container (GTask *task)
+{
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autofree gchar *escaped = g_uri_escape_string (launch->name, NULL, FALSE);
+  g_autofree gchar *path = g_strdup_printf ("/containers/create?name=%s", escaped);
+
+  /* Not cancellable: the engine completes a create whose client went
+   * away, and the container would be left without anyone knowing its id.
+   * on_created looks at the cancellable instead. */
+  ff_docker_client_call_async (self->client, "POST", path, launch->body, FF_DOCKER_CALL_LONG, NULL,
+                               on_created, task);
+}
+
+static void
+on_launch_ping (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  self->healthy = ff_docker_client_ping_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (!self->healthy)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  create_container (task);
+}
+
+static void
+launch_async (FfExecutor *executor,
+              FfRunRequest *request,
+              GCancellable *cancellable,
+              GAsyncReadyCallback callback,
+              gpointer user_data)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Launch *launch = g_new0 (Launch, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, launch_async);
+  launch->request = g_object_ref (request);
+  g_task_set_task_data (task, launch, (GDestroyNotify) launch_free);
+  if (!prepare (self, launch, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* After a failed health check, or before the first one, ask again: a
+   * proxy that came back is used again, and the API version is known. */
+  if (!self->healthy || ff_docker_client_get_api_version (self->client) == NULL)
+    {
+      ff_docker_client_ping_async (self->client, cancellable, on_launch_ping, task);
+      return;
+    }
+  create_container (task);
+}
+
+static FfExecution *
+launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+ff_docker_executor_iface_init (FfExecutorInterface *iface)
+{
+  iface->get_name = get_name;
+  iface->configure = configure;
+  iface->check_health_async = check_health_async;
+  iface->check_health_finish = check_health_finish;
+  iface->launch_async = launch_async;
+  iface->launch_finish = launch_finish;
+}

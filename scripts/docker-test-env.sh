@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Prepares the real test environment of the docker-proxy executor (DESIGN
+# section 11): a Docker engine on /var/run/docker.sock, HAProxy for the
+# socket proxy the tests start themselves, and a local busybox image, since
+# these machines cannot pull. Idempotent; run as root.
+set -eu
+
+IMAGE="${FASTFLOW_TEST_IMAGE:-fastflow-test/busybox:latest}"
+SOCKET=/var/run/docker.sock
+DOCKERD_LOG="${DOCKERD_LOG:-/tmp/dockerd.log}"
+WAIT_SECONDS="${DOCKERD_WAIT_SECONDS:-60}"
+
+# The distribution's client speaks the engine's API version; a newer client
+# in /usr/local/bin may refuse an older engine.
+if [ -x /usr/bin/docker ]; then
+  DOCKER=/usr/bin/docker
+else
+  DOCKER=docker
+fi
+
+die () {
+  echo "docker-test-env: $*" >&2
+  exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "must run as root"
+
+missing=""
+command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$missing haproxy"
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' \
+  || missing="$missing busybox-static"
+if [ -n "$missing" ]; then
+  echo "docker-test-env: installing$missing"
+  apt-get update -q
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+fi
+# The image has no libc, so only the static busybox works inside it.
+BUSYBOX=/bin/busybox
+
+engine_answers () {
+  $DOCKER version --format '{{.Server.APIVersion}}' >/dev/null 2>&1
+}
+
+if ! engine_answers; then
+  if ! pgrep -x dockerd >/dev/null 2>&1; then
+    echo "docker-test-env: starting dockerd (log: $DOCKERD_LOG)"
+    # Its own session, so it outlives this script and the shell that ran it.
+    setsid dockerd --storage-driver=vfs --iptables=false >"$DOCKERD_LOG" 2>&1 </dev/null &
+  fi
+  i=0
+  until engine_answers; do
+    i=$((i + 1))
+    [ "$i" -le $((WAIT_SECONDS * 5)) ] || die "dockerd did not answer on $SOCKET within ${WAIT_SECONDS}s; see $DOCKERD_LOG"
+    sleep 0.2
+  done
+fi
+echo "docker-test-env: engine API $($DOCKER version --format '{{.Server.APIVersion}}')"
+
+if ! $DOCKER image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "docker-test-env: importing $IMAGE"
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT
+  mkdir -p "$root/bin" "$root/tmp" "$root/app" "$root/etc" "$root/proc" "$root/sys" "$root/dev"
+  cp "$BUSYBOX" "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >>"$root/etc/passwd"
+  echo 'root:x:0:' >"$root/etc/group"
+  echo 'nogroup:x:65534:' >>"$root/etc/group"
+  tar -C "$root" -c . | $DOCKER import - "$IMAGE" >/dev/null
+fi
+echo "docker-test-env: image $IMAGE ready"
