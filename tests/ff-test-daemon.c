@@ -253,6 +253,59 @@ ff_test_daemon_ctl (FfTestDaemon *self, gchar **out, gchar **err, ...)
   return g_subprocess_get_exit_status (proc);
 }
 
+static GSubprocess *
+spawn_ctl_va (FfTestDaemon *self, GSubprocessLauncher *launcher, va_list args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  GSubprocess *proc;
+  const gchar *arg;
+
+  g_ptr_array_add (argv, (gpointer) required_env ("FASTFLOWCTL"));
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                g_test_dbus_get_bus_address (self->bus), TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+GSubprocess *
+ff_test_daemon_spawn_ctl (FfTestDaemon *self, GSubprocessLauncher *launcher, ...)
+{
+  GSubprocess *proc;
+  va_list args;
+
+  va_start (args, launcher);
+  proc = spawn_ctl_va (self, launcher, args);
+  va_end (args);
+  return proc;
+}
+
+gint
+ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GBytes) err_bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  va_list args;
+
+  va_start (args, err);
+  proc = spawn_ctl_va (self, launcher, args);
+  va_end (args);
+  g_subprocess_communicate (proc, NULL, NULL, out, &err_bytes, &error);
+  g_assert_no_error (error);
+  if (err != NULL)
+    *err = g_strndup (g_bytes_get_data (err_bytes, NULL), g_bytes_get_size (err_bytes));
+  if (g_subprocess_get_if_signaled (proc))
+    g_error ("fastflowctl died of signal %d", g_subprocess_get_term_sig (proc));
+  return g_subprocess_get_exit_status (proc);
+}
+
 static void
 remove_tree (const gchar *path)
 {

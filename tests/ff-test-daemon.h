@@ -30,6 +30,13 @@ void ff_test_daemon_stop (FfTestDaemon *self);
 void ff_test_daemon_kill (FfTestDaemon *self);
 /* Runs fastflowctl against the private bus; returns its exit status. */
 gint ff_test_daemon_ctl (FfTestDaemon *self, gchar **out, gchar **err, ...) G_GNUC_NULL_TERMINATED;
+/* Like ff_test_daemon_ctl, with stdout as bytes: it need not be UTF-8. */
+gint ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
+    G_GNUC_NULL_TERMINATED;
+/* Starts fastflowctl against the private bus through @launcher (which sets
+ * its pipes, file descriptors and environment) and returns it running. */
+GSubprocess *ff_test_daemon_spawn_ctl (FfTestDaemon *self, GSubprocessLauncher *launcher, ...)
+    G_GNUC_NULL_TERMINATED;
 void ff_test_daemon_free (FfTestDaemon *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestDaemon, ff_test_daemon_free)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -18,10 +20,14 @@
 
 /* fastflowctl's own failures; a run's outcome uses DESIGN §7's codes */
 #define EXIT_USAGE 2
-#define EXIT_RUN_NOT_STARTED 125
+/* `run` could not start or follow the run: as an infrastructure error */
+#define EXIT_RUN_INFRA 125
+#define EXIT_INTERRUPTED 130
 
 typedef struct
 {
+  const gchar *command;
+  gboolean system;
   GBusType bus_type;
   GDBusConnection *connection;
   FfDBusManager *manager;
@@ -31,8 +37,7 @@ typedef struct
 
 typedef gint (*CommandFunc) (Ctl *ctl, gint argc, gchar **argv);
 
-static void
-print_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+static void print_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
 print_error (const gchar *format, ...)
@@ -46,20 +51,43 @@ print_error (const gchar *format, ...)
   g_printerr ("fastflowctl: %s\n", text);
 }
 
+/* A mistake on the command line: says what and where the help is. */
+static gint usage_error (Ctl *ctl, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gint
+usage_error (Ctl *ctl, const gchar *format, ...)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *help = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (ctl->command != NULL)
+    help = g_strdup_printf ("fastflowctl %s --help", ctl->command);
+  else
+    help = g_strdup ("fastflowctl --help");
+  /* TRANSLATORS: the first %s is what was wrong, the second a command such as
+   * “fastflowctl run --help” */
+  print_error (_ ("%s (see “%s”)"), text, help);
+  return EXIT_USAGE;
+}
+
 /* Says what went wrong in the caller's words: no D-Bus error names. */
 static void
 print_gerror (Ctl *ctl, GError *error)
 {
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
-      || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER)
-      || g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY))
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY))
     {
       if (ctl->bus_type == G_BUS_TYPE_SYSTEM)
-        print_error (_("fastflowd is not running on the system bus (start it with "
-                       "“systemctl start fastflow”)"));
+        print_error (_ ("fastflowd is not running on the system bus (start it with "
+                        "“systemctl start fastflow”)"));
       else
-        print_error (_("fastflowd is not running on the session bus (start it with "
-                       "“systemctl --user start fastflow” or run “fastflowd”)"));
+        print_error (_ ("fastflowd is not running on the session bus (start it with "
+                        "“systemctl --user start fastflow” or run “fastflowd”)"));
       return;
     }
   if (g_dbus_error_is_remote_error (error))
@@ -72,11 +100,13 @@ connect_manager (Ctl *ctl)
 {
   g_autoptr (GError) error = NULL;
 
+  if (ctl->system)
+    ctl->bus_type = G_BUS_TYPE_SYSTEM;
   ctl->connection = g_bus_get_sync (ctl->bus_type, NULL, &error);
   if (ctl->connection == NULL)
     {
-      print_error (_("Cannot connect to the D-Bus %s bus: %s"),
-                   ctl->bus_type == G_BUS_TYPE_SYSTEM ? _("system") : _("session"),
+      print_error (_ ("Cannot connect to the D-Bus %s bus: %s"),
+                   ctl->bus_type == G_BUS_TYPE_SYSTEM ? _ ("system") : _ ("session"),
                    error->message);
       return FALSE;
     }
@@ -97,30 +127,30 @@ run_proxy (Ctl *ctl, const gchar *path, GError **error)
                                      NULL, error);
 }
 
+/* Accepts “12” and “#12”. */
 static gboolean
-parse_run_id (const gchar *text, guint64 *id)
+parse_run_id (Ctl *ctl, const gchar *text, guint64 *id)
 {
-  if (text != NULL && *text == '#')
-    text++;
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT64, id, NULL))
+  const gchar *digits = text;
+
+  if (*digits == '#')
+    digits++;
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT64, id, NULL))
     {
-      print_error (_("“%s” is not a run id (a number such as 12)"), text ? text : "");
+      usage_error (ctl, _ ("“%s” is not a run id (a number such as 12)"), text);
       return FALSE;
     }
   return TRUE;
 }
 
-/* RUN argument → proxy for its object, or NULL with the error printed. */
+/* Run id → proxy for its object, or NULL with the error printed. */
 static FfDBusRun *
-lookup_run (Ctl *ctl, const gchar *arg)
+lookup_run (Ctl *ctl, guint64 id)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
   FfDBusRun *run;
-  guint64 id;
 
-  if (!parse_run_id (arg, &id))
-    return NULL;
   if (!ff_dbus_manager_call_get_run_sync (ctl->manager, id, &path, NULL, &error))
     {
       print_gerror (ctl, error);
@@ -132,33 +162,44 @@ lookup_run (Ctl *ctl, const gchar *arg)
   return run;
 }
 
+/* Every command takes --system too, before or after its name. */
 static GOptionContext *
-command_context (const gchar *params, const gchar *summary, const GOptionEntry *entries)
+command_context (Ctl *ctl, const gchar *params, const gchar *summary, const GOptionEntry *entries)
 {
   GOptionContext *context = g_option_context_new (params);
+  const GOptionEntry global[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &ctl->system, N_ ("Talk to fastflowd on the system bus"),
+      NULL },
+    G_OPTION_ENTRY_NULL,
+  };
 
   g_option_context_set_summary (context, summary);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, global, GETTEXT_PACKAGE);
   return context;
 }
 
 static gboolean
-parse_options (GOptionContext *context, gint *argc, gchar ***argv, gint nargs_min, gint nargs_max)
+parse_options (
+    Ctl *ctl, GOptionContext *context, gint *argc, gchar ***argv, gint nargs_min, gint nargs_max)
 {
   g_autoptr (GError) error = NULL;
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      print_error ("%s (%s)", error->message, _("see --help"));
+      usage_error (ctl, "%s", error->message);
       return FALSE;
     }
-  if (*argc - 1 < nargs_min || *argc - 1 > nargs_max)
+  if (*argc - 1 < nargs_min)
     {
-      g_autofree gchar *help = g_option_context_get_help (context, TRUE, NULL);
-      print_error (_("wrong number of arguments"));
-      g_printerr ("%s", help);
+      usage_error (ctl, _ ("an argument is missing"));
+      return FALSE;
+    }
+  if (*argc - 1 > nargs_max)
+    {
+      usage_error (ctl, _ ("too many arguments: “%s”"), (*argv)[nargs_max + 1]);
       return FALSE;
     }
   return TRUE;
@@ -206,11 +247,12 @@ on_interrupt (gpointer user_data)
 
   if (follow->cancel_sent)
     {
+      follow->ctl->status = EXIT_INTERRUPTED;
       g_main_loop_quit (follow->ctl->loop);
       return G_SOURCE_REMOVE;
     }
   follow->cancel_sent = TRUE;
-  g_printerr ("\n%s\n", _("Cancelling the run… (press Ctrl-C again to stop following)"));
+  g_printerr ("\n%s\n", _ ("Cancelling the run… (press Ctrl-C again to stop following)"));
   ff_dbus_run_call_cancel (follow->run, NULL, on_cancel_sent, follow);
   return G_SOURCE_CONTINUE;
 }
@@ -250,15 +292,15 @@ print_outcome (Ctl *ctl, const gchar *path)
     return ctl->status != 0 ? ctl->status : 1;
   badge = ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run),
                         ff_cli_use_color (STDERR_FILENO));
-  duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
-                                     ff_dbus_run_get_finished_at (run));
+  duration =
+      ff_cli_format_duration (ff_dbus_run_get_started_at (run), ff_dbus_run_get_finished_at (run));
   if (g_str_equal (ff_dbus_run_get_state (run), "succeeded"))
     /* TRANSLATORS: run 12 (hello): Succeeded [2.1 s] */
-    g_printerr (_("run %" G_GUINT64_FORMAT " (%s): %s [%s]\n"), ff_dbus_run_get_id (run),
+    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_dbus_run_get_id (run),
                 ff_dbus_run_get_pipeline (run), badge, duration);
   else
     /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
-    g_printerr (_("run %" G_GUINT64_FORMAT " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run),
+    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run),
                 ff_dbus_run_get_pipeline (run), badge, ff_dbus_run_get_message (run), duration);
   if (!ff_reason_from_string (ff_dbus_run_get_reason (run), &reason))
     reason = FF_REASON_NONE;
@@ -281,7 +323,7 @@ env_key_is_valid (const gchar *key, gsize len)
 }
 
 static GVariant *
-build_env (gchar **entries, gboolean *ok)
+build_env (Ctl *ctl, gchar **entries, gboolean *ok)
 {
   GVariantBuilder builder;
 
@@ -294,8 +336,9 @@ build_env (gchar **entries, gboolean *ok)
 
       if (eq == NULL || !env_key_is_valid (entries[i], eq - entries[i]))
         {
-          print_error (_("“%s” is not KEY=VALUE (KEY: letters, digits and “_”, not starting "
-                         "with a digit)"),
+          usage_error (ctl,
+                       _ ("“%s” is not KEY=VALUE (KEY: letters, digits and “_”, not starting "
+                          "with a digit)"),
                        entries[i]);
           *ok = FALSE;
           continue;
@@ -320,25 +363,30 @@ cmd_run (Ctl *ctl, gint argc, gchar **argv)
   GVariant *env;
   GVariantDict options;
   const GOptionEntry entries[] = {
-    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries, N_("Set an environment variable for the run"), N_("KEY=VALUE") },
-    { "executor", 0, 0, G_OPTION_ARG_STRING, &executor, N_("Run with this executor"), N_("NAME") },
-    { "config", 0, 0, G_OPTION_ARG_STRING, &run_config, N_("Use the run configuration with this id from schedules[]"), N_("ID") },
-    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_("Print the run id and return at once"), NULL },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Run even if the pipeline is disabled"), NULL },
+    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries,
+      N_ ("Set an environment variable for the run"), N_ ("KEY=VALUE") },
+    { "executor", 0, 0, G_OPTION_ARG_STRING, &executor, N_ ("Run with this executor"),
+      N_ ("NAME") },
+    { "config", 0, 0, G_OPTION_ARG_STRING, &run_config,
+      N_ ("Use the run configuration with this id from schedules[]"), N_ ("ID") },
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_ ("Print the run id and return at once"),
+      NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_ ("Run even if the pipeline is disabled"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = command_context (_("PIPELINE"), _("Start a run and follow its output."), entries);
-  if (!parse_options (context, &argc, &argv, 1, 1))
+  context =
+      command_context (ctl, _ ("PIPELINE"), _ ("Start a run and follow its output."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 1, 1))
     return EXIT_USAGE;
-  env = build_env (env_entries, &env_ok);
+  env = build_env (ctl, env_entries, &env_ok);
   if (!env_ok)
     {
       g_variant_unref (g_variant_ref_sink (env));
       return EXIT_USAGE;
     }
   if (!connect_manager (ctl))
-    return EXIT_RUN_NOT_STARTED;
+    return EXIT_RUN_INFRA;
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert_value (&options, "env", env);
@@ -353,7 +401,7 @@ cmd_run (Ctl *ctl, gint argc, gchar **argv)
                                             &path, NULL, &error))
     {
       print_gerror (ctl, error);
-      return EXIT_RUN_NOT_STARTED;
+      return EXIT_RUN_INFRA;
     }
   if (detach)
     {
@@ -364,27 +412,31 @@ cmd_run (Ctl *ctl, gint argc, gchar **argv)
   if (run == NULL)
     {
       print_gerror (ctl, error);
-      return EXIT_RUN_NOT_STARTED;
+      return EXIT_RUN_INFRA;
     }
   follow_log (ctl, run, TRUE, TRUE);
+  if (ctl->status != 0 && ctl->status != EXIT_INTERRUPTED)
+    return EXIT_RUN_INFRA;
   return print_outcome (ctl, path);
 }
 
 static gint
 cmd_logs (Ctl *ctl, gint argc, gchar **argv)
 {
+  guint64 id;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfDBusRun) run = NULL;
   gboolean follow = FALSE;
   const GOptionEntry entries[] = {
-    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_("Keep printing output until the run ends"), NULL },
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_ ("Keep printing output until the run ends"),
+      NULL },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = command_context (_("RUN"), _("Print the output of a run."), entries);
-  if (!parse_options (context, &argc, &argv, 1, 1))
+  context = command_context (ctl, _ ("RUN"), _ ("Print the output of a run."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 1, 1) || !parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
-  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
   follow_log (ctl, run, follow, FALSE);
   return ctl->status;
@@ -404,8 +456,8 @@ static void
 print_status (FfDBusRun *run)
 {
   gboolean color = ff_cli_use_color (STDOUT_FILENO);
-  g_autofree gchar *badge = ff_cli_badge (ff_dbus_run_get_state (run),
-                                          ff_dbus_run_get_error_class (run), color);
+  g_autofree gchar *badge =
+      ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), color);
   g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
   g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, ff_dbus_run_get_state (run));
   g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_dbus_run_get_attempt (run),
@@ -413,54 +465,55 @@ print_status (FfDBusRun *run)
   g_autofree gchar *created = ff_cli_format_time (ff_dbus_run_get_created_at (run));
   g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
   g_autofree gchar *finished = ff_cli_format_time (ff_dbus_run_get_finished_at (run));
-  g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
-                                                       ff_dbus_run_get_finished_at (run));
+  g_autofree gchar *duration =
+      ff_cli_format_duration (ff_dbus_run_get_started_at (run), ff_dbus_run_get_finished_at (run));
   g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run));
   g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_dbus_run_get_cpu_percent (run));
   g_autofree gchar *mem = ff_cli_format_size (ff_dbus_run_get_memory_bytes (run));
   g_autofree gchar *peak = ff_cli_format_size (ff_dbus_run_get_memory_peak_bytes (run));
-  g_autofree gchar *memory = g_strdup_printf (_("%s (peak %s)"), mem, peak);
+  g_autofree gchar *memory = g_strdup_printf (_ ("%s (peak %s)"), mem, peak);
 
-  print_field (_("Run"), id);
-  print_field (_("Pipeline"), ff_dbus_run_get_pipeline (run));
-  print_field (_("State"), state);
-  print_field (_("Message"), ff_dbus_run_get_message (run));
+  print_field (_ ("Run"), id);
+  print_field (_ ("Pipeline"), ff_dbus_run_get_pipeline (run));
+  print_field (_ ("State"), state);
+  print_field (_ ("Message"), ff_dbus_run_get_message (run));
   if (*ff_dbus_run_get_reason (run) != '\0')
     {
-      print_field (_("Error class"), ff_dbus_run_get_error_class (run));
-      print_field (_("Reason"), ff_dbus_run_get_reason (run));
+      print_field (_ ("Error class"), ff_dbus_run_get_error_class (run));
+      print_field (_ ("Reason"), ff_dbus_run_get_reason (run));
     }
-  print_field (_("Exit code"), ff_dbus_run_get_finished_at (run) > 0 ? exit_code : "-");
-  print_field (_("Executor"), ff_dbus_run_get_executor (run));
-  print_field (_("Attempt"), attempt);
-  print_field (_("Triggered by"), ff_dbus_run_get_triggered_by (run));
-  print_field (_("Created"), created);
-  print_field (_("Started"), started);
-  print_field (_("Finished"), finished);
-  print_field (_("Duration"), duration);
-  print_field (_("CPU"), cpu);
-  print_field (_("Memory"), memory);
+  print_field (_ ("Exit code"), ff_dbus_run_get_finished_at (run) > 0 ? exit_code : "-");
+  print_field (_ ("Executor"), ff_dbus_run_get_executor (run));
+  print_field (_ ("Attempt"), attempt);
+  print_field (_ ("Triggered by"), ff_dbus_run_get_triggered_by (run));
+  print_field (_ ("Created"), created);
+  print_field (_ ("Started"), started);
+  print_field (_ ("Finished"), finished);
+  print_field (_ ("Duration"), duration);
+  print_field (_ ("CPU"), cpu);
+  print_field (_ ("Memory"), memory);
   if (ff_dbus_run_get_soft_limit_exceeded (run))
-    print_field (_("Soft limit"), _("exceeded"));
+    print_field (_ ("Soft limit"), _ ("exceeded"));
   if (*ff_dbus_run_get_route (run) != '\0')
-    print_field (_("Route"), ff_dbus_run_get_route (run));
+    print_field (_ ("Route"), ff_dbus_run_get_route (run));
 }
 
 static gint
 cmd_status (Ctl *ctl, gint argc, gchar **argv)
 {
+  guint64 id;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfDBusRun) run = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = command_context (_("RUN"), _("Show the state of a run."), entries);
-  if (!parse_options (context, &argc, &argv, 1, 1))
+  context = command_context (ctl, _ ("RUN"), _ ("Show the state of a run."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 1, 1) || !parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
-  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
   if (json)
     {
@@ -476,23 +529,23 @@ static void
 print_runs_table (GPtrArray *runs)
 {
   gboolean color = ff_cli_use_color (STDOUT_FILENO);
-  g_autofree gchar *h_id = ff_cli_pad (_("ID"), 6);
-  g_autofree gchar *h_pipeline = ff_cli_pad (_("PIPELINE"), 20);
-  g_autofree gchar *h_state = ff_cli_pad (_("STATE"), 22);
-  g_autofree gchar *h_started = ff_cli_pad (_("STARTED"), 20);
-  g_autofree gchar *h_duration = ff_cli_pad (_("DURATION"), 11);
+  g_autofree gchar *h_id = ff_cli_pad (_ ("ID"), 6);
+  g_autofree gchar *h_pipeline = ff_cli_pad (_ ("PIPELINE"), 20);
+  g_autofree gchar *h_state = ff_cli_pad (_ ("STATE"), 22);
+  g_autofree gchar *h_started = ff_cli_pad (_ ("STARTED"), 20);
+  g_autofree gchar *h_duration = ff_cli_pad (_ ("DURATION"), 11);
 
-  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _("EXIT"));
+  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _ ("EXIT"));
   for (guint i = 0; i < runs->len; i++)
     {
       FfDBusRun *run = g_ptr_array_index (runs, i);
       g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
       g_autofree gchar *id_col = ff_cli_pad (id, 6);
       g_autofree gchar *pipeline = ff_cli_pad (ff_dbus_run_get_pipeline (run), 20);
-      g_autofree gchar *plain = ff_cli_badge (ff_dbus_run_get_state (run),
-                                              ff_dbus_run_get_error_class (run), FALSE);
-      g_autofree gchar *badge = ff_cli_badge (ff_dbus_run_get_state (run),
-                                              ff_dbus_run_get_error_class (run), color);
+      g_autofree gchar *plain =
+          ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), FALSE);
+      g_autofree gchar *badge =
+          ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), color);
       g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
       g_autofree gchar *started_col = ff_cli_pad (started, 20);
       g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
@@ -502,9 +555,8 @@ print_runs_table (GPtrArray *runs)
                                         ? g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run))
                                         : g_strdup ("-");
       /* pad by the visible width, not the colour codes */
-      g_autofree gchar *state_pad = ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1)
-                                                        ? 22 - g_utf8_strlen (plain, -1)
-                                                        : 0);
+      g_autofree gchar *state_pad =
+          ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1) ? 22 - g_utf8_strlen (plain, -1) : 0);
 
       g_print ("%s %s %s%s %s %s %s\n", id_col, pipeline, badge, state_pad, started_col,
                duration_col, exit_code);
@@ -524,20 +576,21 @@ cmd_runs (Ctl *ctl, gint argc, gchar **argv)
   gboolean json = FALSE;
   GVariantDict filter;
   const GOptionEntry entries[] = {
-    { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_("Only runs of this pipeline"), N_("PIPELINE") },
-    { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_("Only runs in this state"), N_("STATE") },
-    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, N_("At most this many runs (default 20, 0 for all)"), N_("N") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
+      N_ ("PIPELINE") },
+    { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+      N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = command_context (NULL, _("List runs, newest first."), entries);
-  if (!parse_options (context, &argc, &argv, 0, 0))
+  context = command_context (ctl, NULL, _ ("List runs, newest first."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 0, 0))
     return EXIT_USAGE;
   if (limit < 0)
     {
-      print_error (_("--limit must be 0 or more"));
-      return EXIT_USAGE;
+      return usage_error (ctl, _ ("--limit must be 0 or more"));
     }
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
@@ -576,7 +629,7 @@ cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     }
   if (runs->len == 0)
     {
-      g_print ("%s\n", _("No runs."));
+      g_print ("%s\n", _ ("No runs."));
       return EXIT_SUCCESS;
     }
   print_runs_table (runs);
@@ -612,13 +665,13 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_variant_lookup (pipeline, "error", "&s", &error);
   name_col = ff_cli_pad (name, 20);
   if (broken)
-    last = _("broken");
+    last = _ ("broken");
   else if (!enabled)
-    last = _("disabled");
+    last = _ ("disabled");
   else if (*last == '\0')
-    last = _("never run");
+    last = _ ("never run");
   last_col = ff_cli_pad (last, 12);
-  executor_col = ff_cli_pad (*executor != '\0' ? executor : _("default"), 14);
+  executor_col = ff_cli_pad (*executor != '\0' ? executor : _ ("default"), 14);
   schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);
   g_print ("%s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, description);
   if (broken)
@@ -627,8 +680,8 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
       for (guint i = 0; lines[i] != NULL; i++)
         {
           g_autofree gchar *line = g_strdup_printf ("    %s", lines[i]);
-          g_autofree gchar *painted = color ? g_strconcat ("\033[31m", line, "\033[0m", NULL)
-                                            : g_strdup (line);
+          g_autofree gchar *painted =
+              color ? g_strconcat ("\033[31m", line, "\033[0m", NULL) : g_strdup (line);
           g_print ("%s\n", painted);
         }
     }
@@ -642,18 +695,18 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GVariant) pipelines = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
-  g_autofree gchar *h_name = ff_cli_pad (_("NAME"), 20);
-  g_autofree gchar *h_last = ff_cli_pad (_("LAST RUN"), 12);
-  g_autofree gchar *h_executor = ff_cli_pad (_("EXECUTOR"), 14);
-  g_autofree gchar *h_schedule = ff_cli_pad (_("SCHEDULE"), 16);
+  g_autofree gchar *h_name = ff_cli_pad (_ ("NAME"), 20);
+  g_autofree gchar *h_last = ff_cli_pad (_ ("LAST RUN"), 12);
+  g_autofree gchar *h_executor = ff_cli_pad (_ ("EXECUTOR"), 14);
+  g_autofree gchar *h_schedule = ff_cli_pad (_ ("SCHEDULE"), 16);
   GVariantIter iter;
   GVariant *pipeline;
 
-  context = command_context (NULL, _("List the pipelines."), entries);
-  if (!parse_options (context, &argc, &argv, 0, 0))
+  context = command_context (ctl, NULL, _ ("List the pipelines."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 0, 0))
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
@@ -670,10 +723,10 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
     }
   if (g_variant_n_children (pipelines) == 0)
     {
-      g_print ("%s\n", _("No pipelines."));
+      g_print ("%s\n", _ ("No pipelines."));
       return EXIT_SUCCESS;
     }
-  g_print ("%s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, _("DESCRIPTION"));
+  g_print ("%s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, _ ("DESCRIPTION"));
   g_variant_iter_init (&iter, pipelines);
   while ((pipeline = g_variant_iter_next_value (&iter)) != NULL)
     {
@@ -691,16 +744,16 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GVariant) executors = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
   GVariantIter iter;
   const gchar *name, *message;
   gboolean available;
 
-  context = command_context (NULL, _("List the executors and whether they can run now."),
-                             entries);
-  if (!parse_options (context, &argc, &argv, 0, 0))
+  context =
+      command_context (ctl, NULL, _ ("List the executors and whether they can run now."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 0, 0))
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
@@ -735,7 +788,7 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       g_autofree gchar *name_col = ff_cli_pad (name, 16);
-      g_print ("%s %s\n", name_col, available ? _("available") : message);
+      g_print ("%s %s\n", name_col, available ? _ ("available") : message);
     }
   return EXIT_SUCCESS;
 }
@@ -743,13 +796,14 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
 static gint
 cmd_cancel (Ctl *ctl, gint argc, gchar **argv)
 {
-  g_autoptr (GOptionContext) context = command_context (_("RUN"), _("Cancel a run."), NULL);
+  guint64 id;
+  g_autoptr (GOptionContext) context = command_context (ctl, _ ("RUN"), _ ("Cancel a run."), NULL);
   g_autoptr (FfDBusRun) run = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!parse_options (context, &argc, &argv, 1, 1))
+  if (!parse_options (ctl, context, &argc, &argv, 1, 1) || !parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
-  if (!connect_manager (ctl) || (run = lookup_run (ctl, argv[1])) == NULL)
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
   if (!ff_dbus_run_call_cancel_sync (run, NULL, &error))
     {
@@ -762,11 +816,11 @@ cmd_cancel (Ctl *ctl, gint argc, gchar **argv)
 static gint
 cmd_reload (Ctl *ctl, gint argc, gchar **argv)
 {
-  g_autoptr (GOptionContext) context = command_context (NULL, _("Scan the pipelines folder again."),
-                                                         NULL);
+  g_autoptr (GOptionContext) context =
+      command_context (ctl, NULL, _ ("Scan the pipelines folder again."), NULL);
   g_autoptr (GError) error = NULL;
 
-  if (!parse_options (context, &argc, &argv, 0, 0))
+  if (!parse_options (ctl, context, &argc, &argv, 0, 0))
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
@@ -788,30 +842,30 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
-  { "pipelines", cmd_pipelines, N_("List the pipelines") },
-  { "run", cmd_run, N_("Start a run and follow its output") },
-  { "runs", cmd_runs, N_("List runs, newest first") },
-  { "status", cmd_status, N_("Show the state of a run") },
-  { "logs", cmd_logs, N_("Print the output of a run") },
-  { "cancel", cmd_cancel, N_("Cancel a run") },
-  { "executors", cmd_executors, N_("List the executors and their health") },
-  { "reload", cmd_reload, N_("Scan the pipelines folder again") },
+  { "pipelines", cmd_pipelines, N_ ("List the pipelines") },
+  { "run", cmd_run, N_ ("Start a run and follow its output") },
+  { "runs", cmd_runs, N_ ("List runs, newest first") },
+  { "status", cmd_status, N_ ("Show the state of a run") },
+  { "logs", cmd_logs, N_ ("Print the output of a run") },
+  { "cancel", cmd_cancel, N_ ("Cancel a run") },
+  { "executors", cmd_executors, N_ ("List the executors and their health") },
+  { "reload", cmd_reload, N_ ("Scan the pipelines folder again") },
 };
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "%s\n\n", _("Usage: fastflowctl [--system] COMMAND [OPTIONS…]"));
-  fprintf (out, "%s\n", _("Commands:"));
+  fprintf (out, "%s\n\n", _ ("Usage: fastflowctl [--system] COMMAND [OPTIONS…]"));
+  fprintf (out, "%s\n", _ ("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_autofree gchar *name = ff_cli_pad (commands[i].name, 12);
-      fprintf (out, "  %s %s\n", name, _(commands[i].summary));
+      fprintf (out, "  %s %s\n", name, _ (commands[i].summary));
     }
-  fprintf (out, "\n%s\n", _("Global options:"));
-  fprintf (out, "  --system     %s\n", _("Talk to fastflowd on the system bus"));
-  fprintf (out, "  --version    %s\n", _("Print the version"));
-  fprintf (out, "\n%s\n", _("“fastflowctl COMMAND --help” describes a command."));
+  fprintf (out, "\n%s\n", _ ("Global options:"));
+  fprintf (out, "  --system     %s\n", _ ("Talk to fastflowd on the system bus"));
+  fprintf (out, "  --version    %s\n", _ ("Print the version"));
+  fprintf (out, "\n%s\n", _ ("“fastflowctl COMMAND --help” describes a command."));
 }
 
 static void
@@ -828,19 +882,19 @@ setup_i18n (void)
 int
 main (int argc, char **argv)
 {
-  Ctl ctl = { G_BUS_TYPE_SESSION, NULL, NULL, NULL, 0 };
+  Ctl ctl = { NULL, FALSE, G_BUS_TYPE_SESSION, NULL, NULL, NULL, 0 };
   gint first = 1;
   gint status;
 
   setup_i18n ();
-  /* a reader that goes away (| head) ends us quietly */
+  /* a reader that goes away (| head) must not kill us before the run ends */
   signal (SIGPIPE, SIG_IGN);
   for (; first < argc && argv[first][0] == '-'; first++)
     {
       if (g_str_equal (argv[first], "--system"))
-        ctl.bus_type = G_BUS_TYPE_SYSTEM;
+        ctl.system = TRUE;
       else if (g_str_equal (argv[first], "--session"))
-        ctl.bus_type = G_BUS_TYPE_SESSION;
+        ctl.system = FALSE;
       else if (g_str_equal (argv[first], "--version"))
         {
           g_print ("fastflowctl %s\n", FF_VERSION);
@@ -852,11 +906,7 @@ main (int argc, char **argv)
           return EXIT_SUCCESS;
         }
       else
-        {
-          print_error (_("unknown option “%s”"), argv[first]);
-          print_usage (stderr);
-          return EXIT_USAGE;
-        }
+        return usage_error (&ctl, _ ("unknown option “%s”"), argv[first]);
     }
   if (first >= argc)
     {
@@ -869,6 +919,7 @@ main (int argc, char **argv)
 
       if (!g_str_equal (argv[first], commands[i].name))
         continue;
+      ctl.command = commands[i].name;
       prgname = g_strdup_printf ("fastflowctl %s", commands[i].name);
       g_set_prgname (prgname);
       ctl.loop = g_main_loop_new (NULL, FALSE);
@@ -878,7 +929,5 @@ main (int argc, char **argv)
       g_main_loop_unref (ctl.loop);
       return status;
     }
-  print_error (_("unknown command “%s”"), argv[first]);
-  print_usage (stderr);
-  return EXIT_USAGE;
+  return usage_error (&ctl, _ ("unknown command “%s”"), argv[first]);
 }

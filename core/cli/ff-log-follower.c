@@ -15,6 +15,7 @@ struct _FfLogFollower
   FfDBusRun *run;
   gint fd;
   gboolean follow;
+  gboolean discard; /* the reader went away: follow to the end, print nothing */
   guint64 written;
   gboolean reading;
   gboolean dirty; /* something arrived while a ReadLog was under way */
@@ -49,20 +50,23 @@ finish (FfLogFollower *self, GError *error)
 static gboolean
 write_all (FfLogFollower *self, const guint8 *data, gsize len)
 {
-  while (len > 0)
+  while (len > 0 && !self->discard)
     {
       gssize n = write (self->fd, data, len);
       if (n < 0 && errno == EINTR)
         continue;
+      /* a closed pipe (| head) is the reader's choice: the run's end and
+       * its exit code still matter to whoever started it */
+      if (n < 0 && errno == EPIPE)
+        {
+          self->discard = TRUE;
+          break;
+        }
       if (n < 0)
         {
           gint saved_errno = errno;
-          /* a closed pipe (| head) is the reader's choice, not an error */
-          finish (self, saved_errno == EPIPE ? NULL
-                                             : g_error_new (G_IO_ERROR,
-                                                            g_io_error_from_errno (saved_errno),
-                                                            _("Cannot write the output: %s"),
-                                                            g_strerror (saved_errno)));
+          finish (self, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                     _ ("Cannot write the output: %s"), g_strerror (saved_errno)));
           return FALSE;
         }
       data += n;
@@ -112,13 +116,16 @@ on_read_log (GObject *source, GAsyncResult *result, gpointer user_data)
   bytes = g_variant_get_fixed_array (data, &len, 1);
   if (!write_from (self, next - len, bytes, len))
     return;
-  if (complete || (!self->follow && len == 0))
+  if (complete)
     {
       finish (self, NULL);
       return;
     }
-  if (len > 0 || self->dirty)
+  /* a short read is the end of what is there; Output tells of more */
+  if (len >= READ_CHUNK || self->dirty)
     read_more (self);
+  else if (!self->follow)
+    finish (self, NULL);
 }
 
 static void
@@ -156,6 +163,19 @@ on_state_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
   read_more (self);
 }
 
+/* fastflowd stopped or crashed: no Output and no end will come */
+static void
+on_name_owner_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
+{
+  g_autofree gchar *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (run));
+
+  if (owner != NULL)
+    return;
+  finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                     _ ("fastflowd went away before the run finished (it was "
+                                        "stopped or crashed); the run’s state is unknown")));
+}
+
 void
 ff_log_follower_start (FfLogFollower *self)
 {
@@ -163,8 +183,12 @@ ff_log_follower_start (FfLogFollower *self)
     {
       g_signal_connect (self->run, "output", G_CALLBACK (on_output), self);
       g_signal_connect (self->run, "notify::state", G_CALLBACK (on_state_changed), self);
+      g_signal_connect (self->run, "notify::g-name-owner", G_CALLBACK (on_name_owner_changed),
+                        self);
+      on_name_owner_changed (self->run, NULL, self);
     }
-  read_more (self);
+  if (!self->done)
+    read_more (self);
 }
 
 const GError *

@@ -1,0 +1,941 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ff-dbus-generated.h"
+#include "ff-test-daemon.h"
+
+/* how long a test waits for an event before it fails */
+#define WAIT_TIMEOUT_S 60
+
+static const gchar binary_bytes[] = { 0x00, (gchar) 0xff, (gchar) 0xfe, 'a', 'b', 'c', '\n', 0x01 };
+
+/* A daemon with the pipelines most tests use. */
+static FfTestDaemon *
+start_daemon (void)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+
+  ff_test_daemon_add_pipeline (d, "ok", "main.sh", "echo hello\n", NULL);
+  ff_test_daemon_add_pipeline (d, "three", "main.sh", "echo failing; exit 3\n", NULL);
+  ff_test_daemon_add_pipeline (d, "sleeper", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  return d;
+}
+
+static JsonNode *
+parse_json (const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static JsonArray *
+parse_json_array (const gchar *text, JsonNode **node)
+{
+  *node = parse_json (text);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (*node));
+  return json_node_get_array (*node);
+}
+
+static void
+assert_no_dbus_prefix (const gchar *err)
+{
+  g_assert_null (strstr (err, "GDBus.Error"));
+  g_assert_null (strstr (err, "org.fastflow.Orchestrator1.Error"));
+}
+
+static guint
+count_runs (FfTestDaemon *d)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", "--json", NULL), ==, 0);
+  return json_array_get_length (parse_json_array (out, &node));
+}
+
+/* Starts a run with --detach and returns its id. */
+static gchar *
+run_detached (FfTestDaemon *d, const gchar *pipeline)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GRegex) regex = g_regex_new ("^[0-9]+\n$", 0, 0, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, "--detach", NULL), ==, 0);
+  g_assert_true (g_regex_match (regex, out, 0, NULL));
+  return g_strchomp (g_steal_pointer (&out));
+}
+
+/* `logs --follow` returns once the run has finished. */
+static gchar *
+wait_finished (FfTestDaemon *d, const gchar *id)
+{
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", id, NULL), ==, 0);
+  return out;
+}
+
+static JsonObject *
+get_status (FfTestDaemon *d, const gchar *id, JsonNode **node)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", id, NULL), ==, 0);
+  *node = parse_json (out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (*node));
+  return json_node_get_object (*node);
+}
+
+static gint
+run_pipeline (FfTestDaemon *d, const gchar *pipeline, gchar **out, gchar **err)
+{
+  return ff_test_daemon_ctl (d, out, err, "run", pipeline, NULL);
+}
+
+static void
+test_help (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  const gchar *commands[] = { "pipelines", "run",    "runs",      "status",
+                              "logs",      "cancel", "executors", "reload" };
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "--help", NULL), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree gchar *command_out = NULL, *command_err = NULL;
+
+      g_assert_nonnull (strstr (out, commands[i]));
+      g_assert_cmpint (
+          ff_test_daemon_ctl (d, &command_out, &command_err, commands[i], "--help", NULL), ==, 0);
+      g_assert_nonnull (strstr (command_out, "Usage"));
+      g_assert_nonnull (strstr (command_out, commands[i]));
+      g_assert_nonnull (strstr (command_out, "--system"));
+    }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "--version", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "fastflowctl "));
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  const gchar *cases[][4] = {
+    { NULL },
+    { "frobnicate", NULL },
+    { "status", NULL },
+    { "status", "abc", NULL },
+    { "status", "1", "2", NULL },
+    { "runs", "--limit", "-1", NULL },
+    { "run", NULL },
+    { "logs", "--bogus", "1", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, cases[i][0], cases[i][1], cases[i][2],
+                                           cases[i][3], NULL),
+                       ==, 2);
+      g_assert_nonnull (strstr (err, "--help"));
+    }
+}
+
+static void
+test_daemon_missing (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "fastflowd is not running on the session bus"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* run keeps its own failures apart from the pipeline's exit codes */
+  g_assert_cmpint (run_pipeline (d, "ok", &out, &err), ==, 125);
+  g_assert_nonnull (strstr (err, "fastflowd is not running"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* --system before or after the command; there is no fastflowd on it here */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "--system", "runs", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "system bus"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", "--system", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "system bus"));
+}
+
+static void
+test_exit_codes (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  const struct
+  {
+    const gchar *name;
+    const gchar *script;
+    gint code;
+    const gchar *badge;
+  } cases[] = {
+    { "ok", "echo hello\n", 0, "Succeeded" },
+    { "three", "exit 3\n", 3, "Pipeline Error" },
+    { "killself", "kill -9 $$\n", 137, "Pipeline Error" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    ff_test_daemon_add_pipeline (d, cases[i].name, "main.sh", cases[i].script, NULL);
+  ff_test_daemon_add_pipeline (d, "nospawn", "pipeline.json",
+                               "{\"command\": [\"/nonexistent/fastflow-test-binary\"]}\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_test_message ("pipeline %s", cases[i].name);
+      g_assert_cmpint (run_pipeline (d, cases[i].name, &out, &err), ==, cases[i].code);
+      g_assert_nonnull (strstr (err, cases[i].badge));
+    }
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+
+    g_assert_cmpint (run_pipeline (d, "nospawn", &out, &err), ==, 127);
+    g_assert_nonnull (strstr (err, "Pipeline Error"));
+  }
+}
+
+static void
+test_timeout (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  ff_test_daemon_add_pipeline (d, "slow", "main.sh", "sleep 30\n", "pipeline.json",
+                               "{\"timeout\": 1}\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (run_pipeline (d, "slow", &out, &err), ==, 124);
+  g_assert_nonnull (strstr (err, "Pipeline Error"));
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "timed-out");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "timeout");
+}
+
+static void
+test_cancel_command (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *id = run_detached (d, "sleeper");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *log = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 0);
+  log = wait_finished (d, id);
+  status = get_status (d, id, &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "cancelled");
+  g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
+}
+
+typedef struct
+{
+  GString *text;
+  gboolean eof;
+  gboolean timed_out;
+} Reader;
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reader *reader = user_data;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  g_assert_no_error (error);
+  if (g_bytes_get_size (bytes) == 0)
+    reader->eof = TRUE;
+  else
+    g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+has_text (GString *buffer, const gchar *text)
+{
+  return text != NULL && strstr (buffer->str, text) != NULL;
+}
+
+/* Reads @stream on the main loop until @text has appeared, or to its end
+ * when @text is NULL. */
+static void
+wait_for_text (GInputStream *stream, GString *buffer, const gchar *text)
+{
+  Reader reader = { .text = buffer };
+  guint timeout = g_timeout_add_seconds (WAIT_TIMEOUT_S, on_timeout, &reader.timed_out);
+
+  while (!has_text (buffer, text) && !reader.eof && !reader.timed_out)
+    {
+      gsize before = buffer->len;
+
+      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, on_read, &reader);
+      while (buffer->len == before && !reader.eof && !reader.timed_out)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_false (reader.timed_out);
+  if (text != NULL)
+    g_assert_nonnull (strstr (buffer->str, text));
+  g_source_remove (timeout);
+}
+
+static void
+on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Iterates the main loop until *@flag is set; fails after WAIT_TIMEOUT_S. */
+static void
+wait_for_flag (gboolean *flag)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (WAIT_TIMEOUT_S, on_timeout, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+}
+
+static void
+wait_for_exit (GSubprocess *proc)
+{
+  gboolean exited = FALSE;
+
+  g_subprocess_wait_async (proc, NULL, on_exited, &exited);
+  wait_for_flag (&exited);
+}
+
+static void
+test_interrupt (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "sleeper", NULL);
+  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  g_subprocess_send_signal (proc, SIGINT);
+  wait_for_exit (proc);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+  /* the run was cancelled, not just left behind */
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
+}
+
+/* The run's output cannot go anywhere: `run` still reports the run's end. */
+static void
+test_closed_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ff_test_daemon_add_pipeline (d, "counter", "main.sh", "seq 1 300000\nexit 4\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "counter", NULL);
+  g_input_stream_close (g_subprocess_get_stdout_pipe (proc), NULL, &error);
+  g_assert_no_error (error);
+  wait_for_exit (proc);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 4);
+}
+
+/* fastflowd going away while `run` follows is an infrastructure failure. */
+static void
+test_daemon_vanishes (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GString) errors = g_string_new (NULL);
+
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "sleeper", NULL);
+  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  ff_test_daemon_kill (d);
+  wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, NULL);
+  wait_for_exit (proc);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 125);
+  g_test_message ("%s", errors->str);
+  g_assert_nonnull (strstr (errors->str, "fastflowd"));
+}
+
+static void
+test_unknown_pipeline (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_pipeline (d, "nope", &out, &err), ==, 125);
+  g_assert_true (g_str_has_prefix (err, "fastflowctl: "));
+  g_assert_nonnull (strstr (err, "nope"));
+  assert_no_dbus_prefix (err);
+  g_assert_cmpuint (count_runs (d), ==, 0);
+}
+
+static void
+test_invalid_names (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  const gchar *names[] = { "../x", ".hidden", "a/b" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_test_message ("name %s", names[i]);
+      g_assert_cmpint (run_pipeline (d, names[i], &out, &err), ==, 125);
+      g_assert_nonnull (strstr (err, names[i]));
+      assert_no_dbus_prefix (err);
+    }
+  g_assert_cmpuint (count_runs (d), ==, 0);
+}
+
+static void
+test_env (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  const gchar *bad[] = { "1X=y", "NOEQUALS", "A-B=c", "=value" };
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  ff_test_daemon_add_pipeline (d, "greet", "main.sh",
+                               "printf '%s|%s\\n' \"$GREETING\" \"$EMPTY\"\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree gchar *bad_out = NULL, *bad_err = NULL;
+
+      g_assert_cmpint (
+          ff_test_daemon_ctl (d, &bad_out, &bad_err, "run", "greet", "-e", bad[i], NULL), ==, 2);
+      g_assert_nonnull (strstr (bad_err, "--help"));
+    }
+  /* nothing was started for the bad ones */
+  g_assert_cmpuint (count_runs (d), ==, 0);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "greet", "-e", "GREETING=hi there",
+                                       "-e", "EMPTY=", NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "hi there|\n");
+}
+
+static void
+test_binary_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GBytes) logged = NULL;
+  g_autoptr (GBytes) expected = g_bytes_new_static (binary_bytes, sizeof binary_bytes);
+  g_autofree gchar *err = NULL, *log_err = NULL;
+
+  ff_test_daemon_add_pipeline (d, "binary", "main.sh", "printf '\\000\\377\\376abc\\n\\001'\n",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl_bytes (d, &out, &err, "run", "binary", NULL), ==, 0);
+  g_assert_true (g_bytes_equal (out, expected));
+  g_assert_cmpint (ff_test_daemon_ctl_bytes (d, &logged, &log_err, "logs", "1", NULL), ==, 0);
+  g_assert_true (g_bytes_equal (logged, expected));
+}
+
+/* More than one ReadLog chunk (1 MiB) and many Output signals: nothing may
+ * be lost or repeated where the two meet. */
+static void
+test_large_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GString) expected = g_string_new (NULL);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *log = NULL, *log_err = NULL;
+
+  for (guint i = 1; i <= 300000; i++)
+    g_string_append_printf (expected, "%u\n", i);
+  ff_test_daemon_add_pipeline (d, "counter", "main.sh", "seq 1 300000\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (run_pipeline (d, "counter", &out, &err), ==, 0);
+  g_assert_cmpuint (strlen (out), ==, expected->len);
+  g_assert_true (g_str_equal (out, expected->str));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &log, &log_err, "logs", "1", NULL), ==, 0);
+  g_assert_true (g_str_equal (log, expected->str));
+}
+
+static void
+test_detach_and_logs (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *id = run_detached (d, "ok");
+  g_autofree gchar *followed = wait_finished (d, id);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *run_out = NULL, *run_err = NULL;
+
+  g_assert_cmpstr (id, ==, "1");
+  g_assert_cmpstr (followed, ==, "hello\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", id, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello\n");
+  /* what `run` printed is what `logs` prints later */
+  g_assert_cmpint (run_pipeline (d, "three", &run_out, &run_err), ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "2", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, run_out);
+  g_assert_cmpstr (out, ==, "failing\n");
+}
+
+static void
+test_no_such_run (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  const gchar *commands[] = { "status", "logs", "cancel" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, commands[i], "999", NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "999"));
+      assert_no_dbus_prefix (err);
+    }
+}
+
+static void
+test_status (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *text = NULL, *text_err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  const gchar *strings[] = { "pipeline", "state",    "error_class",  "reason",
+                             "message",  "executor", "triggered_by", "route" };
+  const gchar *integers[] = { "id",           "exit_code",    "attempt",
+                              "max_attempts", "created_at",   "started_at",
+                              "finished_at",  "memory_bytes", "memory_peak_bytes" };
+  JsonObject *status;
+
+  g_assert_cmpint (run_pipeline (d, "three", &out, &err), ==, 3);
+  status = get_status (d, "1", &node);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      JsonNode *member = json_object_get_member (status, strings[i]);
+      g_assert_nonnull (member);
+      g_assert_cmpint (json_node_get_value_type (member), ==, G_TYPE_STRING);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (integers); i++)
+    {
+      JsonNode *member = json_object_get_member (status, integers[i]);
+      g_assert_nonnull (member);
+      g_assert_cmpint (json_node_get_value_type (member), ==, G_TYPE_INT64);
+    }
+  g_assert_cmpint (json_node_get_value_type (json_object_get_member (status, "cpu_percent")), ==,
+                   G_TYPE_DOUBLE);
+  g_assert_cmpint (
+      json_node_get_value_type (json_object_get_member (status, "soft_limit_exceeded")), ==,
+      G_TYPE_BOOLEAN);
+  g_assert_cmpint (json_object_get_int_member (status, "id"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (status, "pipeline"), ==, "three");
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "exit-code");
+  g_assert_cmpint (json_object_get_int_member (status, "exit_code"), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "local");
+  g_assert_cmpint (json_object_get_int_member (status, "finished_at"), >=,
+                   json_object_get_int_member (status, "started_at"));
+  g_assert_cmpint (json_object_get_int_member (status, "started_at"), >, 0);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &text, &text_err, "status", "1", NULL), ==, 0);
+  g_assert_nonnull (strstr (text, "three"));
+  g_assert_nonnull (strstr (text, "Pipeline Error"));
+  g_assert_nonnull (strstr (text, "exit-code"));
+  g_assert_null (strchr (text, '\033'));
+}
+
+static void
+test_runs (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  const gchar *pipelines[] = { "ok", "three", "ok" };
+  g_autofree gchar *table = NULL, *table_err = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pipelines); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+      run_pipeline (d, pipelines[i], &out, &err);
+    }
+
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", "--json", NULL), ==, 0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 3);
+    /* newest first */
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (runs, i), "id"),
+                       ==, 3 - i);
+  }
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", "--pipeline", "ok", "--json", NULL),
+                     ==, 0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      g_assert_cmpstr (
+          json_object_get_string_member (json_array_get_object_element (runs, i), "pipeline"), ==,
+          "ok");
+  }
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "runs", "--limit", "1", "--json", NULL), ==,
+                     0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (runs, 0), "id"), ==,
+                     3);
+  }
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    g_assert_cmpint (
+        ff_test_daemon_ctl (d, &out, &err, "runs", "--state", "failed", "--json", NULL), ==, 0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (runs, 0), "pipeline"), ==,
+        "three");
+  }
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &table, &table_err, "runs", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (table, "ID"));
+  g_assert_nonnull (strstr (table, "PIPELINE"));
+  g_assert_nonnull (strstr (table, "three"));
+  g_assert_null (strchr (table, '\033'));
+}
+
+static JsonObject *
+find_by_name (JsonArray *array, const gchar *name)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      if (g_strcmp0 (json_object_get_string_member (object, "name"), name) == 0)
+        return object;
+    }
+  return NULL;
+}
+
+static void
+test_pipelines (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *table = NULL, *table_err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonArray *pipelines;
+  JsonObject *broken, *good;
+
+  ff_test_daemon_add_pipeline (d, "good", "main.sh", "true\n", "pipeline.json",
+                               "{\"description\": \"A good one\"}\n", NULL);
+  ff_test_daemon_add_pipeline (d, "other", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "broken", "main.sh", "true\n", "pipeline.json",
+                               "{\"timeout\": \"soon\"}\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "pipelines", "--json", NULL), ==, 0);
+  pipelines = parse_json_array (out, &node);
+  g_assert_cmpuint (json_array_get_length (pipelines), ==, 3);
+  broken = find_by_name (pipelines, "broken");
+  g_assert_nonnull (broken);
+  g_assert_true (json_object_get_boolean_member (broken, "broken"));
+  g_assert_nonnull (strstr (json_object_get_string_member (broken, "error"), "timeout"));
+  good = find_by_name (pipelines, "good");
+  g_assert_nonnull (good);
+  g_assert_false (json_object_get_boolean_member (good, "broken"));
+  g_assert_cmpstr (json_object_get_string_member (good, "error"), ==, "");
+  g_assert_cmpstr (json_object_get_string_member (good, "description"), ==, "A good one");
+  g_assert_true (json_object_get_boolean_member (good, "enabled"));
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (good, "tags")));
+  g_assert_nonnull (find_by_name (pipelines, "other"));
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &table, &table_err, "pipelines", NULL), ==, 0);
+  g_assert_nonnull (strstr (table, "broken"));
+  g_assert_nonnull (strstr (table, "A good one"));
+  g_assert_nonnull (strstr (table, json_object_get_string_member (broken, "error")));
+}
+
+static void
+test_executors (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonArray *executors;
+  JsonObject *local;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "executors", "--json", NULL), ==, 0);
+  executors = parse_json_array (out, &node);
+  local = find_by_name (executors, "local");
+  g_assert_nonnull (local);
+  g_assert_true (json_object_get_boolean_member (local, "available"));
+  g_assert_true (json_object_has_member (local, "message"));
+}
+
+static void
+test_reload (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *list = NULL, *list_err = NULL;
+  g_autofree gchar *run_out = NULL, *run_err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  ff_test_daemon_add_pipeline (d, "later", "main.sh", "echo late\n", NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "reload", NULL), ==, 0);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &list, &list_err, "pipelines", "--json", NULL), ==, 0);
+  g_assert_nonnull (find_by_name (parse_json_array (list, &node), "later"));
+  g_assert_cmpint (run_pipeline (d, "later", &run_out, &run_err), ==, 0);
+  g_assert_cmpstr (run_out, ==, "late\n");
+}
+
+/* Runs `status` with stdout on a pseudo-terminal and returns what it printed. */
+static gchar *
+status_on_terminal (FfTestDaemon *d, const gchar *id, gboolean no_colour)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  gint master = posix_openpt (O_RDWR | O_NOCTTY);
+  gint slave;
+  gchar buffer[4096];
+  gssize n;
+
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (slave, >=, 0);
+  g_subprocess_launcher_take_stdout_fd (launcher, slave);
+  if (no_colour)
+    g_subprocess_launcher_setenv (launcher, "NO_COLOR", "1", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "NO_COLOR");
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "status", id, NULL);
+  wait_for_exit (proc);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  /* the child is gone: what it wrote waits in the terminal's buffer */
+  g_unix_set_fd_nonblocking (master, TRUE, NULL);
+  while ((n = read (master, buffer, sizeof buffer)) > 0)
+    g_string_append_len (text, buffer, n);
+  close (master);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+test_colour (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *coloured = NULL, *plain = NULL;
+
+  /* through pipes: no colour codes anywhere */
+  g_assert_cmpint (run_pipeline (d, "three", &out, &err), ==, 3);
+  g_assert_nonnull (strstr (err, "Pipeline Error"));
+  g_assert_null (strchr (err, '\033'));
+  g_assert_null (strchr (out, '\033'));
+
+  coloured = status_on_terminal (d, "1", FALSE);
+  g_assert_nonnull (strstr (coloured, "\033[1;31mPipeline Error"));
+  plain = status_on_terminal (d, "1", TRUE);
+  g_assert_nonnull (strstr (plain, "Pipeline Error"));
+  g_assert_null (strchr (plain, '\033'));
+}
+
+/* A stand-in for fastflowd whose run sends its output in an awkward order:
+ * a chunk the first ReadLog already returned, one that overlaps it, and one
+ * after a gap. A follower must print every byte once, in order. */
+#define FAKE_RUN_PATH "/org/fastflow/Orchestrator1/Run/1"
+
+typedef struct
+{
+  FfDBusManager *manager;
+  FfDBusRun *run;
+  guint reads;
+} FakeDaemon;
+
+static gboolean
+fake_get_run (FfDBusManager *manager,
+              GDBusMethodInvocation *invocation,
+              guint64 id,
+              FakeDaemon *fake)
+{
+  ff_dbus_manager_complete_get_run (manager, invocation, FAKE_RUN_PATH);
+  return TRUE;
+}
+
+static GVariant *
+bytes_variant (const gchar *text)
+{
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, text, strlen (text), 1);
+}
+
+static gboolean
+fake_read_log (
+    FfDBusRun *run, GDBusMethodInvocation *invocation, guint64 offset, guint max, FakeDaemon *fake)
+{
+  fake->reads++;
+  if (fake->reads == 1)
+    {
+      g_assert_cmpuint (offset, ==, 0);
+      ff_dbus_run_complete_read_log (run, invocation, bytes_variant ("AAAA"), 4, FALSE);
+      /* these go out after the reply, so the follower has "AAAA" already */
+      ff_dbus_run_emit_output (run, 0, bytes_variant ("AAAA"));
+      ff_dbus_run_emit_output (run, 2, bytes_variant ("AABB"));
+      ff_dbus_run_emit_output (run, 6, bytes_variant ("BB"));
+      ff_dbus_run_emit_output (run, 12, bytes_variant ("DDDD"));
+      return TRUE;
+    }
+  /* the gap before "DDDD" is filled from the log */
+  g_assert_cmpuint (offset, ==, 8);
+  ff_dbus_run_set_state (run, "succeeded");
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (run));
+  ff_dbus_run_complete_read_log (run, invocation, bytes_variant ("CCCCDDDD"), 16, TRUE);
+  return TRUE;
+}
+
+static void
+on_fake_name (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_follow_order (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  FakeDaemon fake = { 0 };
+  gboolean owned = FALSE;
+  guint owner;
+
+  fake.manager = ff_dbus_manager_skeleton_new ();
+  fake.run = ff_dbus_run_skeleton_new ();
+  ff_dbus_run_set_id (fake.run, 1);
+  ff_dbus_run_set_pipeline (fake.run, "fake");
+  ff_dbus_run_set_state (fake.run, "running");
+  g_signal_connect (fake.manager, "handle-get-run", G_CALLBACK (fake_get_run), &fake);
+  g_signal_connect (fake.run, "handle-read-log", G_CALLBACK (fake_read_log), &fake);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (fake.manager), d->connection,
+                                    "/org/fastflow/Orchestrator1", &error);
+  g_assert_no_error (error);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (fake.run), d->connection,
+                                    FAKE_RUN_PATH, &error);
+  g_assert_no_error (error);
+  owner =
+      g_bus_own_name_on_connection (d->connection, "org.fastflow.Orchestrator1",
+                                    G_BUS_NAME_OWNER_FLAGS_NONE, on_fake_name, NULL, &owned, NULL);
+  wait_for_flag (&owned);
+
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "logs", "--follow", "1", NULL);
+  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, NULL);
+  wait_for_exit (proc);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpstr (output->str, ==, "AAAABBBBCCCCDDDD");
+  g_assert_cmpuint (fake.reads, ==, 2);
+
+  g_bus_unown_name (owner);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (fake.run));
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (fake.manager));
+  g_object_unref (fake.run);
+  g_object_unref (fake.manager);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* messages in English, whatever the machine's language */
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_unsetenv ("NO_COLOR");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/daemon-missing", test_daemon_missing);
+  g_test_add_func ("/cli/exit-codes", test_exit_codes);
+  g_test_add_func ("/cli/timeout", test_timeout);
+  g_test_add_func ("/cli/cancel", test_cancel_command);
+  g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/closed-output", test_closed_output);
+  g_test_add_func ("/cli/daemon-vanishes", test_daemon_vanishes);
+  g_test_add_func ("/cli/unknown-pipeline", test_unknown_pipeline);
+  g_test_add_func ("/cli/invalid-names", test_invalid_names);
+  g_test_add_func ("/cli/env", test_env);
+  g_test_add_func ("/cli/binary-output", test_binary_output);
+  g_test_add_func ("/cli/large-output", test_large_output);
+  g_test_add_func ("/cli/follow-order", test_follow_order);
+  g_test_add_func ("/cli/detach-and-logs", test_detach_and_logs);
+  g_test_add_func ("/cli/no-such-run", test_no_such_run);
+  g_test_add_func ("/cli/status", test_status);
+  g_test_add_func ("/cli/runs", test_runs);
+  g_test_add_func ("/cli/pipelines", test_pipelines);
+  g_test_add_func ("/cli/executors", test_executors);
+  g_test_add_func ("/cli/reload", test_reload);
+  g_test_add_func ("/cli/colour", test_colour);
+  return g_test_run ();
+}
