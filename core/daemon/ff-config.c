@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "ff-config.h"
@@ -79,7 +81,7 @@ read_uint (FfConfig *self, const gchar *key, guint64 max, guint64 *out, GError *
   if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   _ ("[%s] %s: expected a whole number from 0 to %" G_GUINT64_FORMAT ", got “%s”"),
+                   _ ("[%s] %s: expected a whole number from 0 to %" PRIu64 ", got “%s”"),
                    DAEMON_GROUP, key, max, text);
       return FALSE;
     }

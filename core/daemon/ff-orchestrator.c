@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -596,7 +598,7 @@ lookup_entry (FfOrchestrator *self, guint64 id, GError **error)
     {
       if (g_error_matches (local_error, FF_ERROR, FF_ERROR_NO_SUCH_RUN))
         g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
-                     _ ("There is no run %" G_GUINT64_FORMAT), id);
+                     _ ("There is no run %" PRIu64), id);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;

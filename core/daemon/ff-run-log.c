@@ -60,12 +60,35 @@ ff_run_log_get_path (FfRunLog *self)
   return self->path;
 }
 
-static void
-set_errno_error (GError **error, gint saved_errno, const gchar *what, const gchar *path)
+typedef enum
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               /* TRANSLATORS: e.g. "Cannot write the run log /x/1.log: No space left on device" */
-               _ ("Cannot %s the run log %s: %s"), what, path, g_strerror (saved_errno));
+  LOG_OPEN,
+  LOG_WRITE,
+  LOG_READ,
+} LogAccess;
+
+/* Whole sentences, so that translators can order them their way. */
+static void
+set_errno_error (GError **error, gint saved_errno, LogAccess access, const gchar *path)
+{
+  GIOErrorEnum code = g_io_error_from_errno (saved_errno);
+  const gchar *reason = g_strerror (saved_errno);
+
+  switch (access)
+    {
+    case LOG_OPEN:
+      /* TRANSLATORS: the run log's path, then the system's reason */
+      g_set_error (error, G_IO_ERROR, code, _ ("Cannot open the run log %s: %s"), path, reason);
+      break;
+    case LOG_WRITE:
+      /* TRANSLATORS: e.g. "Cannot write the run log /x/1.log: No space left on device" */
+      g_set_error (error, G_IO_ERROR, code, _ ("Cannot write the run log %s: %s"), path, reason);
+      break;
+    case LOG_READ:
+    default:
+      g_set_error (error, G_IO_ERROR, code, _ ("Cannot read the run log %s: %s"), path, reason);
+      break;
+    }
 }
 
 /* Opens for appending; what a previous daemon wrote stays and is counted. */
@@ -79,7 +102,7 @@ ff_run_log_open (FfRunLog *self, GError **error)
   self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (self->fd < 0)
     {
-      set_errno_error (error, errno, _ ("open"), self->path);
+      set_errno_error (error, errno, LOG_OPEN, self->path);
       return FALSE;
     }
   if (fstat (self->fd, &st) == 0)
@@ -105,7 +128,7 @@ ff_run_log_append (FfRunLog *self, const guint8 *data, gsize len, GError **error
           /* keep the file whole: drop a partial write so offsets stay true */
           if (done > 0 && ftruncate (self->fd, self->size) != 0)
             g_debug ("truncate after failed write: %s", g_strerror (errno));
-          set_errno_error (error, saved_errno, _ ("write"), self->path);
+          set_errno_error (error, saved_errno, LOG_WRITE, self->path);
           return FALSE;
         }
       done += n;
@@ -134,7 +157,7 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
   fd = g_open (self->path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
     {
-      set_errno_error (error, errno, _ ("read"), self->path);
+      set_errno_error (error, errno, LOG_READ, self->path);
       return NULL;
     }
   buf = g_malloc (len);
@@ -145,7 +168,7 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
     {
       gint saved_errno = errno;
       g_close (fd, NULL);
-      set_errno_error (error, saved_errno, _ ("read"), self->path);
+      set_errno_error (error, saved_errno, LOG_READ, self->path);
       return NULL;
     }
   g_close (fd, NULL);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -432,7 +434,7 @@ static void
 set_no_such_run (FfRunStore *self, guint64 id, GError **error)
 {
   g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
-               _("Run %" G_GUINT64_FORMAT " is not in the run history %s"), id, self->path);
+               _("Run %" PRIu64 " is not in the run history %s"), id, self->path);
 }
 
 gboolean
@@ -524,7 +526,7 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
   if (text == NULL || !json_parser_load_from_data (parser, text, -1, &error_local))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The environment of run %" G_GUINT64_FORMAT " in the run history %s is "
+                   _("The environment of run %" PRIu64 " in the run history %s is "
                      "not valid JSON: %s"),
                    id, self->path, error_local != NULL ? error_local->message : "NULL");
       return FALSE;
@@ -535,7 +537,7 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
   if (object == NULL)
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The environment of run %" G_GUINT64_FORMAT " in the run history %s is "
+                   _("The environment of run %" PRIu64 " in the run history %s is "
                      "not a JSON object"),
                    id, self->path);
       return FALSE;
@@ -546,7 +548,7 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
           g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                       _("The environment variable %s of run %" G_GUINT64_FORMAT " in the run "
+                       _("The environment variable %s of run %" PRIu64 " in the run "
                          "history %s is not a string"),
                        key, id, self->path);
           return FALSE;
@@ -571,7 +573,7 @@ run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
   if (!ff_run_state_from_string (state_str, &state))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Run %" G_GUINT64_FORMAT " in the run history %s has the unknown state "
+                   _("Run %" PRIu64 " in the run history %s has the unknown state "
                      "“%s”"),
                    id, self->path, state_str != NULL ? state_str : "");
       return NULL;
@@ -579,7 +581,7 @@ run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
   if (!ff_reason_from_string (reason_str, &reason))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Run %" G_GUINT64_FORMAT " in the run history %s has the unknown reason "
+                   _("Run %" PRIu64 " in the run history %s has the unknown reason "
                      "“%s”"),
                    id, self->path, reason_str != NULL ? reason_str : "");
       return NULL;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "ff-run.h"
@@ -245,7 +247,7 @@ ff_run_set_state (FfRun *self, FfRunState state, GError **error)
   if (!transition_allowed (self->state, state))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("Run %" G_GUINT64_FORMAT " cannot go from “%s” to “%s”"), self->id,
+                   _ ("Run %" PRIu64 " cannot go from “%s” to “%s”"), self->id,
                    ff_run_state_to_string (self->state), ff_run_state_to_string (state));
       return FALSE;
     }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +192,7 @@ read_uint (GKeyFile *config, const gchar *key, guint64 max, guint64 *value, GErr
     {
       g_set_error (
           error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-          _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" G_GUINT64_FORMAT
+          _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" PRIu64
              " was expected"),
           key, GROUP, text, max);
       return FALSE;
