@@ -38,6 +38,8 @@ struct _FfOrchestrator
   GQueue queue;        /* RunEntry, oldest first */
   guint running;
   gchar *logs_dir;
+  gchar *instance; /* the org.fastflow.instance label of this daemon's runs */
+  GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
 };
@@ -347,7 +349,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
   ff_run_request_set_label (request, "org.fastflow.run-id", id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
-  ff_run_request_set_label (request, "org.fastflow.instance", g_get_user_name ());
+  ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
   ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
   ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
   ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
@@ -597,8 +599,7 @@ lookup_entry (FfOrchestrator *self, guint64 id, GError **error)
   if (run == NULL)
     {
       if (g_error_matches (local_error, FF_ERROR, FF_ERROR_NO_SUCH_RUN))
-        g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
-                     _ ("There is no run %" PRIu64), id);
+        g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN, _ ("There is no run %" PRIu64), id);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
@@ -766,6 +767,56 @@ ff_orchestrator_shutdown_finish (FfOrchestrator *self, GAsyncResult *result, GEr
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Two daemons of one user with different state folders (a test's and the
+ * user's) must not take each other's containers for their own leftovers. */
+static gchar *
+make_instance (const gchar *state_dir)
+{
+  g_autofree gchar *canonical = g_canonicalize_filename (state_dir, NULL);
+  g_autofree gchar *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+
+  return g_strdup_printf ("%s@%s:%.12s", g_get_user_name (), g_get_host_name (), digest);
+}
+
+static void
+on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FfExecutor *executor = FF_EXECUTOR (source);
+  g_autoptr (GError) error = NULL;
+  guint removed = 0;
+
+  if (!ff_executor_remove_leftovers_finish (executor, result, &removed, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message (_ ("Executor %s: could not look for what an earlier fastflowd left behind: %s"),
+                   ff_executor_get_name (executor), error->message);
+      return;
+    }
+  if (removed > 0)
+    g_message (g_dngettext (GETTEXT_PACKAGE,
+                            "Executor %s: removed %u thing left behind by an earlier fastflowd",
+                            "Executor %s: removed %u things left behind by an earlier fastflowd",
+                            removed),
+               ff_executor_get_name (executor), removed);
+}
+
+/* The runs of an earlier daemon are finished by now (recover_runs), so what
+ * their executors left is of no use: a container still running would only
+ * hold resources. Only what was created before now, so that runs this daemon
+ * starts meanwhile are safe. */
+static void
+remove_leftovers (FfOrchestrator *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now = g_get_real_time ();
+
+  g_hash_table_iter_init (&iter, self->executors);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ff_executor_remove_leftovers_async (FF_EXECUTOR (value), self->instance, now, self->cancellable,
+                                        on_leftovers_removed, NULL);
+}
+
 /* Runs the previous daemon left open: queued ones queue again; a run that
  * was starting or running died with it. */
 static gboolean
@@ -819,6 +870,9 @@ ff_orchestrator_finalize (GObject *object)
   FfOrchestrator *self = FF_ORCHESTRATOR (object);
 
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_free (self->instance);
   g_queue_clear (&self->queue);
   g_hash_table_unref (self->entries);
   g_clear_object (&self->registry);
@@ -864,6 +918,7 @@ ff_orchestrator_class_init (FfOrchestratorClass *klass)
 static void
 ff_orchestrator_init (FfOrchestrator *self)
 {
+  self->cancellable = g_cancellable_new ();
   self->entries =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) run_entry_free);
   g_queue_init (&self->queue);
@@ -877,6 +932,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   const gchar *state_dir = ff_config_get_state_dir (self->config);
 
   self->logs_dir = g_build_filename (state_dir, "logs", NULL);
+  self->instance = make_instance (state_dir);
   if (g_mkdir_with_parents (self->logs_dir, 0750) != 0)
     {
       gint saved_errno = errno;
@@ -901,7 +957,10 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   if (!ff_pipeline_registry_reload (self->registry, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);
-  return recover_runs (self, error);
+  if (!recover_runs (self, error))
+    return FALSE;
+  remove_leftovers (self);
+  return TRUE;
 }
 
 FfOrchestrator *

@@ -84,3 +84,63 @@ ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **erro
   g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
   return FF_EXECUTOR_GET_IFACE (self)->launch_finish (self, result, error);
 }
+
+/**
+ * ff_executor_remove_leftovers_async:
+ * @instance: the value of the `org.fastflow.instance` label of this daemon
+ * @before: only what was created before this time (µs since the epoch), so
+ *   that the runs of the calling daemon are never touched
+ *
+ * Removes what an earlier daemon with the same instance left behind, such
+ * as the containers of runs that were going when it was killed. An executor
+ * that leaves nothing behind does not implement it: then nothing is removed.
+ */
+void
+ff_executor_remove_leftovers_async (FfExecutor *self,
+                                    const gchar *instance,
+                                    gint64 before,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  FfExecutorInterface *iface;
+
+  g_return_if_fail (FF_IS_EXECUTOR (self));
+  g_return_if_fail (instance != NULL);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->remove_leftovers_async == NULL)
+    {
+      g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, ff_executor_remove_leftovers_async);
+      g_task_return_int (task, 0);
+      return;
+    }
+  iface->remove_leftovers_async (self, instance, before, cancellable, callback, user_data);
+}
+
+/**
+ * ff_executor_remove_leftovers_finish:
+ * @removed: (out) (optional): how many things were removed
+ */
+gboolean
+ff_executor_remove_leftovers_finish (FfExecutor *self,
+                                     GAsyncResult *result,
+                                     guint *removed,
+                                     GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gssize count;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  if (!g_async_result_is_tagged (result, ff_executor_remove_leftovers_async))
+    return FF_EXECUTOR_GET_IFACE (self)->remove_leftovers_finish (self, result, removed, error);
+  count = g_task_propagate_int (G_TASK (result), &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (removed != NULL)
+    *removed = (guint) count;
+  return TRUE;
+}

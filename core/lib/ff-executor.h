@@ -23,6 +23,10 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  * @launch_async: start one attempt of a run
  * @launch_finish: the running #FfExecution, or a #GError in
  *   %FF_EXECUTOR_ERROR whose code is the #FfReason
+ * @remove_leftovers_async: remove what runs of the daemon instance
+ *   @instance created before @before (µs since the epoch) left behind,
+ *   e.g. containers of a daemon that was killed (optional)
+ * @remove_leftovers_finish: how many things were removed
  *
  * An executor runs pipelines in some kind of sandbox. Implementations live
  * in plugins and register with the `fastflow-executor` extension point.
@@ -44,8 +48,18 @@ struct _FfExecutorInterface
                         GAsyncReadyCallback callback,
                         gpointer user_data);
   FfExecution *(*launch_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
+  void (*remove_leftovers_async) (FfExecutor *self,
+                                  const gchar *instance,
+                                  gint64 before,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+  gboolean (*remove_leftovers_finish) (FfExecutor *self,
+                                       GAsyncResult *result,
+                                       guint *removed,
+                                       GError **error);
 
-  gpointer padding[12];
+  gpointer padding[10];
 };
 
 const gchar *ff_executor_get_name (FfExecutor *self);
@@ -61,5 +75,15 @@ void ff_executor_launch_async (FfExecutor *self,
                                GAsyncReadyCallback callback,
                                gpointer user_data);
 FfExecution *ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **error);
+void ff_executor_remove_leftovers_async (FfExecutor *self,
+                                         const gchar *instance,
+                                         gint64 before,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean ff_executor_remove_leftovers_finish (FfExecutor *self,
+                                              GAsyncResult *result,
+                                              guint *removed,
+                                              GError **error);
 
 G_END_DECLS

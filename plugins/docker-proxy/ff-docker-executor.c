@@ -190,11 +190,10 @@ read_uint (GKeyFile *config, const gchar *key, guint64 max, guint64 *value, GErr
   g_strstrip (text);
   if (!g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL))
     {
-      g_set_error (
-          error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-          _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" PRIu64
-             " was expected"),
-          key, GROUP, text, max);
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("The setting %s in [%s] is “%s”, but a whole number from 0 to %" PRIu64
+                      " was expected"),
+                   key, GROUP, text, max);
       return FALSE;
     }
   return TRUE;
@@ -760,6 +759,156 @@ launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Removing leftovers: list the instance's containers, remove the old ones. */
+typedef struct
+{
+  gint64 before_s;
+  guint pending;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_clear_error (&sweep->error);
+  g_free (sweep);
+}
+
+static void
+sweep_step_done (GTask *task)
+{
+  Sweep *sweep = g_task_get_task_data (task);
+
+  if (--sweep->pending > 0)
+    return;
+  if (sweep->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&sweep->error));
+  else
+    g_task_return_int (task, sweep->removed);
+}
+
+static void
+on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error == NULL && status == 204)
+    sweep->removed++;
+  else if (error != NULL && sweep->error == NULL)
+    sweep->error = g_steal_pointer (&error);
+  sweep_step_done (task);
+}
+
+static void
+on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfDockerClient *client = FF_DOCKER_CLIENT (source);
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *containers;
+
+  node = ff_docker_client_call_finish (client, res, NULL, &error);
+  if (node == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_int (task, 0);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_task_return_int (task, 0);
+      return;
+    }
+  containers = json_node_get_array (node);
+  /* one for the listing itself, so that the task ends once */
+  sweep->pending = 1;
+  for (guint i = 0; i < json_array_get_length (containers); i++)
+    {
+      JsonNode *element = json_array_get_element (containers, i);
+      JsonObject *container =
+          JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const gchar *id;
+      g_autofree gchar *path = NULL;
+
+      if (container == NULL || json_object_get_int_member_with_default (
+                                   container, "Created", G_MAXINT64) >= sweep->before_s)
+        continue;
+      id = json_object_get_string_member_with_default (container, "Id", NULL);
+      if (id == NULL)
+        continue;
+      g_debug ("removing container %s, left behind by an earlier fastflowd", id);
+      path = g_strdup_printf ("/containers/%s?force=1&v=1", id);
+      sweep->pending++;
+      ff_docker_client_call_async (client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG,
+                                   g_task_get_cancellable (task), on_leftover_deleted,
+                                   g_object_ref (task));
+    }
+  sweep_step_done (task);
+}
+
+static void
+remove_leftovers_async (FfExecutor *executor,
+                        const gchar *instance,
+                        gint64 before,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *label = g_strdup_printf ("org.fastflow.instance=%s", instance);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) filters = NULL;
+  g_autofree gchar *filters_text = NULL;
+  g_autofree gchar *escaped = NULL;
+  g_autofree gchar *path = NULL;
+  Sweep *sweep = g_new0 (Sweep, 1);
+
+  /* Created is in whole seconds: a container of this second may be new */
+  sweep->before_s = before / G_USEC_PER_SEC;
+  g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "label");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, label);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  filters = json_builder_get_root (builder);
+  filters_text = json_to_string (filters, FALSE);
+  escaped = g_uri_escape_string (filters_text, NULL, FALSE);
+  path = g_strdup_printf ("/containers/json?all=1&filters=%s", escaped);
+  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_NONE, cancellable,
+                               on_leftovers_listed, g_steal_pointer (&task));
+}
+
+static gboolean
+remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *removed, GError **error)
+{
+  gssize count = g_task_propagate_int (G_TASK (result), error);
+
+  if (count < 0)
+    return FALSE;
+  if (removed != NULL)
+    *removed = (guint) count;
+  return TRUE;
+}
+
 static void
 ff_docker_executor_iface_init (FfExecutorInterface *iface)
 {
@@ -769,4 +918,6 @@ ff_docker_executor_iface_init (FfExecutorInterface *iface)
   iface->check_health_finish = check_health_finish;
   iface->launch_async = launch_async;
   iface->launch_finish = launch_finish;
+  iface->remove_leftovers_async = remove_leftovers_async;
+  iface->remove_leftovers_finish = remove_leftovers_finish;
 }

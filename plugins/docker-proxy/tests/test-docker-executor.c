@@ -1028,6 +1028,98 @@ test_engine_reachable (void)
     g_error ("the test image %s is missing; run scripts/docker-test-env.sh", env.image);
 }
 
+/* A container made behind fastflow's back, as a killed daemon leaves one. */
+static gchar *
+engine_create_labelled (const gchar *instance)
+{
+  g_autofree gchar *body_text = g_strdup_printf (
+      "{\"Image\":\"%s\",\"Cmd\":[\"sleep\",\"300\"],"
+      "\"Labels\":{\"org.fastflow.instance\":\"%s\",\"org.fastflow.run-id\":\"1\"}}",
+      env.image, instance);
+  g_autoptr (JsonNode) body = json_from_string (body_text, NULL);
+  EngineCall call = { 0 };
+  g_autoptr (JsonNode) node = NULL;
+
+  ff_docker_client_call_async (env.engine, "POST", "/containers/create", body, FF_DOCKER_CALL_LONG,
+                               NULL, on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  g_assert_cmpuint (call.status, ==, 201);
+  node = call.node;
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "Id"));
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+on_swept (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Sweep *sweep = user_data;
+
+  sweep->ok = ff_executor_remove_leftovers_finish (FF_EXECUTOR (source), res, &sweep->removed,
+                                                   &sweep->error);
+  sweep->done = TRUE;
+}
+
+static guint
+sweep (FfExecutor *executor, const gchar *instance, gint64 before)
+{
+  Sweep result = { 0 };
+
+  ff_executor_remove_leftovers_async (executor, instance, before, NULL, on_swept, &result);
+  wait_for (&result.done, 60);
+  g_assert_no_error (result.error);
+  g_assert_true (result.ok);
+  return result.removed;
+}
+
+static void
+engine_delete (const gchar *id)
+{
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1", id);
+  EngineCall call = { 0 };
+
+  ff_docker_client_call_async (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  g_clear_pointer (&call.node, json_node_unref);
+}
+
+/* What an earlier daemon of this instance left is removed; what another
+ * instance owns, and what was made after the daemon started, is not. */
+static void
+test_remove_leftovers (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (ff_test_proxy_free_port (), full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *mine = g_strdup_printf ("%s-leftover", env.instance);
+  g_autofree gchar *other = g_strdup_printf ("%s-other", env.instance);
+  g_autofree gchar *old_id = engine_create_labelled (mine);
+  g_autofree gchar *other_id = engine_create_labelled (other);
+  g_autofree gchar *path = g_strdup_printf ("/containers/%s/json", other_id);
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
+
+  /* made after the daemon's start: not a leftover */
+  g_assert_cmpuint (sweep (executor, mine, g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC), ==,
+                    0);
+  g_assert_cmpuint (sweep (executor, mine, g_get_real_time () + (gint64) 2 * G_USEC_PER_SEC), ==,
+                    1);
+  assert_container_gone (old_id);
+  node = engine_get (path, &status);
+  g_assert_cmpuint (status, ==, 200);
+  engine_delete (other_id);
+  assert_container_gone (other_id);
+}
+
 static void
 tear_down_env (void)
 {
@@ -1072,6 +1164,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/image-missing", test_image_missing);
   g_test_add_func ("/docker/proxy/unix-socket", test_unix_socket_proxy);
   g_test_add_func ("/docker/launch-cancelled", test_launch_cancelled);
+  g_test_add_func ("/docker/remove-leftovers", test_remove_leftovers);
   g_test_add_func ("/docker/zz/no-leftovers", test_no_leftovers);
   ret = g_test_run ();
   tear_down_env ();
