@@ -787,7 +787,10 @@ on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!ff_executor_remove_leftovers_finish (executor, result, &removed, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* an unreachable proxy is reported once, by the health check */
+      if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+        g_debug ("leftovers of %s: %s", ff_executor_get_name (executor), error->message);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message (_ ("Executor %s: could not look for what an earlier fastflowd left behind: %s"),
                    ff_executor_get_name (executor), error->message);
       return;
@@ -798,6 +801,33 @@ on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
                             "Executor %s: removed %u things left behind by an earlier fastflowd",
                             removed),
                ff_executor_get_name (executor), removed);
+}
+
+static void
+on_start_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FfExecutor *executor = FF_EXECUTOR (source);
+  g_autoptr (GError) error = NULL;
+
+  if (ff_executor_check_health_finish (executor, result, &error))
+    g_debug ("executor %s is available", ff_executor_get_name (executor));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* the daemon and the other executors go on; a run checks again */
+    g_message (_ ("Executor %s is not available: %s"), ff_executor_get_name (executor),
+               error->message);
+}
+
+/* Operators learn at start-up, in the log, that a proxy is down. */
+static void
+check_executors (FfOrchestrator *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->executors);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ff_executor_check_health_async (FF_EXECUTOR (value), self->cancellable, on_start_health_checked,
+                                    NULL);
 }
 
 /* The runs of an earlier daemon are finished by now (recover_runs), so what
@@ -959,6 +989,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   ff_pipeline_registry_watch (self->registry);
   if (!recover_runs (self, error))
     return FALSE;
+  check_executors (self);
   remove_leftovers (self);
   return TRUE;
 }
