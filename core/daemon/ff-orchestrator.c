@@ -18,6 +18,7 @@ typedef struct
   FfOrchestrator *self;
   FfRun *run;
   FfRunLog *log;
+  FfRunRequest *request;
   FfExecution *execution;
   GCancellable *cancellable;
   FfReason stop_reason;
@@ -77,6 +78,7 @@ run_entry_free (RunEntry *entry)
   if (entry->execution != NULL)
     g_signal_handlers_disconnect_by_data (entry->execution, entry);
   g_clear_object (&entry->execution);
+  g_clear_object (&entry->request);
   g_clear_object (&entry->cancellable);
   g_clear_object (&entry->log);
   g_clear_object (&entry->run);
@@ -281,8 +283,8 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
   ff_run_set_started_at (entry->run, g_get_real_time ());
   save_run (self, entry->run);
   for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_started (g_ptr_array_index (self->collectors, i),
-                                    ff_run_get_id (entry->run), execution);
+    ff_collector_execution_started (g_ptr_array_index (self->collectors, i), entry->request,
+                                    execution);
 
   if (entry->stop_reason != FF_REASON_NONE)
     {
@@ -352,6 +354,9 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
   ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
   ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
+  ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
+  ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
+  ff_run_request_set_executor (request, ff_run_get_executor (run));
   ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
   ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
   ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
@@ -397,6 +402,7 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       return;
     }
   entry->cancellable = g_cancellable_new ();
+  g_set_object (&entry->request, request);
   ff_executor_launch_async (executor, request, entry->cancellable, on_launched, entry);
 }
 

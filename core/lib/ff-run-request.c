@@ -15,6 +15,9 @@ struct _FfRunRequest
   guint attempt;
   guint64 memory_limit;
   gdouble cpu_limit;
+  guint64 memory_soft_limit;
+  gdouble cpu_soft_limit;
+  gchar *executor;
   gchar *image;
   gchar *network;
   guint stop_grace_ms;
@@ -32,6 +35,7 @@ ff_run_request_finalize (GObject *object)
   g_strfreev (self->command);
   g_hash_table_unref (self->env);
   g_hash_table_unref (self->labels);
+  g_free (self->executor);
   g_free (self->image);
   g_free (self->network);
   G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
@@ -242,4 +246,47 @@ ff_run_request_set_stop_grace_ms (FfRunRequest *self, guint grace_ms)
 {
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   self->stop_grace_ms = grace_ms;
+}
+
+guint64
+ff_run_request_get_memory_soft_limit (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->memory_soft_limit;
+}
+
+void
+ff_run_request_set_memory_soft_limit (FfRunRequest *self, guint64 bytes)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->memory_soft_limit = bytes;
+}
+
+gdouble
+ff_run_request_get_cpu_soft_limit (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), 0);
+  return self->cpu_soft_limit;
+}
+
+void
+ff_run_request_set_cpu_soft_limit (FfRunRequest *self, gdouble cpus)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  self->cpu_soft_limit = cpus;
+}
+
+const gchar *
+ff_run_request_get_executor (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->executor;
+}
+
+void
+ff_run_request_set_executor (FfRunRequest *self, const gchar *executor)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->executor);
+  self->executor = g_strdup (executor);
 }

@@ -48,6 +48,17 @@ void ff_run_request_set_memory_limit (FfRunRequest *self, guint64 bytes);
 gdouble ff_run_request_get_cpu_limit (FfRunRequest *self);
 void ff_run_request_set_cpu_limit (FfRunRequest *self, gdouble cpus);
 
+/* Soft limits: passing one is a warning, not a stop; 0 means none. CPU in
+ * cores (1.0 = one core, as `cpu_soft_limit` in pipeline.json). */
+guint64 ff_run_request_get_memory_soft_limit (FfRunRequest *self);
+void ff_run_request_set_memory_soft_limit (FfRunRequest *self, guint64 bytes);
+gdouble ff_run_request_get_cpu_soft_limit (FfRunRequest *self);
+void ff_run_request_set_cpu_soft_limit (FfRunRequest *self, gdouble cpus);
+
+/* The name of the executor that runs it, e.g. "docker-proxy". */
+const gchar *ff_run_request_get_executor (FfRunRequest *self);
+void ff_run_request_set_executor (FfRunRequest *self, const gchar *executor);
+
 /* Container-only settings; NULL means the executor's default. */
 const gchar *ff_run_request_get_image (FfRunRequest *self);
 void ff_run_request_set_image (FfRunRequest *self, const gchar *image);
