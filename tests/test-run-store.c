@@ -516,7 +516,7 @@ test_store_persistence (Fixture *fixture, gconstpointer user_data)
 
   /* closed cleanly: the WAL was folded into the database file */
   g_assert_false (g_file_test (wal_path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 2);
 
   store = open_store (fixture);
   loaded_first = load_run (store, 1);
@@ -714,6 +714,96 @@ test_store_disk_full (Fixture *fixture, gconstpointer user_data)
     }
 }
 
+/* Samples come back in order; a run's metrics message survives; deleting the
+ * run deletes its samples. */
+static void
+test_store_samples (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = create_run_in_state (store, "a", FF_RUN_STATE_RUNNING);
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (GArray) samples = NULL;
+  g_autoptr (GError) error = NULL;
+  const FfRunSample written[] = {
+    { 1000, 12.5, 1024 },
+    { 2000, 180.0, G_MAXUINT64 - 1 },
+    { 3000, 0.0, 0 },
+  };
+
+  g_assert_true (ff_run_store_add_samples (store, ff_run_get_id (run), written, 2, &error));
+  g_assert_no_error (error);
+  g_assert_true (ff_run_store_add_samples (store, ff_run_get_id (run), written + 2, 1, &error));
+  g_assert_no_error (error);
+  samples = ff_run_store_load_samples (store, ff_run_get_id (run), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (samples->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      FfRunSample *got = &g_array_index (samples, FfRunSample, i);
+      g_assert_cmpint (got->time, ==, written[i].time);
+      g_assert_cmpfloat (got->cpu_percent, ==, written[i].cpu_percent);
+      g_assert_cmpuint (got->memory_bytes, ==, written[i].memory_bytes);
+    }
+  g_clear_pointer (&samples, g_array_unref);
+
+  ff_run_set_metrics_message (run, "stats refused");
+  save_run (store, run);
+  loaded = load_run (store, ff_run_get_id (run));
+  g_assert_cmpstr (ff_run_get_metrics_message (loaded), ==, "stats refused");
+
+  g_assert_true (ff_run_store_delete_run (store, ff_run_get_id (run), &error));
+  samples = ff_run_store_load_samples (store, ff_run_get_id (run), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (samples->len, ==, 0);
+}
+
+/* A history written by the first schema opens, keeps its runs and gains the
+ * samples table. */
+static void
+test_store_migrates_v1 (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (FfRunStore) store = NULL;
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (GArray) samples = NULL;
+  g_autoptr (GError) error = NULL;
+  const FfRunSample one = { 5, 1.0, 2 };
+
+  /* an empty file is an empty database */
+  g_autofree gchar *dir = g_path_get_dirname (fixture->db_path);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (fixture->db_path, "", 0, &error);
+  g_assert_no_error (error);
+  exec_raw (fixture, "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT "
+                     "NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', exit_code "
+                     "INTEGER NOT NULL DEFAULT -1, message TEXT, executor TEXT, attempt INTEGER "
+                     "NOT NULL DEFAULT 1, max_attempts INTEGER NOT NULL DEFAULT 1, triggered_by "
+                     "TEXT, run_config TEXT, route TEXT, env TEXT NOT NULL DEFAULT '{}', "
+                     "created_at INTEGER NOT NULL, started_at INTEGER NOT NULL DEFAULT 0, "
+                     "finished_at INTEGER NOT NULL DEFAULT 0, cpu_percent REAL NOT NULL DEFAULT "
+                     "0, memory_peak_bytes INTEGER NOT NULL DEFAULT 0, soft_limit_exceeded "
+                     "INTEGER NOT NULL DEFAULT 0);"
+                     "CREATE TABLE attempts (run_id INTEGER NOT NULL REFERENCES runs (id) ON "
+                     "DELETE CASCADE, attempt INTEGER NOT NULL, started_at INTEGER NOT NULL "
+                     "DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, "
+                     "reason TEXT NOT NULL DEFAULT '', exit_code INTEGER NOT NULL DEFAULT -1, "
+                     "message TEXT, PRIMARY KEY (run_id, attempt));"
+                     "CREATE INDEX runs_pipeline_id ON runs (pipeline, id);"
+                     "CREATE INDEX runs_state ON runs (state);"
+                     "INSERT INTO runs (pipeline, state, reason, exit_code, created_at, "
+                     "started_at, finished_at) VALUES ('old', 'failed', 'exit-code', 3, 1, 2, 3);"
+                     "PRAGMA user_version = 1;");
+  store = open_store (fixture);
+  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 2);
+  loaded = load_run (store, 1);
+  g_assert_cmpstr (ff_run_get_pipeline (loaded), ==, "old");
+  g_assert_cmpint (ff_run_get_exit_code (loaded), ==, 3);
+  g_assert_null (ff_run_get_metrics_message (loaded));
+  g_assert_true (ff_run_store_add_samples (store, 1, &one, 1, &error));
+  g_assert_no_error (error);
+  samples = ff_run_store_load_samples (store, 1, &error);
+  g_assert_cmpuint (samples->len, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -733,6 +823,8 @@ main (int argc, char **argv)
   ADD ("/run-store/cantopen", test_store_cantopen);
   ADD ("/run-store/bad-rows", test_store_bad_rows);
   ADD ("/run-store/disk-full", test_store_disk_full);
+  ADD ("/run-store/samples", test_store_samples);
+  ADD ("/run-store/migrates-v1", test_store_migrates_v1);
 #undef ADD
   return g_test_run ();
 }

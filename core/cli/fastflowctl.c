@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fastflow.h"
+#include "ff-cli-metrics.h"
 #include "ff-cli-output.h"
 #include "ff-dbus-generated.h"
 #include "ff-log-follower.h"
@@ -494,6 +495,8 @@ print_status (FfDBusRun *run)
   print_field (_ ("Memory"), memory);
   if (ff_dbus_run_get_soft_limit_exceeded (run))
     print_field (_ ("Soft limit"), _ ("exceeded"));
+  if (*ff_dbus_run_get_metrics_message (run) != '\0')
+    print_field (_ ("Metrics"), ff_dbus_run_get_metrics_message (run));
   if (*ff_dbus_run_get_route (run) != '\0')
     print_field (_ ("Route"), ff_dbus_run_get_route (run));
 }
@@ -832,6 +835,167 @@ cmd_reload (Ctl *ctl, gint argc, gchar **argv)
   return EXIT_SUCCESS;
 }
 
+/* --- metrics, top ------------------------------------------------------ */
+
+static gint
+cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (GVariant) samples = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean json = FALSE;
+  guint64 id;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context =
+      command_context (ctl, _ ("RUN"), _ ("Show the CPU and memory samples of a run."), entries);
+  if (!parse_options (ctl, context, &argc, &argv, 1, 1) || !parse_run_id (ctl, argv[1], &id))
+    return EXIT_USAGE;
+  if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
+    return EXIT_FAILURE;
+  if (!ff_dbus_run_call_get_metrics_sync (run, &samples, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  if (json)
+    {
+      g_autoptr (JsonNode) node = ff_cli_samples_to_json (samples);
+      ff_cli_print_json (node);
+      return EXIT_SUCCESS;
+    }
+  if (*ff_dbus_run_get_metrics_message (run) != '\0')
+    g_print ("%s\n", ff_dbus_run_get_metrics_message (run));
+  ff_cli_print_samples (samples);
+  return EXIT_SUCCESS;
+}
+
+typedef struct
+{
+  Ctl *ctl;
+  GHashTable *proxies; /* path → FfDBusRun, kept so they follow PropertiesChanged */
+  gboolean terminal;
+  gint status;
+  guint tick_id;
+  guint sigint_id;
+} Top;
+
+static gboolean
+is_not_seen (gpointer key, gpointer value, gpointer seen)
+{
+  return !g_hash_table_contains (seen, key);
+}
+
+static gboolean
+draw_top (Top *top)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) paths = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree gchar *screen = NULL;
+  GVariantDict filter;
+
+  g_variant_dict_init (&filter, NULL);
+  g_variant_dict_insert (&filter, "state", "s", "running");
+  if (!ff_dbus_manager_call_list_runs_sync (top->ctl->manager, g_variant_dict_end (&filter), &paths,
+                                            NULL, &error))
+    {
+      print_gerror (top->ctl, error);
+      top->status = EXIT_FAILURE;
+      return FALSE;
+    }
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      FfDBusRun *run = g_hash_table_lookup (top->proxies, paths[i]);
+
+      if (run == NULL)
+        {
+          g_clear_error (&error);
+          run = run_proxy (top->ctl, paths[i], &error);
+          if (run == NULL)
+            continue;
+          g_hash_table_insert (top->proxies, g_strdup (paths[i]), run);
+        }
+      g_hash_table_add (seen, paths[i]);
+      g_ptr_array_add (runs, g_object_ref (run));
+    }
+  /* runs that ended are not followed any more */
+  g_hash_table_foreach_remove (top->proxies, is_not_seen, seen);
+  screen = ff_cli_format_top (runs, ff_cli_use_color (STDOUT_FILENO));
+  /* in place on a terminal: home, the table, then clear what is left */
+  if (top->terminal)
+    g_print ("\033[H%s\033[J", screen);
+  else
+    g_print ("%s", screen);
+  fflush (stdout);
+  return TRUE;
+}
+
+static gboolean
+on_top_tick (gpointer user_data)
+{
+  Top *top = user_data;
+
+  if (draw_top (top))
+    return G_SOURCE_CONTINUE;
+  top->tick_id = 0;
+  g_main_loop_quit (top->ctl->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_top_interrupt (gpointer user_data)
+{
+  Top *top = user_data;
+
+  top->sigint_id = 0;
+  g_main_loop_quit (top->ctl->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gint
+cmd_top (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GHashTable) proxies =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  Top top = { ctl, proxies, isatty (STDOUT_FILENO), EXIT_SUCCESS, 0, 0 };
+  gdouble interval = 1.0;
+  gboolean once = FALSE;
+  const GOptionEntry entries[] = {
+    { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &interval,
+      N_ ("Seconds between refreshes (default 1)"), N_ ("SECONDS") },
+    { "once", 0, 0, G_OPTION_ARG_NONE, &once, N_ ("Print the table once and return"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = command_context (ctl, NULL, _ ("Show the running runs and their CPU and memory, live."),
+                             entries);
+  if (!parse_options (ctl, context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (interval < 0.1 || interval > 3600)
+    return usage_error (ctl, _ ("--interval must be from 0.1 to 3600 seconds"));
+  if (!connect_manager (ctl))
+    return EXIT_FAILURE;
+  /* without a terminal there is no place to refresh in: one table */
+  if (once || !top.terminal)
+    return draw_top (&top) ? EXIT_SUCCESS : top.status;
+  g_print ("\033[2J");
+  if (!draw_top (&top))
+    return top.status;
+  top.tick_id = g_timeout_add ((guint) (interval * 1000), on_top_tick, &top);
+  top.sigint_id = g_unix_signal_add (SIGINT, on_top_interrupt, &top);
+  g_main_loop_run (ctl->loop);
+  g_clear_handle_id (&top.tick_id, g_source_remove);
+  g_clear_handle_id (&top.sigint_id, g_source_remove);
+  return top.status;
+}
+
 /* --- main ------------------------------------------------------------- */
 
 typedef struct
@@ -850,6 +1014,8 @@ static const Command commands[] = {
   { "cancel", cmd_cancel, N_ ("Cancel a run") },
   { "executors", cmd_executors, N_ ("List the executors and their health") },
   { "reload", cmd_reload, N_ ("Scan the pipelines folder again") },
+  { "top", cmd_top, N_ ("Show the running runs and their CPU and memory, live") },
+  { "metrics", cmd_metrics, N_ ("Show the CPU and memory samples of a run") },
 };
 
 static void

@@ -37,21 +37,21 @@ gchar *
 ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color)
 {
   if (g_strcmp0 (state, "succeeded") == 0)
-    return paint (COLOR_GREEN, _("Succeeded"), color);
+    return paint (COLOR_GREEN, _ ("Succeeded"), color);
   if (g_strcmp0 (error_class, "infrastructure") == 0)
-    return paint (COLOR_ORANGE, _("Infrastructure Error"), color);
+    return paint (COLOR_ORANGE, _ ("Infrastructure Error"), color);
   if (g_strcmp0 (state, "cancelled") == 0)
-    return paint (COLOR_GREY, _("Cancelled"), color);
+    return paint (COLOR_GREY, _ ("Cancelled"), color);
   if (g_strcmp0 (state, "timed-out") == 0)
-    return paint (COLOR_RED, _("Pipeline Error (timed out)"), color);
+    return paint (COLOR_RED, _ ("Pipeline Error (timed out)"), color);
   if (g_strcmp0 (error_class, "pipeline") == 0)
-    return paint (COLOR_RED, _("Pipeline Error"), color);
+    return paint (COLOR_RED, _ ("Pipeline Error"), color);
   if (g_strcmp0 (state, "running") == 0)
-    return paint (COLOR_BLUE, _("Running"), color);
+    return paint (COLOR_BLUE, _ ("Running"), color);
   if (g_strcmp0 (state, "starting") == 0)
-    return paint (COLOR_BLUE, _("Starting"), color);
+    return paint (COLOR_BLUE, _ ("Starting"), color);
   if (g_strcmp0 (state, "queued") == 0)
-    return paint (COLOR_GREY, _("Queued"), color);
+    return paint (COLOR_GREY, _ ("Queued"), color);
   return g_strdup (state);
 }
 
@@ -68,7 +68,7 @@ ff_cli_format_time (gint64 usec)
     return g_strdup ("?");
   local = g_date_time_to_local (utc);
   /* TRANSLATORS: a g_date_time_format() pattern for a run's times; German: %d.%m.%Y %H:%M:%S */
-  return g_date_time_format (local, _("%Y-%m-%d %H:%M:%S"));
+  return g_date_time_format (local, _ ("%Y-%m-%d %H:%M:%S"));
 }
 
 gchar *
@@ -85,13 +85,13 @@ ff_cli_format_duration (gint64 start_usec, gint64 end_usec)
     {
       gdouble precise = MAX (end_usec - start_usec, 0) / (gdouble) G_USEC_PER_SEC;
       /* TRANSLATORS: a duration in seconds, e.g. 1.5 s */
-      return g_strdup_printf (_("%.1f s"), precise);
+      return g_strdup_printf (_ ("%.1f s"), precise);
     }
   if (seconds < 3600)
     /* TRANSLATORS: minutes and seconds */
-    return g_strdup_printf (_("%d min %d s"), (gint) (seconds / 60), (gint) (seconds % 60));
+    return g_strdup_printf (_ ("%d min %d s"), (gint) (seconds / 60), (gint) (seconds % 60));
   /* TRANSLATORS: hours and minutes */
-  return g_strdup_printf (_("%d h %d min"), (gint) (seconds / 3600), (gint) (seconds / 60 % 60));
+  return g_strdup_printf (_ ("%d h %d min"), (gint) (seconds / 3600), (gint) (seconds / 60 % 60));
 }
 
 gchar *
@@ -144,6 +144,8 @@ ff_cli_run_to_json (FfDBusRun *run)
   json_builder_add_boolean_value (b, ff_dbus_run_get_soft_limit_exceeded (run));
   json_builder_set_member_name (b, "route");
   json_builder_add_string_value (b, ff_dbus_run_get_route (run));
+  json_builder_set_member_name (b, "metrics_message");
+  json_builder_add_string_value (b, ff_dbus_run_get_metrics_message (run));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

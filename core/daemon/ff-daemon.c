@@ -77,6 +77,8 @@ sync_run (FfRun *run, FfDBusRun *skeleton)
   ff_dbus_run_set_memory_peak_bytes (skeleton, ff_run_get_memory_peak_bytes (run));
   ff_dbus_run_set_soft_limit_exceeded (skeleton, ff_run_get_soft_limit_exceeded (run));
   ff_dbus_run_set_route (skeleton, ff_run_get_route (run) ? ff_run_get_route (run) : "");
+  ff_dbus_run_set_metrics_message (
+      skeleton, ff_run_get_metrics_message (run) ? ff_run_get_metrics_message (run) : "");
 }
 
 static void
@@ -124,6 +126,30 @@ handle_read_log (FfDBusRun *skeleton,
   return TRUE;
 }
 
+static gboolean
+handle_get_metrics (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) samples = NULL;
+  GVariantBuilder builder;
+
+  samples = ff_orchestrator_dup_samples (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
+  if (samples == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(xdt)"));
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const FfRunSample *sample = &g_array_index (samples, FfRunSample, i);
+      g_variant_builder_add (&builder, "(xdt)", sample->time, sample->cpu_percent,
+                             sample->memory_bytes);
+    }
+  ff_dbus_run_complete_get_metrics (skeleton, invocation, g_variant_builder_end (&builder));
+  return TRUE;
+}
+
 static FfDBusObjectSkeleton *
 export_run (FfDaemon *self, FfRun *run)
 {
@@ -140,6 +166,7 @@ export_run (FfDaemon *self, FfRun *run)
   g_signal_connect_object (run, "notify", G_CALLBACK (on_run_notify), skeleton, 0);
   g_signal_connect (skeleton, "handle-cancel", G_CALLBACK (handle_cancel), self);
   g_signal_connect (skeleton, "handle-read-log", G_CALLBACK (handle_read_log), self);
+  g_signal_connect (skeleton, "handle-get-metrics", G_CALLBACK (handle_get_metrics), self);
   ff_dbus_object_skeleton_set_run (object, skeleton);
   g_hash_table_insert (self->exported, g_object_ref (run), object);
   if (self->object_manager != NULL)
@@ -542,6 +569,8 @@ on_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   FfExecutor *executor = FF_EXECUTOR (source);
 
   ff_executor_check_health_finish (executor, result, &error);
+  ff_orchestrator_note_executor_health (check->self->orchestrator, ff_executor_get_name (executor),
+                                        error == NULL);
   g_hash_table_insert (check->results, g_strdup (ff_executor_get_name (executor)),
                        g_strdup (error != NULL ? error->message : ""));
   if (--check->pending == 0)

@@ -25,7 +25,13 @@ typedef struct
   guint timeout_id;
   guint expire_id;
   gboolean log_failed;
+  gboolean mid_line; /* the log does not end with a newline */
+  GArray *samples;   /* FfRunSample, not yet in the store */
 } RunEntry;
+
+/* Samples go to the store in batches: one transaction per sample and run
+ * would cost a write a second for each running run. */
+#define SAMPLES_PER_WRITE 30
 
 struct _FfOrchestrator
 {
@@ -79,6 +85,7 @@ run_entry_free (RunEntry *entry)
     g_signal_handlers_disconnect_by_data (entry->execution, entry);
   g_clear_object (&entry->execution);
   g_clear_object (&entry->request);
+  g_clear_pointer (&entry->samples, g_array_unref);
   g_clear_object (&entry->cancellable);
   g_clear_object (&entry->log);
   g_clear_object (&entry->run);
@@ -101,6 +108,7 @@ add_entry (FfOrchestrator *self, FfRun *run)
   entry->self = self;
   entry->run = g_object_ref (run);
   entry->log = ff_run_log_new (path);
+  entry->samples = g_array_new (FALSE, FALSE, sizeof (FfRunSample));
   g_hash_table_insert (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)), entry);
   g_signal_emit (self, signals[SIGNAL_RUN_ADDED], 0, run);
   return entry;
@@ -142,6 +150,9 @@ notify_counts (FfOrchestrator *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_RUNS]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_QUEUED_RUNS]);
+  for (guint i = 0; self->collectors != NULL && i < self->collectors->len; i++)
+    ff_collector_runs_changed (g_ptr_array_index (self->collectors, i), self->running,
+                               self->queue.length);
 }
 
 static void
@@ -151,6 +162,20 @@ maybe_finish_shutdown (FfOrchestrator *self)
     return;
   g_task_return_boolean (self->shutdown_task, TRUE);
   g_clear_object (&self->shutdown_task);
+}
+
+static void flush_samples (FfOrchestrator *self, RunEntry *entry);
+
+static void
+report_run_finished (FfOrchestrator *self, FfRun *run)
+{
+  gint64 started = ff_run_get_started_at (run);
+  gint64 duration = started > 0 ? ff_run_get_finished_at (run) - started : 0;
+
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_run_finished (g_ptr_array_index (self->collectors, i), ff_run_get_pipeline (run),
+                               ff_run_get_executor (run), ff_run_get_state (run),
+                               MAX (duration, 0));
 }
 
 /* Records how a run ended. Every path out of a live run ends here. */
@@ -184,7 +209,9 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
       return;
     }
   ff_run_log_close (entry->log);
+  flush_samples (self, entry);
   save_run (self, entry->run);
+  report_run_finished (self, entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
   if (was_running && self->running > 0)
@@ -197,13 +224,15 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
 }
 
 static void
-on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
+record_output (RunEntry *entry, GBytes *data)
 {
   g_autoptr (GError) error = NULL;
   guint64 offset = ff_run_log_get_size (entry->log);
   gsize len;
   const guint8 *buf = g_bytes_get_data (data, &len);
 
+  if (len > 0)
+    entry->mid_line = buf[len - 1] != '\n';
   if (!entry->log_failed && !ff_run_log_append (entry->log, buf, len, &error))
     {
       /* keep following: clients still get the output live */
@@ -213,6 +242,38 @@ on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry
   if (entry->log_failed)
     return;
   g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
+}
+
+static void
+on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
+{
+  record_output (entry, data);
+}
+
+/* fastflow's own word in a run's log, on a line of its own, so that whoever
+ * reads the log sees it where it happened. */
+static void
+append_note (RunEntry *entry, const gchar *note)
+{
+  g_autofree gchar *line = g_strdup_printf ("%s[fastflow] %s\n", entry->mid_line ? "\n" : "", note);
+  g_autoptr (GBytes) data = g_bytes_new_take (line, strlen (line));
+
+  g_steal_pointer (&line);
+  record_output (entry, data);
+}
+
+static void
+flush_samples (FfOrchestrator *self, RunEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (entry->samples->len == 0)
+    return;
+  if (!ff_run_store_add_samples (self->store, ff_run_get_id (entry->run),
+                                 (const FfRunSample *) (gpointer) entry->samples->data,
+                                 entry->samples->len, &error))
+    g_warning ("%s", error->message);
+  g_array_set_size (entry->samples, 0);
 }
 
 static void
@@ -809,15 +870,132 @@ on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
                ff_executor_get_name (executor), removed);
 }
 
+static RunEntry *
+live_entry (FfOrchestrator *self, guint64 run_id)
+{
+  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (run_id));
+
+  /* a sample that crossed the run's end on the way is of no use */
+  return entry != NULL && entry->execution != NULL ? entry : NULL;
+}
+
+static void
+on_collector_usage (FfCollector *collector,
+                    guint64 run_id,
+                    gdouble cpu_percent,
+                    guint64 memory_bytes,
+                    guint64 memory_limit_bytes,
+                    FfOrchestrator *self)
+{
+  RunEntry *entry = live_entry (self, run_id);
+  FfRunSample sample = { g_get_real_time (), cpu_percent, memory_bytes };
+
+  if (entry == NULL)
+    return;
+  ff_run_set_usage (entry->run, cpu_percent, memory_bytes);
+  g_array_append_val (entry->samples, sample);
+  if (entry->samples->len >= SAMPLES_PER_WRITE)
+    flush_samples (self, entry);
+}
+
+static void
+on_collector_soft_limit_exceeded (FfCollector *collector,
+                                  guint64 run_id,
+                                  const gchar *message,
+                                  FfOrchestrator *self)
+{
+  RunEntry *entry = live_entry (self, run_id);
+
+  if (entry == NULL)
+    return;
+  ff_run_set_soft_limit_exceeded (entry->run, TRUE);
+  append_note (entry, message);
+  save_run (self, entry->run);
+}
+
+static void
+on_collector_usage_unavailable (FfCollector *collector,
+                                guint64 run_id,
+                                const gchar *message,
+                                FfOrchestrator *self)
+{
+  RunEntry *entry = live_entry (self, run_id);
+
+  if (entry == NULL)
+    return;
+  ff_run_set_metrics_message (entry->run, message);
+  append_note (entry, message);
+  save_run (self, entry->run);
+}
+
+static void
+connect_collectors (FfOrchestrator *self)
+{
+  for (guint i = 0; i < self->collectors->len; i++)
+    {
+      GObject *collector = g_ptr_array_index (self->collectors, i);
+
+      g_signal_connect_object (collector, "usage", G_CALLBACK (on_collector_usage), self, 0);
+      g_signal_connect_object (collector, "soft-limit-exceeded",
+                               G_CALLBACK (on_collector_soft_limit_exceeded), self, 0);
+      g_signal_connect_object (collector, "usage-unavailable",
+                               G_CALLBACK (on_collector_usage_unavailable), self, 0);
+    }
+}
+
+/**
+ * ff_orchestrator_note_executor_health:
+ *
+ * Tells the collectors what a health check of @executor found.
+ */
+void
+ff_orchestrator_note_executor_health (FfOrchestrator *self,
+                                      const gchar *executor,
+                                      gboolean available)
+{
+  g_return_if_fail (FF_IS_ORCHESTRATOR (self));
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_executor_health_changed (g_ptr_array_index (self->collectors, i), executor,
+                                          available);
+}
+
+/**
+ * ff_orchestrator_dup_samples:
+ *
+ * Returns: (element-type FfRunSample): the resource samples of run @id,
+ *   oldest first, also those not written to the store yet
+ */
+GArray *
+ff_orchestrator_dup_samples (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry;
+  g_autoptr (GArray) samples = NULL;
+
+  g_return_val_if_fail (FF_IS_ORCHESTRATOR (self), NULL);
+  samples = ff_run_store_load_samples (self->store, id, error);
+  if (samples == NULL)
+    return NULL;
+  entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
+  if (entry != NULL && entry->samples->len > 0)
+    g_array_append_vals (samples, entry->samples->data, entry->samples->len);
+  return g_steal_pointer (&samples);
+}
+
 static void
 on_start_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   FfExecutor *executor = FF_EXECUTOR (source);
+  FfOrchestrator *self = user_data;
   g_autoptr (GError) error = NULL;
+  gboolean available = ff_executor_check_health_finish (executor, result, &error);
 
-  if (ff_executor_check_health_finish (executor, result, &error))
+  /* cancelled: the orchestrator is gone */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  ff_orchestrator_note_executor_health (self, ff_executor_get_name (executor), available);
+  if (available)
     g_debug ("executor %s is available", ff_executor_get_name (executor));
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else
     /* the daemon and the other executors go on; a run checks again */
     g_message (_ ("Executor %s is not available: %s"), ff_executor_get_name (executor),
                error->message);
@@ -833,7 +1011,7 @@ check_executors (FfOrchestrator *self)
   g_hash_table_iter_init (&iter, self->executors);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ff_executor_check_health_async (FF_EXECUTOR (value), self->cancellable, on_start_health_checked,
-                                    NULL);
+                                    self);
 }
 
 /* The runs of an earlier daemon are finished by now (recover_runs), so what
@@ -984,6 +1162,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   ff_plugin_loader_load_all ();
   self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
   self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
+  connect_collectors (self);
   if (g_hash_table_size (self->executors) == 0)
     g_warning (_ ("No executor plugin was found (searched FASTFLOW_PLUGIN_PATH and %s); "
                   "no run can start"),

@@ -4,6 +4,7 @@
 #include "ff-config.h"
 #include "ff-pipeline-registry.h"
 #include "ff-run.h"
+#include "ff-run-store.h"
 
 G_BEGIN_DECLS
 
@@ -62,5 +63,10 @@ void ff_orchestrator_shutdown_async (FfOrchestrator *self,
                                      gpointer user_data);
 gboolean
 ff_orchestrator_shutdown_finish (FfOrchestrator *self, GAsyncResult *result, GError **error);
+
+void ff_orchestrator_note_executor_health (FfOrchestrator *self,
+                                           const gchar *executor,
+                                           gboolean available);
+GArray *ff_orchestrator_dup_samples (FfOrchestrator *self, guint64 id, GError **error);
 
 G_END_DECLS

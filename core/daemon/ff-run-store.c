@@ -11,7 +11,8 @@
 #include "ff-run-store.h"
 
 /* The statements the store uses, prepared once and kept for its lifetime. */
-typedef enum {
+typedef enum
+{
   STMT_USER_VERSION,
   STMT_INSERT_RUN,
   STMT_UPDATE_RUN,
@@ -23,14 +24,16 @@ typedef enum {
   STMT_LIST_BY_STATE,
   STMT_LAST_STATE,
   STMT_DELETE_RUN,
+  STMT_INSERT_SAMPLE,
+  STMT_SELECT_SAMPLES,
   N_STMTS
 } FfRunStoreStmt;
 
 /* The columns run_from_row() reads, in this order. */
-#define RUN_COLUMNS                                                                              \
-  "id, pipeline, state, reason, exit_code, message, executor, attempt, max_attempts, "           \
-  "triggered_by, run_config, route, env, created_at, started_at, finished_at, cpu_percent, "     \
-  "memory_peak_bytes, soft_limit_exceeded"
+#define RUN_COLUMNS                                                                                \
+  "id, pipeline, state, reason, exit_code, message, executor, attempt, max_attempts, "             \
+  "triggered_by, run_config, route, env, created_at, started_at, finished_at, cpu_percent, "       \
+  "memory_peak_bytes, soft_limit_exceeded, metrics_message"
 
 static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_USER_VERSION] = "PRAGMA user_version",
@@ -39,7 +42,8 @@ static const gchar *const stmt_sql[N_STMTS] = {
                       "message = ?6, executor = ?7, attempt = ?8, max_attempts = ?9, "
                       "triggered_by = ?10, run_config = ?11, route = ?12, env = ?13, "
                       "created_at = ?14, started_at = ?15, finished_at = ?16, "
-                      "cpu_percent = ?17, memory_peak_bytes = ?18, soft_limit_exceeded = ?19 "
+                      "cpu_percent = ?17, memory_peak_bytes = ?18, soft_limit_exceeded = ?19, "
+                      "metrics_message = ?20 "
                       "WHERE id = ?1",
   [STMT_UPSERT_ATTEMPT] =
       "INSERT INTO attempts (run_id, attempt, started_at, finished_at, state, reason, "
@@ -57,6 +61,10 @@ static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_LIST_BY_STATE] = "SELECT id FROM runs WHERE state = ?1 ORDER BY id DESC LIMIT ?2",
   [STMT_LAST_STATE] = "SELECT state FROM runs WHERE pipeline = ?1 ORDER BY id DESC LIMIT 1",
   [STMT_DELETE_RUN] = "DELETE FROM runs WHERE id = ?1",
+  [STMT_INSERT_SAMPLE] = "INSERT INTO samples (run_id, time, cpu_percent, memory_bytes) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_SELECT_SAMPLES] = "SELECT time, cpu_percent, memory_bytes FROM samples "
+                          "WHERE run_id = ?1 ORDER BY time",
 };
 
 /* Schema migrations; entry N brings the database from user_version N to N + 1.
@@ -97,6 +105,15 @@ static const gchar *const migrations[] = {
   ");"
   "CREATE INDEX runs_pipeline_id ON runs (pipeline, id);"
   "CREATE INDEX runs_state ON runs (state);",
+  /* 2: resource samples of each run, and why a run could not be measured */
+  "ALTER TABLE runs ADD COLUMN metrics_message TEXT;"
+  "CREATE TABLE samples ("
+  "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+  "  time INTEGER NOT NULL,"
+  "  cpu_percent REAL NOT NULL,"
+  "  memory_bytes INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX samples_run_time ON samples (run_id, time);",
 };
 
 struct _FfRunStore
@@ -168,14 +185,14 @@ set_sqlite_error (FfRunStore *self, gint rc, GError **error)
     {
     case SQLITE_FULL:
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The disk holding the run history %s is full; the run’s state could not "
-                     "be saved"),
+                   _ ("The disk holding the run history %s is full; the run’s state could not "
+                      "be saved"),
                    self->path);
       return;
     case SQLITE_READONLY:
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The run history %s is read-only; the daemon needs to write to it and to "
-                     "its folder"),
+                   _ ("The run history %s is read-only; the daemon needs to write to it and to "
+                      "its folder"),
                    self->path);
       return;
     case SQLITE_CANTOPEN:
@@ -183,28 +200,28 @@ set_sqlite_error (FfRunStore *self, gint rc, GError **error)
         gint saved_errno = sqlite3_system_errno (self->db);
         g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
                      /* TRANSLATORS: e.g. "… /x/fastflow.db cannot be opened: Not a directory" */
-                     _("The run history %s cannot be opened: %s"), self->path,
+                     _ ("The run history %s cannot be opened: %s"), self->path,
                      saved_errno != 0 ? g_strerror (saved_errno) : detail);
         return;
       }
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The run history %s is damaged or not a SQLite database (%s); move it "
-                     "aside to start a new history"),
+                   _ ("The run history %s is damaged or not a SQLite database (%s); move it "
+                      "aside to start a new history"),
                    self->path, detail);
       return;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The run history %s is locked by another process (%s); is a second "
-                     "fastflowd using the same state folder?"),
+                   _ ("The run history %s is locked by another process (%s); is a second "
+                      "fastflowd using the same state folder?"),
                    self->path, detail);
       return;
     default:
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
                    /* TRANSLATORS: the second %s is SQLite's own explanation */
-                   _("The run history %s could not be read or written: %s"), self->path, detail);
+                   _ ("The run history %s could not be read or written: %s"), self->path, detail);
     }
 }
 
@@ -255,7 +272,7 @@ exec_sql (FfRunStore *self, const gchar *sql, GError **error)
 static gboolean
 read_user_version (FfRunStore *self, gint *version, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = get_stmt (self, STMT_USER_VERSION, error);
+  g_autoptr (FfCachedStmt) stmt = get_stmt (self, STMT_USER_VERSION, error);
   gint rc;
 
   if (stmt == NULL)
@@ -305,8 +322,8 @@ migrate (FfRunStore *self, GError **error)
   if (version < 0 || (guint) version > G_N_ELEMENTS (migrations))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The run history %s has schema version %d, but this fastflowd knows only "
-                     "versions up to %u; it was written by a newer fastflowd"),
+                   _ ("The run history %s has schema version %d, but this fastflowd knows only "
+                      "versions up to %u; it was written by a newer fastflowd"),
                    self->path, version, (guint) G_N_ELEMENTS (migrations));
       return FALSE;
     }
@@ -325,7 +342,7 @@ open_db (FfRunStore *self, GError **error)
     {
       gint saved_errno = errno;
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Cannot create the folder %s for the run history: %s"), folder,
+                   _ ("Cannot create the folder %s for the run history: %s"), folder,
                    g_strerror (saved_errno));
       return FALSE;
     }
@@ -335,7 +352,7 @@ open_db (FfRunStore *self, GError **error)
   if (self->db == NULL)
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Cannot open the run history %s: out of memory"), self->path);
+                   _ ("Cannot open the run history %s: out of memory"), self->path);
       return FALSE;
     }
   if (rc != SQLITE_OK)
@@ -356,7 +373,7 @@ open_db (FfRunStore *self, GError **error)
 FfRunStore *
 ff_run_store_new (const gchar *path, GError **error)
 {
-  g_autoptr(FfRunStore) self = NULL;
+  g_autoptr (FfRunStore) self = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -378,7 +395,7 @@ ff_run_store_get_path (FfRunStore *self)
 FfRun *
 ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
   gint64 created_at = g_get_real_time ();
   FfRun *run;
 
@@ -402,10 +419,10 @@ ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error
 static gchar *
 env_to_json (GHashTable *env)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GList) keys = g_hash_table_get_keys (env);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GList) keys = g_hash_table_get_keys (env);
 
   /* sorted, so the same env is always the same text */
   keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
@@ -434,7 +451,7 @@ static void
 set_no_such_run (FfRunStore *self, guint64 id, GError **error)
 {
   g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_RUN,
-               _("Run %" PRIu64 " is not in the run history %s"), id, self->path);
+               _ ("Run %" PRIu64 " is not in the run history %s"), id, self->path);
 }
 
 gboolean
@@ -442,7 +459,7 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
 {
   /* declared first so it outlives the statement that binds it */
   g_autofree gchar *env = NULL;
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (FF_IS_RUN (run), FALSE);
@@ -473,6 +490,7 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
   /* SQLite integers are signed; the bits round-trip through the cast */
   sqlite3_bind_int64 (stmt, 18, (gint64) ff_run_get_memory_peak_bytes (run));
   sqlite3_bind_int (stmt, 19, ff_run_get_soft_limit_exceeded (run) ? 1 : 0);
+  bind_text_or_null (stmt, 20, ff_run_get_metrics_message (run));
   if (!step_done (self, stmt, error))
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
@@ -486,7 +504,7 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
 gboolean
 ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (FF_IS_RUN (run), FALSE);
@@ -515,9 +533,9 @@ column_text (sqlite3_stmt *stmt, gint column)
 static gboolean
 env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GError) error_local = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error_local = NULL;
   JsonObject *object;
   JsonObjectIter iter;
   const gchar *key;
@@ -526,8 +544,8 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
   if (text == NULL || !json_parser_load_from_data (parser, text, -1, &error_local))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The environment of run %" PRIu64 " in the run history %s is "
-                     "not valid JSON: %s"),
+                   _ ("The environment of run %" PRIu64 " in the run history %s is "
+                      "not valid JSON: %s"),
                    id, self->path, error_local != NULL ? error_local->message : "NULL");
       return FALSE;
     }
@@ -537,8 +555,8 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
   if (object == NULL)
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("The environment of run %" PRIu64 " in the run history %s is "
-                     "not a JSON object"),
+                   _ ("The environment of run %" PRIu64 " in the run history %s is "
+                      "not a JSON object"),
                    id, self->path);
       return FALSE;
     }
@@ -548,8 +566,8 @@ env_from_json (FfRunStore *self, guint64 id, const gchar *text, FfRun *run, GErr
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
           g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                       _("The environment variable %s of run %" PRIu64 " in the run "
-                         "history %s is not a string"),
+                       _ ("The environment variable %s of run %" PRIu64 " in the run "
+                          "history %s is not a string"),
                        key, id, self->path);
           return FALSE;
         }
@@ -566,23 +584,23 @@ run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
   guint64 id = sqlite3_column_int64 (stmt, 0);
   const gchar *state_str = column_text (stmt, 2);
   const gchar *reason_str = column_text (stmt, 3);
-  g_autoptr(FfRun) run = NULL;
+  g_autoptr (FfRun) run = NULL;
   FfRunState state;
   FfReason reason;
 
   if (!ff_run_state_from_string (state_str, &state))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Run %" PRIu64 " in the run history %s has the unknown state "
-                     "“%s”"),
+                   _ ("Run %" PRIu64 " in the run history %s has the unknown state "
+                      "“%s”"),
                    id, self->path, state_str != NULL ? state_str : "");
       return NULL;
     }
   if (!ff_reason_from_string (reason_str, &reason))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE,
-                   _("Run %" PRIu64 " in the run history %s has the unknown reason "
-                     "“%s”"),
+                   _ ("Run %" PRIu64 " in the run history %s has the unknown reason "
+                      "“%s”"),
                    id, self->path, reason_str != NULL ? reason_str : "");
       return NULL;
     }
@@ -600,6 +618,7 @@ run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
   /* the current memory use is not history; only the peak is kept */
   ff_run_set_usage (run, sqlite3_column_double (stmt, 16), 0);
   ff_run_set_soft_limit_exceeded (run, sqlite3_column_int (stmt, 18) != 0);
+  ff_run_set_metrics_message (run, column_text (stmt, 19));
   ff_run_restore (run, state, reason, sqlite3_column_int (stmt, 4), column_text (stmt, 5),
                   sqlite3_column_int64 (stmt, 15), (guint64) sqlite3_column_int64 (stmt, 17));
   return g_steal_pointer (&run);
@@ -608,7 +627,7 @@ run_from_row (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
 FfRun *
 ff_run_store_load (FfRunStore *self, guint64 id, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
   gint rc;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
@@ -635,7 +654,7 @@ ff_run_store_load (FfRunStore *self, guint64 id, GError **error)
 static GArray *
 collect_ids (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   gint rc;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -652,13 +671,10 @@ collect_ids (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
 }
 
 GArray *
-ff_run_store_list_ids (FfRunStore *self,
-                       const gchar *pipeline,
-                       const gchar *state,
-                       guint limit,
-                       GError **error)
+ff_run_store_list_ids (
+    FfRunStore *self, const gchar *pipeline, const gchar *state, guint limit, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
   /* SQLite reads a negative LIMIT as none */
   gint64 sql_limit = limit == 0 ? -1 : (gint64) limit;
   FfRunState state_value;
@@ -669,8 +685,8 @@ ff_run_store_list_ids (FfRunStore *self,
   if (state != NULL && !ff_run_state_from_string (state, &state_value))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a run state; expected queued, starting, running, succeeded, "
-                     "failed, cancelled or timed-out"),
+                   _ ("“%s” is not a run state; expected queued, starting, running, succeeded, "
+                      "failed, cancelled or timed-out"),
                    state);
       return NULL;
     }
@@ -704,8 +720,8 @@ ff_run_store_list_ids (FfRunStore *self,
 GPtrArray *
 ff_run_store_load_unfinished (FfRunStore *self, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (FfCachedStmt) stmt = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
   gint rc;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
@@ -732,7 +748,7 @@ ff_run_store_load_unfinished (FfRunStore *self, GError **error)
 gchar *
 ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
   gint rc;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
@@ -754,7 +770,7 @@ ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **e
 gboolean
 ff_run_store_delete_run (FfRunStore *self, guint64 id, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -771,6 +787,74 @@ ff_run_store_delete_run (FfRunStore *self, guint64 id, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* All of them or none: a sample series with holes would mislead. */
+gboolean
+ff_run_store_add_samples (
+    FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (n_samples == 0)
+    return TRUE;
+  stmt = get_stmt (self, STMT_INSERT_SAMPLE, error);
+  if (stmt == NULL || !exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < n_samples; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, run_id);
+      sqlite3_bind_int64 (stmt, 2, samples[i].time);
+      sqlite3_bind_double (stmt, 3, samples[i].cpu_percent);
+      sqlite3_bind_int64 (stmt, 4, (gint64) samples[i].memory_bytes);
+      if (!step_done (self, stmt, error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+  if (!exec_sql (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Returns: (element-type FfRunSample): oldest first */
+GArray *
+ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = NULL;
+  g_autoptr (GArray) samples = g_array_new (FALSE, FALSE, sizeof (FfRunSample));
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_SELECT_SAMPLES, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      FfRunSample sample = {
+        .time = sqlite3_column_int64 (stmt, 0),
+        .cpu_percent = sqlite3_column_double (stmt, 1),
+        .memory_bytes = (guint64) sqlite3_column_int64 (stmt, 2),
+      };
+      g_array_append_val (samples, sample);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&samples);
 }
 
 gboolean

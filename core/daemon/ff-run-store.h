@@ -26,17 +26,26 @@ gboolean ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error
 FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
 /* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. A state
  * that is not a run state is FF_ERROR_INVALID_ARGUMENT. */
-GArray *ff_run_store_list_ids (FfRunStore *self,
-                               const gchar *pipeline,
-                               const gchar *state,
-                               guint limit,
-                               GError **error);
+GArray *ff_run_store_list_ids (
+    FfRunStore *self, const gchar *pipeline, const gchar *state, guint limit, GError **error);
 /* Runs whose state is queued, starting or running, oldest first. */
 GPtrArray *ff_run_store_load_unfinished (FfRunStore *self, GError **error);
 /* The state of the newest run of @pipeline, or NULL. */
 gchar *ff_run_store_dup_last_state (FfRunStore *self, const gchar *pipeline, GError **error);
 /* Removes a run and its attempts; its id is not given out again. */
 gboolean ff_run_store_delete_run (FfRunStore *self, guint64 id, GError **error);
+/* One resource sample of a run: time in µs since the epoch, CPU with 100.0
+ * = one core, memory in use in bytes. */
+typedef struct
+{
+  gint64 time;
+  gdouble cpu_percent;
+  guint64 memory_bytes;
+} FfRunSample;
+
+gboolean ff_run_store_add_samples (
+    FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error);
+GArray *ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error);
 /* For tests: caps the database size so that writes fail as on a full disk. */
 gboolean ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error);
 

@@ -22,6 +22,7 @@ struct _FfRun
   gchar *triggered_by;
   gchar *run_config;
   gchar *route;
+  gchar *metrics_message;
   GHashTable *env;
   gint64 created_at;
   gint64 started_at;
@@ -48,6 +49,7 @@ enum
   PROP_MAX_ATTEMPTS,
   PROP_TRIGGERED_BY,
   PROP_ROUTE,
+  PROP_METRICS_MESSAGE,
   PROP_CREATED_AT,
   PROP_STARTED_AT,
   PROP_FINISHED_AT,
@@ -100,6 +102,9 @@ ff_run_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *
     case PROP_ROUTE:
       g_value_set_string (value, self->route);
       break;
+    case PROP_METRICS_MESSAGE:
+      g_value_set_string (value, self->metrics_message);
+      break;
     case PROP_CREATED_AT:
       g_value_set_int64 (value, self->created_at);
       break;
@@ -137,6 +142,7 @@ ff_run_finalize (GObject *object)
   g_free (self->triggered_by);
   g_free (self->run_config);
   g_free (self->route);
+  g_free (self->metrics_message);
   g_clear_pointer (&self->env, g_hash_table_unref);
   G_OBJECT_CLASS (ff_run_parent_class)->finalize (object);
 }
@@ -163,6 +169,7 @@ ff_run_class_init (FfRunClass *klass)
   props[PROP_MAX_ATTEMPTS] = g_param_spec_uint ("max-attempts", NULL, NULL, 0, G_MAXUINT, 1, flags);
   props[PROP_TRIGGERED_BY] = g_param_spec_string ("triggered-by", NULL, NULL, NULL, flags);
   props[PROP_ROUTE] = g_param_spec_string ("route", NULL, NULL, NULL, flags);
+  props[PROP_METRICS_MESSAGE] = g_param_spec_string ("metrics-message", NULL, NULL, NULL, flags);
   props[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   props[PROP_STARTED_AT] = g_param_spec_int64 ("started-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   props[PROP_FINISHED_AT] = g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
@@ -480,6 +487,19 @@ void
 ff_run_set_route (FfRun *self, const gchar *route)
 {
   set_string (self, &self->route, route, PROP_ROUTE);
+}
+
+/* Why the run's resource use cannot be measured; NULL while it can. */
+const gchar *
+ff_run_get_metrics_message (FfRun *self)
+{
+  return self->metrics_message;
+}
+
+void
+ff_run_set_metrics_message (FfRun *self, const gchar *message)
+{
+  set_string (self, &self->metrics_message, message, PROP_METRICS_MESSAGE);
 }
 
 GHashTable *

@@ -52,6 +52,8 @@ const gchar *ff_run_get_run_config (FfRun *self);
 void ff_run_set_run_config (FfRun *self, const gchar *run_config);
 const gchar *ff_run_get_route (FfRun *self);
 void ff_run_set_route (FfRun *self, const gchar *route);
+const gchar *ff_run_get_metrics_message (FfRun *self);
+void ff_run_set_metrics_message (FfRun *self, const gchar *message);
 
 /* Extra environment given to StartRun; kept so a queued run survives a restart. */
 GHashTable *ff_run_get_env (FfRun *self);
