@@ -294,6 +294,11 @@ forbidden_error (FfDockerClient *self, Call *call, gboolean section_refused, gbo
                         _ ("The Docker proxy (%s) refused “%s %s”: set POST=1 on the proxy to "
                            "allow it (every request but GET and HEAD needs POST=1)"),
                         self->url, call->method, path);
+  if (is_read_only (call->method))
+    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
+                        _ ("The Docker proxy (%s) refused “%s %s”, although %s=1 seems to be set; "
+                           "the proxy has a stricter rule for this request, which must allow it"),
+                        self->url, call->method, path, flag);
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
                       _ ("The Docker proxy (%s) refused “%s %s”, although %s=1 and POST=1 seem to "
                          "be set; check the proxy's rules for this request"),
@@ -340,6 +345,12 @@ on_probe_section (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   call->section_refused = soup_message_get_status (msg) == 403;
+  /* GET and HEAD pass the verb rule: the section was the only question */
+  if (is_read_only (call->method))
+    {
+      g_task_return_error (task, forbidden_error (self, call, call->section_refused, FALSE));
+      return;
+    }
 
   /* The engine has no POST /_ping, so past the proxy it answers 404; only
    * the proxy's verb rule answers 403. Nothing changes on the engine. */
@@ -361,13 +372,8 @@ explain_forbidden (GTask *task)
   g_autofree gchar *path = NULL;
   g_autoptr (SoupMessage) probe = NULL;
 
-  /* GET and HEAD pass the verb rule, so only the section can be off. */
-  if (is_read_only (call->method))
-    {
-      g_task_return_error (task, forbidden_error (self, call, TRUE, FALSE));
-      g_object_unref (task);
-      return;
-    }
+  /* A section that is allowed answers 404 for a container that cannot
+   * exist; a refused one 403. */
   path = g_strdup_printf ("%s/%s/fastflow-probe/json", self->prefix, section);
   probe = new_message (self, "GET", path, NULL);
   soup_session_send_and_read_async (self->session, probe, G_PRIORITY_DEFAULT,

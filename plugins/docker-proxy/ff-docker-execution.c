@@ -65,6 +65,7 @@ struct _FfDockerExecution
 
   Request *stats_req; /* the streamed /stats, once someone samples */
   gboolean have_usage;
+  GError *stats_error; /* the proxy refused /stats: nothing to measure */
   FfUsage usage;
   guint stats_retry_id;
 
@@ -141,6 +142,7 @@ ff_docker_execution_finalize (GObject *object)
   g_byte_array_unref (self->pending);
   g_clear_error (&self->frame_error);
   g_clear_error (&self->failure);
+  g_clear_error (&self->stats_error);
   g_clear_pointer (&self->state, json_node_unref);
   G_OBJECT_CLASS (ff_docker_execution_parent_class)->finalize (object);
 }
@@ -775,6 +777,13 @@ on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       g_debug ("stats of %s: %s", self->id, error->message);
       self->stats_req = NULL;
+      /* asking again will not change the proxy's mind */
+      if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN))
+        {
+          g_clear_error (&self->stats_error);
+          self->stats_error = g_steal_pointer (&error);
+          return;
+        }
       if (!self->exited && !self->finishing)
         self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
                                                    g_object_ref (self), g_object_unref);
@@ -803,6 +812,11 @@ ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
                    _ ("The container %s has stopped; there is nothing left to measure"), self->id);
+      return FALSE;
+    }
+  if (self->stats_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->stats_error));
       return FALSE;
     }
   if (self->stats_req == NULL && self->stats_retry_id == 0)

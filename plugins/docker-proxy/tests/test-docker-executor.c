@@ -962,6 +962,56 @@ test_sample_usage (void)
   assert_container_gone (run->container_id);
 }
 
+/* A proxy that refuses /stats: the run goes on, and sampling says why it
+ * cannot measure, once the refusal is in, instead of trying forever. */
+static GError *stats_refusal;
+
+static gboolean
+poll_refused_usage (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  FfUsage usage = { 0 };
+
+  if (run->exited)
+    return G_SOURCE_REMOVE;
+  g_assert_false (ff_execution_sample_usage (run->execution, &usage, &error));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  stats_refusal = g_steal_pointer (&error);
+  ff_execution_cancel (run->execution, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_refused_polling (gpointer user_data)
+{
+  g_timeout_add (100, poll_refused_usage, user_data);
+}
+
+static void
+test_stats_refused (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (0, RUN_FLAGS ("CONTAINERS=1", "POST=1", "FF_DENY_STATS=1"), NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  FfRunRequest *request = new_request ("echo ready; while :; do sleep 1; done");
+  g_autoptr (Run) run = NULL;
+
+  g_clear_error (&stats_refusal);
+  run = run_start (executor, request);
+  run->marker = "ready";
+  run->on_marker = start_refused_polling;
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  g_assert_error (stats_refusal, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
+  g_test_message ("%s", stats_refusal->message);
+  g_assert_nonnull (strstr (stats_refusal->message, "/stats"));
+  /* the run itself was fine until it was cancelled */
+  g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
+  assert_container_gone (run->container_id);
+  g_clear_error (&stats_refusal);
+}
+
 /* Last: no container of this test process is left on the engine. */
 static void
 test_no_leftovers (void)
@@ -1164,6 +1214,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/image-missing", test_image_missing);
   g_test_add_func ("/docker/proxy/unix-socket", test_unix_socket_proxy);
   g_test_add_func ("/docker/launch-cancelled", test_launch_cancelled);
+  g_test_add_func ("/docker/run/stats-refused", test_stats_refused);
   g_test_add_func ("/docker/remove-leftovers", test_remove_leftovers);
   g_test_add_func ("/docker/zz/no-leftovers", test_no_leftovers);
   ret = g_test_run ();
