@@ -4,6 +4,7 @@
 #define __FASTFLOW_H_INSIDE__
 
 #include "ff-collector.h"
+#include "ff-cron-schedule.h"
 #include "ff-enums.h"
 #include "ff-enum-types.h"
 #include "ff-error.h"
