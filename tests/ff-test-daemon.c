@@ -287,8 +287,8 @@ ff_test_daemon_spawn_ctl (FfTestDaemon *self, GSubprocessLauncher *launcher, ...
 gint
 ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GBytes) err_bytes = NULL;
   g_autoptr (GError) error = NULL;
@@ -341,4 +341,85 @@ ff_test_daemon_free (FfTestDaemon *self)
   g_free (self->state_dir);
   g_free (self->config_path);
   g_free (self);
+}
+
+/* Waiting on the main loop, with a safety timeout that fails the test. */
+
+typedef struct
+{
+  GString *text;
+  gboolean eof;
+  gboolean timed_out;
+} Reader;
+
+static void
+on_text_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reader *reader = user_data;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  g_assert_no_error (error);
+  if (g_bytes_get_size (bytes) == 0)
+    reader->eof = TRUE;
+  else
+    g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static gboolean
+has_text (GString *buffer, const gchar *text)
+{
+  return text != NULL && strstr (buffer->str, text) != NULL;
+}
+
+/* Reads @stream on the main loop until @text has appeared, or to its end
+ * when @text is NULL. */
+void
+ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text)
+{
+  Reader reader = { .text = buffer };
+  guint timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &reader.timed_out);
+
+  while (!has_text (buffer, text) && !reader.eof && !reader.timed_out)
+    {
+      gsize before = buffer->len;
+
+      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, on_text_read,
+                                       &reader);
+      while (buffer->len == before && !reader.eof && !reader.timed_out)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_false (reader.timed_out);
+  if (text != NULL)
+    g_assert_nonnull (strstr (buffer->str, text));
+  g_source_remove (timeout);
+}
+
+static void
+on_wait_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Iterates the main loop until *@flag is set; fails after FF_TEST_WAIT_TIMEOUT_S. */
+void
+ff_test_wait_for_flag (gboolean *flag)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+}
+
+void
+ff_test_wait_for_exit (GSubprocess *proc)
+{
+  gboolean exited = FALSE;
+
+  g_subprocess_wait_async (proc, NULL, on_wait_exited, &exited);
+  ff_test_wait_for_flag (&exited);
 }

@@ -35,9 +35,19 @@ gint ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ..
     G_GNUC_NULL_TERMINATED;
 /* Starts fastflowctl against the private bus through @launcher (which sets
  * its pipes, file descriptors and environment) and returns it running. */
-GSubprocess *ff_test_daemon_spawn_ctl (FfTestDaemon *self, GSubprocessLauncher *launcher, ...)
-    G_GNUC_NULL_TERMINATED;
+GSubprocess *ff_test_daemon_spawn_ctl (FfTestDaemon *self,
+                                       GSubprocessLauncher *launcher,
+                                       ...) G_GNUC_NULL_TERMINATED;
 void ff_test_daemon_free (FfTestDaemon *self);
+
+/* How long a test waits for an event before it fails. */
+#define FF_TEST_WAIT_TIMEOUT_S 60
+/* Reads @stream on the main loop into @buffer until @text has appeared, or
+ * to its end when @text is NULL. */
+void ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text);
+/* Iterates the main loop until *@flag is set. */
+void ff_test_wait_for_flag (gboolean *flag);
+void ff_test_wait_for_exit (GSubprocess *proc);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestDaemon, ff_test_daemon_free)
 

@@ -11,9 +11,6 @@
 #include "ff-dbus-generated.h"
 #include "ff-test-daemon.h"
 
-/* how long a test waits for an event before it fails */
-#define WAIT_TIMEOUT_S 60
-
 static const gchar binary_bytes[] = { 0x00, (gchar) 0xff, (gchar) 0xfe, 'a', 'b', 'c', '\n', 0x01 };
 
 /* A daemon with the pipelines most tests use. */
@@ -255,91 +252,6 @@ test_cancel_command (void)
   g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
 }
 
-typedef struct
-{
-  GString *text;
-  gboolean eof;
-  gboolean timed_out;
-} Reader;
-
-static void
-on_read (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Reader *reader = user_data;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  g_assert_no_error (error);
-  if (g_bytes_get_size (bytes) == 0)
-    reader->eof = TRUE;
-  else
-    g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-has_text (GString *buffer, const gchar *text)
-{
-  return text != NULL && strstr (buffer->str, text) != NULL;
-}
-
-/* Reads @stream on the main loop until @text has appeared, or to its end
- * when @text is NULL. */
-static void
-wait_for_text (GInputStream *stream, GString *buffer, const gchar *text)
-{
-  Reader reader = { .text = buffer };
-  guint timeout = g_timeout_add_seconds (WAIT_TIMEOUT_S, on_timeout, &reader.timed_out);
-
-  while (!has_text (buffer, text) && !reader.eof && !reader.timed_out)
-    {
-      gsize before = buffer->len;
-
-      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, on_read, &reader);
-      while (buffer->len == before && !reader.eof && !reader.timed_out)
-        g_main_context_iteration (NULL, TRUE);
-    }
-  g_assert_false (reader.timed_out);
-  if (text != NULL)
-    g_assert_nonnull (strstr (buffer->str, text));
-  g_source_remove (timeout);
-}
-
-static void
-on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-}
-
-/* Iterates the main loop until *@flag is set; fails after WAIT_TIMEOUT_S. */
-static void
-wait_for_flag (gboolean *flag)
-{
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add_seconds (WAIT_TIMEOUT_S, on_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (timeout);
-}
-
-static void
-wait_for_exit (GSubprocess *proc)
-{
-  gboolean exited = FALSE;
-
-  g_subprocess_wait_async (proc, NULL, on_exited, &exited);
-  wait_for_flag (&exited);
-}
-
 static void
 test_interrupt (void)
 {
@@ -352,9 +264,9 @@ test_interrupt (void)
   JsonObject *status;
 
   proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "sleeper", NULL);
-  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
   g_subprocess_send_signal (proc, SIGINT);
-  wait_for_exit (proc);
+  ff_test_wait_for_exit (proc);
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
   /* the run was cancelled, not just left behind */
@@ -377,7 +289,7 @@ test_closed_output (void)
   proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "counter", NULL);
   g_input_stream_close (g_subprocess_get_stdout_pipe (proc), NULL, &error);
   g_assert_no_error (error);
-  wait_for_exit (proc);
+  ff_test_wait_for_exit (proc);
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 4);
 }
@@ -394,10 +306,10 @@ test_daemon_vanishes (void)
   g_autoptr (GString) errors = g_string_new (NULL);
 
   proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "sleeper", NULL);
-  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
   ff_test_daemon_kill (d);
-  wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, NULL);
-  wait_for_exit (proc);
+  ff_test_wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, NULL);
+  ff_test_wait_for_exit (proc);
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 125);
   g_test_message ("%s", errors->str);
@@ -772,7 +684,7 @@ status_on_terminal (FfTestDaemon *d, const gchar *id, gboolean no_colour)
   else
     g_subprocess_launcher_unsetenv (launcher, "NO_COLOR");
   proc = ff_test_daemon_spawn_ctl (d, launcher, "status", id, NULL);
-  wait_for_exit (proc);
+  ff_test_wait_for_exit (proc);
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   /* the child is gone: what it wrote waits in the terminal's buffer */
   g_unix_set_fd_nonblocking (master, TRUE, NULL);
@@ -889,11 +801,11 @@ test_follow_order (void)
   owner =
       g_bus_own_name_on_connection (d->connection, "org.fastflow.Orchestrator1",
                                     G_BUS_NAME_OWNER_FLAGS_NONE, on_fake_name, NULL, &owned, NULL);
-  wait_for_flag (&owned);
+  ff_test_wait_for_flag (&owned);
 
   proc = ff_test_daemon_spawn_ctl (d, launcher, "logs", "--follow", "1", NULL);
-  wait_for_text (g_subprocess_get_stdout_pipe (proc), output, NULL);
-  wait_for_exit (proc);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, NULL);
+  ff_test_wait_for_exit (proc);
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   g_assert_cmpstr (output->str, ==, "AAAABBBBCCCCDDDD");
   g_assert_cmpuint (fake.reads, ==, 2);

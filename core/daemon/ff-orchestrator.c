@@ -45,7 +45,8 @@ struct _FfOrchestrator
   GQueue queue;        /* RunEntry, oldest first */
   guint running;
   gchar *logs_dir;
-  gchar *instance; /* the org.fastflow.instance label of this daemon's runs */
+  gchar *instance;  /* the org.fastflow.instance label: this state folder */
+  gchar *daemon_id; /* the org.fastflow.daemon label: this process */
   GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
@@ -413,6 +414,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_label (request, "org.fastflow.run-id", id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
   ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
+  ff_run_request_set_label (request, "org.fastflow.daemon", self->daemon_id);
   ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
   ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
   ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
@@ -1016,19 +1018,17 @@ check_executors (FfOrchestrator *self)
 
 /* The runs of an earlier daemon are finished by now (recover_runs), so what
  * their executors left is of no use: a container still running would only
- * hold resources. Only what was created before now, so that runs this daemon
- * starts meanwhile are safe. */
+ * hold resources. The runs this daemon starts meanwhile carry its own id. */
 static void
 remove_leftovers (FfOrchestrator *self)
 {
   GHashTableIter iter;
   gpointer value;
-  gint64 now = g_get_real_time ();
 
   g_hash_table_iter_init (&iter, self->executors);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    ff_executor_remove_leftovers_async (FF_EXECUTOR (value), self->instance, now, self->cancellable,
-                                        on_leftovers_removed, NULL);
+    ff_executor_remove_leftovers_async (FF_EXECUTOR (value), self->instance, self->daemon_id,
+                                        self->cancellable, on_leftovers_removed, NULL);
 }
 
 /* Runs the previous daemon left open: queued ones queue again; a run that
@@ -1087,6 +1087,7 @@ ff_orchestrator_finalize (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_free (self->instance);
+  g_free (self->daemon_id);
   g_queue_clear (&self->queue);
   g_hash_table_unref (self->entries);
   g_clear_object (&self->registry);
@@ -1147,6 +1148,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   self->logs_dir = g_build_filename (state_dir, "logs", NULL);
   self->instance = make_instance (state_dir);
+  self->daemon_id = g_uuid_string_random ();
   if (g_mkdir_with_parents (self->logs_dir, 0750) != 0)
     {
       gint saved_errno = errno;

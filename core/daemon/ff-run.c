@@ -403,7 +403,8 @@ ff_run_dup_display_message (FfRun *self)
     default:
       summary = g_strdup (ff_reason_to_string (self->reason));
     }
-  if (detail == NULL || *detail == '\0')
+  /* an executor that says what the summary says adds nothing */
+  if (detail == NULL || *detail == '\0' || g_str_equal (detail, summary))
     return g_steal_pointer (&summary);
   /* TRANSLATORS: a summary, then the detail, e.g. "The pipeline could not be started: No such file"
    */

@@ -87,9 +87,10 @@ ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **erro
 
 /**
  * ff_executor_remove_leftovers_async:
- * @instance: the value of the `org.fastflow.instance` label of this daemon
- * @before: only what was created before this time (µs since the epoch), so
- *   that the runs of the calling daemon are never touched
+ * @instance: the value of the `org.fastflow.instance` label: the daemons
+ *   that share a state folder
+ * @daemon_id: the value of the `org.fastflow.daemon` label of the calling
+ *   daemon, whose runs are never touched
  *
  * Removes what an earlier daemon with the same instance left behind, such
  * as the containers of runs that were going when it was killed. An executor
@@ -98,7 +99,7 @@ ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **erro
 void
 ff_executor_remove_leftovers_async (FfExecutor *self,
                                     const gchar *instance,
-                                    gint64 before,
+                                    const gchar *daemon_id,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data)
@@ -107,6 +108,7 @@ ff_executor_remove_leftovers_async (FfExecutor *self,
 
   g_return_if_fail (FF_IS_EXECUTOR (self));
   g_return_if_fail (instance != NULL);
+  g_return_if_fail (daemon_id != NULL);
   iface = FF_EXECUTOR_GET_IFACE (self);
   if (iface->remove_leftovers_async == NULL)
     {
@@ -115,7 +117,7 @@ ff_executor_remove_leftovers_async (FfExecutor *self,
       g_task_return_int (task, 0);
       return;
     }
-  iface->remove_leftovers_async (self, instance, before, cancellable, callback, user_data);
+  iface->remove_leftovers_async (self, instance, daemon_id, cancellable, callback, user_data);
 }
 
 /**

@@ -24,8 +24,8 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  * @launch_finish: the running #FfExecution, or a #GError in
  *   %FF_EXECUTOR_ERROR whose code is the #FfReason
  * @remove_leftovers_async: remove what runs of the daemon instance
- *   @instance created before @before (µs since the epoch) left behind,
- *   e.g. containers of a daemon that was killed (optional)
+ *   @instance left behind, e.g. the containers of a daemon that was killed,
+ *   but nothing of the running daemon @daemon_id (optional)
  * @remove_leftovers_finish: how many things were removed
  *
  * An executor runs pipelines in some kind of sandbox. Implementations live
@@ -50,7 +50,7 @@ struct _FfExecutorInterface
   FfExecution *(*launch_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
   void (*remove_leftovers_async) (FfExecutor *self,
                                   const gchar *instance,
-                                  gint64 before,
+                                  const gchar *daemon_id,
                                   GCancellable *cancellable,
                                   GAsyncReadyCallback callback,
                                   gpointer user_data);
@@ -77,7 +77,7 @@ void ff_executor_launch_async (FfExecutor *self,
 FfExecution *ff_executor_launch_finish (FfExecutor *self, GAsyncResult *result, GError **error);
 void ff_executor_remove_leftovers_async (FfExecutor *self,
                                          const gchar *instance,
-                                         gint64 before,
+                                         const gchar *daemon_id,
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback,
                                          gpointer user_data);

@@ -551,13 +551,8 @@ emit_result (FfDockerExecution *self)
       emit_exited (self, 137, FF_REASON_OOM_KILLED, message);
       return;
     }
-  if (exit_code != 0)
-    {
-      message = g_strdup_printf (_ ("The pipeline exited with code %d"), exit_code);
-      emit_exited (self, exit_code, FF_REASON_EXIT_CODE, message);
-      return;
-    }
-  emit_exited (self, 0, FF_REASON_NONE, NULL);
+  /* the exit code says it all; the run words it */
+  emit_exited (self, exit_code, exit_code != 0 ? FF_REASON_EXIT_CODE : FF_REASON_NONE, NULL);
 }
 
 static void remove_container (FfDockerExecution *self);

@@ -762,7 +762,7 @@ launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
 /* Removing leftovers: list the instance's containers, remove the old ones. */
 typedef struct
 {
-  gint64 before_s;
+  gchar *daemon_id;
   guint pending;
   guint removed;
   GError *error;
@@ -771,6 +771,7 @@ typedef struct
 static void
 sweep_free (Sweep *sweep)
 {
+  g_free (sweep->daemon_id);
   g_clear_error (&sweep->error);
   g_free (sweep);
 }
@@ -803,6 +804,19 @@ on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
   else if (error != NULL && sweep->error == NULL)
     sweep->error = g_steal_pointer (&error);
   sweep_step_done (task);
+}
+
+static gboolean
+is_of_daemon (JsonObject *container, const gchar *daemon_id)
+{
+  JsonNode *labels = json_object_get_member (container, "Labels");
+  const gchar *owner;
+
+  if (labels == NULL || !JSON_NODE_HOLDS_OBJECT (labels))
+    return FALSE;
+  owner = json_object_get_string_member_with_default (json_node_get_object (labels),
+                                                      "org.fastflow.daemon", NULL);
+  return g_strcmp0 (owner, daemon_id) == 0;
 }
 
 static void
@@ -840,8 +854,7 @@ on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
       const gchar *id;
       g_autofree gchar *path = NULL;
 
-      if (container == NULL || json_object_get_int_member_with_default (
-                                   container, "Created", G_MAXINT64) >= sweep->before_s)
+      if (container == NULL || is_of_daemon (container, sweep->daemon_id))
         continue;
       id = json_object_get_string_member_with_default (container, "Id", NULL);
       if (id == NULL)
@@ -859,7 +872,7 @@ on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 remove_leftovers_async (FfExecutor *executor,
                         const gchar *instance,
-                        gint64 before,
+                        const gchar *daemon_id,
                         GCancellable *cancellable,
                         GAsyncReadyCallback callback,
                         gpointer user_data)
@@ -875,8 +888,7 @@ remove_leftovers_async (FfExecutor *executor,
   g_autofree gchar *path = NULL;
   Sweep *sweep = g_new0 (Sweep, 1);
 
-  /* Created is in whole seconds: a container of this second may be new */
-  sweep->before_s = before / G_USEC_PER_SEC;
+  sweep->daemon_id = g_strdup (daemon_id);
   g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
   if (!ensure_client (self, &error))
     {

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "ff-test-daemon.h"
+#include "ff-test-docker-proxy.h"
+
+/*
+ * fastflowctl run of container pipelines, as a user does it: fastflowd on a
+ * private bus with the docker-proxy executor, a real HAProxy socket proxy
+ * and the real engine (DESIGN §11). Nothing is skipped: without an engine
+ * these tests fail; scripts/docker-test-env.sh prepares the machine.
+ */
+
+static const gchar *const full_flags[] = { "CONTAINERS=1", "POST=1", NULL };
+
+/* Pipeline names unique to this test process, so that the engine's
+ * containers can be told apart from anybody else's. */
+static gchar *suffix;
+
+static gchar *
+name (const gchar *base)
+{
+  return g_strdup_printf ("%s-%s", base, suffix);
+}
+
+static const gchar mixed_script[] = "echo out-1\n"
+                                    "echo err-1 >&2\n"
+                                    "printf 'no newline at the end'\n"
+                                    "exit 3\n";
+
+/* Cuts the first @piece out of @text, in place. */
+static const gchar *
+without (gchar *text, const gchar *piece)
+{
+  gchar *at = strstr (text, piece);
+
+  g_assert_nonnull (at);
+  memmove (at, at + strlen (piece), strlen (at + strlen (piece)) + 1);
+  return text;
+}
+
+static gchar *
+docker_json (const gchar *extra)
+{
+  return g_strdup_printf ("{\"executor\": \"docker-proxy\"%s%s}", extra != NULL ? ", " : "",
+                          extra != NULL ? extra : "");
+}
+
+/* A daemon whose docker-proxy executor uses @proxy_url. */
+static FfTestDaemon *
+new_daemon (const gchar *proxy_url)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+  g_autofree gchar *config = g_strdup_printf ("[daemon]\n"
+                                              "[executor.docker-proxy]\n"
+                                              "proxy_url=%s\n"
+                                              "image=%s\n",
+                                              proxy_url, g_getenv ("FASTFLOW_TEST_IMAGE"));
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (d->config_path, config, -1, &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+static void
+add_docker_pipeline (FfTestDaemon *d,
+                     const gchar *pipeline,
+                     const gchar *extra,
+                     const gchar *script)
+{
+  g_autofree gchar *json = docker_json (extra);
+
+  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json", json, "main.sh", script, NULL);
+}
+
+static JsonObject *
+get_status (FfTestDaemon *d, const gchar *id, JsonNode **node)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", id, NULL), ==, 0);
+  *node = json_from_string (out, &error);
+  g_assert_no_error (error);
+  return json_node_get_object (*node);
+}
+
+/* The engine's own view: containers of a pipeline of this test. */
+static guint
+count_containers (const gchar *pipeline)
+{
+  g_autofree gchar *filter = g_strdup_printf ("label=org.fastflow.pipeline=%s", pipeline);
+  const gchar *argv[] = { "/usr/bin/docker", "ps", "-aq", "--filter", filter, NULL };
+  g_autofree gchar *out = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+  g_auto (GStrv) lines = NULL;
+  guint count = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    count += *lines[i] != '\0';
+  return count;
+}
+
+static gboolean
+on_check_containers (gpointer user_data)
+{
+  gpointer *data = user_data;
+
+  if (count_containers (data[0]) > 0)
+    return G_SOURCE_CONTINUE;
+  *(gboolean *) data[1] = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the engine every 100 ms until the pipeline's containers are gone. */
+static void
+wait_no_containers (const gchar *pipeline)
+{
+  gboolean gone = FALSE;
+  gpointer data[] = { (gpointer) pipeline, &gone };
+
+  g_timeout_add (100, on_check_containers, data);
+  ff_test_wait_for_flag (&gone);
+}
+
+/* Output and exit code of a container run equal the local executor's. */
+static void
+test_same_as_local (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *docker = name ("mixed");
+  g_autofree gchar *local = name ("mixed-local");
+  g_autofree gchar *docker_out = NULL, *docker_err = NULL;
+  g_autofree gchar *local_out = NULL, *local_err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, docker, NULL, mixed_script);
+  ff_test_daemon_add_pipeline (d, local, "main.sh", mixed_script, NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &docker_out, &docker_err, "run", docker, NULL), ==, 3);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &local_out, &local_err, "run", local, NULL), ==, 3);
+  g_test_message ("docker: %s / %s", docker_out, docker_err);
+  g_assert_nonnull (strstr (docker_out, "out-1\n"));
+  g_assert_nonnull (strstr (docker_out, "err-1\n"));
+  /* stdout and stderr of a local run are two pipes, so where err-1 lands
+   * among the rest is up to the scheduler; the rest is byte for byte */
+  g_assert_cmpstr (without (docker_out, "err-1\n"), ==, "out-1\nno newline at the end");
+  g_assert_cmpstr (without (local_out, "err-1\n"), ==, "out-1\nno newline at the end");
+  g_assert_nonnull (strstr (docker_err, "Pipeline Error"));
+
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "exit-code");
+  g_assert_cmpint (json_object_get_int_member (status, "exit_code"), ==, 3);
+  g_assert_cmpuint (count_containers (docker), ==, 0);
+}
+
+static void
+test_succeeds (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("fine");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  /* the pipeline folder is mounted read-only at /app, the working folder */
+  add_docker_pipeline (d, pipeline, NULL,
+                       "pwd; cat data.txt; touch /app/x 2>/dev/null || echo ro\n");
+  ff_test_daemon_add_pipeline (d, pipeline, "data.txt", "from the folder\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "/app\nfrom the folder\nro\n");
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
+  g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
+}
+
+static void
+test_post_refused (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (0, (const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("refused");
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 125);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "Infrastructure Error"));
+  g_assert_nonnull (strstr (err, "POST=1"));
+  g_assert_null (strstr (out, "never"));
+}
+
+/* Nothing listens at the proxy's address: the executor is unavailable with
+ * a message naming the URL, in the daemon's language; local runs go on. */
+static void
+test_proxy_unreachable (void)
+{
+  guint16 port = ff_test_proxy_free_port ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr (FfTestDaemon) d = new_daemon (url);
+  g_autofree gchar *pipeline = name ("unreachable");
+  g_autofree gchar *local = name ("still-local");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *run_out = NULL, *run_err = NULL;
+  g_autofree gchar *local_out = NULL, *local_err = NULL;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo never\n");
+  ff_test_daemon_add_pipeline (d, local, "main.sh", "echo local works\n", NULL);
+  /* the daemon speaks German; the CLI's own words stay English */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_setenv ("LANGUAGE", "en", TRUE);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "executors", NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "docker-proxy"));
+  g_assert_nonnull (strstr (out, "Docker-Proxy ist nicht erreichbar"));
+  g_assert_nonnull (strstr (out, url));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &run_err, "run", pipeline, NULL), ==, 125);
+  g_assert_nonnull (strstr (run_err, url));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &local_out, &local_err, "run", local, NULL), ==, 0);
+  g_assert_cmpstr (local_out, ==, "local works\n");
+}
+
+static void
+test_image_missing (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("no-image");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, pipeline, "\"image\": \"fastflow-test/nope:1\"", "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "fastflow-test/nope:1"));
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "image-not-found");
+  g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "infrastructure");
+}
+
+static void
+test_timeout_and_cancel (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *slow = name ("slow");
+  g_autofree gchar *endless = name ("endless");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *cancel_out = NULL, *cancel_err = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) run = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+
+  add_docker_pipeline (d, slow, "\"timeout\": 2", "echo started; sleep 30\n");
+  add_docker_pipeline (d, endless, NULL, "echo ready; while :; do sleep 1; done\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", slow, NULL), ==, 124);
+  g_assert_cmpstr (out, ==, "started\n");
+
+  run = ff_test_daemon_spawn_ctl (d, launcher, "run", endless, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (run), output, "ready\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &cancel_out, &cancel_err, "cancel", "2", NULL), ==, 0);
+  ff_test_wait_for_exit (run);
+  g_assert_cmpint (g_subprocess_get_exit_status (run), ==, 130);
+  g_assert_cmpuint (count_containers (slow), ==, 0);
+  g_assert_cmpuint (count_containers (endless), ==, 0);
+}
+
+/* fastflowd killed while a container runs: after a restart the run is
+ * failed / orchestrator-restarted and its container is gone. */
+static void
+test_killed_daemon_leaves_nothing (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("orphan");
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) run = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo ready; while :; do sleep 1; done\n");
+  ff_test_daemon_start (d, NULL);
+  run = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (run), output, "ready\n");
+  g_assert_cmpuint (count_containers (pipeline), ==, 1);
+  ff_test_daemon_kill (d);
+  ff_test_wait_for_exit (run);
+
+  ff_test_daemon_start (d, NULL);
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "orchestrator-restarted");
+  /* the sweep at start-up is asynchronous */
+  wait_no_containers (pipeline);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *random = g_uuid_string_random ();
+  gint ret;
+
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  suffix = g_strndup (random, 8);
+  g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
+  g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
+  g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
+  g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
+  g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
+  g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
+  g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
+  g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);
+  ret = g_test_run ();
+  g_free (suffix);
+  return ret;
+}
