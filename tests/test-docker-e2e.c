@@ -319,6 +319,49 @@ test_killed_daemon_leaves_nothing (void)
   wait_no_containers (pipeline);
 }
 
+/* `executors --verbose` through real proxies: what fastflow needs and no
+ * more is clean; more gets warnings naming the flags; less an error. */
+static gchar *
+diagnose_with (const gchar *const *flags, gint *status)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+
+  ff_test_daemon_start (d, NULL);
+  *status = ff_test_daemon_ctl (d, &out, &err, "executors", "--verbose", NULL);
+  g_test_message ("%s", out);
+  return out;
+}
+
+static void
+test_least_privilege (void)
+{
+  g_autofree gchar *exact = NULL, *more = NULL, *less = NULL;
+  gint status = -1;
+
+  exact = diagnose_with (full_flags, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (exact, "✓ CONTAINERS=1"));
+  g_assert_nonnull (strstr (exact, "✓ POST=1"));
+  g_assert_null (strstr (exact, "!"));
+  g_assert_null (strstr (exact, "✗"));
+
+  more = diagnose_with (
+      (const gchar *const[]){ "CONTAINERS=1", "POST=1", "NETWORKS=1", "EXEC=1", NULL }, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (more, "! NETWORKS=1"));
+  g_assert_nonnull (strstr (more, "set NETWORKS=0"));
+  g_assert_nonnull (strstr (more, "! EXEC=1"));
+  g_assert_null (strstr (more, "✗"));
+
+  less = diagnose_with ((const gchar *const[]){ "POST=1", NULL }, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (less, "✗ CONTAINERS"));
+  g_assert_nonnull (strstr (less, "needs CONTAINERS=1"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -336,6 +379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
+  g_test_add_func ("/docker-e2e/least-privilege", test_least_privilege);
   g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);
   ret = g_test_run ();
   g_free (suffix);

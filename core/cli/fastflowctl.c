@@ -739,15 +739,112 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
   return EXIT_SUCCESS;
 }
 
+/* DiagnoseExecutor's checks of @name, or NULL with the error printed. */
+static GVariant *
+diagnose (Ctl *ctl, const gchar *name)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *checks = NULL;
+
+  if (!ff_dbus_manager_call_diagnose_executor_sync (ctl->manager, name, &checks, NULL, &error))
+    {
+      print_gerror (ctl, error);
+      return NULL;
+    }
+  return checks;
+}
+
+static void
+add_checks_json (JsonBuilder *b, GVariant *checks)
+{
+  GVariantIter iter;
+  const gchar *check, *level, *message;
+
+  json_builder_set_member_name (b, "checks");
+  json_builder_begin_array (b);
+  g_variant_iter_init (&iter, checks);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &check, &level, &message))
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, check);
+      json_builder_set_member_name (b, "level");
+      json_builder_add_string_value (b, level);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, message);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+print_checks (GVariant *checks, gboolean color)
+{
+  GVariantIter iter;
+  const gchar *check, *level, *message;
+
+  g_variant_iter_init (&iter, checks);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &check, &level, &message))
+    {
+      const gchar *mark = "✓", *paint = "\033[32m";
+
+      if (g_str_equal (level, "warning"))
+        mark = "!", paint = "\033[33m";
+      else if (g_str_equal (level, "error"))
+        mark = "✗", paint = "\033[31m";
+      if (color)
+        g_print ("    %s%s\033[0m %s\n", paint, mark, message);
+      else
+        g_print ("    %s %s\n", mark, message);
+    }
+}
+
+static gint
+print_executors_json (Ctl *ctl, GVariant *executors, gboolean verbose)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+  GVariantIter iter;
+  const gchar *name, *message;
+  gboolean available;
+
+  json_builder_begin_array (b);
+  g_variant_iter_init (&iter, executors);
+  while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "available");
+      json_builder_add_boolean_value (b, available);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, message);
+      if (verbose)
+        {
+          g_autoptr (GVariant) checks = diagnose (ctl, name);
+          if (checks == NULL)
+            return EXIT_FAILURE;
+          add_checks_json (b, checks);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  node = json_builder_get_root (b);
+  ff_cli_print_json (node);
+  return EXIT_SUCCESS;
+}
+
 static gint
 cmd_executors (Ctl *ctl, gint argc, gchar **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) executors = NULL;
-  gboolean json = FALSE;
+  gboolean json = FALSE, verbose = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      N_ ("Also show each executor's checks of its setup, e.g. what a Docker proxy allows"), NULL },
     G_OPTION_ENTRY_NULL,
   };
   GVariantIter iter;
@@ -766,32 +863,20 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
       return EXIT_FAILURE;
     }
   if (json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) node = NULL;
-      json_builder_begin_array (b);
-      g_variant_iter_init (&iter, executors);
-      while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
-        {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, name);
-          json_builder_set_member_name (b, "available");
-          json_builder_add_boolean_value (b, available);
-          json_builder_set_member_name (b, "message");
-          json_builder_add_string_value (b, message);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      node = json_builder_get_root (b);
-      ff_cli_print_json (node);
-      return EXIT_SUCCESS;
-    }
+    return print_executors_json (ctl, executors, verbose);
   g_variant_iter_init (&iter, executors);
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       g_autofree gchar *name_col = ff_cli_pad (name, 16);
+      g_autoptr (GVariant) checks = NULL;
+
       g_print ("%s %s\n", name_col, available ? _ ("available") : message);
+      if (!verbose)
+        continue;
+      checks = diagnose (ctl, name);
+      if (checks == NULL)
+        return EXIT_FAILURE;
+      print_checks (checks, ff_cli_use_color (STDOUT_FILENO));
     }
   return EXIT_SUCCESS;
 }

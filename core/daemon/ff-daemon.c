@@ -583,6 +583,50 @@ compare_names (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
 }
 
+static void
+on_diagnosed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GDBusMethodInvocation) invocation = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) checks = NULL;
+  GVariantBuilder builder;
+
+  checks = ff_executor_diagnose_finish (FF_EXECUTOR (source), result, &error);
+  if (checks == NULL)
+    {
+      return_error (invocation, error);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sss)"));
+  for (guint i = 0; i < checks->len; i++)
+    {
+      FfExecutorCheck *check = g_ptr_array_index (checks, i);
+      g_variant_builder_add (&builder, "(sss)", ff_executor_check_get_name (check),
+                             ff_check_level_to_string (ff_executor_check_get_level (check)),
+                             ff_executor_check_get_message (check));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sss))", &builder));
+}
+
+static gboolean
+handle_diagnose_executor (FfDBusManager *manager,
+                          GDBusMethodInvocation *invocation,
+                          const gchar *name,
+                          FfDaemon *self)
+{
+  FfExecutor *executor =
+      g_hash_table_lookup (ff_orchestrator_get_executors (self->orchestrator), name);
+
+  if (executor == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                                             _ ("There is no executor “%s”"), name);
+      return TRUE;
+    }
+  ff_executor_diagnose_async (executor, NULL, on_diagnosed, g_object_ref (invocation));
+  return TRUE;
+}
+
 static gboolean
 handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaemon *self)
 {
@@ -684,6 +728,8 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
   g_signal_connect (self->manager, "handle-get-run", G_CALLBACK (handle_get_run), self);
   g_signal_connect (self->manager, "handle-reload", G_CALLBACK (handle_reload), self);
+  g_signal_connect (self->manager, "handle-diagnose-executor",
+                    G_CALLBACK (handle_diagnose_executor), self);
   g_signal_connect (self->manager, "handle-list-executors", G_CALLBACK (handle_list_executors),
                     self);
   g_signal_connect (orchestrator, "run-added", G_CALLBACK (on_run_added), self);

@@ -10,6 +10,7 @@
 #include "ff-error.h"
 #include "ff-execution.h"
 #include "ff-executor.h"
+#include "ff-executor-check.h"
 #include "ff-pipeline.h"
 #include "ff-plugin.h"
 #include "ff-run-request.h"

@@ -154,3 +154,12 @@ ff_reason_get_cli_exit_code (FfReason reason, gint exit_code)
       return 125;
     }
 }
+
+static const gchar *const check_levels[] = { "ok", "warning", "error" };
+
+const gchar *
+ff_check_level_to_string (FfCheckLevel level)
+{
+  g_return_val_if_fail ((guint) level < G_N_ELEMENTS (check_levels), NULL);
+  return check_levels[level];
+}

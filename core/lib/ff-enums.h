@@ -97,4 +97,23 @@ FfErrorClass ff_reason_get_error_class (FfReason reason);
 FfRunState ff_reason_get_final_state (FfReason reason);
 gint ff_reason_get_cli_exit_code (FfReason reason, gint exit_code);
 
+/**
+ * FfCheckLevel:
+ * @FF_CHECK_LEVEL_OK: as it should be
+ * @FF_CHECK_LEVEL_WARNING: works, but is not as it should be (e.g. a proxy
+ *   that allows more than needed)
+ * @FF_CHECK_LEVEL_ERROR: keeps runs from working
+ *
+ * The outcome of one check of an executor's setup; the string forms are
+ * those of `DiagnoseExecutor` on D-Bus.
+ */
+typedef enum
+{
+  FF_CHECK_LEVEL_OK,
+  FF_CHECK_LEVEL_WARNING,
+  FF_CHECK_LEVEL_ERROR,
+} FfCheckLevel;
+
+const gchar *ff_check_level_to_string (FfCheckLevel level);
+
 G_END_DECLS

@@ -146,3 +146,44 @@ ff_executor_remove_leftovers_finish (FfExecutor *self,
     *removed = (guint) count;
   return TRUE;
 }
+
+/**
+ * ff_executor_diagnose_async:
+ *
+ * Checks the executor's setup in detail, for `fastflowctl executors
+ * --verbose`. An executor without such checks finds nothing.
+ */
+void
+ff_executor_diagnose_async (FfExecutor *self,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  FfExecutorInterface *iface;
+
+  g_return_if_fail (FF_IS_EXECUTOR (self));
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->diagnose_async == NULL)
+    {
+      g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, ff_executor_diagnose_async);
+      g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+  iface->diagnose_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * ff_executor_diagnose_finish:
+ *
+ * Returns: (transfer container) (element-type FfExecutorCheck): the findings
+ */
+GPtrArray *
+ff_executor_diagnose_finish (FfExecutor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
+  if (g_async_result_is_tagged (result, ff_executor_diagnose_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+  return FF_EXECUTOR_GET_IFACE (self)->diagnose_finish (self, result, error);
+}

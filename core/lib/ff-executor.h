@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ff-execution.h"
+#include "ff-executor-check.h"
 #include "ff-run-request.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,9 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  *   @instance left behind, e.g. the containers of a daemon that was killed,
  *   but nothing of the running daemon @daemon_id (optional)
  * @remove_leftovers_finish: how many things were removed
+ * @diagnose_async: check the executor's setup in detail, e.g. what a
+ *   Docker socket proxy allows (optional)
+ * @diagnose_finish: the findings, a #GPtrArray of #FfExecutorCheck
  *
  * An executor runs pipelines in some kind of sandbox. Implementations live
  * in plugins and register with the `fastflow-executor` extension point.
@@ -58,8 +62,13 @@ struct _FfExecutorInterface
                                        GAsyncResult *result,
                                        guint *removed,
                                        GError **error);
+  void (*diagnose_async) (FfExecutor *self,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+  GPtrArray *(*diagnose_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
 
-  gpointer padding[10];
+  gpointer padding[8];
 };
 
 const gchar *ff_executor_get_name (FfExecutor *self);
@@ -85,5 +94,11 @@ gboolean ff_executor_remove_leftovers_finish (FfExecutor *self,
                                               GAsyncResult *result,
                                               guint *removed,
                                               GError **error);
+
+void ff_executor_diagnose_async (FfExecutor *self,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+GPtrArray *ff_executor_diagnose_finish (FfExecutor *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -404,12 +404,12 @@ handle_response (GTask *task, GBytes *bytes)
   FfDockerClient *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
 
-  if (call->status == 403)
+  if (call->status == 403 && !(call->flags & FF_DOCKER_CALL_PROBE))
     {
       explain_forbidden (task);
       return;
     }
-  if (call->status >= 500)
+  if (call->status >= 500 && !(call->flags & FF_DOCKER_CALL_PROBE))
     g_task_return_error (task, status_error (self, call, bytes));
   else
     g_task_return_pointer (task, parse_json (bytes), (GDestroyNotify) json_node_unref);

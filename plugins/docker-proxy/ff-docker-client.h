@@ -16,11 +16,14 @@ G_DECLARE_FINAL_TYPE (FfDockerClient, ff_docker_client, FF, DOCKER_CLIENT, GObje
  * @FF_DOCKER_CALL_LONG: a request that may rightly stay silent for long
  *   (wait, stop, create on a slow storage driver): no timeout, and its
  *   own pool of connections
+ * @FF_DOCKER_CALL_PROBE: the status is the answer: a 403 or a 5xx comes
+ *   back as a status, not as an error
  */
 typedef enum
 {
   FF_DOCKER_CALL_NONE = 0,
   FF_DOCKER_CALL_LONG = 1 << 0,
+  FF_DOCKER_CALL_PROBE = 1 << 1,
 } FfDockerCallFlags;
 
 FfDockerClient *ff_docker_client_new (const gchar *url, guint max_connections, GError **error);

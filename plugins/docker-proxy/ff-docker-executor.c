@@ -12,6 +12,7 @@
 #include "ff-docker-execution.h"
 #include "ff-docker-executor.h"
 #include "ff-docker-policy.h"
+#include "ff-docker-probe.h"
 
 /*
  * Runs every attempt in a fresh container, created through a Docker
@@ -922,6 +923,43 @@ remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *remo
 }
 
 static void
+on_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *checks = ff_docker_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+
+  if (checks == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+diagnose_async (FfExecutor *executor,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ff_docker_probe_async (self->client, cancellable, on_probed, g_steal_pointer (&task));
+}
+
+static GPtrArray *
+diagnose_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 ff_docker_executor_iface_init (FfExecutorInterface *iface)
 {
   iface->get_name = get_name;
@@ -932,4 +970,6 @@ ff_docker_executor_iface_init (FfExecutorInterface *iface)
   iface->launch_finish = launch_finish;
   iface->remove_leftovers_async = remove_leftovers_async;
   iface->remove_leftovers_finish = remove_leftovers_finish;
+  iface->diagnose_async = diagnose_async;
+  iface->diagnose_finish = diagnose_finish;
 }
