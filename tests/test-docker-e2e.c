@@ -55,6 +55,8 @@ new_daemon (const gchar *proxy_url)
 {
   FfTestDaemon *d = ff_test_daemon_new ();
   g_autofree gchar *config = g_strdup_printf ("[daemon]\n"
+                                              "[metrics]\n"
+                                              "interval_ms=200\n"
                                               "[executor.docker-proxy]\n"
                                               "proxy_url=%s\n"
                                               "image=%s\n",
@@ -362,6 +364,66 @@ test_least_privilege (void)
   g_assert_nonnull (strstr (less, "needs CONTAINERS=1"));
 }
 
+/* Resource use of a container run: its peak memory, one soft-limit
+ * warning; and with /stats refused, a run that still succeeds and says
+ * why it could not be measured. */
+static const gchar hold_64mb[] = "x=$(head -c 67108864 /dev/zero | tr '\\0' a)\n"
+                                 "echo holding\n"
+                                 "sleep 3\n"
+                                 "echo ${#x}\n";
+
+static void
+test_metrics (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("hold");
+  g_autofree gchar *out = NULL, *err = NULL, *log = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+  gdouble peak;
+
+  add_docker_pipeline (d, pipeline, "\"mem_soft_limit\": \"32m\"", hold_64mb);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_assert_true (g_str_has_suffix (out, "67108864\n"));
+  status = get_status (d, "1", &node);
+  peak = json_object_get_int_member (status, "memory_peak_bytes") / (1024.0 * 1024.0);
+  g_test_message ("peak %.1f MiB", peak);
+  g_assert_cmpfloat (peak, >, 64 * 0.8);
+  g_assert_cmpfloat (peak, <, 64 * 1.2);
+  g_assert_true (json_object_get_boolean_member (status, "soft_limit_exceeded"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "1", NULL), ==, 0);
+  g_assert_nonnull (strstr (log, "[fastflow] Soft memory limit exceeded"));
+  g_assert_null (strstr (strstr (log, "[fastflow] Soft memory") + 1, "[fastflow] Soft memory"));
+}
+
+static void
+test_stats_refused (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (
+      0, (const gchar *const[]){ "CONTAINERS=1", "POST=1", "FF_DENY_STATS=1", NULL }, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("unmeasured");
+  g_autofree gchar *out = NULL, *err = NULL, *status_out = NULL, *status_err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo start; sleep 2; echo end\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "start\n"));
+  g_assert_true (g_str_has_suffix (out, "end\n"));
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
+  g_test_message ("%s", json_object_get_string_member (status, "metrics_message"));
+  g_assert_nonnull (strstr (json_object_get_string_member (status, "metrics_message"), "/stats"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (status, "metrics_message"), "CONTAINERS=1"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &status_out, &status_err, "status", "1", NULL), ==, 0);
+  g_assert_nonnull (strstr (status_out, "/stats"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -380,6 +442,8 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/docker-e2e/least-privilege", test_least_privilege);
+  g_test_add_func ("/docker-e2e/metrics", test_metrics);
+  g_test_add_func ("/docker-e2e/stats-refused", test_stats_refused);
   g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);
   ret = g_test_run ();
   g_free (suffix);

@@ -112,6 +112,7 @@ main (int argc, char **argv)
   g_autofree gchar *state_dir = NULL;
   g_autofree gchar *config_path = NULL;
   g_autofree gchar *default_executor = NULL;
+  g_autofree gchar *metrics_address = NULL;
   gint max_runs = 0;
   gboolean system_bus = FALSE, verbose = FALSE, version = FALSE;
   Fastflowd d = { 0 };
@@ -129,6 +130,10 @@ main (int argc, char **argv)
       N_ ("The executor for pipelines that name none"), N_ ("NAME") },
     { "max-concurrent-runs", 0, 0, G_OPTION_ARG_INT, &max_runs,
       N_ ("How many runs may run at once"), N_ ("N") },
+    { "metrics-address", 0, 0, G_OPTION_ARG_STRING, &metrics_address,
+      N_ ("Serve metrics at http://ADDRESS:PORT/metrics, e.g. 127.0.0.1:9464 (the metrics "
+          "plugin's [metrics] listen)"),
+      N_ ("ADDRESS:PORT") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL,
@@ -167,6 +172,9 @@ main (int argc, char **argv)
     ff_config_set_default_executor (config, default_executor);
   if (max_runs > 0)
     ff_config_set_max_concurrent_runs (config, max_runs);
+  /* the plugin reads its own group; the option is a shortcut for it */
+  if (metrics_address != NULL)
+    g_key_file_set_string (ff_config_get_keyfile (config), "metrics", "listen", metrics_address);
 
   d.orchestrator = ff_orchestrator_new (config, &error);
   if (d.orchestrator == NULL)
