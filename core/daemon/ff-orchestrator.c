@@ -900,32 +900,21 @@ on_collector_usage (FfCollector *collector,
     flush_samples (self, entry);
 }
 
+/* A collector's word on a running run goes into its log, where whoever
+ * reads the output sees it where it happened, and into its state. */
 static void
-on_collector_soft_limit_exceeded (FfCollector *collector,
-                                  guint64 run_id,
-                                  const gchar *message,
-                                  FfOrchestrator *self)
+on_collector_note (FfCollector *collector, guint64 run_id, const gchar *message, gpointer data)
 {
+  FfOrchestrator *self = FF_ORCHESTRATOR (data);
   RunEntry *entry = live_entry (self, run_id);
+  guint signal_id = g_signal_get_invocation_hint (collector)->signal_id;
 
   if (entry == NULL)
     return;
-  ff_run_set_soft_limit_exceeded (entry->run, TRUE);
-  append_note (entry, message);
-  save_run (self, entry->run);
-}
-
-static void
-on_collector_usage_unavailable (FfCollector *collector,
-                                guint64 run_id,
-                                const gchar *message,
-                                FfOrchestrator *self)
-{
-  RunEntry *entry = live_entry (self, run_id);
-
-  if (entry == NULL)
-    return;
-  ff_run_set_metrics_message (entry->run, message);
+  if (signal_id == g_signal_lookup ("soft-limit-exceeded", FF_TYPE_COLLECTOR))
+    ff_run_set_soft_limit_exceeded (entry->run, TRUE);
+  else
+    ff_run_set_metrics_message (entry->run, message);
   append_note (entry, message);
   save_run (self, entry->run);
 }
@@ -938,10 +927,10 @@ connect_collectors (FfOrchestrator *self)
       GObject *collector = g_ptr_array_index (self->collectors, i);
 
       g_signal_connect_object (collector, "usage", G_CALLBACK (on_collector_usage), self, 0);
-      g_signal_connect_object (collector, "soft-limit-exceeded",
-                               G_CALLBACK (on_collector_soft_limit_exceeded), self, 0);
-      g_signal_connect_object (collector, "usage-unavailable",
-                               G_CALLBACK (on_collector_usage_unavailable), self, 0);
+      g_signal_connect_object (collector, "soft-limit-exceeded", G_CALLBACK (on_collector_note),
+                               self, 0);
+      g_signal_connect_object (collector, "usage-unavailable", G_CALLBACK (on_collector_note), self,
+                               0);
     }
 }
 

@@ -257,6 +257,32 @@ render_counters (FfMetricsCollector *self, GString *out, gboolean openmetrics)
 }
 
 static void
+render_run_gauge (FfMetricsCollector *self,
+                  GString *out,
+                  gboolean openmetrics,
+                  const gchar *name,
+                  const gchar *help,
+                  gboolean cpu)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  ff_metrics_text_family (out, openmetrics, name, "gauge", help);
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Watch *watch = value;
+      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, watch->run_id);
+
+      if (!watch->have_sample)
+        continue;
+      ff_metrics_text_sample (
+          out, name, (const gchar *const[]){ "run_id", id, "pipeline", watch->pipeline, NULL },
+          cpu ? watch->last.cpu_percent : (gdouble) watch->last.memory_bytes);
+    }
+}
+
+static void
 render_gauges (FfMetricsCollector *self, GString *out, gboolean openmetrics)
 {
   GHashTableIter iter;
@@ -267,32 +293,10 @@ render_gauges (FfMetricsCollector *self, GString *out, gboolean openmetrics)
   ff_metrics_text_family (out, openmetrics, "fastflow_runs_queued", "gauge",
                           "Runs waiting for a free slot now.");
   ff_metrics_text_sample (out, "fastflow_runs_queued", NULL, self->queued);
-  ff_metrics_text_family (out, openmetrics, "fastflow_run_cpu_percent", "gauge",
-                          "CPU use of each running run at its last sample; 100 is one core.");
-  g_hash_table_iter_init (&iter, self->watches);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Watch *watch = value;
-      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, watch->run_id);
-      if (watch->have_sample)
-        ff_metrics_text_sample (
-            out, "fastflow_run_cpu_percent",
-            (const gchar *const[]){ "run_id", id, "pipeline", watch->pipeline, NULL },
-            watch->last.cpu_percent);
-    }
-  ff_metrics_text_family (out, openmetrics, "fastflow_run_memory_bytes", "gauge",
-                          "Memory in use by each running run at its last sample.");
-  g_hash_table_iter_init (&iter, self->watches);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Watch *watch = value;
-      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, watch->run_id);
-      if (watch->have_sample)
-        ff_metrics_text_sample (
-            out, "fastflow_run_memory_bytes",
-            (const gchar *const[]){ "run_id", id, "pipeline", watch->pipeline, NULL },
-            (gdouble) watch->last.memory_bytes);
-    }
+  render_run_gauge (self, out, openmetrics, "fastflow_run_cpu_percent",
+                    "CPU use of each running run at its last sample; 100 is one core.", TRUE);
+  render_run_gauge (self, out, openmetrics, "fastflow_run_memory_bytes",
+                    "Memory in use by each running run at its last sample.", FALSE);
   ff_metrics_text_family (out, openmetrics, "fastflow_executor_available", "gauge",
                           "Whether the executor could run pipelines at its last check.");
   g_hash_table_iter_init (&iter, self->executors);
