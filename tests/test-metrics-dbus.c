@@ -158,6 +158,31 @@ test_series_kept (void)
   g_assert_cmpuint (json_array_get_length (json_node_get_array (hold)), >=, 2);
 }
 
+/* `top --once` lists the running runs with their use, and says so when
+ * none runs. */
+static void
+test_top (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) running = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autofree gchar *idle = NULL, *busy = NULL, *err = NULL, *err2 = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &idle, &err, "top", "--once", NULL), ==, 0);
+  g_assert_cmpstr (idle, ==, "No runs are running.\n");
+  running = ff_test_daemon_spawn_ctl (d, launcher, "run", "hold", NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (running), output, "holding\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &busy, &err2, "top", "--once", NULL), ==, 0);
+  g_test_message ("%s", busy);
+  g_assert_nonnull (strstr (busy, "PIPELINE"));
+  g_assert_nonnull (strstr (busy, "hold"));
+  g_assert_nonnull (strstr (busy, "MiB"));
+  ff_test_wait_for_exit (running);
+  g_assert_cmpint (g_subprocess_get_exit_status (running), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,5 +193,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics-dbus/busy-cpu", test_busy_cpu);
   g_test_add_func ("/metrics-dbus/soft-limit-once", test_soft_limit_once);
   g_test_add_func ("/metrics-dbus/series-kept", test_series_kept);
+  g_test_add_func ("/metrics-dbus/top", test_top);
   return g_test_run ();
 }
