@@ -516,7 +516,7 @@ test_store_persistence (Fixture *fixture, gconstpointer user_data)
 
   /* closed cleanly: the WAL was folded into the database file */
   g_assert_false (g_file_test (wal_path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 3);
 
   store = open_store (fixture);
   loaded_first = load_run (store, 1);
@@ -793,7 +793,7 @@ test_store_migrates_v1 (Fixture *fixture, gconstpointer user_data)
                      "started_at, finished_at) VALUES ('old', 'failed', 'exit-code', 3, 1, 2, 3);"
                      "PRAGMA user_version = 1;");
   store = open_store (fixture);
-  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int_raw (fixture, "PRAGMA user_version"), ==, 3);
   loaded = load_run (store, 1);
   g_assert_cmpstr (ff_run_get_pipeline (loaded), ==, "old");
   g_assert_cmpint (ff_run_get_exit_code (loaded), ==, 3);

@@ -653,6 +653,9 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   const gchar *name = "", *description = "", *executor = "", *schedule = "", *last = "";
   const gchar *error = "";
   gboolean broken = FALSE, enabled = TRUE;
+  gint64 next_run = 0;
+  g_autofree gchar *next_text = NULL;
+  g_autofree gchar *next_col = NULL;
   g_autofree gchar *name_col = NULL;
   g_autofree gchar *last_col = NULL;
   g_autofree gchar *executor_col = NULL;
@@ -666,6 +669,9 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_variant_lookup (pipeline, "broken", "b", &broken);
   g_variant_lookup (pipeline, "enabled", "b", &enabled);
   g_variant_lookup (pipeline, "error", "&s", &error);
+  g_variant_lookup (pipeline, "next_run", "x", &next_run);
+  next_text = next_run > 0 ? ff_cli_format_time (next_run) : g_strdup ("-");
+  next_col = ff_cli_pad (next_text, 20);
   name_col = ff_cli_pad (name, 20);
   if (broken)
     last = _ ("broken");
@@ -676,7 +682,8 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   last_col = ff_cli_pad (last, 12);
   executor_col = ff_cli_pad (*executor != '\0' ? executor : _ ("default"), 14);
   schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);
-  g_print ("%s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, description);
+  g_print ("%s %s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, next_col,
+           description);
   if (broken)
     {
       g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
@@ -705,6 +712,7 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
   g_autofree gchar *h_last = ff_cli_pad (_ ("LAST RUN"), 12);
   g_autofree gchar *h_executor = ff_cli_pad (_ ("EXECUTOR"), 14);
   g_autofree gchar *h_schedule = ff_cli_pad (_ ("SCHEDULE"), 16);
+  g_autofree gchar *h_next = ff_cli_pad (_ ("NEXT RUN"), 20);
   GVariantIter iter;
   GVariant *pipeline;
 
@@ -729,7 +737,8 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
       g_print ("%s\n", _ ("No pipelines."));
       return EXIT_SUCCESS;
     }
-  g_print ("%s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, _ ("DESCRIPTION"));
+  g_print ("%s %s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, h_next,
+           _ ("DESCRIPTION"));
   g_variant_iter_init (&iter, pipelines);
   while ((pipeline = g_variant_iter_next_value (&iter)) != NULL)
     {

@@ -15,6 +15,8 @@ struct _FfConfig
   GKeyFile *keyfile;
   gchar *pipelines_dir;
   gchar *state_dir;
+  GTimeZone *time_zone;
+  gboolean missed_skip;
   gchar *default_executor;
   guint max_concurrent_runs;
   gint64 default_timeout;
@@ -34,6 +36,7 @@ ff_config_finalize (GObject *object)
   g_free (self->pipelines_dir);
   g_free (self->state_dir);
   g_free (self->default_executor);
+  g_clear_pointer (&self->time_zone, g_time_zone_unref);
   g_free (self->python);
   G_OBJECT_CLASS (ff_config_parent_class)->finalize (object);
 }
@@ -89,6 +92,42 @@ read_uint (FfConfig *self, const gchar *key, guint64 max, guint64 *out, GError *
   return TRUE;
 }
 
+/* time_zone (an IANA name; empty: the system's) and missed (run-once or
+ * skip) for the scheduler. */
+static gboolean
+read_schedule_keys (FfConfig *self, GError **error)
+{
+  g_autofree gchar *zone = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "time_zone", NULL);
+  g_autofree gchar *missed = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "missed", NULL);
+
+  if (zone != NULL && *g_strstrip (zone) != '\0')
+    {
+      GTimeZone *tz = g_time_zone_new_identifier (zone);
+
+      if (tz == NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       _ ("[%s] time_zone: “%s” is not a time zone this system knows (expected "
+                          "a name such as Europe/Berlin or UTC)"),
+                       DAEMON_GROUP, zone);
+          return FALSE;
+        }
+      g_clear_pointer (&self->time_zone, g_time_zone_unref);
+      self->time_zone = tz;
+    }
+  if (missed == NULL)
+    return TRUE;
+  g_strstrip (missed);
+  if (!g_str_equal (missed, "run-once") && !g_str_equal (missed, "skip"))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[%s] missed: expected run-once or skip, got “%s”"), DAEMON_GROUP, missed);
+      return FALSE;
+    }
+  self->missed_skip = g_str_equal (missed, "skip");
+  return TRUE;
+}
+
 static gboolean
 apply_keyfile (FfConfig *self, GError **error)
 {
@@ -118,6 +157,8 @@ apply_keyfile (FfConfig *self, GError **error)
       !read_uint (self, "default_timeout", 366 * 24 * 3600, &timeout, error) ||
       !read_uint (self, "stop_grace_seconds", 3600, &grace, error) ||
       !read_uint (self, "keep_finished_seconds", G_MAXUINT32, &keep, error))
+    return FALSE;
+  if (!read_schedule_keys (self, error))
     return FALSE;
   if (max_runs == 0)
     {
@@ -250,4 +291,20 @@ guint
 ff_config_get_keep_finished_seconds (FfConfig *self)
 {
   return self->keep_finished_seconds;
+}
+
+/* The zone cron expressions are read in: time_zone, else the system's. */
+GTimeZone *
+ff_config_get_time_zone (FfConfig *self)
+{
+  if (self->time_zone == NULL)
+    self->time_zone = g_time_zone_new_local ();
+  return self->time_zone;
+}
+
+/* TRUE: what fell due while the daemon was down is skipped (missed = skip). */
+gboolean
+ff_config_get_missed_skip (FfConfig *self)
+{
+  return self->missed_skip;
 }

@@ -354,7 +354,9 @@ describe_pipeline (FfDaemon *self, FfPipeline *pipeline)
   g_variant_dict_insert (&dict, "enabled", "b", ff_pipeline_get_enabled (pipeline));
   g_variant_dict_insert (&dict, "executor", "s", executor ? executor : "");
   g_variant_dict_insert (&dict, "schedule", "s", schedule);
-  g_variant_dict_insert (&dict, "next_run", "x", (gint64) 0);
+  g_variant_dict_insert (
+      &dict, "next_run", "x",
+      ff_orchestrator_get_next_run (self->orchestrator, ff_pipeline_get_name (pipeline)));
   g_variant_dict_insert (&dict, "last_state", "s", last_state ? last_state : "");
   g_variant_dict_insert (&dict, "broken", "b", ff_pipeline_is_broken (pipeline));
   g_variant_dict_insert (&dict, "error", "s",

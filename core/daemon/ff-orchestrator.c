@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-orchestrator.h"
+#include "ff-scheduler.h"
 #include "ff-plugin-loader.h"
 #include "ff-run-log.h"
 #include "ff-run-store.h"
@@ -38,6 +39,7 @@ struct _FfOrchestrator
   GObject parent_instance;
   FfConfig *config;
   FfPipelineRegistry *registry;
+  FfScheduler *scheduler;
   FfRunStore *store;
   GHashTable *executors;
   GPtrArray *collectors;
@@ -304,12 +306,42 @@ on_run_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gint64
-effective_timeout (FfOrchestrator *self, FfPipeline *pipeline)
+/* The schedules[] entry a run was started with, if any. */
+static const FfSchedule *
+run_config_of (FfPipeline *pipeline, FfRun *run)
 {
+  const gchar *id = ff_run_get_run_config (run);
+
+  return id != NULL && *id != '\0' ? ff_pipeline_lookup_schedule (pipeline, id) : NULL;
+}
+
+/* A run configuration's value wins over the pipeline's, which wins over
+ * the daemon's default. */
+static gint64
+effective_timeout (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
+{
+  const FfSchedule *config = run_config_of (pipeline, run);
   gint64 timeout = ff_pipeline_get_timeout (pipeline);
 
+  if (config != NULL && config->timeout >= 0)
+    timeout = config->timeout;
   return timeout >= 0 ? timeout : ff_config_get_default_timeout (self->config);
+}
+
+static void
+apply_run_config (FfRunRequest *request, const FfSchedule *config)
+{
+  /* its env goes in with the pipeline's, below StartRun's */
+  if (config == NULL)
+    return;
+  if (config->mem_hard_limit > 0)
+    ff_run_request_set_memory_limit (request, config->mem_hard_limit);
+  if (config->cpu_hard_limit > 0)
+    ff_run_request_set_cpu_limit (request, config->cpu_hard_limit);
+  if (config->mem_soft_limit > 0)
+    ff_run_request_set_memory_soft_limit (request, config->mem_soft_limit);
+  if (config->cpu_soft_limit > 0)
+    ff_run_request_set_cpu_soft_limit (request, config->cpu_soft_limit);
 }
 
 static void
@@ -354,7 +386,7 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  timeout = pipeline != NULL ? effective_timeout (self, pipeline)
+  timeout = pipeline != NULL ? effective_timeout (self, pipeline, entry->run)
                              : ff_config_get_default_timeout (self->config);
   /* g_timeout_add_seconds () may fire up to a second early: with
    * "timeout": 1 a run was stopped after 0.8 s */
@@ -407,6 +439,8 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
   add_env (ff_pipeline_get_default_env (pipeline), request);
+  if (run_config_of (pipeline, run) != NULL)
+    add_env (run_config_of (pipeline, run)->default_env, request);
   add_env (ff_run_get_env (run), request);
   ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
   ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
@@ -419,6 +453,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
   ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
   ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
+  apply_run_config (request, run_config_of (pipeline, run));
   ff_run_request_set_executor (request, ff_run_get_executor (run));
   ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
   ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
@@ -544,6 +579,17 @@ check_env (GHashTable *env, GError **error)
 }
 
 static guint
+retry_attempts_of (FfPipeline *pipeline, const gchar *run_config)
+{
+  const FfSchedule *config =
+      run_config != NULL ? ff_pipeline_lookup_schedule (pipeline, run_config) : NULL;
+
+  if (config != NULL && config->retry_attempts >= 0)
+    return (guint) config->retry_attempts;
+  return ff_pipeline_get_retry_attempts (pipeline);
+}
+
+static guint
 count_active (FfOrchestrator *self, const gchar *pipeline)
 {
   GHashTableIter iter;
@@ -622,6 +668,14 @@ ff_orchestrator_start_run (FfOrchestrator *self,
                    executor_name);
       return NULL;
     }
+  if (run_config != NULL && *run_config != '\0' &&
+      ff_pipeline_lookup_schedule (pipeline, run_config) == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The pipeline “%s” has no run configuration “%s” in its schedules[]"), name,
+                   run_config);
+      return NULL;
+    }
   max_instances = ff_pipeline_get_max_instances (pipeline);
   if (max_instances > 0 && count_active (self, name) >= max_instances)
     {
@@ -644,7 +698,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
-  ff_run_set_max_attempts (run, 1 + ff_pipeline_get_retry_attempts (pipeline));
+  ff_run_set_max_attempts (run, 1 + retry_attempts_of (pipeline, run_config));
   if (!ff_run_store_save (self->store, run, error))
     return NULL;
 
@@ -834,6 +888,55 @@ gboolean
 ff_orchestrator_shutdown_finish (FfOrchestrator *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_schedule_fire (FfScheduler *scheduler,
+                  const gchar *pipeline,
+                  const gchar *run_config,
+                  FfOrchestrator *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *triggered_by =
+      run_config != NULL ? g_strdup_printf ("schedule:%s", run_config) : g_strdup ("schedule");
+
+  if (ff_orchestrator_start_run (self, pipeline, NULL, NULL, run_config, triggered_by, FALSE,
+                                 &error) == NULL)
+    /* e.g. max_instances reached: this time is skipped, the next one comes */
+    g_message (_ ("The scheduled run of %s is skipped: %s"), pipeline, error->message);
+}
+
+static void
+on_pipelines_changed (FfPipelineRegistry *registry, FfOrchestrator *self)
+{
+  g_autoptr (GPtrArray) pipelines = ff_pipeline_registry_list (registry);
+
+  ff_scheduler_set_pipelines (self->scheduler, pipelines);
+}
+
+static void
+start_scheduler (FfOrchestrator *self)
+{
+  self->scheduler = ff_scheduler_new (
+      self->store, ff_config_get_time_zone (self->config),
+      ff_config_get_missed_skip (self->config) ? FF_MISSED_SKIP : FF_MISSED_RUN_ONCE);
+  g_signal_connect_object (self->scheduler, "fire", G_CALLBACK (on_schedule_fire), self, 0);
+  g_signal_connect_object (self->registry, "changed", G_CALLBACK (on_pipelines_changed), self, 0);
+  on_pipelines_changed (self->registry, self);
+  ff_scheduler_start (self->scheduler);
+}
+
+/**
+ * ff_orchestrator_get_next_run:
+ *
+ * Returns: when a schedule of @pipeline fires next, µs since the epoch; 0
+ *   if none will
+ */
+gint64
+ff_orchestrator_get_next_run (FfOrchestrator *self, const gchar *pipeline)
+{
+  g_return_val_if_fail (FF_IS_ORCHESTRATOR (self), 0);
+  return self->scheduler != NULL ? ff_scheduler_get_next_fire (self->scheduler, pipeline) : 0;
 }
 
 /* Two daemons of one user with different state folders (a test's and the
@@ -1079,6 +1182,7 @@ ff_orchestrator_finalize (GObject *object)
   g_free (self->daemon_id);
   g_queue_clear (&self->queue);
   g_hash_table_unref (self->entries);
+  g_clear_object (&self->scheduler);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);
   g_clear_pointer (&self->executors, g_hash_table_unref);
@@ -1165,6 +1269,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   ff_pipeline_registry_watch (self->registry);
   if (!recover_runs (self, error))
     return FALSE;
+  start_scheduler (self);
   check_executors (self);
   remove_leftovers (self);
   return TRUE;

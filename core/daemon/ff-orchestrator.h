@@ -67,6 +67,7 @@ ff_orchestrator_shutdown_finish (FfOrchestrator *self, GAsyncResult *result, GEr
 void ff_orchestrator_note_executor_health (FfOrchestrator *self,
                                            const gchar *executor,
                                            gboolean available);
+gint64 ff_orchestrator_get_next_run (FfOrchestrator *self, const gchar *pipeline);
 GArray *ff_orchestrator_dup_samples (FfOrchestrator *self, guint64 id, GError **error);
 
 G_END_DECLS

@@ -26,6 +26,8 @@ typedef enum
   STMT_DELETE_RUN,
   STMT_INSERT_SAMPLE,
   STMT_SELECT_SAMPLES,
+  STMT_SELECT_SCHEDULE,
+  STMT_UPSERT_SCHEDULE,
   N_STMTS
 } FfRunStoreStmt;
 
@@ -65,6 +67,10 @@ static const gchar *const stmt_sql[N_STMTS] = {
                          "VALUES (?1, ?2, ?3, ?4)",
   [STMT_SELECT_SAMPLES] = "SELECT time, cpu_percent, memory_bytes FROM samples "
                           "WHERE run_id = ?1 ORDER BY time",
+  [STMT_SELECT_SCHEDULE] = "SELECT anchor, last_fire FROM schedules WHERE key = ?1",
+  [STMT_UPSERT_SCHEDULE] = "INSERT INTO schedules (key, anchor, last_fire) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT (key) DO UPDATE SET anchor = excluded.anchor, "
+                           "last_fire = excluded.last_fire",
 };
 
 /* Schema migrations; entry N brings the database from user_version N to N + 1.
@@ -114,6 +120,12 @@ static const gchar *const migrations[] = {
   "  memory_bytes INTEGER NOT NULL"
   ");"
   "CREATE INDEX samples_run_time ON samples (run_id, time);",
+  /* 3: where each schedule stands, so that a restart fires nothing twice */
+  "CREATE TABLE schedules ("
+  "  key TEXT PRIMARY KEY,"
+  "  anchor INTEGER NOT NULL,"
+  "  last_fire INTEGER NOT NULL"
+  ");",
 };
 
 struct _FfRunStore
@@ -855,6 +867,64 @@ ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error)
       return NULL;
     }
   return g_steal_pointer (&samples);
+}
+
+/**
+ * ff_run_store_load_schedule:
+ * @anchor: (out): when the schedule was first seen, µs since the epoch
+ * @last_fire: (out): when it last fired (or was last found due), µs
+ *
+ * Returns: %TRUE if the schedule @key is known; %FALSE without an error if
+ *   it is not
+ */
+gboolean
+ff_run_store_load_schedule (FfRunStore *self,
+                            const gchar *key,
+                            gint64 *anchor,
+                            gint64 *last_fire,
+                            GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_SELECT_SCHEDULE, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *anchor = sqlite3_column_int64 (stmt, 0);
+      *last_fire = sqlite3_column_int64 (stmt, 1);
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, rc, error);
+  return FALSE;
+}
+
+gboolean
+ff_run_store_save_schedule (FfRunStore *self,
+                            const gchar *key,
+                            gint64 anchor,
+                            gint64 last_fire,
+                            GError **error)
+{
+  g_autoptr(FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_UPSERT_SCHEDULE, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, anchor);
+  sqlite3_bind_int64 (stmt, 3, last_fire);
+  return step_done (self, stmt, error);
 }
 
 gboolean

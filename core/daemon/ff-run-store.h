@@ -46,6 +46,17 @@ typedef struct
 gboolean ff_run_store_add_samples (
     FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error);
 GArray *ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error);
+/* Where the schedule @key stands (see FfScheduler). */
+gboolean ff_run_store_load_schedule (FfRunStore *self,
+                                     const gchar *key,
+                                     gint64 *anchor,
+                                     gint64 *last_fire,
+                                     GError **error);
+gboolean ff_run_store_save_schedule (FfRunStore *self,
+                                     const gchar *key,
+                                     gint64 anchor,
+                                     gint64 last_fire,
+                                     GError **error);
 /* For tests: caps the database size so that writes fail as on a full disk. */
 gboolean ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error);
 

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "ff-test-daemon.h"
+
+/* Schedules and run configurations as fastflowd applies them. */
+
+static JsonNode *
+ctl_json (FfTestDaemon *d, const gchar *first, ...)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, first, "--json", NULL), ==, 0);
+  node = json_from_string (out, &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+static guint
+count_runs (FfTestDaemon *d)
+{
+  g_autoptr (JsonNode) runs = ctl_json (d, "runs");
+
+  return json_array_get_length (json_node_get_array (runs));
+}
+
+static gboolean
+on_check_runs (gpointer user_data)
+{
+  gpointer *data = user_data;
+
+  if (count_runs (data[0]) < GPOINTER_TO_UINT (data[1]))
+    return G_SOURCE_CONTINUE;
+  *(gboolean *) data[2] = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the daemon every 200 ms until @n runs exist. */
+static void
+wait_for_runs (FfTestDaemon *d, guint n)
+{
+  gboolean done = FALSE;
+  gpointer data[] = { d, GUINT_TO_POINTER (n), &done };
+
+  g_timeout_add (200, on_check_runs, data);
+  ff_test_wait_for_flag (&done);
+}
+
+/* An interval of a second fires by itself, marked as scheduled, and the
+ * next fire time is listed. */
+static void
+test_interval_fires (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (JsonNode) pipelines = NULL;
+  g_autoptr (JsonNode) runs = NULL;
+  JsonObject *first;
+
+  ff_test_daemon_add_pipeline (d, "tick", "main.sh", "echo tick\n", "pipeline.json",
+                               "{\"schedule_interval_seconds\": 1}", NULL);
+  ff_test_daemon_add_pipeline (d, "manual", "main.sh", "echo manual\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  pipelines = ctl_json (d, "pipelines");
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *p = json_array_get_object_element (json_node_get_array (pipelines), i);
+      gint64 next = json_object_get_int_member (p, "next_run");
+
+      if (g_str_equal (json_object_get_string_member (p, "name"), "tick"))
+        g_assert_cmpint (next, >, 0);
+      else
+        g_assert_cmpint (next, ==, 0);
+    }
+  wait_for_runs (d, 2);
+  runs = ctl_json (d, "runs");
+  first = json_array_get_object_element (json_node_get_array (runs), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "pipeline"), ==, "tick");
+  g_assert_cmpstr (json_object_get_string_member (first, "triggered_by"), ==, "schedule");
+}
+
+/* `run --config ID` takes that schedules[] entry's env; StartRun's own env
+ * still wins; an unknown id is refused before anything runs. */
+static void
+test_run_config (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *override_out = NULL, *override_err = NULL;
+  g_autofree gchar *bad_out = NULL, *bad_err = NULL;
+  g_autofree gchar *plain_out = NULL, *plain_err = NULL;
+
+  ff_test_daemon_add_pipeline (d, "configured", "main.sh", "echo \"$MODE/$LEVEL\"\n",
+                               "pipeline.json",
+                               "{\"default_env\": {\"MODE\": \"default\", \"LEVEL\": \"1\"},"
+                               " \"schedules\": [{\"id\": \"nightly\","
+                               " \"schedule_cron\": \"0 3 * * *\","
+                               " \"default_env\": {\"MODE\": \"nightly\"}}]}",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &plain_out, &plain_err, "run", "configured", NULL), ==,
+                   0);
+  g_assert_cmpstr (plain_out, ==, "default/1\n");
+  g_assert_cmpint (
+      ff_test_daemon_ctl (d, &out, &err, "run", "configured", "--config", "nightly", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "nightly/1\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &override_out, &override_err, "run", "configured",
+                                       "--config", "nightly", "-e", "MODE=mine", NULL),
+                   ==, 0);
+  g_assert_cmpstr (override_out, ==, "mine/1\n");
+  g_assert_cmpint (
+      ff_test_daemon_ctl (d, &bad_out, &bad_err, "run", "configured", "--config", "nope", NULL), ==,
+      125);
+  g_assert_nonnull (strstr (bad_err, "nope"));
+  g_assert_cmpuint (count_runs (d), ==, 3);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/schedule-dbus/interval-fires", test_interval_fires);
+  g_test_add_func ("/schedule-dbus/run-config", test_run_config);
+  return g_test_run ();
+}
