@@ -119,6 +119,62 @@ test_run_config (void)
   g_assert_cmpuint (count_runs (d), ==, 3);
 }
 
+/* Each failed attempt is recorded and marked in the log; the run succeeds
+ * on its third attempt. One that keeps failing ends with its last code. */
+static void
+test_retries (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *counter = g_build_filename (d->tmpdir, "count", NULL);
+  g_autofree gchar *out = NULL, *err = NULL, *fail_out = NULL, *fail_err = NULL;
+  g_autofree gchar *env = g_strdup_printf ("COUNTER=%s", counter);
+  g_autoptr (JsonNode) status = NULL;
+  g_autoptr (JsonNode) failed = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *status_out = NULL, *status_err = NULL, *failed_out = NULL, *failed_err = NULL;
+
+  ff_test_daemon_add_pipeline (d, "flaky", "main.sh",
+                               "n=$(cat \"$COUNTER\" 2>/dev/null || echo 0)\n"
+                               "n=$((n + 1)); echo $n > \"$COUNTER\"\n"
+                               "echo \"attempt $FASTFLOW_ATTEMPT\"\n"
+                               "[ $n -ge 3 ] || exit 4\n",
+                               "pipeline.json",
+                               "{\"retry_attempts\": 2,"
+                               " \"retry_strategy\": {\"type\": \"fixed_delay\", \"delay\": 0}}",
+                               NULL);
+  ff_test_daemon_add_pipeline (d, "broken", "main.sh", "echo try; exit 7\n", "pipeline.json",
+                               "{\"retry_attempts\": 1,"
+                               " \"retry_strategy\": {\"type\": \"fixed_delay\", \"delay\": 0}}",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "flaky", "-e", env, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "attempt 1\n[fastflow] Attempt 1 of 3 failed"));
+  g_assert_nonnull (strstr (out, "[fastflow] Attempt 2 of 3\nattempt 2\n"));
+  g_assert_nonnull (strstr (out, "[fastflow] Attempt 3 of 3\nattempt 3\n"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &status_out, &status_err, "status", "--json", "1", NULL),
+                   ==, 0);
+  status = json_from_string (status_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (status), "attempt"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (status), "max_attempts"), ==,
+                   3);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "state"), ==,
+                   "succeeded");
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &fail_out, &fail_err, "run", "broken", NULL), ==, 7);
+  g_assert_cmpstr (fail_out, ==,
+                   "try\n[fastflow] Attempt 1 of 2 failed (The pipeline exited with code 7); "
+                   "attempt 2 starts in 0 s\n[fastflow] Attempt 2 of 2\ntry\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &failed_out, &failed_err, "status", "--json", "2", NULL),
+                   ==, 0);
+  failed = json_from_string (failed_out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (failed), "attempt"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (failed), "exit_code"), ==, 7);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -127,5 +183,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/schedule-dbus/interval-fires", test_interval_fires);
   g_test_add_func ("/schedule-dbus/run-config", test_run_config);
+  g_test_add_func ("/schedule-dbus/retries", test_retries);
   return g_test_run ();
 }

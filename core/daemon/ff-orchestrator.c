@@ -25,6 +25,7 @@ typedef struct
   FfReason stop_reason;
   guint timeout_id;
   guint expire_id;
+  guint retry_id; /* waiting for the next attempt */
   gboolean log_failed;
   gboolean mid_line; /* the log does not end with a newline */
   GArray *samples;   /* FfRunSample, not yet in the store */
@@ -84,6 +85,7 @@ run_entry_free (RunEntry *entry)
 {
   g_clear_handle_id (&entry->timeout_id, g_source_remove);
   g_clear_handle_id (&entry->expire_id, g_source_remove);
+  g_clear_handle_id (&entry->retry_id, g_source_remove);
   if (entry->execution != NULL)
     g_signal_handlers_disconnect_by_data (entry->execution, entry);
   g_clear_object (&entry->execution);
@@ -181,6 +183,106 @@ report_run_finished (FfOrchestrator *self, FfRun *run)
                                MAX (duration, 0));
 }
 
+static void append_note (RunEntry *entry, const gchar *note);
+static const FfSchedule *run_config_of (FfPipeline *pipeline, FfRun *run);
+
+static void
+detach_execution (RunEntry *entry)
+{
+  FfOrchestrator *self = entry->self;
+
+  g_clear_handle_id (&entry->timeout_id, g_source_remove);
+  if (entry->execution == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (entry->execution, entry);
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
+                                     ff_run_get_id (entry->run));
+  g_clear_object (&entry->execution);
+}
+
+/* What a failed attempt of a run with attempts left does next: not
+ * whatever the user stopped or fastflow refused, nor while shutting down.
+ * Infrastructure errors are retried like pipeline errors. */
+static gboolean
+should_retry (RunEntry *entry, FfReason reason)
+{
+  if (entry->self->shutdown_task != NULL ||
+      ff_run_get_attempt (entry->run) >= ff_run_get_max_attempts (entry->run))
+    return FALSE;
+  switch (reason)
+    {
+    case FF_REASON_NONE:
+    case FF_REASON_CANCELLED:
+    case FF_REASON_REFUSED:
+    case FF_REASON_ORCHESTRATOR_RESTARTED:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
+static gdouble
+retry_delay (FfOrchestrator *self, RunEntry *entry)
+{
+  FfPipeline *pipeline =
+      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  const FfSchedule *config = pipeline != NULL ? run_config_of (pipeline, entry->run) : NULL;
+  const FfRetryStrategy *strategy = NULL;
+
+  if (config != NULL && config->retry_strategy != NULL)
+    strategy = config->retry_strategy;
+  else if (pipeline != NULL)
+    strategy = ff_pipeline_get_retry (pipeline);
+  return strategy != NULL ? ff_retry_strategy_get_delay (strategy, ff_run_get_attempt (entry->run))
+                          : 0;
+}
+
+static gboolean
+on_retry_due (gpointer user_data)
+{
+  RunEntry *entry = user_data;
+
+  entry->retry_id = 0;
+  g_queue_push_tail (&entry->self->queue, entry);
+  notify_counts (entry->self);
+  dispatch_queue (entry->self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The attempt is over and recorded; the run waits for its next one. */
+static void
+retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+{
+  FfOrchestrator *self = entry->self;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *summary = ff_reason_dup_summary (reason, exit_code);
+  g_autofree gchar *note = NULL;
+  guint attempt = ff_run_get_attempt (entry->run);
+  gdouble delay = retry_delay (self, entry);
+
+  detach_execution (entry);
+  if (!ff_run_store_record_attempt (self->store, entry->run, ff_reason_get_final_state (reason),
+                                    reason, exit_code, message, g_get_real_time (), &error))
+    g_warning ("%s", error->message);
+  /* TRANSLATORS: e.g. Attempt 1 of 3 failed (The pipeline exited with code 1); attempt 2
+   * starts in 60 s */
+  note = g_strdup_printf (_ ("Attempt %u of %u failed (%s); attempt %u starts in %.0f s"), attempt,
+                          ff_run_get_max_attempts (entry->run), summary, attempt + 1, delay);
+  append_note (entry, note);
+  flush_samples (self, entry);
+  if (!ff_run_set_state (entry->run, FF_RUN_STATE_QUEUED, &error))
+    g_warning ("%s", error->message);
+  ff_run_set_attempt (entry->run, attempt + 1);
+  entry->stop_reason = FF_REASON_NONE;
+  save_run (self, entry->run);
+  if (self->running > 0)
+    self->running--;
+  entry->retry_id = g_timeout_add ((guint) MIN (delay * 1000, G_MAXUINT - 1), on_retry_due, entry);
+  notify_counts (self);
+  dispatch_queue (self);
+}
+
 /* Records how a run ended. Every path out of a live run ends here. */
 static void
 finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
@@ -191,21 +293,19 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   gboolean was_running =
       entry->execution != NULL || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
 
+  if (was_running && should_retry (entry, reason))
+    {
+      retry_entry (entry, reason, exit_code, message);
+      return;
+    }
   if (entry->log_failed)
     {
       full_message = g_strdup_printf (_ ("%s (the log is incomplete: it could not be written)"),
                                       message != NULL ? message : "");
       message = full_message;
     }
-  g_clear_handle_id (&entry->timeout_id, g_source_remove);
-  if (entry->execution != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (entry->execution, entry);
-      for (guint i = 0; i < self->collectors->len; i++)
-        ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
-                                         ff_run_get_id (entry->run));
-      g_clear_object (&entry->execution);
-    }
+  g_clear_handle_id (&entry->retry_id, g_source_remove);
+  detach_execution (entry);
   if (!ff_run_finish (entry->run, reason, exit_code, message, g_get_real_time (), &error))
     {
       g_warning ("%s", error->message);
@@ -214,6 +314,8 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   ff_run_log_close (entry->log);
   flush_samples (self, entry);
   save_run (self, entry->run);
+  if (!ff_run_store_save_attempt (self->store, entry->run, &error))
+    g_warning ("%s", error->message);
   report_run_finished (self, entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
@@ -499,6 +601,14 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, error->message);
       return;
     }
+  if (ff_run_get_attempt (entry->run) > 1)
+    {
+      g_autofree gchar *note =
+          g_strdup_printf (_ ("Attempt %u of %u"), ff_run_get_attempt (entry->run),
+                           ff_run_get_max_attempts (entry->run));
+      append_note (entry, note);
+    }
+  g_clear_object (&entry->cancellable);
   entry->cancellable = g_cancellable_new ();
   g_set_object (&entry->request, request);
   ff_executor_launch_async (executor, request, entry->cancellable, on_launched, entry);

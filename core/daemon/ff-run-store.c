@@ -513,8 +513,21 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
   return TRUE;
 }
 
+/**
+ * ff_run_store_record_attempt:
+ *
+ * The row of the run's current attempt as it ended, also when the run goes
+ * on with another attempt and its own state is not that end.
+ */
 gboolean
-ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
+ff_run_store_record_attempt (FfRunStore *self,
+                             FfRun *run,
+                             FfRunState state,
+                             FfReason reason,
+                             gint exit_code,
+                             const gchar *message,
+                             gint64 finished_at,
+                             GError **error)
 {
   g_autoptr (FfCachedStmt) stmt = NULL;
 
@@ -528,12 +541,20 @@ ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
   sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
   sqlite3_bind_int64 (stmt, 2, ff_run_get_attempt (run));
   sqlite3_bind_int64 (stmt, 3, ff_run_get_started_at (run));
-  sqlite3_bind_int64 (stmt, 4, ff_run_get_finished_at (run));
-  sqlite3_bind_text (stmt, 5, ff_run_state_to_string (ff_run_get_state (run)), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, ff_reason_to_string (ff_run_get_reason (run)), -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 7, ff_run_get_exit_code (run));
-  bind_text_or_null (stmt, 8, ff_run_get_message (run));
+  sqlite3_bind_int64 (stmt, 4, finished_at);
+  sqlite3_bind_text (stmt, 5, ff_run_state_to_string (state), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, ff_reason_to_string (reason), -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 7, exit_code);
+  bind_text_or_null (stmt, 8, message);
   return step_done (self, stmt, error);
+}
+
+gboolean
+ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
+{
+  return ff_run_store_record_attempt (self, run, ff_run_get_state (run), ff_run_get_reason (run),
+                                      ff_run_get_exit_code (run), ff_run_get_message (run),
+                                      ff_run_get_finished_at (run), error);
 }
 
 static const gchar *
@@ -878,13 +899,10 @@ ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error)
  *   it is not
  */
 gboolean
-ff_run_store_load_schedule (FfRunStore *self,
-                            const gchar *key,
-                            gint64 *anchor,
-                            gint64 *last_fire,
-                            GError **error)
+ff_run_store_load_schedule (
+    FfRunStore *self, const gchar *key, gint64 *anchor, gint64 *last_fire, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
   gint rc;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
@@ -907,13 +925,10 @@ ff_run_store_load_schedule (FfRunStore *self,
 }
 
 gboolean
-ff_run_store_save_schedule (FfRunStore *self,
-                            const gchar *key,
-                            gint64 anchor,
-                            gint64 last_fire,
-                            GError **error)
+ff_run_store_save_schedule (
+    FfRunStore *self, const gchar *key, gint64 anchor, gint64 last_fire, GError **error)
 {
-  g_autoptr(FfCachedStmt) stmt = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);

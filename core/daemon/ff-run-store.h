@@ -23,6 +23,14 @@ gboolean ff_run_store_save (FfRunStore *self, FfRun *run, GError **error);
 /* Inserts or updates the row of the run's current attempt (its number, start,
  * finish, state, reason, exit code and message) in the attempts table. */
 gboolean ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error);
+gboolean ff_run_store_record_attempt (FfRunStore *self,
+                                      FfRun *run,
+                                      FfRunState state,
+                                      FfReason reason,
+                                      gint exit_code,
+                                      const gchar *message,
+                                      gint64 finished_at,
+                                      GError **error);
 FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
 /* Ids, newest first; NULL pipeline/state match any; limit 0 = no limit. A state
  * that is not a run state is FF_ERROR_INVALID_ARGUMENT. */
@@ -47,16 +55,10 @@ gboolean ff_run_store_add_samples (
     FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error);
 GArray *ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error);
 /* Where the schedule @key stands (see FfScheduler). */
-gboolean ff_run_store_load_schedule (FfRunStore *self,
-                                     const gchar *key,
-                                     gint64 *anchor,
-                                     gint64 *last_fire,
-                                     GError **error);
-gboolean ff_run_store_save_schedule (FfRunStore *self,
-                                     const gchar *key,
-                                     gint64 anchor,
-                                     gint64 last_fire,
-                                     GError **error);
+gboolean ff_run_store_load_schedule (
+    FfRunStore *self, const gchar *key, gint64 *anchor, gint64 *last_fire, GError **error);
+gboolean ff_run_store_save_schedule (
+    FfRunStore *self, const gchar *key, gint64 anchor, gint64 last_fire, GError **error);
 /* For tests: caps the database size so that writes fail as on a full disk. */
 gboolean ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error);
 

@@ -344,31 +344,19 @@ ff_run_get_message (FfRun *self)
 
 /* The sentence for people. Built when read rather than stored, so the
  * history shows in the reader's language. */
+/* How a run or attempt ended, as a sentence for people. */
 gchar *
-ff_run_dup_display_message (FfRun *self)
+ff_reason_dup_summary (FfReason reason, gint exit_code)
 {
-  const gchar *detail = self->message;
-  g_autofree gchar *summary = NULL;
+  gchar *summary;
 
-  switch (self->state)
-    {
-    case FF_RUN_STATE_QUEUED:
-      return g_strdup (_ ("Waiting for a free slot"));
-    case FF_RUN_STATE_STARTING:
-      return g_strdup (_ ("Starting"));
-    case FF_RUN_STATE_RUNNING:
-      return g_strdup (_ ("Running"));
-    default:
-      break;
-    }
-
-  switch (self->reason)
+  switch (reason)
     {
     case FF_REASON_NONE:
       summary = g_strdup (_ ("Succeeded"));
       break;
     case FF_REASON_EXIT_CODE:
-      summary = g_strdup_printf (_ ("The pipeline exited with code %d"), self->exit_code);
+      summary = g_strdup_printf (_ ("The pipeline exited with code %d"), exit_code);
       break;
     case FF_REASON_OOM_KILLED:
       summary = g_strdup (_ ("The pipeline was killed because it exceeded its memory limit"));
@@ -401,8 +389,30 @@ ff_run_dup_display_message (FfRun *self)
       summary = g_strdup (_ ("The orchestrator refused to run this pipeline"));
       break;
     default:
-      summary = g_strdup (ff_reason_to_string (self->reason));
+      summary = g_strdup (ff_reason_to_string (reason));
     }
+  return summary;
+}
+
+gchar *
+ff_run_dup_display_message (FfRun *self)
+{
+  const gchar *detail = self->message;
+  g_autofree gchar *summary = NULL;
+
+  switch (self->state)
+    {
+    case FF_RUN_STATE_QUEUED:
+      return g_strdup (_ ("Waiting for a free slot"));
+    case FF_RUN_STATE_STARTING:
+      return g_strdup (_ ("Starting"));
+    case FF_RUN_STATE_RUNNING:
+      return g_strdup (_ ("Running"));
+    default:
+      break;
+    }
+
+  summary = ff_reason_dup_summary (self->reason, self->exit_code);
   /* an executor that says what the summary says adds nothing */
   if (detail == NULL || *detail == '\0' || g_str_equal (detail, summary))
     return g_steal_pointer (&summary);

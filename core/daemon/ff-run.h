@@ -81,4 +81,6 @@ void ff_run_restore (FfRun *self,
                      gint64 finished_at,
                      guint64 memory_peak_bytes);
 
+gchar *ff_reason_dup_summary (FfReason reason, gint exit_code);
+
 G_END_DECLS
