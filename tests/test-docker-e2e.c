@@ -181,9 +181,11 @@ test_succeeds (void)
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
 
-  /* the pipeline folder is mounted read-only at /app, the working folder */
+  /* the pipeline folder is mounted read-only at /app, the working folder;
+   * the route file is writable */
   add_docker_pipeline (d, pipeline, NULL,
-                       "pwd; cat data.txt; touch /app/x 2>/dev/null || echo ro\n");
+                       "pwd; cat data.txt; touch /app/x 2>/dev/null || echo ro\n"
+                       "echo blue > \"$FASTFLOW_ROUTE_FILE\"\n");
   ff_test_daemon_add_pipeline (d, pipeline, "data.txt", "from the folder\n", NULL);
   ff_test_daemon_start (d, NULL);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
@@ -191,6 +193,7 @@ test_succeeds (void)
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
   g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
+  g_assert_cmpstr (json_object_get_string_member (status, "route"), ==, "blue");
 }
 
 static void

@@ -175,6 +175,108 @@ test_retries (void)
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (failed), "exit_code"), ==, 7);
 }
 
+static JsonObject *
+find_run (JsonNode *runs, const gchar *pipeline)
+{
+  JsonArray *array = json_node_get_array (runs);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *run = json_array_get_object_element (array, i);
+      if (g_str_equal (json_object_get_string_member (run, "pipeline"), pipeline))
+        return run;
+    }
+  return NULL;
+}
+
+/* on_success and on_failure chains, and a route that picks one of two
+ * pipelines; each downstream run says what triggered it. */
+static void
+test_downstream (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (JsonNode) runs = NULL;
+  g_autofree gchar *out = NULL, *err = NULL, *fail_out = NULL, *fail_err = NULL;
+  JsonObject *run;
+
+  ff_test_daemon_add_pipeline (
+      d, "start", "main.sh", "echo \"$1\"; echo left > \"$FASTFLOW_ROUTE_FILE\"\n", "pipeline.json",
+      "{\"downstream_triggers\": ["
+      " {\"pipeline\": \"after-success\", \"on_success\": true},"
+      " {\"pipeline\": \"after-failure\", \"on_success\": false, \"on_failure\": true},"
+      " {\"pipeline\": \"left\", \"on_route\": \"left\"},"
+      " {\"pipeline\": \"right\", \"on_route\": \"right\"}]}",
+      NULL);
+  ff_test_daemon_add_pipeline (
+      d, "failing", "main.sh", "exit 2\n", "pipeline.json",
+      "{\"downstream_triggers\": ["
+      " {\"pipeline\": \"after-success\", \"on_success\": true},"
+      " {\"pipeline\": \"after-failure\", \"on_success\": false, \"on_failure\": true}]}",
+      NULL);
+  ff_test_daemon_add_pipeline (d, "after-success", "main.sh", "echo ok\n", NULL);
+  ff_test_daemon_add_pipeline (d, "after-failure", "main.sh", "echo ok\n", NULL);
+  ff_test_daemon_add_pipeline (d, "left", "main.sh", "echo ok\n", NULL);
+  ff_test_daemon_add_pipeline (d, "right", "main.sh", "echo ok\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "start", NULL), ==, 0);
+  /* start, after-success and left */
+  wait_for_runs (d, 3);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &fail_out, &fail_err, "run", "failing", NULL), ==, 2);
+  /* failing and after-failure */
+  wait_for_runs (d, 5);
+  runs = ctl_json (d, "runs");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (runs)), ==, 5);
+  g_assert_null (find_run (runs, "right"));
+  run = find_run (runs, "left");
+  g_assert_nonnull (run);
+  g_assert_cmpstr (json_object_get_string_member (run, "triggered_by"), ==, "downstream:1");
+  run = find_run (runs, "start");
+  g_assert_cmpstr (json_object_get_string_member (run, "route"), ==, "left");
+  run = find_run (runs, "after-failure");
+  g_assert_nonnull (run);
+  g_assert_cmpstr (json_object_get_string_member (run, "triggered_by"), ==, "downstream:4");
+}
+
+/* Triggers that would start each other without end are refused when the
+ * pipelines are read, naming the cycle; the others work. */
+static void
+test_trigger_cycle (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (JsonNode) pipelines = NULL;
+  g_autofree gchar *out = NULL, *err = NULL, *ok_out = NULL, *ok_err = NULL;
+  JsonArray *array;
+  guint broken = 0;
+
+  ff_test_daemon_add_pipeline (
+      d, "ping", "main.sh", "true\n", "pipeline.json",
+      "{\"downstream_triggers\": [{\"pipeline\": \"pong\", \"on_success\": true}]}", NULL);
+  ff_test_daemon_add_pipeline (
+      d, "pong", "main.sh", "true\n", "pipeline.json",
+      "{\"downstream_triggers\": [{\"pipeline\": \"ping\", \"on_failure\": true}]}", NULL);
+  ff_test_daemon_add_pipeline (d, "fine", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  pipelines = ctl_json (d, "pipelines");
+  array = json_node_get_array (pipelines);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *p = json_array_get_object_element (array, i);
+      if (!json_object_get_boolean_member (p, "broken"))
+        continue;
+      broken++;
+      g_test_message ("%s", json_object_get_string_member (p, "error"));
+      g_assert_nonnull (strstr (json_object_get_string_member (p, "error"), "cycle"));
+      g_assert_true (
+          strstr (json_object_get_string_member (p, "error"), "ping → pong → ping") != NULL ||
+          strstr (json_object_get_string_member (p, "error"), "pong → ping → pong") != NULL);
+    }
+  g_assert_cmpuint (broken, ==, 2);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "ping", NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "cycle"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &ok_out, &ok_err, "run", "fine", NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,5 +286,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/interval-fires", test_interval_fires);
   g_test_add_func ("/schedule-dbus/run-config", test_run_config);
   g_test_add_func ("/schedule-dbus/retries", test_retries);
+  g_test_add_func ("/schedule-dbus/downstream", test_downstream);
+  g_test_add_func ("/schedule-dbus/trigger-cycle", test_trigger_cycle);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "ff-orchestrator.h"
 #include "ff-scheduler.h"
@@ -95,6 +96,49 @@ run_entry_free (RunEntry *entry)
   g_clear_object (&entry->log);
   g_clear_object (&entry->run);
   g_free (entry);
+}
+
+/* Next to the run's log: the engine sees host paths, and the file is the
+ * run's, like its log. */
+static gchar *
+route_path (FfOrchestrator *self, guint64 id)
+{
+  g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".route", id);
+  return g_build_filename (self->logs_dir, name, NULL);
+}
+
+/* An empty file the run may write its route to; writable for a container
+ * user too, which reaches it only through its mount. */
+static gboolean
+create_route_file (const gchar *path, GError **error)
+{
+  if (!g_file_set_contents (path, "", 0, error))
+    return FALSE;
+  if (g_chmod (path, 0666) != 0)
+    {
+      gint saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _ ("Cannot prepare the route file %s: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first line the run wrote to its route file, then the file is gone. */
+static void
+take_route (FfOrchestrator *self, FfRun *run)
+{
+  g_autofree gchar *path = route_path (self, ff_run_get_id (run));
+  g_autofree gchar *text = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return;
+  g_unlink (path);
+  text[strcspn (text, "\r\n")] = '\0';
+  g_strstrip (text);
+  if (*text != '\0' && g_utf8_validate (text, -1, NULL) && strlen (text) <= 200)
+    ff_run_set_route (run, text);
 }
 
 static gchar *
@@ -283,6 +327,45 @@ retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mess
   dispatch_queue (self);
 }
 
+static gboolean
+trigger_matches (const FfTrigger *trigger, FfRun *run)
+{
+  FfRunState state = ff_run_get_state (run);
+
+  /* a run someone stopped is not a result to act on */
+  if (state == FF_RUN_STATE_CANCELLED)
+    return FALSE;
+  if (trigger->on_route != NULL)
+    return g_strcmp0 (trigger->on_route, ff_run_get_route (run)) == 0;
+  if (state == FF_RUN_STATE_SUCCEEDED)
+    return trigger->on_success;
+  return trigger->on_failure;
+}
+
+/* downstream_triggers: runs of other pipelines that this run's end starts. */
+static void
+fire_downstream (FfOrchestrator *self, FfRun *run)
+{
+  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
+  GPtrArray *triggers = pipeline != NULL ? ff_pipeline_get_downstream_triggers (pipeline) : NULL;
+  g_autofree gchar *by = g_strdup_printf ("downstream:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+
+  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline))
+    return;
+  for (guint i = 0; triggers != NULL && i < triggers->len; i++)
+    {
+      const FfTrigger *trigger = g_ptr_array_index (triggers, i);
+      g_autoptr (GError) error = NULL;
+
+      if (!trigger_matches (trigger, run))
+        continue;
+      if (ff_orchestrator_start_run (self, trigger->pipeline, NULL, NULL, trigger->run_config_id,
+                                     by, FALSE, &error) == NULL)
+        g_message (_ ("Run %" PRIu64 " of %s did not start %s: %s"), ff_run_get_id (run),
+                   ff_run_get_pipeline (run), trigger->pipeline, error->message);
+    }
+}
+
 /* Records how a run ended. Every path out of a live run ends here. */
 static void
 finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
@@ -306,6 +389,7 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
     }
   g_clear_handle_id (&entry->retry_id, g_source_remove);
   detach_execution (entry);
+  take_route (self, entry->run);
   if (!ff_run_finish (entry->run, reason, exit_code, message, g_get_real_time (), &error))
     {
       g_warning ("%s", error->message);
@@ -325,6 +409,7 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, entry->run);
   schedule_expiry (entry);
   maybe_finish_shutdown (self);
+  fire_downstream (self, entry->run);
   dispatch_queue (self);
 }
 
@@ -520,6 +605,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   g_auto (GStrv) argv = NULL;
   g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_get_id (run));
   g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_get_attempt (run));
+  g_autofree gchar *route = NULL;
 
   argv = ff_pipeline_dup_entry_argv (pipeline, ff_config_get_python (self->config), error);
   if (argv == NULL)
@@ -547,6 +633,11 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
   ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
   ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
+  route = route_path (self, ff_run_get_id (run));
+  if (!create_route_file (route, error))
+    return NULL;
+  ff_run_request_set_route_file (request, route);
+  ff_run_request_set_env_var (request, "FASTFLOW_ROUTE_FILE", route);
   ff_run_request_set_label (request, "org.fastflow.run-id", id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
   ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
@@ -1348,8 +1439,11 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   g_autofree gchar *db_path = NULL;
   g_autoptr (GError) local_error = NULL;
   const gchar *state_dir = ff_config_get_state_dir (self->config);
+  g_autofree gchar *absolute_state = NULL;
 
-  self->logs_dir = g_build_filename (state_dir, "logs", NULL);
+  /* absolute: executors mount files from it (route files) */
+  absolute_state = g_canonicalize_filename (state_dir, NULL);
+  self->logs_dir = g_build_filename (absolute_state, "logs", NULL);
   self->instance = make_instance (state_dir);
   self->daemon_id = g_uuid_string_random ();
   if (g_mkdir_with_parents (self->logs_dir, 0750) != 0)

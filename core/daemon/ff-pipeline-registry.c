@@ -105,10 +105,86 @@ reuse (FfPipelineRegistry *self, FfPipeline *fresh)
 {
   FfPipeline *old = g_hash_table_lookup (self->by_name, ff_pipeline_get_name (fresh));
 
-  if (old != NULL &&
+  if (old != NULL && !ff_pipeline_has_added_errors (old) &&
       g_strcmp0 (ff_pipeline_get_fingerprint (old), ff_pipeline_get_fingerprint (fresh)) == 0)
     return g_object_ref (old);
   return g_object_ref (fresh);
+}
+
+static void
+mark_cycle (GPtrArray *stack, FfPipeline *target)
+{
+  g_autoptr (GString) path = g_string_new (NULL);
+  guint from = 0;
+
+  while (from < stack->len && g_ptr_array_index (stack, from) != target)
+    from++;
+  for (guint i = from; i < stack->len; i++)
+    g_string_append_printf (path, "%s → ", ff_pipeline_get_name (g_ptr_array_index (stack, i)));
+  g_string_append (path, ff_pipeline_get_name (target));
+  for (guint i = from; i < stack->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (stack, i);
+      g_autofree gchar *json =
+          g_build_filename (ff_pipeline_get_dir (pipeline), "pipeline.json", NULL);
+      g_autofree gchar *message = g_strdup_printf (
+          _ ("%s: field “downstream_triggers”: the triggers form a cycle (%s), so one run would "
+             "start the next without end"),
+          json, path->str);
+
+      ff_pipeline_add_error (pipeline, message);
+    }
+}
+
+/* Depth-first along downstream_triggers; @stack holds the path walked. */
+static void
+find_cycles (GHashTable *by_name, GHashTable *colour, GPtrArray *stack, FfPipeline *pipeline)
+{
+  GPtrArray *triggers = ff_pipeline_get_downstream_triggers (pipeline);
+  const gchar *name = ff_pipeline_get_name (pipeline);
+
+  g_hash_table_insert (colour, (gpointer) name, GINT_TO_POINTER (1));
+  g_ptr_array_add (stack, pipeline);
+  for (guint i = 0; triggers != NULL && i < triggers->len; i++)
+    {
+      FfTrigger *trigger = g_ptr_array_index (triggers, i);
+      FfPipeline *target = g_hash_table_lookup (by_name, trigger->pipeline);
+      gint state;
+
+      if (target == NULL)
+        continue;
+      state = GPOINTER_TO_INT (g_hash_table_lookup (colour, trigger->pipeline));
+      if (state == 0)
+        find_cycles (by_name, colour, stack, target);
+      else if (state == 1)
+        mark_cycle (stack, target);
+    }
+  g_ptr_array_remove_index (stack, stack->len - 1);
+  g_hash_table_insert (colour, (gpointer) name, GINT_TO_POINTER (2));
+}
+
+/* A run that triggers itself, directly or through others, would never
+ * end: every pipeline on such a cycle is broken, with the cycle named. */
+static void
+mark_trigger_cycles (GPtrArray *pipelines)
+{
+  g_autoptr (GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) colour = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) stack = g_ptr_array_new ();
+
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+      if (!ff_pipeline_is_broken (pipeline))
+        g_hash_table_insert (by_name, (gpointer) ff_pipeline_get_name (pipeline), pipeline);
+    }
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+      if (g_hash_table_contains (by_name, ff_pipeline_get_name (pipeline)) &&
+          !g_hash_table_contains (colour, ff_pipeline_get_name (pipeline)))
+        find_cycles (by_name, colour, stack, pipeline);
+    }
 }
 
 static gboolean
@@ -161,6 +237,7 @@ ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error)
       if (fresh != NULL)
         g_ptr_array_add (pipelines, reuse (self, fresh));
     }
+  mark_trigger_cycles (pipelines);
   replace_pipelines (self, pipelines);
   if (self->watching)
     sync_monitors (self);

@@ -50,6 +50,7 @@ struct _FfPipeline
   GPtrArray *errors;   /* NULL-terminated */
   GPtrArray *warnings; /* NULL-terminated */
   gchar *error;
+  gboolean added_errors; /* found across pipelines, not in its own files */
   EntryKind entry;
 
   /* pipeline.json */
@@ -1919,6 +1920,35 @@ ff_pipeline_get_error (FfPipeline *self)
 {
   g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
   return self->error;
+}
+
+/**
+ * ff_pipeline_add_error:
+ * @message: a sentence that names the pipeline's file and field
+ *
+ * Marks the pipeline broken for a reason only the set of all pipelines
+ * shows, such as a cycle of downstream triggers.
+ */
+void
+ff_pipeline_add_error (FfPipeline *self, const gchar *message)
+{
+  g_return_if_fail (FF_IS_PIPELINE (self));
+  g_return_if_fail (message != NULL);
+
+  /* before the terminating NULL */
+  g_ptr_array_insert (self->errors, self->errors->len - 1, g_strdup (message));
+  g_free (self->error);
+  self->error = g_strjoinv ("\n", (gchar **) self->errors->pdata);
+  self->added_errors = TRUE;
+}
+
+/* TRUE once ff_pipeline_add_error () was called: such an object reflects
+ * the other pipelines too and must not stand for a later scan. */
+gboolean
+ff_pipeline_has_added_errors (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), FALSE);
+  return self->added_errors;
 }
 
 const gchar *const *

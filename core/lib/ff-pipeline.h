@@ -163,6 +163,8 @@ gboolean ff_pipeline_is_broken (FfPipeline *self);
 const gchar *ff_pipeline_get_error (FfPipeline *self);
 /* the errors one by one; empty if not broken */
 const gchar *const *ff_pipeline_get_errors (FfPipeline *self);
+void ff_pipeline_add_error (FfPipeline *self, const gchar *message);
+gboolean ff_pipeline_has_added_errors (FfPipeline *self);
 const gchar *const *ff_pipeline_get_warnings (FfPipeline *self);
 
 /* (nullable) */

@@ -19,6 +19,7 @@ struct _FfRunRequest
   gdouble cpu_soft_limit;
   gchar *executor;
   gchar *image;
+  gchar *route_file;
   gchar *network;
   guint stop_grace_ms;
 };
@@ -37,6 +38,7 @@ ff_run_request_finalize (GObject *object)
   g_hash_table_unref (self->labels);
   g_free (self->executor);
   g_free (self->image);
+  g_free (self->route_file);
   g_free (self->network);
   G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
 }
@@ -289,4 +291,19 @@ ff_run_request_set_executor (FfRunRequest *self, const gchar *executor)
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   g_free (self->executor);
   self->executor = g_strdup (executor);
+}
+
+const gchar *
+ff_run_request_get_route_file (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->route_file;
+}
+
+void
+ff_run_request_set_route_file (FfRunRequest *self, const gchar *path)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->route_file);
+  self->route_file = g_strdup (path);
 }

@@ -59,6 +59,13 @@ void ff_run_request_set_cpu_soft_limit (FfRunRequest *self, gdouble cpus);
 const gchar *ff_run_request_get_executor (FfRunRequest *self);
 void ff_run_request_set_executor (FfRunRequest *self, const gchar *executor);
 
+/* A writable file on the host where the run may write the name of a route
+ * (`on_route` triggers); its path is in FASTFLOW_ROUTE_FILE. An executor
+ * whose runs cannot see host paths makes it visible and points the
+ * variable at where it is. */
+const gchar *ff_run_request_get_route_file (FfRunRequest *self);
+void ff_run_request_set_route_file (FfRunRequest *self, const gchar *path);
+
 /* Container-only settings; NULL means the executor's default. */
 const gchar *ff_run_request_get_image (FfRunRequest *self);
 void ff_run_request_set_image (FfRunRequest *self, const gchar *image);

@@ -29,6 +29,7 @@
 #define DEFAULT_MAX_GRACE_SECONDS 300
 #define DEFAULT_MAX_CONNECTIONS 64
 #define APP_DIR "/app"
+#define ROUTE_FILE "/run/fastflow/route"
 
 struct _FfDockerExecutor
 {
@@ -334,8 +335,14 @@ add_env (JsonBuilder *builder, FfRunRequest *request)
   json_builder_begin_array (builder);
   for (GList *l = keys; l != NULL; l = l->next)
     {
-      g_autofree gchar *pair = g_strdup_printf ("%s=%s", (const gchar *) l->data,
-                                                (const gchar *) g_hash_table_lookup (env, l->data));
+      const gchar *value = g_hash_table_lookup (env, l->data);
+      g_autofree gchar *pair = NULL;
+
+      /* the host's route file is mounted at a place of its own */
+      if (g_str_equal (l->data, "FASTFLOW_ROUTE_FILE") &&
+          ff_run_request_get_route_file (request) != NULL)
+        value = ROUTE_FILE;
+      pair = g_strdup_printf ("%s=%s", (const gchar *) l->data, value);
       json_builder_add_string_value (builder, pair);
     }
   /* The root file system is read-only; /tmp is the one writable place. */
@@ -380,6 +387,21 @@ add_labels (JsonBuilder *builder, FfRunRequest *request)
 }
 
 static void
+add_bind_mount (JsonBuilder *builder, const gchar *source, const gchar *target, gboolean read_only)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Type");
+  json_builder_add_string_value (builder, "bind");
+  json_builder_set_member_name (builder, "Source");
+  json_builder_add_string_value (builder, source);
+  json_builder_set_member_name (builder, "Target");
+  json_builder_add_string_value (builder, target);
+  json_builder_set_member_name (builder, "ReadOnly");
+  json_builder_add_boolean_value (builder, read_only);
+  json_builder_end_object (builder);
+}
+
+static void
 add_host_config (FfDockerExecutor *self,
                  JsonBuilder *builder,
                  FfRunRequest *request,
@@ -394,22 +416,13 @@ add_host_config (FfDockerExecutor *self,
 
   json_builder_set_member_name (builder, "HostConfig");
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Mounts");
+  json_builder_begin_array (builder);
   if (app_source != NULL)
-    {
-      json_builder_set_member_name (builder, "Mounts");
-      json_builder_begin_array (builder);
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "Type");
-      json_builder_add_string_value (builder, "bind");
-      json_builder_set_member_name (builder, "Source");
-      json_builder_add_string_value (builder, app_source);
-      json_builder_set_member_name (builder, "Target");
-      json_builder_add_string_value (builder, APP_DIR);
-      json_builder_set_member_name (builder, "ReadOnly");
-      json_builder_add_boolean_value (builder, TRUE);
-      json_builder_end_object (builder);
-      json_builder_end_array (builder);
-    }
+    add_bind_mount (builder, app_source, APP_DIR, TRUE);
+  if (ff_run_request_get_route_file (request) != NULL)
+    add_bind_mount (builder, ff_run_request_get_route_file (request), ROUTE_FILE, FALSE);
+  json_builder_end_array (builder);
   if (memory > 0)
     {
       /* Equal limits: no swap on top of the memory limit. */
