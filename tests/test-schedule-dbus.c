@@ -277,6 +277,71 @@ test_trigger_cycle (void)
   g_assert_cmpint (ff_test_daemon_ctl (d, &ok_out, &ok_err, "run", "fine", NULL), ==, 0);
 }
 
+/* restart_on_crash: a crashed run starts again after its cooldown, until
+ * one ends well. */
+static void
+test_restart_on_crash (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *counter = g_build_filename (d->tmpdir, "crashes", NULL);
+  g_autofree gchar *script = g_strdup_printf ("n=$(cat %s 2>/dev/null || echo 0)\n"
+                                              "n=$((n + 1)); echo $n > %s\n"
+                                              "[ $n -ge 3 ]\n",
+                                              counter, counter);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) runs = NULL;
+  JsonArray *array;
+
+  ff_test_daemon_add_pipeline (d, "service", "main.sh", script, "pipeline.json",
+                               "{\"restart_on_crash\": true, \"restart_cooldown\": 0}", NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "service", NULL), ==, 1);
+  wait_for_runs (d, 3);
+  /* the third one ends well: nothing more starts */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", "3", NULL), ==, 0);
+  runs = ctl_json (d, "runs");
+  array = json_node_get_array (runs);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (array, 0), "triggered_by"), ==,
+      "restart:2");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (array, 0), "state"), ==,
+      "succeeded");
+}
+
+/* max_instances refuses a run beyond it; a disabled pipeline runs only
+ * when forced. */
+static void
+test_limits_and_disabled (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) first = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autofree gchar *out = NULL, *err = NULL, *off_out = NULL, *off_err = NULL;
+  g_autofree gchar *forced_out = NULL, *forced_err = NULL, *cancel_out = NULL, *cancel_err = NULL;
+
+  ff_test_daemon_add_pipeline (d, "single", "main.sh", "echo up; sleep 30\n", "pipeline.json",
+                               "{\"max_instances\": 1}", NULL);
+  ff_test_daemon_add_pipeline (d, "off", "main.sh", "echo forced\n", "pipeline.json",
+                               "{\"enabled\": false}", NULL);
+  ff_test_daemon_start (d, NULL);
+  first = ff_test_daemon_spawn_ctl (d, launcher, "run", "single", NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (first), output, "up\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "single", NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "max_instances"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &cancel_out, &cancel_err, "cancel", "1", NULL), ==, 0);
+  ff_test_wait_for_exit (first);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &off_out, &off_err, "run", "off", NULL), ==, 125);
+  g_assert_nonnull (strstr (off_err, "disabled"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &forced_out, &forced_err, "run", "off", "--force", NULL),
+                   ==, 0);
+  g_assert_cmpstr (forced_out, ==, "forced\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/retries", test_retries);
   g_test_add_func ("/schedule-dbus/downstream", test_downstream);
   g_test_add_func ("/schedule-dbus/trigger-cycle", test_trigger_cycle);
+  g_test_add_func ("/schedule-dbus/restart-on-crash", test_restart_on_crash);
+  g_test_add_func ("/schedule-dbus/limits-and-disabled", test_limits_and_disabled);
   return g_test_run ();
 }

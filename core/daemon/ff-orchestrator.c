@@ -49,8 +49,9 @@ struct _FfOrchestrator
   GQueue queue;        /* RunEntry, oldest first */
   guint running;
   gchar *logs_dir;
-  gchar *instance;  /* the org.fastflow.instance label: this state folder */
-  gchar *daemon_id; /* the org.fastflow.daemon label: this process */
+  gchar *instance;      /* the org.fastflow.instance label: this state folder */
+  gchar *daemon_id;     /* the org.fastflow.daemon label: this process */
+  GHashTable *restarts; /* pipeline → source id of its pending restart */
   GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
@@ -366,6 +367,70 @@ fire_downstream (FfOrchestrator *self, FfRun *run)
     }
 }
 
+static void
+remove_source (gpointer key, gpointer value, gpointer user_data)
+{
+  g_source_remove (GPOINTER_TO_UINT (value));
+}
+
+typedef struct
+{
+  FfOrchestrator *self;
+  gchar *pipeline;
+  gchar *run_config;
+  guint64 crashed;
+} Restart;
+
+static void
+restart_free (Restart *restart)
+{
+  g_free (restart->pipeline);
+  g_free (restart->run_config);
+  g_free (restart);
+}
+
+static gboolean
+on_restart_due (gpointer user_data)
+{
+  Restart *restart = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *by = g_strdup_printf ("restart:%" G_GUINT64_FORMAT, restart->crashed);
+
+  g_hash_table_remove (restart->self->restarts, restart->pipeline);
+  if (ff_orchestrator_start_run (restart->self, restart->pipeline, NULL, NULL, restart->run_config,
+                                 by, FALSE, &error) == NULL)
+    g_message (_ ("%s is not restarted after its crash: %s"), restart->pipeline, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* restart_on_crash: a long-running pipeline that failed starts again after
+ * its restart_cooldown; one that ended well, or was stopped, does not. */
+static void
+maybe_restart (FfOrchestrator *self, FfRun *run)
+{
+  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
+  Restart *restart;
+  guint cooldown, id;
+
+  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline) ||
+      !ff_pipeline_get_restart_on_crash (pipeline) || !ff_pipeline_get_enabled (pipeline) ||
+      ff_run_get_state (run) != FF_RUN_STATE_FAILED ||
+      ff_run_get_reason (run) == FF_REASON_REFUSED ||
+      g_hash_table_contains (self->restarts, ff_run_get_pipeline (run)))
+    return;
+  cooldown = ff_pipeline_get_restart_cooldown (pipeline);
+  restart = g_new0 (Restart, 1);
+  restart->self = self;
+  restart->pipeline = g_strdup (ff_run_get_pipeline (run));
+  restart->run_config = g_strdup (ff_run_get_run_config (run));
+  restart->crashed = ff_run_get_id (run);
+  g_message (_ ("Run %" PRIu64 " of %s crashed; it starts again in %u s (restart_on_crash)"),
+             ff_run_get_id (run), ff_run_get_pipeline (run), cooldown);
+  id = g_timeout_add_full (G_PRIORITY_DEFAULT, cooldown * 1000, on_restart_due, restart,
+                           (GDestroyNotify) restart_free);
+  g_hash_table_insert (self->restarts, g_strdup (ff_run_get_pipeline (run)), GUINT_TO_POINTER (id));
+}
+
 /* Records how a run ended. Every path out of a live run ends here. */
 static void
 finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
@@ -410,6 +475,7 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   schedule_expiry (entry);
   maybe_finish_shutdown (self);
   fire_downstream (self, entry->run);
+  maybe_restart (self, entry->run);
   dispatch_queue (self);
 }
 
@@ -1381,6 +1447,8 @@ ff_orchestrator_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->instance);
   g_free (self->daemon_id);
+  g_hash_table_foreach (self->restarts, remove_source, NULL);
+  g_hash_table_unref (self->restarts);
   g_queue_clear (&self->queue);
   g_hash_table_unref (self->entries);
   g_clear_object (&self->scheduler);
@@ -1428,6 +1496,7 @@ static void
 ff_orchestrator_init (FfOrchestrator *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->entries =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) run_entry_free);
   g_queue_init (&self->queue);
