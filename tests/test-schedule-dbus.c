@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "ff-test-daemon.h"
@@ -342,6 +343,99 @@ test_limits_and_disabled (void)
   g_assert_cmpstr (forced_out, ==, "forced\n");
 }
 
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+typedef struct
+{
+  gboolean done;
+  guint status;
+  gchar *body;
+} Posted;
+
+static void
+on_posted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Posted *posted = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+
+  g_assert_no_error (error);
+  posted->status =
+      soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (source), res));
+  posted->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  posted->done = TRUE;
+}
+
+static guint
+post (guint16 port, const gchar *path, const gchar *body, gchar **reply)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
+  Posted posted = { 0 };
+
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_posted, &posted);
+  ff_test_wait_for_flag (&posted.done);
+  *reply = posted.body;
+  return posted.status;
+}
+
+/* Webhooks: the right key starts a run (of the schedule's configuration
+ * for its key), a wrong one is 401, an unknown pipeline 404, one past
+ * max_instances 429. */
+static void
+test_webhooks (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  guint16 port = free_port ();
+  g_autofree gchar *config = g_strdup_printf ("[daemon]\n[http]\nlisten=127.0.0.1:%u\n", port);
+  g_autofree gchar *ok = NULL, *wrong = NULL, *missing = NULL, *nohooks = NULL, *busy = NULL;
+  g_autofree gchar *scheduled = NULL, *bad_body = NULL, *log = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (d->config_path, config, -1, NULL));
+  ff_test_daemon_add_pipeline (d, "hooked", "main.sh", "echo \"hook $WHO $MODE\"; sleep 2\n",
+                               "pipeline.json",
+                               "{\"webhook_key\": \"s3cret\", \"max_instances\": 1,"
+                               " \"schedules\": [{\"id\": \"fast\", \"webhook_key\": \"other\","
+                               " \"default_env\": {\"MODE\": \"fast\"}}]}",
+                               NULL);
+  ff_test_daemon_add_pipeline (d, "plain", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", "{\"WHO\": \"ci\"}", &ok), ==, 201);
+  node = json_from_string (ok, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "run_id"), ==, 1);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", NULL, &busy), ==, 429);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/wrong", NULL, &wrong), ==, 401);
+  g_assert_cmpuint (post (port, "/api/webhooks/nope/s3cret", NULL, &missing), ==, 404);
+  g_assert_cmpuint (post (port, "/api/webhooks/plain/x", NULL, &nohooks), ==, 404);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", "[1]", &bad_body), ==, 400);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "1", NULL), ==, 0);
+  g_assert_cmpstr (log, ==, "hook ci \n");
+  g_clear_pointer (&log, g_free);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/other", NULL, &scheduled), ==, 201);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "2", NULL), ==, 0);
+  g_assert_cmpstr (log, ==, "hook  fast\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -355,5 +449,6 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/trigger-cycle", test_trigger_cycle);
   g_test_add_func ("/schedule-dbus/restart-on-crash", test_restart_on_crash);
   g_test_add_func ("/schedule-dbus/limits-and-disabled", test_limits_and_disabled);
+  g_test_add_func ("/schedule-dbus/webhooks", test_webhooks);
   return g_test_run ();
 }

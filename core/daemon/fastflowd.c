@@ -7,12 +7,14 @@
 #include <stdlib.h>
 
 #include "ff-daemon.h"
+#include "ff-webhook-server.h"
 
 typedef struct
 {
   GMainLoop *loop;
   FfOrchestrator *orchestrator;
   FfDaemon *daemon;
+  FfWebhookServer *webhooks;
   gint exit_status;
   gboolean stopping;
   gboolean name_acquired;
@@ -113,6 +115,7 @@ main (int argc, char **argv)
   g_autofree gchar *config_path = NULL;
   g_autofree gchar *default_executor = NULL;
   g_autofree gchar *metrics_address = NULL;
+  g_autofree gchar *http_address = NULL;
   gint max_runs = 0;
   gboolean system_bus = FALSE, verbose = FALSE, version = FALSE;
   Fastflowd d = { 0 };
@@ -133,6 +136,9 @@ main (int argc, char **argv)
     { "metrics-address", 0, 0, G_OPTION_ARG_STRING, &metrics_address,
       N_ ("Serve metrics at http://ADDRESS:PORT/metrics, e.g. 127.0.0.1:9464 (the metrics "
           "plugin's [metrics] listen)"),
+      N_ ("ADDRESS:PORT") },
+    { "http-address", 0, 0, G_OPTION_ARG_STRING, &http_address,
+      N_ ("Accept webhooks at http://ADDRESS:PORT/api/webhooks/… ([http] listen)"),
       N_ ("ADDRESS:PORT") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
@@ -182,6 +188,15 @@ main (int argc, char **argv)
       g_printerr ("fastflowd: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  if (http_address == NULL)
+    http_address = g_key_file_get_string (ff_config_get_keyfile (config), "http", "listen", NULL);
+  /* asked for and not possible: better no daemon than one without it */
+  if (http_address != NULL && *g_strstrip (http_address) != '\0' &&
+      (d.webhooks = ff_webhook_server_new (d.orchestrator, http_address, &error)) == NULL)
+    {
+      g_printerr ("fastflowd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
   d.daemon = ff_daemon_new (d.orchestrator);
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
@@ -194,6 +209,7 @@ main (int argc, char **argv)
   g_bus_unown_name (owner_id);
   ff_daemon_unexport (d.daemon);
   g_clear_object (&d.daemon);
+  g_clear_object (&d.webhooks);
   g_clear_object (&d.orchestrator);
   g_main_loop_unref (d.loop);
   return d.exit_status;
