@@ -395,6 +395,21 @@ post (guint16 port, const gchar *path, const gchar *body, gchar **reply)
   return posted.status;
 }
 
+static void
+assert_metrics_served (guint16 port)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/metrics", port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  Posted fetched = { 0 };
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_posted, &fetched);
+  ff_test_wait_for_flag (&fetched.done);
+  g_assert_cmpuint (fetched.status, ==, 200);
+  g_assert_nonnull (strstr (fetched.body, "fastflow_runs_finished_total{pipeline=\"hooked\""));
+  g_free (fetched.body);
+}
+
 /* Webhooks: the right key starts a run (of the schedule's configuration
  * for its key), a wrong one is 401, an unknown pipeline 404, one past
  * max_instances 429. */
@@ -403,7 +418,9 @@ test_webhooks (void)
 {
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
   guint16 port = free_port ();
-  g_autofree gchar *config = g_strdup_printf ("[daemon]\n[http]\nlisten=127.0.0.1:%u\n", port);
+  /* metrics on the same address: one server for both */
+  g_autofree gchar *config = g_strdup_printf (
+      "[daemon]\n[http]\nlisten=127.0.0.1:%u\n[metrics]\nlisten=127.0.0.1:%u\n", port, port);
   g_autofree gchar *ok = NULL, *wrong = NULL, *missing = NULL, *nohooks = NULL, *busy = NULL;
   g_autofree gchar *scheduled = NULL, *bad_body = NULL, *log = NULL, *err = NULL;
   g_autoptr (JsonNode) node = NULL;
@@ -434,6 +451,7 @@ test_webhooks (void)
   g_assert_cmpuint (post (port, "/api/webhooks/hooked/other", NULL, &scheduled), ==, 201);
   g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "2", NULL), ==, 0);
   g_assert_cmpstr (log, ==, "hook  fast\n");
+  assert_metrics_served (port);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "ff-http-server.h"
 #include "ff-webhook-server.h"
 
 #define PREFIX "/api/webhooks/"
@@ -220,8 +221,9 @@ ff_webhook_server_dispose (GObject *object)
 {
   FfWebhookServer *self = FF_WEBHOOK_SERVER (object);
 
+  /* the server may serve metrics too: only our path goes */
   if (self->server != NULL)
-    soup_server_disconnect (self->server);
+    soup_server_remove_handler (self->server, "/api/webhooks");
   g_clear_object (&self->server);
   g_clear_object (&self->orchestrator);
   G_OBJECT_CLASS (ff_webhook_server_parent_class)->dispose (object);
@@ -238,53 +240,27 @@ ff_webhook_server_init (FfWebhookServer *self)
 {
 }
 
-static GSocketAddress *
-parse_listen (const gchar *listen, GError **error)
-{
-  g_autoptr (GSocketConnectable) parsed = g_network_address_parse (listen, 0, NULL);
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (parsed != NULL)
-    address = g_inet_address_new_from_string (
-        g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
-  if (address == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _ ("[http] listen: “%s” is not an IP address and port such as 127.0.0.1:8080"),
-                   listen);
-      return NULL;
-    }
-  return g_inet_socket_address_new (address,
-                                    g_network_address_get_port (G_NETWORK_ADDRESS (parsed)));
-}
-
 FfWebhookServer *
 ff_webhook_server_new (FfOrchestrator *orchestrator, const gchar *listen, GError **error)
 {
   g_autoptr (FfWebhookServer) self = g_object_new (FF_TYPE_WEBHOOK_SERVER, NULL);
-  g_autoptr (GSocketAddress) address = parse_listen (listen, error);
   g_autoptr (GError) local_error = NULL;
 
-  if (address == NULL)
-    return NULL;
-  self->orchestrator = g_object_ref (orchestrator);
-  self->server = soup_server_new ("server-header", "fastflow", NULL);
-  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
-  if (!soup_server_listen (self->server, address, 0, &local_error))
+  self->server = ff_http_server_acquire (listen, &local_error);
+  if (self->server == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _ ("The webhook server cannot listen on %s: %s"), listen, local_error->message);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The webhooks are off: %s"),
+                   local_error->message);
       return NULL;
     }
+  self->orchestrator = g_object_ref (orchestrator);
+  soup_server_add_handler (self->server, "/api/webhooks", on_request, self, NULL);
   return g_steal_pointer (&self);
 }
 
 guint16
 ff_webhook_server_get_port (FfWebhookServer *self)
 {
-  g_autoslist (GUri) uris = NULL;
-
   g_return_val_if_fail (FF_IS_WEBHOOK_SERVER (self), 0);
-  uris = soup_server_get_uris (self->server);
-  return uris != NULL ? (guint16) g_uri_get_port (uris->data) : 0;
+  return ff_http_server_get_port (self->server);
 }

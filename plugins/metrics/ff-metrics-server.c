@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "ff-http-server.h"
 #include "ff-metrics-server.h"
 
 #define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -25,8 +26,9 @@ ff_metrics_server_dispose (GObject *object)
 {
   FfMetricsServer *self = FF_METRICS_SERVER (object);
 
+  /* the server may serve webhooks too: only our path goes */
   if (self->server != NULL)
-    soup_server_disconnect (self->server);
+    soup_server_remove_handler (self->server, "/metrics");
   g_clear_object (&self->server);
   G_OBJECT_CLASS (ff_metrics_server_parent_class)->dispose (object);
 }
@@ -75,32 +77,6 @@ on_request (SoupServer *server,
                                     SOUP_MEMORY_TAKE, text, strlen (text));
 }
 
-/* HOST:PORT with an address, not a name: the endpoint is for whoever can
- * reach that address, so the operator chooses it exactly. */
-static GSocketAddress *
-parse_listen (const gchar *listen, GError **error)
-{
-  g_autoptr (GSocketConnectable) parsed = NULL;
-  g_autoptr (GInetAddress) address = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  parsed = g_network_address_parse (listen, 0, &local_error);
-  if (parsed != NULL)
-    address = g_inet_address_new_from_string (
-        g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed)));
-  if (address == NULL || (g_network_address_get_port (G_NETWORK_ADDRESS (parsed)) == 0 &&
-                          !g_str_has_suffix (listen, ":0")))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _ ("The metrics address “%s” is not valid: expected an IP address and a port, "
-                      "such as 127.0.0.1:9464 or [::1]:9464"),
-                   listen);
-      return NULL;
-    }
-  return g_inet_socket_address_new (address,
-                                    g_network_address_get_port (G_NETWORK_ADDRESS (parsed)));
-}
-
 FfMetricsServer *
 ff_metrics_server_new (const gchar *listen,
                        FfMetricsRenderFunc render,
@@ -108,31 +84,24 @@ ff_metrics_server_new (const gchar *listen,
                        GError **error)
 {
   g_autoptr (FfMetricsServer) self = g_object_new (FF_TYPE_METRICS_SERVER, NULL);
-  g_autoptr (GSocketAddress) address = parse_listen (listen, error);
   g_autoptr (GError) local_error = NULL;
 
-  if (address == NULL)
-    return NULL;
-  self->render = render;
-  self->render_data = user_data;
-  self->server = soup_server_new ("server-header", "fastflow", NULL);
-  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
-  if (!soup_server_listen (self->server, address, 0, &local_error))
+  self->server = ff_http_server_acquire (listen, &local_error);
+  if (self->server == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _ ("The metrics endpoint cannot listen on %s: %s"), listen,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The metrics endpoint is off: %s"),
                    local_error->message);
       return NULL;
     }
+  self->render = render;
+  self->render_data = user_data;
+  soup_server_add_handler (self->server, "/metrics", on_request, self, NULL);
   return g_steal_pointer (&self);
 }
 
 guint16
 ff_metrics_server_get_port (FfMetricsServer *self)
 {
-  g_autoslist (GUri) uris = NULL;
-
   g_return_val_if_fail (FF_IS_METRICS_SERVER (self), 0);
-  uris = soup_server_get_uris (self->server);
-  return uris != NULL ? (guint16) g_uri_get_port (uris->data) : 0;
+  return ff_http_server_get_port (self->server);
 }
