@@ -843,7 +843,11 @@ test_large_output (void)
 
   hwm_kib = read_vm_hwm_kib (d->daemon);
   g_test_message ("fastflowd VmHWM after 100 MB of output: %" G_GUINT64_FORMAT " kB", hwm_kib);
+  /* AddressSanitizer keeps freed memory in quarantine: its resident size
+   * says nothing about what the daemon holds */
+#ifndef __SANITIZE_ADDRESS__
   g_assert_cmpuint (hwm_kib * 1024, <, total);
+#endif
 }
 
 /* 5: the manager */
