@@ -656,6 +656,7 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   gint64 next_run = 0;
   g_autofree gchar *next_text = NULL;
   g_autofree gchar *next_col = NULL;
+  g_autofree gchar *last_badge = NULL;
   g_autofree gchar *name_col = NULL;
   g_autofree gchar *last_col = NULL;
   g_autofree gchar *executor_col = NULL;
@@ -679,6 +680,8 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
     last = _ ("disabled");
   else if (*last == '\0')
     last = _ ("never run");
+  else
+    last = last_badge = ff_cli_badge (last, NULL, FALSE);
   last_col = ff_cli_pad (last, 12);
   executor_col = ff_cli_pad (*executor != '\0' ? executor : _ ("default"), 14);
   schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);

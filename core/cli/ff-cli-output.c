@@ -52,6 +52,9 @@ ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color)
     return paint (COLOR_BLUE, _ ("Starting"), color);
   if (g_strcmp0 (state, "queued") == 0)
     return paint (COLOR_GREY, _ ("Queued"), color);
+  /* a state without its error class, as in the pipelines' last state */
+  if (g_strcmp0 (state, "failed") == 0)
+    return paint (COLOR_RED, _ ("Failed"), color);
   return g_strdup (state);
 }
 
