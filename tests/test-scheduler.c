@@ -83,6 +83,15 @@ add_pipeline (Fixture *fixture, const gchar *name, const gchar *json)
 }
 
 static void
+on_restart (FfScheduler *scheduler,
+            const gchar *pipeline,
+            const gchar *run_config,
+            Fixture *fixture)
+{
+  g_ptr_array_add (fixture->fired, g_strconcat ("restart:", pipeline, NULL));
+}
+
+static void
 on_fire (FfScheduler *scheduler, const gchar *pipeline, const gchar *run_config, Fixture *fixture)
 {
   g_ptr_array_add (fixture->fired, run_config != NULL
@@ -105,6 +114,7 @@ new_scheduler (Fixture *fixture, FfMissedPolicy missed)
   pipelines = ff_pipeline_registry_list (registry);
   ff_scheduler_set_clock (scheduler, test_clock, fixture);
   g_signal_connect (scheduler, "fire", G_CALLBACK (on_fire), fixture);
+  g_signal_connect (scheduler, "restart", G_CALLBACK (on_restart), fixture);
   ff_scheduler_set_pipelines (scheduler, pipelines);
   return scheduler;
 }
@@ -246,6 +256,24 @@ test_run_configs (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpstr (g_ptr_array_index (fixture->fired, 1), ==, "multi/hourly");
 }
 
+/* restart_interval restarts a long-running pipeline on its cron times; it
+ * does not start it on the schedule's terms. */
+static void
+test_restart_interval (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (FfScheduler) scheduler = NULL;
+
+  add_pipeline (fixture, "service", "{\"restart_interval\": \"0 * * * *\"}");
+  scheduler = new_scheduler (fixture, FF_MISSED_RUN_ONCE);
+  /* 13:00:30 in Berlin: the next full hour is 14:00 */
+  fixture->now += 30 * MINUTE;
+  g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 0);
+  fixture->now += 30 * MINUTE;
+  g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 1);
+  g_assert_cmpuint (fixture->fired->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->fired, 0), ==, "restart:service");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,6 +285,7 @@ main (int argc, char **argv)
   ADD ("/scheduler/restart-and-missed", test_restart_and_missed);
   ADD ("/scheduler/once-start-end", test_once_start_end);
   ADD ("/scheduler/run-configs", test_run_configs);
+  ADD ("/scheduler/restart-interval", test_restart_interval);
 #undef ADD
   return g_test_run ();
 }

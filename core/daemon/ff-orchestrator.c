@@ -28,8 +28,9 @@ typedef struct
   guint expire_id;
   guint retry_id; /* waiting for the next attempt */
   gboolean log_failed;
-  gboolean mid_line; /* the log does not end with a newline */
-  GArray *samples;   /* FfRunSample, not yet in the store */
+  gboolean mid_line;      /* the log does not end with a newline */
+  gboolean restart_after; /* restart_interval: start anew once it stopped */
+  GArray *samples;        /* FfRunSample, not yet in the store */
 } RunEntry;
 
 /* Samples go to the store in batches: one transaction per sample and run
@@ -403,6 +404,21 @@ on_restart_due (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The run was stopped for its pipeline's restart_interval. */
+static void
+restart_now (FfOrchestrator *self, FfRun *run)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *by = g_strdup_printf ("restart:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+
+  if (self->shutdown_task != NULL)
+    return;
+  if (ff_orchestrator_start_run (self, ff_run_get_pipeline (run), NULL, NULL,
+                                 ff_run_get_run_config (run), by, FALSE, &error) == NULL)
+    g_message (_ ("%s is not restarted for its restart_interval: %s"), ff_run_get_pipeline (run),
+               error->message);
+}
+
 /* restart_on_crash: a long-running pipeline that failed starts again after
  * its restart_cooldown; one that ended well, or was stopped, does not. */
 static void
@@ -476,6 +492,8 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   maybe_finish_shutdown (self);
   fire_downstream (self, entry->run);
   maybe_restart (self, entry->run);
+  if (entry->restart_after)
+    restart_now (self, entry->run);
   dispatch_queue (self);
 }
 
@@ -1173,6 +1191,35 @@ on_schedule_fire (FfScheduler *scheduler,
     g_message (_ ("The scheduled run of %s is skipped: %s"), pipeline, error->message);
 }
 
+/* restart_interval fell due: each running run of the pipeline stops and a
+ * new one starts in its place; with none running, one starts. */
+static void
+on_schedule_restart (FfScheduler *scheduler,
+                     const gchar *pipeline,
+                     const gchar *run_config,
+                     FfOrchestrator *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint stopping = 0;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RunEntry *entry = value;
+      FfRunState state = ff_run_get_state (entry->run);
+
+      if (g_strcmp0 (ff_run_get_pipeline (entry->run), pipeline) != 0 ||
+          (state != FF_RUN_STATE_STARTING && state != FF_RUN_STATE_RUNNING))
+        continue;
+      entry->restart_after = TRUE;
+      stopping++;
+      ff_orchestrator_cancel_run (self, ff_run_get_id (entry->run), NULL);
+    }
+  if (stopping == 0)
+    on_schedule_fire (scheduler, pipeline, NULL, self);
+}
+
 static void
 on_pipelines_changed (FfPipelineRegistry *registry, FfOrchestrator *self)
 {
@@ -1188,6 +1235,7 @@ start_scheduler (FfOrchestrator *self)
       self->store, ff_config_get_time_zone (self->config),
       ff_config_get_missed_skip (self->config) ? FF_MISSED_SKIP : FF_MISSED_RUN_ONCE);
   g_signal_connect_object (self->scheduler, "fire", G_CALLBACK (on_schedule_fire), self, 0);
+  g_signal_connect_object (self->scheduler, "restart", G_CALLBACK (on_schedule_restart), self, 0);
   g_signal_connect_object (self->registry, "changed", G_CALLBACK (on_pipelines_changed), self, 0);
   on_pipelines_changed (self->registry, self);
   ff_scheduler_start (self->scheduler);

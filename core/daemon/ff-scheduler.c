@@ -12,9 +12,10 @@
 /* One timer: the pipeline's own schedule_* fields, or one schedules[] entry. */
 typedef struct
 {
-  gchar *key; /* "pipeline", or "pipeline/id": names cannot hold a slash */
+  gchar *key; /* "pipeline", "pipeline/id" or "pipeline!restart": names hold neither */
   gchar *pipeline;
   gchar *run_config;
+  gboolean restart; /* restart_interval: restarts, not starts, the pipeline */
   FfCronSchedule *cron;
   gint64 interval; /* µs */
   gint64 start;
@@ -42,6 +43,7 @@ G_DEFINE_TYPE (FfScheduler, ff_scheduler, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_FIRE,
+  SIGNAL_RESTART,
   N_SIGNALS
 };
 
@@ -238,6 +240,15 @@ add_pipeline (FfScheduler *self, GHashTable *old, FfPipeline *pipeline)
                   schedule->schedule_start, schedule->schedule_end, schedule->run_once_at);
       add_entry (self, old, entry);
     }
+  if (ff_pipeline_get_restart_interval (pipeline) != NULL)
+    {
+      entry = new_entry (name, NULL);
+      g_free (entry->key);
+      entry->key = g_strconcat (name, "!restart", NULL);
+      entry->restart = TRUE;
+      set_timing (entry, ff_pipeline_get_restart_interval (pipeline), 0, 0, 0, 0);
+      add_entry (self, old, entry);
+    }
   if (schedules->len > 0)
     return;
   entry = new_entry (name, NULL);
@@ -267,10 +278,25 @@ ff_scheduler_set_pipelines (FfScheduler *self, GPtrArray *pipelines)
     arm (self);
 }
 
+typedef struct
+{
+  gchar *pipeline;
+  gchar *run_config;
+  gboolean restart;
+} Due;
+
+static void
+due_free (Due *due)
+{
+  g_free (due->pipeline);
+  g_free (due->run_config);
+  g_free (due);
+}
+
 guint
 ff_scheduler_run_due (FfScheduler *self)
 {
-  g_autoptr (GPtrArray) due = g_ptr_array_new ();
+  g_autoptr (GPtrArray) due = g_ptr_array_new_with_free_func ((GDestroyNotify) due_free);
   GHashTableIter iter;
   gpointer value;
   gint64 time = now (self);
@@ -282,6 +308,7 @@ ff_scheduler_run_due (FfScheduler *self)
     {
       Entry *entry = value;
       gint64 next = next_fire (self, entry, entry->last_fire);
+      Due *item;
 
       if (next == 0 || next > time)
         continue;
@@ -289,16 +316,19 @@ ff_scheduler_run_due (FfScheduler *self)
        * running it twice */
       entry->last_fire = time;
       save_entry (self, entry);
-      g_ptr_array_add (due, entry);
+      /* copied: a handler may rescan the pipelines and free the entries */
+      item = g_new0 (Due, 1);
+      item->pipeline = g_strdup (entry->pipeline);
+      item->run_config = g_strdup (entry->run_config);
+      item->restart = entry->restart;
+      g_ptr_array_add (due, item);
     }
-  /* a handler may rescan the pipelines and free the entries */
   for (guint i = 0; i < due->len; i++)
     {
-      Entry *entry = g_ptr_array_index (due, i);
-      g_autofree gchar *pipeline = g_strdup (entry->pipeline);
-      g_autofree gchar *run_config = g_strdup (entry->run_config);
+      Due *item = g_ptr_array_index (due, i);
 
-      g_signal_emit (self, signals[SIGNAL_FIRE], 0, pipeline, run_config);
+      g_signal_emit (self, signals[item->restart ? SIGNAL_RESTART : SIGNAL_FIRE], 0, item->pipeline,
+                     item->run_config);
     }
   return due->len;
 }
@@ -401,6 +431,14 @@ ff_scheduler_class_init (FfSchedulerClass *klass)
    * @pipeline: the pipeline to run
    * @run_config: (nullable): the schedules[] id to run it with
    */
+  /**
+   * FfScheduler::restart:
+   * @pipeline: the long-running pipeline whose restart_interval fell due
+   * @run_config: always %NULL
+   */
+  signals[SIGNAL_RESTART] =
+      g_signal_new ("restart", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   signals[SIGNAL_FIRE] =
       g_signal_new ("fire", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);

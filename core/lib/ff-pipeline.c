@@ -75,6 +75,7 @@ struct _FfPipeline
   GPtrArray *downstream_triggers;
   gboolean restart_on_crash;
   guint restart_cooldown;
+  gchar *restart_interval;
   gchar *python_version;
   gchar *webhook_key;
   gchar *executor;
@@ -1474,7 +1475,7 @@ static const Field pipeline_fields[] = {
   { "cells", parse_unsupported, 0 },
   { "encrypted_env", parse_unsupported, 0 },
   { "secrets", parse_unsupported, 0 },
-  { "restart_interval", parse_unsupported, 0 },
+  { "restart_interval", parse_cron, offsetof (FfPipeline, restart_interval) },
 };
 
 static void
@@ -1859,6 +1860,7 @@ ff_pipeline_finalize (GObject *object)
   g_free (self->json_path);
   g_free (self->fingerprint);
   g_free (self->error);
+  g_free (self->restart_interval);
   g_ptr_array_unref (self->errors);
   g_ptr_array_unref (self->warnings);
   G_OBJECT_CLASS (ff_pipeline_parent_class)->finalize (object);
@@ -2161,6 +2163,14 @@ ff_pipeline_get_restart_on_crash (FfPipeline *self)
 {
   g_return_val_if_fail (FF_IS_PIPELINE (self), FALSE);
   return self->restart_on_crash;
+}
+
+/* (nullable) a cron expression: when a long-running run is restarted */
+const gchar *
+ff_pipeline_get_restart_interval (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
+  return self->restart_interval;
 }
 
 guint

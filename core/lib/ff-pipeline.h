@@ -210,6 +210,8 @@ GPtrArray *ff_pipeline_get_downstream_triggers (FfPipeline *self);
 gboolean ff_pipeline_get_restart_on_crash (FfPipeline *self);
 /* seconds; 60 unless set, as in Fast-Flow */
 guint ff_pipeline_get_restart_cooldown (FfPipeline *self);
+/* (nullable) cron: when a running run of a long-running pipeline restarts */
+const gchar *ff_pipeline_get_restart_interval (FfPipeline *self);
 /* (nullable) the rest */
 const gchar *ff_pipeline_get_python_version (FfPipeline *self);
 const gchar *ff_pipeline_get_webhook_key (FfPipeline *self);
