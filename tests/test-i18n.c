@@ -106,6 +106,33 @@ test_mixed (void)
   g_assert_nonnull (strstr (run, "Die Pipeline wurde mit Exit-Code 3 beendet"));
 }
 
+/* A run's message is kept untranslated and shown in the language of the
+ * daemon that shows it: after a restart in German, an English run's
+ * message is German too. */
+static void
+test_language_change (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *english = NULL, *german = NULL;
+
+  ff_test_daemon_add_pipeline (d, "missing", "pipeline.json",
+                               "{\"command\": [\"/nonexistent/fastflow-test-program\"]}", NULL);
+  speak ("en");
+  ff_test_daemon_start (d, NULL);
+  english = ctl (d, 127, "run", "missing", NULL);
+  g_test_message ("%s", english);
+  g_assert_nonnull (strstr (english, "Cannot start"));
+  ff_test_daemon_stop (d);
+
+  speak ("de");
+  ff_test_daemon_start (d, NULL);
+  german = ctl (d, 0, "status", "1", NULL);
+  g_test_message ("%s", german);
+  g_assert_nonnull (strstr (german, "kann in"));
+  g_assert_nonnull (strstr (german, "nicht gestartet werden"));
+  g_assert_null (strstr (german, "Cannot start"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -113,5 +140,6 @@ main (int argc, char **argv)
   g_test_add_func ("/i18n/german", test_german);
   g_test_add_func ("/i18n/english", test_english);
   g_test_add_func ("/i18n/mixed", test_mixed);
+  g_test_add_func ("/i18n/language-change", test_language_change);
   return g_test_run ();
 }

@@ -436,11 +436,14 @@ assert_spawn_failed (const gchar *dir, const gchar *const *argv, const gchar *na
 {
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
   g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autofree gchar *message = NULL;
 
   test_run_launch (run, request);
   g_assert_null (run->execution);
   g_assert_error (run->launch_error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED);
-  g_assert_nonnull (strstr (run->launch_error->message, named));
+  /* kept untranslated until shown */
+  message = ff_message_format (run->launch_error->message);
+  g_assert_nonnull (strstr (message, named));
 }
 
 static void

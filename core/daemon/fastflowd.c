@@ -93,6 +93,24 @@ on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data
   stop (d, EXIT_FAILURE);
 }
 
+/* Messages kept untranslated (ff_message_new) reach the log in words. */
+static GLogWriterOutput
+write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  g_autofree GLogField *copy = g_memdup2 (fields, n_fields * sizeof (GLogField));
+  g_autofree gchar *text = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (copy[i].key, "MESSAGE") != 0 || copy[i].length != -1)
+        continue;
+      text = ff_message_format (copy[i].value);
+      copy[i].value = text;
+      break;
+    }
+  return g_log_writer_default (level, copy, n_fields, user_data);
+}
+
 static void
 setup_i18n (void)
 {
@@ -146,6 +164,7 @@ main (int argc, char **argv)
   };
 
   setup_i18n ();
+  g_log_set_writer_func (write_log, NULL, NULL);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _ ("The fastflow pipeline orchestrator daemon."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

@@ -42,17 +42,17 @@ run_path (FfRun *run)
 static void
 return_error (GDBusMethodInvocation *invocation, const GError *error)
 {
-  if (error->domain == FF_ERROR)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    g_dbus_method_invocation_return_error_literal (invocation, FF_ERROR, FF_ERROR_FAILED,
-                                                   error->message);
+  g_autofree gchar *message = ff_message_format (error->message);
+
+  g_dbus_method_invocation_return_error_literal (
+      invocation, FF_ERROR, error->domain == FF_ERROR ? error->code : FF_ERROR_FAILED, message);
 }
 
 static void
 sync_run (FfRun *run, FfDBusRun *skeleton)
 {
   g_autofree gchar *message = ff_run_dup_display_message (run);
+  g_autofree gchar *metrics_message = NULL;
   const gchar *reason = ff_run_state_is_finished (ff_run_get_state (run))
                             ? ff_reason_to_string (ff_run_get_reason (run))
                             : "";
@@ -77,8 +77,8 @@ sync_run (FfRun *run, FfDBusRun *skeleton)
   ff_dbus_run_set_memory_peak_bytes (skeleton, ff_run_get_memory_peak_bytes (run));
   ff_dbus_run_set_soft_limit_exceeded (skeleton, ff_run_get_soft_limit_exceeded (run));
   ff_dbus_run_set_route (skeleton, ff_run_get_route (run) ? ff_run_get_route (run) : "");
-  ff_dbus_run_set_metrics_message (
-      skeleton, ff_run_get_metrics_message (run) ? ff_run_get_metrics_message (run) : "");
+  metrics_message = ff_message_format (ff_run_get_metrics_message (run));
+  ff_dbus_run_set_metrics_message (skeleton, metrics_message ? metrics_message : "");
 }
 
 static void
@@ -574,7 +574,7 @@ on_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   ff_orchestrator_note_executor_health (check->self->orchestrator, ff_executor_get_name (executor),
                                         error == NULL);
   g_hash_table_insert (check->results, g_strdup (ff_executor_get_name (executor)),
-                       g_strdup (error != NULL ? error->message : ""));
+                       error != NULL ? ff_message_format (error->message) : g_strdup (""));
   if (--check->pending == 0)
     health_check_complete (check);
 }

@@ -464,8 +464,9 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
     }
   if (entry->log_failed)
     {
-      full_message = g_strdup_printf (_ ("%s (the log is incomplete: it could not be written)"),
-                                      message != NULL ? message : "");
+      full_message = ff_message_new (GETTEXT_PACKAGE,
+                                     N_ ("%s (the log is incomplete: it could not be written)"),
+                                     message != NULL ? message : "", NULL);
       message = full_message;
     }
   g_clear_handle_id (&entry->retry_id, g_source_remove);
@@ -529,7 +530,10 @@ on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry
 static void
 append_note (RunEntry *entry, const gchar *note)
 {
-  g_autofree gchar *line = g_strdup_printf ("%s[fastflow] %s\n", entry->mid_line ? "\n" : "", note);
+  /* the log is text: a note is written in the daemon's words of the day */
+  g_autofree gchar *words = ff_message_format (note);
+  g_autofree gchar *line =
+      g_strdup_printf ("%s[fastflow] %s\n", entry->mid_line ? "\n" : "", words);
   g_autoptr (GBytes) data = g_bytes_new_take (line, strlen (line));
 
   g_steal_pointer (&line);
@@ -757,16 +761,18 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
   if (pipeline == NULL)
     {
-      g_autofree gchar *msg = g_strdup_printf (_ ("The pipeline “%s” no longer exists"),
-                                               ff_run_get_pipeline (entry->run));
+      g_autofree gchar *msg =
+          ff_message_new (GETTEXT_PACKAGE, N_ ("The pipeline “%s” no longer exists"),
+                          ff_run_get_pipeline (entry->run), NULL);
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
       return;
     }
   executor = g_hash_table_lookup (self->executors, ff_run_get_executor (entry->run));
   if (executor == NULL)
     {
-      g_autofree gchar *msg = g_strdup_printf (_ ("The executor “%s” is not available"),
-                                               ff_run_get_executor (entry->run));
+      g_autofree gchar *msg =
+          ff_message_new (GETTEXT_PACKAGE, N_ ("The executor “%s” is not available"),
+                          ff_run_get_executor (entry->run), NULL);
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
       return;
     }

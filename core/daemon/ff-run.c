@@ -397,7 +397,7 @@ ff_reason_dup_summary (FfReason reason, gint exit_code)
 gchar *
 ff_run_dup_display_message (FfRun *self)
 {
-  const gchar *detail = self->message;
+  g_autofree gchar *detail = ff_message_format (self->message);
   g_autofree gchar *summary = NULL;
 
   switch (self->state)

@@ -208,13 +208,32 @@ parse_json (GBytes *bytes)
   return json_parser_steal_root (parser);
 }
 
+/* The run keeps the message untranslated (ff_message_new): its history
+ * then reads in whatever language its reader has. */
+static GError *run_error (FfReason reason, const gchar *format, ...) G_GNUC_NULL_TERMINATED;
+
+static GError *
+run_error (FfReason reason, const gchar *format, ...)
+{
+  const gchar *arg[6] = { NULL };
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  for (guint i = 0; i < G_N_ELEMENTS (arg) - 1 && (arg[i] = va_arg (args, const gchar *)); i++)
+    ;
+  va_end (args);
+  message = ff_message_new (GETTEXT_PACKAGE, format, arg[0], arg[1], arg[2], arg[3], arg[4], NULL);
+  return g_error_new_literal (FF_EXECUTOR_ERROR, reason, message);
+}
+
 static GError *
 unreachable_error (FfDockerClient *self, GError *cause)
 {
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (cause);
-  return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE,
-                      _ ("Docker proxy is not reachable (%s): %s"), self->url, cause->message);
+  return run_error (FF_REASON_PROXY_UNREACHABLE, N_ ("Docker proxy is not reachable (%s): %s"),
+                    self->url, cause->message, NULL);
 }
 
 static SoupMessage *
@@ -280,29 +299,29 @@ forbidden_error (FfDockerClient *self, Call *call, gboolean section_refused, gbo
   g_autofree gchar *flag = flag_of (section);
 
   if (section_refused && post_refused)
-    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _ ("The Docker proxy (%s) refused “%s %s”: set %s=1 and POST=1 on the "
-                           "proxy to allow it (POST=1 allows every request but GET and HEAD)"),
-                        self->url, call->method, path, flag);
+    return run_error (FF_REASON_PROXY_FORBIDDEN,
+                      N_ ("The Docker proxy (%s) refused “%s %s”: set %s=1 and POST=1 on the "
+                          "proxy to allow it (POST=1 allows every request but GET and HEAD)"),
+                      self->url, call->method, path, flag, NULL);
   if (section_refused)
-    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _ ("The Docker proxy (%s) refused “%s %s”: set %s=1 on the proxy to "
-                           "allow it"),
-                        self->url, call->method, path, flag);
+    return run_error (FF_REASON_PROXY_FORBIDDEN,
+                      N_ ("The Docker proxy (%s) refused “%s %s”: set %s=1 on the proxy to "
+                          "allow it"),
+                      self->url, call->method, path, flag, NULL);
   if (post_refused)
-    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _ ("The Docker proxy (%s) refused “%s %s”: set POST=1 on the proxy to "
-                           "allow it (every request but GET and HEAD needs POST=1)"),
-                        self->url, call->method, path);
+    return run_error (FF_REASON_PROXY_FORBIDDEN,
+                      N_ ("The Docker proxy (%s) refused “%s %s”: set POST=1 on the proxy to "
+                          "allow it (every request but GET and HEAD needs POST=1)"),
+                      self->url, call->method, path, NULL);
   if (is_read_only (call->method))
-    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                        _ ("The Docker proxy (%s) refused “%s %s”, although %s=1 seems to be set; "
-                           "the proxy has a stricter rule for this request, which must allow it"),
-                        self->url, call->method, path, flag);
-  return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
-                      _ ("The Docker proxy (%s) refused “%s %s”, although %s=1 and POST=1 seem to "
-                         "be set; check the proxy's rules for this request"),
-                      self->url, call->method, path, flag);
+    return run_error (FF_REASON_PROXY_FORBIDDEN,
+                      N_ ("The Docker proxy (%s) refused “%s %s”, although %s=1 seems to be set; "
+                          "the proxy has a stricter rule for this request, which must allow it"),
+                      self->url, call->method, path, flag, NULL);
+  return run_error (FF_REASON_PROXY_FORBIDDEN,
+                    N_ ("The Docker proxy (%s) refused “%s %s”, although %s=1 and POST=1 seem to "
+                        "be set; check the proxy's rules for this request"),
+                    self->url, call->method, path, flag, NULL);
 }
 
 static void
@@ -390,10 +409,11 @@ status_error (FfDockerClient *self, Call *call, GBytes *bytes)
   if (message == NULL && bytes != NULL && g_bytes_get_size (bytes) > 0)
     message = g_strstrip (
         g_strndup (g_bytes_get_data (bytes, NULL), MIN (g_bytes_get_size (bytes), 200)));
-  return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                      _ ("The Docker engine behind %s failed on “%s %s” with HTTP %u: %s"),
-                      self->url, call->method, path, call->status,
-                      message != NULL ? message : _ ("no details"));
+  g_autofree gchar *status = g_strdup_printf ("%u", call->status);
+
+  return run_error (
+      FF_REASON_ENGINE_ERROR, N_ ("The Docker engine behind %s failed on “%s %s” with HTTP %s: %s"),
+      self->url, call->method, path, status, message != NULL ? message : _ ("no details"), NULL);
 }
 
 /* Takes over @task. Errors for what no caller handles itself: 403 and

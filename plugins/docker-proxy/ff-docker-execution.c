@@ -537,17 +537,19 @@ emit_result (FfDockerExecution *self)
     }
   if (self->cancelled)
     {
-      message =
-          g_strdup_printf (_ ("The run was cancelled; its container %s was stopped"), self->id);
+      message = ff_message_new (GETTEXT_PACKAGE,
+                                N_ ("The run was cancelled; its container %s was stopped"),
+                                self->id, NULL);
       emit_exited (self, exit_code, FF_REASON_CANCELLED, message);
       return;
     }
   if (oom || (exit_code == 137 && self->memory_limit > 0))
     {
       limit = g_format_size_full (self->memory_limit, G_FORMAT_SIZE_IEC_UNITS);
-      message = g_strdup_printf (_ ("The container was killed because it needed more memory than "
-                                    "its limit of %s"),
-                                 limit);
+      message = ff_message_new (GETTEXT_PACKAGE,
+                                N_ ("The container was killed because it needed more memory "
+                                    "than its limit of %s"),
+                                limit, NULL);
       emit_exited (self, 137, FF_REASON_OOM_KILLED, message);
       return;
     }

@@ -647,10 +647,16 @@ create_error (Launch *launch, guint status, JsonNode *node)
   /* No pull: images are the operator's business, and a pull through the
    * proxy would need IMAGES=1 with POST=1. */
   if (status == 404)
-    return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
-                        _ ("The image “%s” for pipeline %s does not exist on the Docker engine; "
-                           "fastflow does not pull images, so pull or build it there first"),
-                        launch->image, ff_run_request_get_pipeline (launch->request));
+    {
+      /* kept untranslated: the run's history shows it in its reader's words */
+      g_autofree gchar *message = ff_message_new (
+          GETTEXT_PACKAGE,
+          N_ ("The image “%s” for pipeline %s does not exist on the Docker engine; fastflow "
+              "does not pull images, so pull or build it there first"),
+          launch->image, ff_run_request_get_pipeline (launch->request), NULL);
+
+      return g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND, message);
+    }
   return g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
                       _ ("The Docker engine could not create the container for pipeline %s "
                          "(HTTP %u): %s"),

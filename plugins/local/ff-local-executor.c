@@ -16,7 +16,9 @@ struct _FfLocalExecutor
 
 static void ff_local_executor_iface_init (FfExecutorInterface *iface);
 
-G_DEFINE_TYPE_WITH_CODE (FfLocalExecutor, ff_local_executor, G_TYPE_OBJECT,
+G_DEFINE_TYPE_WITH_CODE (FfLocalExecutor,
+                         ff_local_executor,
+                         G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_local_executor_iface_init))
 
 static const gchar *
@@ -61,36 +63,41 @@ ff_local_executor_launch_async (FfExecutor *executor,
   g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
   g_auto (GStrv) argv = resolve_argv (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
-  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL
-                      | G_SPAWN_CLOEXEC_PIPES;
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                      G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
   gint stdout_fd = -1, stderr_fd = -1;
+  g_autofree gchar *message = NULL;
   GPid pid = 0;
 
   g_task_set_source_tag (task, ff_local_executor_launch_async);
   if (argv[0] == NULL)
     {
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _("The pipeline has no command to run"));
+      message = ff_message_new (GETTEXT_PACKAGE, N_ ("The pipeline has no command to run"), NULL);
+      g_task_return_error (
+          task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
   if (g_task_return_error_if_cancelled (task))
     return;
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _("The pipeline folder %s does not exist"), dir);
+      message =
+          ff_message_new (GETTEXT_PACKAGE, N_ ("The pipeline folder %s does not exist"), dir, NULL);
+      g_task_return_error (
+          task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
   /* stdin is /dev/null: a run is never interactive. Not GSubprocess: it
    * forgets the pid as soon as it reaps the child, which a quick one lets
    * happen before the pid is read, and the pid is the group to signal. */
-  if (!g_spawn_async_with_pipes_and_fds (dir, (const gchar *const *) argv,
-                                         (const gchar *const *) envp, flags, child_setup, NULL,
-                                         -1, -1, -1, NULL, NULL, 0, &pid, NULL, &stdout_fd,
-                                         &stderr_fd, &error))
+  if (!g_spawn_async_with_pipes_and_fds (
+          dir, (const gchar *const *) argv, (const gchar *const *) envp, flags, child_setup, NULL,
+          -1, -1, -1, NULL, NULL, 0, &pid, NULL, &stdout_fd, &stderr_fd, &error))
     {
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _("Cannot start “%s” in %s: %s"), argv[0], dir, error->message);
+      message = ff_message_new (GETTEXT_PACKAGE, N_ ("Cannot start “%s” in %s: %s"), argv[0], dir,
+                                error->message, NULL);
+      g_task_return_error (
+          task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
   g_task_return_pointer (task, ff_local_execution_new (pid, stdout_fd, stderr_fd), g_object_unref);

@@ -33,6 +33,19 @@ static struct
   guint64 next_run_id;
 } env;
 
+/* Messages are kept untranslated until shown; the tests read them shown.
+ * The text lives until the test program ends. */
+static const gchar *
+shown (const gchar *message)
+{
+  static GPtrArray *texts;
+
+  if (texts == NULL)
+    texts = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (texts, ff_message_format (message));
+  return g_ptr_array_index (texts, texts->len - 1);
+}
+
 /* Runs the main loop until *flag is set; fails the test after a while. */
 static gboolean
 on_safety_timeout (gpointer user_data)
@@ -421,7 +434,7 @@ test_oom (void)
   g_assert_cmpstr (run->out->str, ==, "growing\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_OOM_KILLED);
   g_assert_cmpint (run->exit_code, ==, 137);
-  g_assert_nonnull (strstr (run->message, "16"));
+  g_assert_nonnull (strstr (shown (run->message), "16"));
 }
 
 static JsonObject *
@@ -551,7 +564,7 @@ test_refusals (void)
         ff_run_request_set_pipeline_dir (request, cases[i].dir);
       error = launch_error (executor, request);
       g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
-      g_assert_nonnull (strstr (error->message, cases[i].mention));
+      g_assert_nonnull (strstr (shown (error->message), cases[i].mention));
     }
   g_rmdir (outside);
 }
@@ -590,12 +603,12 @@ test_proxy_down_and_back (void)
   g_autoptr (Run) run = NULL;
 
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
-  g_assert_nonnull (strstr (error->message, "Docker proxy is not reachable"));
-  g_assert_nonnull (strstr (error->message, url));
+  g_assert_nonnull (strstr (shown (error->message), "Docker proxy is not reachable"));
+  g_assert_nonnull (strstr (shown (error->message), url));
 
   launch = launch_error (executor, new_request ("true"));
   g_assert_error (launch, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
-  g_assert_nonnull (strstr (launch->message, url));
+  g_assert_nonnull (strstr (shown (launch->message), url));
 
   /* Back: a launch checks again by itself, without a health check first. */
   proxy = ff_test_proxy_start (port, full_flags, NULL);
@@ -619,11 +632,11 @@ assert_forbidden (const gchar *const *flags, const gchar *want, const gchar *not
   g_assert_no_error (health);
   error = launch_error (executor, new_request ("true"));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
-  g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, "POST /containers/create"));
-  g_assert_nonnull (strstr (error->message, want));
+  g_test_message ("%s", shown (error->message));
+  g_assert_nonnull (strstr (shown (error->message), "POST /containers/create"));
+  g_assert_nonnull (strstr (shown (error->message), want));
   if (not_want != NULL)
-    g_assert_null (strstr (error->message, not_want));
+    g_assert_null (strstr (shown (error->message), not_want));
 }
 
 static void
@@ -655,7 +668,7 @@ test_image_missing (void)
   ff_run_request_set_image (request, "fastflow-test/does-not-exist:1");
   error = launch_error (executor, request);
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "fastflow-test/does-not-exist:1"));
+  g_assert_nonnull (strstr (shown (error->message), "fastflow-test/does-not-exist:1"));
 }
 
 /* HAProxy cuts every request that is quiet for 2 s: the /wait always, the
@@ -785,7 +798,7 @@ test_configuration (void)
   g_unsetenv ("DOCKER_PROXY_URL");
 
   g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), bad, &error));
-  g_assert_nonnull (strstr (error->message, "ftp://nope"));
+  g_assert_nonnull (strstr (shown (error->message), "ftp://nope"));
   g_clear_error (&error);
 
   g_key_file_set_string (config, "executor.docker-proxy", "network", "host");
@@ -1004,8 +1017,8 @@ test_stats_refused (void)
   run->on_marker = start_refused_polling;
   wait_for (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_error (stats_refusal, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
-  g_test_message ("%s", stats_refusal->message);
-  g_assert_nonnull (strstr (stats_refusal->message, "/stats"));
+  g_test_message ("%s", shown (stats_refusal->message));
+  g_assert_nonnull (strstr (shown (stats_refusal->message), "/stats"));
   /* the run itself was fine until it was cancelled */
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   assert_container_gone (run->container_id);
