@@ -214,6 +214,27 @@ test_post_refused (void)
   g_assert_null (strstr (out, "never"));
 }
 
+/* The same refusal in German: the CLI's badge and the daemon's message. */
+static void
+test_post_refused_german (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (0, (const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("verweigert");
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo never\n");
+  g_setenv ("LANGUAGE", "de", TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 125);
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "Infrastrukturfehler"));
+  g_assert_nonnull (strstr (err, "Der Docker-Proxy"));
+  g_assert_nonnull (strstr (err, "POST=1"));
+}
+
 /* Nothing listens at the proxy's address: the executor is unavailable with
  * a message naming the URL, in the daemon's language; local runs go on. */
 static void
@@ -443,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
+  g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);

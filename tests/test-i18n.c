@@ -66,6 +66,7 @@ test_german (void)
   g_test_message ("%s", status);
   g_assert_true (g_regex_match (german_date, status, 0, NULL));
   g_assert_nonnull (strstr (status, "Pipeline-Fehler"));
+  g_assert_nonnull (strstr (status, "Exit-Code (exit-code)"));
   pipelines = ctl (d, 0, "pipelines", NULL);
   g_test_message ("%s", pipelines);
   g_assert_nonnull (strstr (pipelines, "Feld „timeout“"));

@@ -480,8 +480,16 @@ print_status (FfDBusRun *run)
   print_field (_ ("Message"), ff_dbus_run_get_message (run));
   if (*ff_dbus_run_get_reason (run) != '\0')
     {
-      print_field (_ ("Error class"), ff_dbus_run_get_error_class (run));
-      print_field (_ ("Reason"), ff_dbus_run_get_reason (run));
+      g_autofree gchar *error_class =
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_dbus_run_get_error_class (run)),
+                           ff_dbus_run_get_error_class (run));
+      g_autofree gchar *reason =
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_dbus_run_get_reason (run)),
+                           ff_dbus_run_get_reason (run));
+
+      /* words for people, the id in brackets for scripts and searches */
+      print_field (_ ("Error class"), error_class);
+      print_field (_ ("Reason"), reason);
     }
   print_field (_ ("Exit code"), ff_dbus_run_get_finished_at (run) > 0 ? exit_code : "-");
   print_field (_ ("Executor"), ff_dbus_run_get_executor (run));

@@ -58,6 +58,39 @@ ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color)
   return g_strdup (state);
 }
 
+/* Words for the stable ids of ErrorClass and Reason. */
+const gchar *
+ff_cli_describe_id (const gchar *id)
+{
+  static const struct
+  {
+    const gchar *id;
+    const gchar *words;
+  } names[] = {
+    { "none", N_ ("none") },
+    { "pipeline", N_ ("the pipeline's") },
+    { "infrastructure", N_ ("the infrastructure's") },
+    { "exit-code", N_ ("exit code") },
+    { "oom-killed", N_ ("out of memory") },
+    { "timeout", N_ ("timeout") },
+    { "cancelled", N_ ("cancelled") },
+    { "spawn-failed", N_ ("could not start") },
+    { "proxy-unreachable", N_ ("proxy unreachable") },
+    { "proxy-forbidden", N_ ("refused by the proxy") },
+    { "engine-error", N_ ("engine error") },
+    { "image-not-found", N_ ("image not found") },
+    { "orchestrator-restarted", N_ ("lost in a restart of fastflowd") },
+    { "refused", N_ ("refused by fastflow") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      if (g_strcmp0 (id, names[i].id) == 0)
+        return _ (names[i].words);
+    }
+  return id;
+}
+
 gchar *
 ff_cli_format_time (gint64 usec)
 {

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 /* Colours only for a terminal, and never with NO_COLOR set. */
 gboolean ff_cli_use_color (gint fd);
 gchar *ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color);
+const gchar *ff_cli_describe_id (const gchar *id);
 gchar *ff_cli_format_time (gint64 usec);
 gchar *ff_cli_format_duration (gint64 start_usec, gint64 end_usec);
 gchar *ff_cli_format_size (guint64 bytes);

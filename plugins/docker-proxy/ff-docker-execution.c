@@ -373,9 +373,10 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   if (error == NULL && status == 404)
     {
+      g_autofree gchar *message = ff_message_new (
+          GETTEXT_PACKAGE, N_ ("The container %s disappeared while it ran"), self->id, NULL);
       g_autoptr (GError) gone =
-          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                       _ ("The container %s disappeared while it ran"), self->id);
+          g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, message);
       fail (self, gone);
       return;
     }

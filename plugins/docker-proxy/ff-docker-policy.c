@@ -77,6 +77,25 @@ resolve_all (const gchar *const *paths)
   return g_strv_builder_end (builder);
 }
 
+/* A refusal: kept untranslated, so that a run's history shows it in its
+ * reader's words. @format takes strings only. */
+static void refuse (GError **error, const gchar *format, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+refuse (GError **error, const gchar *format, ...)
+{
+  const gchar *arg[4] = { NULL };
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  for (guint i = 0; i < G_N_ELEMENTS (arg) - 1 && (arg[i] = va_arg (args, const gchar *)); i++)
+    ;
+  va_end (args);
+  message = ff_message_new (GETTEXT_PACKAGE, format, arg[0], arg[1], arg[2], NULL);
+  g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message);
+}
+
 /**
  * ff_docker_policy_new:
  * @allowed_roots: (nullable): folders a pipeline folder must lie in;
@@ -114,10 +133,10 @@ ff_docker_policy_check_network (FfDockerPolicy *self, const gchar *network, GErr
 
   if (network == NULL || g_strcmp0 (network, "none") == 0 || g_strcmp0 (network, "bridge") == 0)
     return TRUE;
-  g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _ ("The network “%s” is refused: a pipeline container may only use the network "
-                  "“none” or “bridge”"),
-               network);
+  refuse (error,
+          N_ ("The network “%s” is refused: a pipeline container may only use the network "
+              "“none” or “bridge”"),
+          network, NULL);
   return FALSE;
 }
 
@@ -141,34 +160,34 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
 
   if (!g_path_is_absolute (source))
     {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _ ("The mount source “%s” is refused: it must be an absolute path"), source);
+      refuse (error, N_ ("The mount source “%s” is refused: it must be an absolute path"), source,
+              NULL);
       return FALSE;
     }
   real = realpath (source, NULL);
   if (real == NULL)
     {
       int saved_errno = errno;
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _ ("The mount source “%s” is refused: %s"), source, g_strerror (saved_errno));
+      refuse (error, N_ ("The mount source “%s” is refused: %s"), source, g_strerror (saved_errno),
+              NULL);
       return FALSE;
     }
   if (stat (real, &st) == 0 && S_ISSOCK (st.st_mode))
     {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                   _ ("The mount source “%s” is refused: it is a socket, and a container with "
-                      "the Docker socket controls the host"),
-                   source);
+      refuse (error,
+              N_ ("The mount source “%s” is refused: it is a socket, and a container with "
+                  "the Docker socket controls the host"),
+              source, NULL);
       return FALSE;
     }
   for (guint i = 0; self->engine_sockets[i] != NULL; i++)
     {
       if (path_has_prefix (self->engine_sockets[i], real))
         {
-          g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _ ("The mount source “%s” is refused: it contains the Docker socket %s, "
-                          "and a container with that socket controls the host"),
-                       source, self->engine_sockets[i]);
+          refuse (error,
+                  N_ ("The mount source “%s” is refused: it contains the Docker socket %s, "
+                      "and a container with that socket controls the host"),
+                  source, self->engine_sockets[i], NULL);
           return FALSE;
         }
     }
@@ -181,10 +200,10 @@ ff_docker_policy_check_mount (FfDockerPolicy *self,
       if (!inside)
         {
           g_autofree gchar *roots = g_strjoinv (", ", self->allowed_roots);
-          g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _ ("The mount source “%s” is refused: it is outside the allowed roots "
-                          "(%s); allowed_roots in [executor.docker-proxy] lists them"),
-                       source, roots);
+          refuse (error,
+                  N_ ("The mount source “%s” is refused: it is outside the allowed roots "
+                      "(%s); allowed_roots in [executor.docker-proxy] lists them"),
+                  source, roots, NULL);
           return FALSE;
         }
     }
@@ -200,10 +219,10 @@ check_not_host (JsonObject *host_config, const gchar *member, GError **error)
 
   if (g_strcmp0 (mode, "host") != 0 && !g_str_has_prefix (mode, "container:"))
     return TRUE;
-  g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _ ("The container setting %s=%s is refused: it would share the host's or another "
-                  "container's namespace"),
-               member, mode);
+  refuse (error,
+          N_ ("The container setting %s=%s is refused: it would share the host's or another "
+              "container's namespace"),
+          member, mode, NULL);
   return FALSE;
 }
 
@@ -218,10 +237,10 @@ check_empty_array (JsonObject *host_config, const gchar *member, GError **error)
   if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 0)
     return TRUE;
   text = json_to_string (node, FALSE);
-  g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-               _ ("The container setting %s=%s is refused: fastflow gives pipeline containers "
-                  "no extra capabilities or devices"),
-               member, text);
+  refuse (error,
+          N_ ("The container setting %s=%s is refused: fastflow gives pipeline containers "
+              "no extra capabilities or devices"),
+          member, text, NULL);
   return FALSE;
 }
 
@@ -234,9 +253,10 @@ check_mounts (FfDockerPolicy *self, JsonObject *host_config, GError **error)
   /* Binds would create a missing source folder as root; only Mounts. */
   if (binds != NULL && !JSON_NODE_HOLDS_NULL (binds))
     {
-      g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _ ("The container setting Binds is refused: fastflow mounts folders "
-                              "only through Mounts, whose sources it checks"));
+      refuse (error,
+              N_ ("The container setting Binds is refused: fastflow mounts folders "
+                  "only through Mounts, whose sources it checks"),
+              NULL);
       return FALSE;
     }
   if (!json_object_has_member (host_config, "Mounts"))
@@ -251,10 +271,10 @@ check_mounts (FfDockerPolicy *self, JsonObject *host_config, GError **error)
         continue;
       if (g_strcmp0 (type, "bind") != 0)
         {
-          g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _ ("The container mount of type “%s” is refused: only bind and tmpfs "
-                          "mounts are allowed"),
-                       type);
+          refuse (error,
+                  N_ ("The container mount of type “%s” is refused: only bind and tmpfs "
+                      "mounts are allowed"),
+                  type, NULL);
           return FALSE;
         }
       if (!ff_docker_policy_check_mount (
@@ -281,18 +301,19 @@ check_security_opt (JsonObject *host_config, GError **error)
         no_new_privileges = TRUE;
       else if (opt != NULL && g_str_has_suffix (opt, "unconfined"))
         {
-          g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                       _ ("The container setting SecurityOpt=%s is refused: it turns off a "
-                          "protection of the host"),
-                       opt);
+          refuse (error,
+                  N_ ("The container setting SecurityOpt=%s is refused: it turns off a "
+                      "protection of the host"),
+                  opt, NULL);
           return FALSE;
         }
     }
   if (!no_new_privileges)
     {
-      g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _ ("The container lacks SecurityOpt no-new-privileges; fastflow "
-                              "starts no container without it"));
+      refuse (error,
+              N_ ("The container lacks SecurityOpt no-new-privileges; fastflow "
+                  "starts no container without it"),
+              NULL);
       return FALSE;
     }
   return TRUE;
@@ -315,17 +336,19 @@ ff_docker_policy_check_create_body (FfDockerPolicy *self, JsonObject *body, GErr
 
   if (!json_object_has_member (body, "HostConfig"))
     {
-      g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _ ("The container has no HostConfig, so none of fastflow's limits "
-                              "would apply; it is refused"));
+      refuse (error,
+              N_ ("The container has no HostConfig, so none of fastflow's limits "
+                  "would apply; it is refused"),
+              NULL);
       return FALSE;
     }
   host_config = json_object_get_object_member (body, "HostConfig");
   if (json_object_get_boolean_member_with_default (host_config, "Privileged", FALSE))
     {
-      g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
-                           _ ("The container setting Privileged=true is refused: a privileged "
-                              "container controls the host"));
+      refuse (error,
+              N_ ("The container setting Privileged=true is refused: a privileged "
+                  "container controls the host"),
+              NULL);
       return FALSE;
     }
   network = json_object_get_string_member_with_default (host_config, "NetworkMode", "none");

@@ -111,10 +111,12 @@ assert_refused (Fixture *f, const gchar *member, const gchar *json, const gchar 
 {
   g_autoptr (JsonObject) body = body_with (f, member, json);
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *shown = NULL;
 
   g_assert_false (ff_docker_policy_check_create_body (f->policy, body, &error));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
-  g_assert_nonnull (strstr (error->message, mention));
+  shown = ff_message_format (error->message);
+  g_assert_nonnull (strstr (shown, mention));
 }
 
 static void
