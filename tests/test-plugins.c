@@ -41,10 +41,31 @@ test_plugins_register (void)
   g_list_free_full (modules, g_object_unref);
 }
 
+/* A plugin built for another plugin API is refused with a message, and
+ * keeps nothing registered. */
+static void
+test_other_api_refused (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GIOModule) module = g_io_module_new ("/nonexistent/libff-elsewhere.so");
+
+      /* the warning is the point here, not a failure */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      g_assert_false (ff_plugin_check_api_version (module, 99));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*was built for plugin API 99*it is not loaded*");
+}
+
 int
 main (int argc, char **argv)
 {
+  g_setenv ("LANGUAGE", "en", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plugins/register", test_plugins_register);
+  g_test_add_func ("/plugins/other-api-refused", test_other_api_refused);
   return g_test_run ();
 }
