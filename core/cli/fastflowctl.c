@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -213,7 +214,41 @@ typedef struct
   Ctl *ctl;
   FfDBusRun *run;
   gboolean cancel_sent;
+  gboolean discard; /* the reader went away: follow to the end, print nothing */
 } Follow;
+
+/* The run's bytes to stdout as they are. A closed pipe (| head) is the
+ * reader's choice: the run's end and its exit code still matter to whoever
+ * started it. */
+static void
+on_follow_data (FfLogFollower *follower, GBytes *bytes, Follow *follow)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  while (len > 0 && !follow->discard)
+    {
+      gssize n = write (STDOUT_FILENO, data, len);
+      gint saved_errno = errno;
+
+      if (n < 0 && saved_errno == EINTR)
+        continue;
+      if (n < 0 && saved_errno == EPIPE)
+        follow->discard = TRUE;
+      else if (n < 0)
+        {
+          ff_log_follower_abort (
+              follower, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                     _ ("Cannot write the output: %s"), g_strerror (saved_errno)));
+          return;
+        }
+      else
+        {
+          data += n;
+          len -= n;
+        }
+    }
+}
 
 static void
 on_follow_done (FfLogFollower *follower, Follow *follow)
@@ -261,10 +296,11 @@ on_interrupt (gpointer user_data)
 static void
 follow_log (Ctl *ctl, FfDBusRun *run, gboolean live, gboolean cancel_on_interrupt)
 {
-  g_autoptr (FfLogFollower) follower = ff_log_follower_new (run, STDOUT_FILENO, live);
-  Follow follow = { ctl, run, FALSE };
+  g_autoptr (FfLogFollower) follower = ff_log_follower_new (run, live);
+  Follow follow = { ctl, run, FALSE, FALSE };
   guint sigint = 0;
 
+  g_signal_connect (follower, "data", G_CALLBACK (on_follow_data), &follow);
   g_signal_connect (follower, "done", G_CALLBACK (on_follow_done), &follow);
   if (cancel_on_interrupt)
     sigint = g_unix_signal_add (SIGINT, on_interrupt, &follow);

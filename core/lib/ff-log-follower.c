@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <glib/gi18n.h>
-#include <unistd.h>
+#include <glib/gi18n-lib.h>
 
 #include "ff-log-follower.h"
 
@@ -13,10 +11,8 @@ struct _FfLogFollower
 {
   GObject parent_instance;
   FfDBusRun *run;
-  gint fd;
   gboolean follow;
-  gboolean discard; /* the reader went away: follow to the end, print nothing */
-  guint64 written;
+  guint64 written; /* the log's bytes passed on in ::data so far */
   gboolean reading;
   gboolean dirty; /* something arrived while a ReadLog was under way */
   gboolean done;
@@ -27,6 +23,7 @@ G_DEFINE_TYPE (FfLogFollower, ff_log_follower, G_TYPE_OBJECT)
 
 enum
 {
+  SIGNAL_DATA,
   SIGNAL_DONE,
   N_SIGNALS
 };
@@ -47,47 +44,21 @@ finish (FfLogFollower *self, GError *error)
   g_signal_emit (self, signals[SIGNAL_DONE], 0);
 }
 
-static gboolean
-write_all (FfLogFollower *self, const guint8 *data, gsize len)
-{
-  while (len > 0 && !self->discard)
-    {
-      gssize n = write (self->fd, data, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      /* a closed pipe (| head) is the reader's choice: the run's end and
-       * its exit code still matter to whoever started it */
-      if (n < 0 && errno == EPIPE)
-        {
-          self->discard = TRUE;
-          break;
-        }
-      if (n < 0)
-        {
-          gint saved_errno = errno;
-          finish (self, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                     _ ("Cannot write the output: %s"), g_strerror (saved_errno)));
-          return FALSE;
-        }
-      data += n;
-      len -= n;
-    }
-  return TRUE;
-}
-
-/* Writes what of [offset, offset+len) is beyond what was written. */
+/* Passes on what of [offset, offset+len) is beyond what was passed on. */
 static gboolean
 write_from (FfLogFollower *self, guint64 offset, const guint8 *data, gsize len)
 {
+  g_autoptr (GBytes) bytes = NULL;
   guint64 skip;
 
   if (offset > self->written || offset + len <= self->written)
     return TRUE;
   skip = self->written - offset;
-  if (!write_all (self, data + skip, len - skip))
-    return FALSE;
+  bytes = g_bytes_new (data + skip, len - skip);
   self->written = offset + len;
-  return TRUE;
+  g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes);
+  /* a handler may have given up (ff_log_follower_abort) */
+  return !self->done;
 }
 
 static void read_more (FfLogFollower *self);
@@ -224,6 +195,12 @@ ff_log_follower_class_init (FfLogFollowerClass *klass)
 
   object_class->dispose = ff_log_follower_dispose;
   object_class->finalize = ff_log_follower_finalize;
+  /**
+   * FfLogFollower::data:
+   * @data: the next bytes of the run's log, each byte once and in order
+   */
+  signals[SIGNAL_DATA] = g_signal_new ("data", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BYTES);
   signals[SIGNAL_DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -233,13 +210,31 @@ ff_log_follower_init (FfLogFollower *self)
 {
 }
 
+/**
+ * ff_log_follower_new:
+ * @follow: keep following until the run ends; else stop at the log's end
+ */
 FfLogFollower *
-ff_log_follower_new (FfDBusRun *run, gint fd, gboolean follow)
+ff_log_follower_new (FfDBusRun *run, gboolean follow)
 {
-  FfLogFollower *self = g_object_new (FF_TYPE_LOG_FOLLOWER, NULL);
+  FfLogFollower *self;
 
+  g_return_val_if_fail (FF_DBUS_IS_RUN (run), NULL);
+  self = g_object_new (FF_TYPE_LOG_FOLLOWER, NULL);
   self->run = g_object_ref (run);
-  self->fd = fd;
   self->follow = follow;
   return self;
+}
+
+/**
+ * ff_log_follower_abort:
+ * @error: (transfer full): why, e.g. the output could not be written
+ *
+ * Stops following; ::done follows with @error.
+ */
+void
+ff_log_follower_abort (FfLogFollower *self, GError *error)
+{
+  g_return_if_fail (FF_IS_LOG_FOLLOWER (self));
+  finish (self, error);
 }
