@@ -3,6 +3,7 @@
 
 #define __FASTFLOW_H_INSIDE__
 
+#include "ff-client.h"
 #include "ff-collector.h"
 #include "ff-cron-schedule.h"
 #include "ff-enums.h"

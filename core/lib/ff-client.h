@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define FF_TYPE_CLIENT (ff_client_get_type ())
+G_DECLARE_FINAL_TYPE (FfClient, ff_client, FF, CLIENT, GObject)
+
+FfClient *ff_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error);
+GVariant *ff_client_list_pipelines_sync (FfClient *self, GCancellable *cancellable, GError **error);
+guint64 ff_client_start_run_sync (FfClient *self,
+                                  const gchar *pipeline,
+                                  GHashTable *env,
+                                  GCancellable *cancellable,
+                                  GError **error);
+void ff_client_follow_run_async (FfClient *self,
+                                 guint64 run_id,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gint ff_client_follow_run_finish (FfClient *self, GAsyncResult *result, GError **error);
+gint
+ff_client_wait_run_sync (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **error);
+gboolean ff_client_cancel_run_sync (FfClient *self,
+                                    guint64 run_id,
+                                    GCancellable *cancellable,
+                                    GError **error);
+GArray *ff_client_list_runs_sync (
+    FfClient *self, const gchar *pipeline, guint limit, GCancellable *cancellable, GError **error);
+gchar *ff_client_dup_run_state (FfClient *self, guint64 run_id, GError **error);
+
+G_END_DECLS
