@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ff-daemon.h"
+#include "ff-notifier.h"
 #include "ff-webhook-server.h"
 
 typedef struct
@@ -15,6 +16,8 @@ typedef struct
   FfOrchestrator *orchestrator;
   FfDaemon *daemon;
   FfWebhookServer *webhooks;
+  FfNotifier *notifier;
+  gboolean notify;
   gint exit_status;
   gboolean stopping;
   gboolean name_acquired;
@@ -67,7 +70,10 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
     {
       g_warning (_ ("Cannot publish the D-Bus API: %s"), error->message);
       stop (d, EXIT_FAILURE);
+      return;
     }
+  if (d->notify && d->notifier == NULL)
+    d->notifier = ff_notifier_new (d->orchestrator, connection);
 }
 
 static void
@@ -216,6 +222,9 @@ main (int argc, char **argv)
       g_printerr ("fastflowd: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  /* desktop notifications belong to a user's session */
+  d.notify = !system_bus && g_key_file_get_boolean (ff_config_get_keyfile (config), "notifications",
+                                                    "enabled", NULL);
   d.daemon = ff_daemon_new (d.orchestrator);
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
@@ -229,6 +238,7 @@ main (int argc, char **argv)
   ff_daemon_unexport (d.daemon);
   g_clear_object (&d.daemon);
   g_clear_object (&d.webhooks);
+  g_clear_object (&d.notifier);
   g_clear_object (&d.orchestrator);
   g_main_loop_unref (d.loop);
   return d.exit_status;
