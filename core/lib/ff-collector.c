@@ -22,6 +22,7 @@ ff_collector_default_init (FfCollectorInterface *iface)
 
   /**
    * FfCollector::usage:
+   * @self: the collector
    * @run_id: the run
    * @cpu_percent: CPU use since the previous sample, 100.0 = one core
    * @memory_bytes: memory in use now
@@ -32,6 +33,7 @@ ff_collector_default_init (FfCollectorInterface *iface)
                     G_TYPE_UINT64, G_TYPE_DOUBLE, G_TYPE_UINT64, G_TYPE_UINT64);
   /**
    * FfCollector::soft-limit-exceeded:
+   * @self: the collector
    * @run_id: the run
    * @message: a sentence for people, in the daemon's language
    */
@@ -40,6 +42,7 @@ ff_collector_default_init (FfCollectorInterface *iface)
                     G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
   /**
    * FfCollector::usage-unavailable:
+   * @self: the collector
    * @run_id: the run
    * @message: why the run cannot be measured, e.g. which request a proxy
    *   refused and which setting allows it

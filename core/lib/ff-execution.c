@@ -27,6 +27,7 @@ ff_execution_class_init (FfExecutionClass *klass)
 {
   /**
    * FfExecution::output:
+   * @self: the execution
    * @stream: an #FfStream
    * @data: the bytes, in the order the program wrote them to @stream
    */
@@ -35,6 +36,7 @@ ff_execution_class_init (FfExecutionClass *klass)
                     G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BYTES);
   /**
    * FfExecution::exited:
+   * @self: the execution
    * @exit_code: the exit code; 128 + N when killed by signal N; -1 if it never ran
    * @reason: an #FfReason
    * @message: (nullable): a localized sentence for people, or %NULL

@@ -2044,6 +2044,11 @@ ff_pipeline_get_retry_multiplier (FfPipeline *self)
   return self->retry->multiplier;
 }
 
+/**
+ * ff_pipeline_get_retry_custom_delays:
+ *
+ * Returns: (transfer none) (nullable) (element-type gdouble): seconds
+ */
 GArray *
 ff_pipeline_get_retry_custom_delays (FfPipeline *self)
 {
@@ -2079,6 +2084,11 @@ ff_pipeline_get_mem_soft_limit (FfPipeline *self)
   return self->mem_soft_limit;
 }
 
+/**
+ * ff_pipeline_get_default_env:
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): `default_env`
+ */
 GHashTable *
 ff_pipeline_get_default_env (FfPipeline *self)
 {
@@ -2121,6 +2131,11 @@ ff_pipeline_get_run_once_at (FfPipeline *self)
   return self->run_once_at;
 }
 
+/**
+ * ff_pipeline_get_schedules:
+ *
+ * Returns: (transfer none) (element-type FfSchedule): `schedules[]`
+ */
 GPtrArray *
 ff_pipeline_get_schedules (FfPipeline *self)
 {
@@ -2151,6 +2166,11 @@ ff_pipeline_get_max_instances (FfPipeline *self)
   return self->max_instances;
 }
 
+/**
+ * ff_pipeline_get_downstream_triggers:
+ *
+ * Returns: (transfer none) (element-type FfTrigger): `downstream_triggers`
+ */
 GPtrArray *
 ff_pipeline_get_downstream_triggers (FfPipeline *self)
 {
@@ -2222,6 +2242,12 @@ ff_pipeline_get_command (FfPipeline *self)
   return (const gchar *const *) self->command;
 }
 
+/**
+ * ff_pipeline_dup_entry_argv:
+ * @python: the interpreter for main.py
+ *
+ * Returns: (transfer full) (array zero-terminated=1): what to run
+ */
 gchar **
 ff_pipeline_dup_entry_argv (FfPipeline *self, const gchar *python, GError **error)
 {

@@ -114,6 +114,11 @@ ff_run_request_set_command (FfRunRequest *self, const gchar *const *argv)
   self->command = g_strdupv ((gchar **) argv);
 }
 
+/**
+ * ff_run_request_get_env:
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the run's environment
+ */
 GHashTable *
 ff_run_request_get_env (FfRunRequest *self)
 {
@@ -149,6 +154,11 @@ ff_run_request_dup_environ (FfRunRequest *self, gchar **base)
   return envp;
 }
 
+/**
+ * ff_run_request_get_labels:
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the container labels
+ */
 GHashTable *
 ff_run_request_get_labels (FfRunRequest *self)
 {

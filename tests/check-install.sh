@@ -1,0 +1,95 @@
+#!/bin/sh
+# What an install gives users, tried from the install itself: `meson
+# install` into a staging folder, then
+#  - examples/plugin-template built against the staged .pc files alone and
+#    run by the staged fastflowd from FASTFLOW_PLUGIN_PATH;
+#  - D-Bus activation: no fastflowd running, a private bus whose service
+#    folder is the staged one starts it on the first fastflowctl call;
+#  - examples/run-and-follow.py through the staged typelib.
+set -eu
+src=${1:?source root}
+build=${2:?build root}
+tmp=$(mktemp -d)
+bus=""
+cleanup () {
+  [ -z "$bus" ] || kill "$bus" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail () { echo "check-install: $*"; exit 1; }
+
+stage=$tmp/stage
+DESTDIR=$stage meson install -C "$build" --no-rebuild --quiet >/dev/null
+prefix=$(meson introspect "$build" --buildoptions |
+  /usr/bin/python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+root=$stage$prefix
+bindir=$root/bin
+libdir=$(dirname "$(find "$root" -name 'libfastflow-1.so.1' | head -n 1)")
+plugindir=$libdir/fastflow-1/plugins
+[ -x "$bindir/fastflowd" ] && [ -x "$bindir/fastflowctl" ] || fail "fastflowd and fastflowctl were not installed"
+[ -f "$plugindir/libff-local.so" ] || fail "the plugins were not installed in $plugindir"
+for file in fastflow-1.pc fastflow-plugin-1.pc girepository-1.0/Fastflow-1.typelib; do
+  [ -f "$libdir/$file" ] || [ -f "$libdir/pkgconfig/$file" ] || fail "$file was not installed"
+done
+[ -f "$root/share/dbus-1/services/org.fastflow.Orchestrator1.service" ] || fail "no activation file"
+[ -f "$root/share/dbus-1/interfaces/org.fastflow.Orchestrator1.xml" ] || fail "no interface XML"
+
+# The staged files, as the prefix would hold them.
+export LD_LIBRARY_PATH=$libdir
+export GI_TYPELIB_PATH=$libdir/girepository-1.0
+export FASTFLOW_LOCALEDIR=$root/share/locale
+
+# The plugin template against the staged .pc files only.
+mkdir "$tmp/pc"
+for file in "$libdir"/pkgconfig/fastflow-*.pc; do
+  sed "s|^prefix=|prefix=$stage|" "$file" >"$tmp/pc/$(basename "$file")"
+done
+PKG_CONFIG_PATH=$tmp/pc meson setup "$tmp/plugin" "$src/examples/plugin-template" \
+  >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "the plugin template does not configure"; }
+meson compile -C "$tmp/plugin" >"$tmp/compile.log" 2>&1 ||
+  { cat "$tmp/compile.log"; fail "the plugin template does not build"; }
+export FASTFLOW_PLUGIN_PATH=$plugindir:$tmp/plugin
+
+# A bus with the staged activation file; its Exec is the staged fastflowd.
+mkdir -p "$tmp/services" "$tmp/pipelines/greet" "$tmp/config/fastflow" "$tmp/data" "$tmp/state"
+printf 'echo "hello $WHO"\necho to-stderr >&2\nexit 4\n' >"$tmp/pipelines/greet/main.sh"
+printf '[daemon]\npipelines_dir=%s\nstate_dir=%s\n' "$tmp/pipelines" "$tmp/state" \
+  >"$tmp/config/fastflow/fastflow.conf"
+sed -e "s|^Exec=$prefix/bin/|Exec=$bindir/|" -e '/^SystemdService=/d' \
+  "$root/share/dbus-1/services/org.fastflow.Orchestrator1.service" \
+  >"$tmp/services/org.fastflow.Orchestrator1.service"
+grep -q "^Exec=$bindir/fastflowd" "$tmp/services/org.fastflow.Orchestrator1.service" ||
+  fail "the activation file does not start $prefix/bin/fastflowd"
+cat >"$tmp/bus.conf" <<EOS
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=$tmp</listen>
+  <servicedir>$tmp/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOS
+# the activated daemon inherits this environment: its configuration comes
+# from XDG_CONFIG_HOME, as a user's would
+XDG_CONFIG_HOME=$tmp/config dbus-daemon --config-file="$tmp/bus.conf" --print-address=3 \
+  --print-pid=4 --fork 3>"$tmp/address" 4>"$tmp/pid"
+bus=$(cat "$tmp/pid")
+DBUS_SESSION_BUS_ADDRESS=$(cat "$tmp/address")
+export DBUS_SESSION_BUS_ADDRESS
+
+"$bindir/fastflowctl" executors >"$tmp/executors" 2>&1 || { cat "$tmp/executors"; fail "activation did not start fastflowd"; }
+cat "$tmp/executors"
+grep -q '^echo  *available' "$tmp/executors" || fail "the daemon did not load the template plugin"
+"$bindir/fastflowctl" run greet --executor echo >"$tmp/echo" 2>&1 || { cat "$tmp/echo"; fail "the echo run failed"; }
+grep -q '^would run in .*greet: sh main.sh$' "$tmp/echo" || fail "the echo executor did not run"
+
+status=0
+/usr/bin/python3 "$src/examples/run-and-follow.py" greet WHO=python >"$tmp/out" 2>"$tmp/err" || status=$?
+cat "$tmp/out" "$tmp/err"
+[ "$status" = 4 ] || fail "run-and-follow.py exited $status, not the run's 4"
+grep -qx 'hello python' "$tmp/out" || fail "the run's output did not come through the typelib"
+grep -qx 'to-stderr' "$tmp/out" || fail "the run's stderr did not come through"
+grep -q '^run 2: failed$' "$tmp/err" || fail "the run's state was not read"
