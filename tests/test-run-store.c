@@ -804,6 +804,36 @@ test_store_migrates_v1 (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (samples->len, ==, 1);
 }
 
+/* Retention: finished runs older than a time, or beyond the newest N, are
+ * listed; running ones never. */
+static void
+test_store_expired (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  /* failed runs finish at time 1 (see create_run_in_state) */
+  g_autoptr (FfRun) old = create_run_in_state (store, "a", FF_RUN_STATE_FAILED);
+  g_autoptr (FfRun) recent = create_run_in_state (store, "a", FF_RUN_STATE_SUCCEEDED);
+  g_autoptr (FfRun) running = create_run_in_state (store, "a", FF_RUN_STATE_RUNNING);
+  g_autoptr (GArray) by_age = NULL;
+  g_autoptr (GArray) by_count = NULL;
+  g_autoptr (GArray) none = NULL;
+  g_autoptr (GError) error = NULL;
+
+  by_age = ff_run_store_list_expired (store, 1000, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (by_age->len, ==, 1);
+  g_assert_cmpuint (g_array_index (by_age, guint64, 0), ==, ff_run_get_id (old));
+  /* the newest one is the running run: it stays anyway */
+  by_count = ff_run_store_list_expired (store, 0, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (by_count->len, ==, 2);
+  g_assert_cmpuint (g_array_index (by_count, guint64, 1), ==, ff_run_get_id (recent));
+  none = ff_run_store_list_expired (store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpint (ff_run_get_state (running), ==, FF_RUN_STATE_RUNNING);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,6 +854,7 @@ main (int argc, char **argv)
   ADD ("/run-store/bad-rows", test_store_bad_rows);
   ADD ("/run-store/disk-full", test_store_disk_full);
   ADD ("/run-store/samples", test_store_samples);
+  ADD ("/run-store/expired", test_store_expired);
   ADD ("/run-store/migrates-v1", test_store_migrates_v1);
 #undef ADD
   return g_test_run ();

@@ -454,6 +454,45 @@ test_webhooks (void)
   assert_metrics_served (port);
 }
 
+/* Bounds: a run that prints too much is cut at max_log_bytes with a line
+ * that says so; old runs leave the history with their logs. */
+static void
+test_log_cap_and_retention (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL, *gone_out = NULL, *gone_err = NULL;
+  g_autofree gchar *log1 = g_build_filename (d->state_dir, "logs", "1.log", NULL);
+  g_autofree gchar *log3 = g_build_filename (d->state_dir, "logs", "3.log", NULL);
+  g_autoptr (JsonNode) runs = NULL;
+  const gchar *note;
+
+  g_assert_true (g_file_set_contents (
+      d->config_path, "[daemon]\nmax_log_bytes=1000\nkeep_runs=2\nkeep_days=0\n", -1, NULL));
+  ff_test_daemon_add_pipeline (d, "chatty", "main.sh", "seq 1 5000\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "chatty", NULL), ==, 0);
+    }
+  /* the first 1000 bytes, then fastflow's line */
+  g_assert_true (g_str_has_prefix (out, "1\n2\n3\n"));
+  note = strstr (out, "[fastflow] The log reached its limit");
+  g_assert_nonnull (note);
+  g_assert_cmpint (note - out, <=, 1001);
+  g_assert_null (strstr (out, "5000\n"));
+
+  /* retention runs at start-up (and hourly): two runs stay */
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+  runs = ctl_json (d, "runs");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (runs)), ==, 2);
+  g_assert_false (g_file_test (log1, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (log3, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &gone_out, &gone_err, "status", "1", NULL), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -468,5 +507,6 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/restart-on-crash", test_restart_on_crash);
   g_test_add_func ("/schedule-dbus/limits-and-disabled", test_limits_and_disabled);
   g_test_add_func ("/schedule-dbus/webhooks", test_webhooks);
+  g_test_add_func ("/schedule-dbus/log-cap-and-retention", test_log_cap_and_retention);
   return g_test_run ();
 }

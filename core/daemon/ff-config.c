@@ -23,6 +23,9 @@ struct _FfConfig
   guint stop_grace_ms;
   gchar *python;
   guint keep_finished_seconds;
+  guint64 max_log_bytes;
+  guint keep_days;
+  guint keep_runs;
 };
 
 G_DEFINE_TYPE (FfConfig, ff_config, G_TYPE_OBJECT)
@@ -57,6 +60,10 @@ ff_config_init (FfConfig *self)
   self->stop_grace_ms = 10000;
   self->python = g_strdup ("python3");
   self->keep_finished_seconds = 600;
+  /* generous: a log is cut only when something runs away */
+  self->max_log_bytes = G_GUINT64_CONSTANT (1) << 30;
+  self->keep_days = 90;
+  self->keep_runs = 10000;
 }
 
 FfConfig *
@@ -139,6 +146,9 @@ apply_keyfile (FfConfig *self, GError **error)
   guint64 timeout = self->default_timeout;
   guint64 grace = self->stop_grace_ms / 1000;
   guint64 keep = self->keep_finished_seconds;
+  guint64 max_log = self->max_log_bytes;
+  guint64 keep_days = self->keep_days;
+  guint64 keep_runs = self->keep_runs;
 
   pipelines = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "pipelines_dir", NULL);
   state = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "state_dir", NULL);
@@ -156,7 +166,10 @@ apply_keyfile (FfConfig *self, GError **error)
   if (!read_uint (self, "max_concurrent_runs", 10000, &max_runs, error) ||
       !read_uint (self, "default_timeout", 366 * 24 * 3600, &timeout, error) ||
       !read_uint (self, "stop_grace_seconds", 3600, &grace, error) ||
-      !read_uint (self, "keep_finished_seconds", G_MAXUINT32, &keep, error))
+      !read_uint (self, "keep_finished_seconds", G_MAXUINT32, &keep, error) ||
+      !read_uint (self, "max_log_bytes", G_MAXINT64, &max_log, error) ||
+      !read_uint (self, "keep_days", 100 * 366, &keep_days, error) ||
+      !read_uint (self, "keep_runs", G_MAXUINT32, &keep_runs, error))
     return FALSE;
   if (!read_schedule_keys (self, error))
     return FALSE;
@@ -170,6 +183,9 @@ apply_keyfile (FfConfig *self, GError **error)
   self->default_timeout = timeout;
   self->stop_grace_ms = grace * 1000;
   self->keep_finished_seconds = keep;
+  self->max_log_bytes = max_log;
+  self->keep_days = (guint) keep_days;
+  self->keep_runs = (guint) keep_runs;
   return TRUE;
 }
 
@@ -307,4 +323,26 @@ gboolean
 ff_config_get_missed_skip (FfConfig *self)
 {
   return self->missed_skip;
+}
+
+/* The most a run's log may hold; 0 = no limit. */
+guint64
+ff_config_get_max_log_bytes (FfConfig *self)
+{
+  return self->max_log_bytes;
+}
+
+/* History retention: finished runs older than this many days go; 0 = no
+ * limit by age. */
+guint
+ff_config_get_keep_days (FfConfig *self)
+{
+  return self->keep_days;
+}
+
+/* … and beyond this many newest runs; 0 = no limit by count. */
+guint
+ff_config_get_keep_runs (FfConfig *self)
+{
+  return self->keep_runs;
 }

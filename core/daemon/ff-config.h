@@ -33,6 +33,9 @@ gint64 ff_config_get_default_timeout (FfConfig *self);
 guint ff_config_get_stop_grace_ms (FfConfig *self);
 const gchar *ff_config_get_python (FfConfig *self);
 guint ff_config_get_keep_finished_seconds (FfConfig *self);
+guint64 ff_config_get_max_log_bytes (FfConfig *self);
+guint ff_config_get_keep_days (FfConfig *self);
+guint ff_config_get_keep_runs (FfConfig *self);
 GTimeZone *ff_config_get_time_zone (FfConfig *self);
 gboolean ff_config_get_missed_skip (FfConfig *self);
 

@@ -30,6 +30,7 @@ typedef struct
   gboolean log_failed;
   gboolean mid_line;      /* the log does not end with a newline */
   gboolean restart_after; /* restart_interval: start anew once it stopped */
+  gboolean log_full;      /* max_log_bytes reached: the rest is not kept */
   GArray *samples;        /* FfRunSample, not yet in the store */
 } RunEntry;
 
@@ -53,6 +54,7 @@ struct _FfOrchestrator
   gchar *instance;      /* the org.fastflow.instance label: this state folder */
   gchar *daemon_id;     /* the org.fastflow.daemon label: this process */
   GHashTable *restarts; /* pipeline → source id of its pending restart */
+  guint retention_id;
   GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
@@ -519,10 +521,38 @@ record_output (RunEntry *entry, GBytes *data)
   g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
 }
 
+static void append_note (RunEntry *entry, const gchar *note);
+
+/* A run that prints without end fills neither the disk nor the daemon: its
+ * log stops at max_log_bytes, with a line that says so. */
 static void
 on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
 {
-  record_output (entry, data);
+  guint64 cap = ff_config_get_max_log_bytes (entry->self->config);
+  guint64 size = ff_run_log_get_size (entry->log);
+  g_autoptr (GBytes) head = NULL;
+  g_autofree gchar *limit = NULL;
+  g_autofree gchar *note = NULL;
+
+  if (entry->log_full)
+    return;
+  if (cap == 0 || size + g_bytes_get_size (data) <= cap)
+    {
+      record_output (entry, data);
+      return;
+    }
+  if (size < cap)
+    {
+      head = g_bytes_new_from_bytes (data, 0, cap - size);
+      record_output (entry, head);
+    }
+  entry->log_full = TRUE;
+  limit = g_format_size_full (cap, G_FORMAT_SIZE_IEC_UNITS);
+  note = ff_message_new (GETTEXT_PACKAGE,
+                         N_ ("The log reached its limit of %s (max_log_bytes); the run goes on, "
+                             "but the rest of its output is not kept"),
+                         limit, NULL);
+  append_note (entry, note);
 }
 
 /* fastflow's own word in a run's log, on a line of its own, so that whoever
@@ -1417,6 +1447,61 @@ on_start_health_checked (GObject *source, GAsyncResult *result, gpointer user_da
 }
 
 /* Operators learn at start-up, in the log, that a proxy is down. */
+/* History retention (keep_days, keep_runs): old finished runs go with their
+ * logs. Live runs are never touched. */
+static void
+forget_old_runs (FfOrchestrator *self)
+{
+  guint days = ff_config_get_keep_days (self->config);
+  gint64 before = days > 0 ? g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC : 0;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GError) error = NULL;
+  guint forgotten = 0;
+
+  if (days == 0 && ff_config_get_keep_runs (self->config) == 0)
+    return;
+  ids = ff_run_store_list_expired (self->store, before, ff_config_get_keep_runs (self->config),
+                                   &error);
+  if (ids == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint64 id = g_array_index (ids, guint64, i);
+      RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
+      g_autofree gchar *log = log_path (self, id);
+
+      if (entry != NULL && !ff_run_state_is_finished (ff_run_get_state (entry->run)))
+        continue;
+      if (!ff_run_store_delete_run (self->store, id, &error))
+        {
+          g_warning ("%s", error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      if (entry != NULL)
+        {
+          g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, entry->run);
+          g_hash_table_remove (self->entries, GSIZE_TO_POINTER (id));
+        }
+      g_unlink (log);
+      forgotten++;
+    }
+  if (forgotten > 0)
+    g_message (g_dngettext (GETTEXT_PACKAGE, "Removed %u old run and its log from the history",
+                            "Removed %u old runs and their logs from the history", forgotten),
+               forgotten);
+}
+
+static gboolean
+on_retention_tick (gpointer user_data)
+{
+  forget_old_runs (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 check_executors (FfOrchestrator *self)
 {
@@ -1497,6 +1582,7 @@ ff_orchestrator_finalize (GObject *object)
   FfOrchestrator *self = FF_ORCHESTRATOR (object);
 
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  g_clear_handle_id (&self->retention_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_free (self->instance);
@@ -1599,6 +1685,8 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   start_scheduler (self);
   check_executors (self);
   remove_leftovers (self);
+  forget_old_runs (self);
+  self->retention_id = g_timeout_add_seconds (3600, on_retention_tick, self);
   return TRUE;
 }
 

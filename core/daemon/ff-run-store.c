@@ -28,6 +28,7 @@ typedef enum
   STMT_SELECT_SAMPLES,
   STMT_SELECT_SCHEDULE,
   STMT_UPSERT_SCHEDULE,
+  STMT_LIST_EXPIRED,
   N_STMTS
 } FfRunStoreStmt;
 
@@ -68,6 +69,11 @@ static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_SELECT_SAMPLES] = "SELECT time, cpu_percent, memory_bytes FROM samples "
                           "WHERE run_id = ?1 ORDER BY time",
   [STMT_SELECT_SCHEDULE] = "SELECT anchor, last_fire FROM schedules WHERE key = ?1",
+  /* finished runs that ended before ?1 (0: none by age) or are beyond the
+   * ?2 newest (-1: none by count) */
+  [STMT_LIST_EXPIRED] = "SELECT id FROM runs WHERE state IN ('succeeded', 'failed', 'cancelled', "
+                        "'timed-out') AND ((?1 > 0 AND finished_at < ?1) OR id NOT IN "
+                        "(SELECT id FROM runs ORDER BY id DESC LIMIT ?2)) ORDER BY id",
   [STMT_UPSERT_SCHEDULE] = "INSERT INTO schedules (key, anchor, last_fire) VALUES (?1, ?2, ?3) "
                            "ON CONFLICT (key) DO UPDATE SET anchor = excluded.anchor, "
                            "last_fire = excluded.last_fire",
@@ -888,6 +894,41 @@ ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error)
       return NULL;
     }
   return g_steal_pointer (&samples);
+}
+
+/**
+ * ff_run_store_list_expired:
+ * @finished_before: µs since the epoch; 0 for no limit by age
+ * @keep: how many of the newest runs stay whatever their age; 0 for all
+ *
+ * Returns: (element-type guint64): the finished runs to forget, oldest first
+ */
+GArray *
+ff_run_store_list_expired (FfRunStore *self, gint64 finished_before, guint keep, GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  gint rc;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_LIST_EXPIRED, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, finished_before);
+  sqlite3_bind_int64 (stmt, 2, keep > 0 ? (gint64) keep : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint64 id = (guint64) sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
 }
 
 /**
