@@ -107,8 +107,9 @@ parse_item (const Field *field, const gchar *item, guint64 *bits)
   guint first, last, step = 1;
   guint64 number;
 
-  /* "1,,2" has an empty item, which g_strsplit() gives as no parts */
-  if (step_parts[0] == NULL)
+  /* "1,,2" and "/3" have an empty part, which g_strsplit() gives as no
+   * parts or as "" (found by tests/fuzz/fuzz-cron) */
+  if (step_parts[0] == NULL || step_parts[0][0] == '\0')
     return FALSE;
   if (step_parts[1] != NULL)
     {
@@ -124,7 +125,7 @@ parse_item (const Field *field, const gchar *item, guint64 *bits)
   else
     {
       range = g_strsplit (step_parts[0], "-", 2);
-      if (!parse_value (field, range[0], &first))
+      if (range[0] == NULL || !parse_value (field, range[0], &first))
         return FALSE;
       last = first;
       if (range[1] != NULL && !parse_value (field, range[1], &last))
