@@ -53,7 +53,7 @@ export FASTFLOW_PLUGIN_PATH=$plugindir:$tmp/plugin
 # A bus with the staged activation file; its Exec is the staged fastflowd.
 mkdir -p "$tmp/services" "$tmp/pipelines/greet" "$tmp/config/fastflow" "$tmp/data" "$tmp/state"
 printf 'echo "hello $WHO"\necho to-stderr >&2\nexit 4\n' >"$tmp/pipelines/greet/main.sh"
-printf '[daemon]\npipelines_dir=%s\nstate_dir=%s\n' "$tmp/pipelines" "$tmp/state" \
+printf '[daemon]\npipelines_dir=%s\nstate_dir=%s\ndefault_executor=local\n' "$tmp/pipelines" "$tmp/state" \
   >"$tmp/config/fastflow/fastflow.conf"
 sed -e "s|^Exec=$prefix/bin/|Exec=$bindir/|" -e '/^SystemdService=/d' \
   "$root/share/dbus-1/services/org.fastflow.Orchestrator1.service" \
@@ -73,8 +73,10 @@ cat >"$tmp/bus.conf" <<EOS
 </busconfig>
 EOS
 # the activated daemon inherits this environment: its configuration comes
-# from XDG_CONFIG_HOME, as a user's would
-XDG_CONFIG_HOME=$tmp/config dbus-daemon --config-file="$tmp/bus.conf" --print-address=3 \
+# from XDG_CONFIG_HOME, as a user's would; the Docker proxy is a closed
+# local port, so that no name lookup can make the health check slow
+XDG_CONFIG_HOME=$tmp/config DOCKER_PROXY_URL=http://127.0.0.1:9 \
+  dbus-daemon --config-file="$tmp/bus.conf" --print-address=3 \
   --print-pid=4 --fork 3>"$tmp/address" 4>"$tmp/pid"
 bus=$(cat "$tmp/pid")
 DBUS_SESSION_BUS_ADDRESS=$(cat "$tmp/address")
