@@ -267,6 +267,28 @@ test_proxy_unreachable (void)
   g_assert_cmpstr (local_out, ==, "local works\n");
 }
 
+/* A proxy that takes the connection and never answers (a firewall that
+ * drops, a wedged HAProxy): `executors` answers anyway, in time. */
+static void
+test_proxy_silent (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr (FfTestDaemon) d = new_daemon (url);
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_no_error (error);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "executors", NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "docker-proxy"));
+  g_assert_nonnull (strstr (out, "No answer within 10 seconds"));
+  g_assert_nonnull (strstr (out, "local            available"));
+  g_socket_listener_close (listener);
+}
+
 static void
 test_image_missing (void)
 {
@@ -466,6 +488,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
+  g_test_add_func ("/docker-e2e/proxy-silent", test_proxy_silent);
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/docker-e2e/least-privilege", test_least_privilege);

@@ -538,7 +538,23 @@ typedef struct
   GPtrArray *names;
   GHashTable *results; /* name → message, "" when available */
   guint pending;
+  GCancellable *cancellable;
+  guint timeout_id;
 } HealthCheck;
+
+/* A proxy behind a firewall that drops packets would keep the caller
+ * waiting past its D-Bus timeout; an answer in time says so instead. */
+#define HEALTH_TIMEOUT_S 10
+
+static gboolean
+on_health_timeout (gpointer user_data)
+{
+  HealthCheck *check = user_data;
+
+  check->timeout_id = 0;
+  g_cancellable_cancel (check->cancellable);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 health_check_complete (HealthCheck *check)
@@ -556,6 +572,8 @@ health_check_complete (HealthCheck *check)
     }
   ff_dbus_manager_complete_list_executors (check->self->manager, check->invocation,
                                            g_variant_builder_end (&builder));
+  g_clear_handle_id (&check->timeout_id, g_source_remove);
+  g_object_unref (check->cancellable);
   g_object_unref (check->invocation);
   g_object_unref (check->self);
   g_ptr_array_unref (check->names);
@@ -570,11 +588,20 @@ on_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   FfExecutor *executor = FF_EXECUTOR (source);
 
+  gchar *message;
+
   ff_executor_check_health_finish (executor, result, &error);
+  if (error == NULL)
+    message = g_strdup ("");
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "No answer within %u second",
+                                            "No answer within %u seconds", HEALTH_TIMEOUT_S),
+                               HEALTH_TIMEOUT_S);
+  else
+    message = ff_message_format (error->message);
   ff_orchestrator_note_executor_health (check->self->orchestrator, ff_executor_get_name (executor),
                                         error == NULL);
-  g_hash_table_insert (check->results, g_strdup (ff_executor_get_name (executor)),
-                       error != NULL ? ff_message_format (error->message) : g_strdup (""));
+  g_hash_table_insert (check->results, g_strdup (ff_executor_get_name (executor)), message);
   if (--check->pending == 0)
     health_check_complete (check);
 }
@@ -642,6 +669,7 @@ handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation
   check->names = g_ptr_array_new_with_free_func (g_free);
   check->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   check->pending = g_hash_table_size (executors);
+  check->cancellable = g_cancellable_new ();
   g_hash_table_iter_init (&iter, executors);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (check->names, g_strdup (key));
@@ -651,9 +679,10 @@ handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation
       health_check_complete (check);
       return TRUE;
     }
+  check->timeout_id = g_timeout_add_seconds (HEALTH_TIMEOUT_S, on_health_timeout, check);
   g_hash_table_iter_init (&iter, executors);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    ff_executor_check_health_async (value, NULL, on_health_checked, check);
+    ff_executor_check_health_async (value, check->cancellable, on_health_checked, check);
   return TRUE;
 }
 
