@@ -30,7 +30,7 @@ stats=$(msgfmt --check --statistics -o /dev/null "$tmp/de.po" 2>&1)
 echo "de.po against the current sources: $stats"
 case "$stats" in
   *untranslated*|*fuzzy*)
-    echo "po/de.po is incomplete: build the fastflow-update-po target and translate"
+    echo "po/de.po is incomplete: scripts/update-po prints what to translate and append"
     status=1 ;;
 esac
 msgfmt --check -o /dev/null po/de.po || { echo "msgfmt --check fails on po/de.po"; status=1; }

@@ -866,10 +866,11 @@ test_fast_flow_forms (Fixture *fixture, gconstpointer data)
                                  "\"secrets\": [\"K\"], \"restart_interval\": \"0 3 * * *\", "
                                  "\"cells\": [], \"schedules\": [{\"id\": \"a\", "
                                  "\"encrypted_env\": {}}]}");
-  g_assert_cmpuint (count_warnings (pipeline), ==, 4);
+  g_assert_cmpuint (count_warnings (pipeline), ==, 3);
   assert_contains (ff_pipeline_get_warnings (pipeline)[0],
                    "field “encrypted_env” is a Fast-Flow feature that fastflow does not support");
-  assert_contains (ff_pipeline_get_warnings (pipeline)[3], "“schedules[0].encrypted_env”");
+  assert_contains (ff_pipeline_get_warnings (pipeline)[2], "“schedules[0].encrypted_env”");
+  g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ "K", NULL }));
   /* restart_interval is a cron expression fastflow acts on */
   g_assert_cmpstr (ff_pipeline_get_restart_interval (pipeline), ==, "0 3 * * *");
   g_clear_object (&pipeline);
@@ -1021,6 +1022,37 @@ test_fingerprint (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (ff_pipeline_get_fingerprint (c), !=, ff_pipeline_get_fingerprint (d));
 }
 
+static void
+test_secrets (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (FfPipeline) pipeline = NULL;
+
+  /* values inline join default_env; names alone mark variables set elsewhere */
+  pipeline = load_good (fixture, "{\"default_env\": {\"USER\": \"bob\"}, "
+                                 "\"secrets\": {\"TOKEN\": \"t0k\"}}");
+  g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ "TOKEN", NULL }));
+  g_assert_cmpstr (g_hash_table_lookup (ff_pipeline_get_default_env (pipeline), "TOKEN"), ==,
+                   "t0k");
+  g_assert_cmpstr (g_hash_table_lookup (ff_pipeline_get_default_env (pipeline), "USER"), ==, "bob");
+  g_clear_object (&pipeline);
+
+  pipeline = load_good (fixture, "{}");
+  g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ NULL }));
+  g_clear_object (&pipeline);
+
+  pipeline = load (fixture, "{\"secrets\": [\"OK\", \"1bad\"]}");
+  assert_contains (ff_pipeline_get_error (pipeline), "“secrets”");
+  assert_contains (ff_pipeline_get_error (pipeline), "“1bad”");
+  g_clear_object (&pipeline);
+
+  pipeline = load (fixture, "{\"secrets\": \"TOKEN\"}");
+  assert_contains (ff_pipeline_get_error (pipeline), "an array of non-empty strings");
+  g_clear_object (&pipeline);
+
+  pipeline = load (fixture, "{\"secrets\": {\"N\": 5}}");
+  assert_contains (ff_pipeline_get_error (pipeline), "“secrets.N”");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1043,6 +1075,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/retry-strategies", test_retry_strategies);
   ADD ("/pipeline/boxed", test_boxed);
   ADD ("/pipeline/fingerprint", test_fingerprint);
+  ADD ("/pipeline/secrets", test_secrets);
 #undef ADD
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "ff-config.h"
 
@@ -189,6 +190,19 @@ apply_keyfile (FfConfig *self, GError **error)
   return TRUE;
 }
 
+/* Like ssh with a private key: say so, but do not refuse to start. */
+static void
+warn_if_secrets_readable (FfConfig *self, const gchar *path)
+{
+  GStatBuf st;
+
+  if (!g_key_file_has_group (self->keyfile, "secrets") || g_stat (path, &st) != 0)
+    return;
+  if ((st.st_mode & 077) != 0)
+    g_warning (_ ("%s holds [secrets] but others can read it (mode %04o); run: chmod 600 %s"), path,
+               (guint) (st.st_mode & 07777), path);
+}
+
 gboolean
 ff_config_load (FfConfig *self, const gchar *path, GError **error)
 {
@@ -214,6 +228,7 @@ ff_config_load (FfConfig *self, const gchar *path, GError **error)
                    local_error->message);
       return FALSE;
     }
+  warn_if_secrets_readable (self, path);
   return TRUE;
 }
 

@@ -32,6 +32,7 @@ typedef struct
   gboolean restart_after; /* restart_interval: start anew once it stopped */
   gboolean log_full;      /* max_log_bytes reached: the rest is not kept */
   GArray *samples;        /* FfRunSample, not yet in the store */
+  FfSecretMasker *masker; /* the pipeline's secrets, hidden in its output */
 } RunEntry;
 
 /* Samples go to the store in batches: one transaction per sample and run
@@ -97,6 +98,7 @@ run_entry_free (RunEntry *entry)
   g_clear_object (&entry->request);
   g_clear_pointer (&entry->samples, g_array_unref);
   g_clear_object (&entry->cancellable);
+  g_clear_object (&entry->masker);
   g_clear_object (&entry->log);
   g_clear_object (&entry->run);
   g_free (entry);
@@ -234,6 +236,8 @@ report_run_finished (FfOrchestrator *self, FfRun *run)
 static void append_note (RunEntry *entry, const gchar *note);
 static const FfSchedule *run_config_of (FfPipeline *pipeline, FfRun *run);
 
+static void keep_output (RunEntry *entry, GBytes *data);
+
 static void
 detach_execution (RunEntry *entry)
 {
@@ -243,6 +247,13 @@ detach_execution (RunEntry *entry)
   if (entry->execution == NULL)
     return;
   g_signal_handlers_disconnect_by_data (entry->execution, entry);
+  if (entry->masker != NULL)
+    {
+      g_autoptr (GBytes) tail = ff_secret_masker_flush (entry->masker);
+
+      if (g_bytes_get_size (tail) > 0)
+        keep_output (entry, tail);
+    }
   for (guint i = 0; i < self->collectors->len; i++)
     ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
                                      ff_run_get_id (entry->run));
@@ -456,8 +467,13 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   FfOrchestrator *self = entry->self;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *full_message = NULL;
+  g_autofree gchar *hidden = NULL;
   gboolean was_running =
       entry->execution != NULL || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
+
+  /* an executor's message may quote what the run printed */
+  if (entry->masker != NULL && message != NULL)
+    message = hidden = ff_secret_masker_mask_text (entry->masker, message);
 
   if (was_running && should_retry (entry, reason))
     {
@@ -526,7 +542,7 @@ static void append_note (RunEntry *entry, const gchar *note);
 /* A run that prints without end fills neither the disk nor the daemon: its
  * log stops at max_log_bytes, with a line that says so. */
 static void
-on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
+keep_output (RunEntry *entry, GBytes *data)
 {
   guint64 cap = ff_config_get_max_log_bytes (entry->self->config);
   guint64 size = ff_run_log_get_size (entry->log);
@@ -568,6 +584,21 @@ append_note (RunEntry *entry, const gchar *note)
 
   g_steal_pointer (&line);
   record_output (entry, data);
+}
+
+static void
+on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
+{
+  g_autoptr (GBytes) masked = NULL;
+
+  if (entry->masker == NULL)
+    {
+      keep_output (entry, data);
+      return;
+    }
+  masked = ff_secret_masker_feed (entry->masker, data);
+  if (g_bytes_get_size (masked) > 0)
+    keep_output (entry, masked);
 }
 
 static void
@@ -714,6 +745,48 @@ add_env (GHashTable *env, FfRunRequest *request)
     ff_run_request_set_env_var (request, key, value);
 }
 
+/* A secret's value comes from pipeline.json, the run configuration or
+ * StartRun like any variable, else from fastflow.conf's [secrets]; the run
+ * does not start without it. */
+static gboolean
+take_secrets (FfOrchestrator *self,
+              RunEntry *entry,
+              FfPipeline *pipeline,
+              FfRunRequest *request,
+              GError **error)
+{
+  const gchar *const *names = ff_pipeline_get_secrets (pipeline);
+  GHashTable *env = ff_run_request_get_env (request);
+  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
+  g_auto (GStrv) all = NULL;
+
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      g_autofree gchar *configured = NULL;
+
+      if (!g_hash_table_contains (env, names[i]))
+        configured =
+            g_key_file_get_string (ff_config_get_keyfile (self->config), "secrets", names[i], NULL);
+      if (configured != NULL)
+        ff_run_request_set_env_var (request, names[i], configured);
+      if (!g_hash_table_contains (env, names[i]))
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
+                       _ ("The secret %s of the pipeline “%s” has no value: set it in the "
+                          "[secrets] group of fastflow.conf or pass it with the run (a value "
+                          "passed with a run is not kept when fastflowd restarts)"),
+                       names[i], ff_pipeline_get_name (pipeline));
+          return FALSE;
+        }
+      g_strv_builder_add (values, g_hash_table_lookup (env, names[i]));
+    }
+  all = g_strv_builder_end (values);
+  g_clear_object (&entry->masker);
+  if (all[0] != NULL)
+    entry->masker = ff_secret_masker_new ((const gchar *const *) all);
+  return TRUE;
+}
+
 static FfRunRequest *
 build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GError **error)
 {
@@ -748,6 +821,8 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   if (run_config_of (pipeline, run) != NULL)
     add_env (run_config_of (pipeline, run)->default_env, request);
   add_env (ff_run_get_env (run), request);
+  if (!take_secrets (self, entry, pipeline, request, error))
+    return NULL;
   ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
   ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
   ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
@@ -1015,6 +1090,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   if (run == NULL)
     return NULL;
   ff_run_set_executor (run, executor_name);
+  ff_run_set_secrets (run, ff_pipeline_get_secrets (pipeline));
   ff_run_set_env (run, env);
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,

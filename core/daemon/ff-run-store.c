@@ -434,9 +434,12 @@ ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error
   return run;
 }
 
+/* Secret values stay in memory: a run that must start again after a
+ * restart of fastflowd gets them from where they are configured. */
 static gchar *
-env_to_json (GHashTable *env)
+env_to_json (FfRun *run)
 {
+  GHashTable *env = ff_run_get_env (run);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -447,6 +450,8 @@ env_to_json (GHashTable *env)
   json_builder_begin_object (builder);
   for (GList *l = keys; l != NULL; l = l->next)
     {
+      if (ff_run_is_secret (run, l->data))
+        continue;
       json_builder_set_member_name (builder, l->data);
       json_builder_add_string_value (builder, g_hash_table_lookup (env, l->data));
     }
@@ -486,7 +491,7 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
   stmt = get_stmt (self, STMT_UPDATE_RUN, error);
   if (stmt == NULL)
     return FALSE;
-  env = env_to_json (ff_run_get_env (run));
+  env = env_to_json (run);
   /* one statement, so SQLite applies all of it or none of it */
   sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
   sqlite3_bind_text (stmt, 2, ff_run_get_pipeline (run), -1, SQLITE_TRANSIENT);

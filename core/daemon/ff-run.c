@@ -24,6 +24,7 @@ struct _FfRun
   gchar *route;
   gchar *metrics_message;
   GHashTable *env;
+  GStrv secrets; /* names in env whose values stay in memory */
   gint64 created_at;
   gint64 started_at;
   gint64 finished_at;
@@ -144,6 +145,7 @@ ff_run_finalize (GObject *object)
   g_free (self->route);
   g_free (self->metrics_message);
   g_clear_pointer (&self->env, g_hash_table_unref);
+  g_clear_pointer (&self->secrets, g_strfreev);
   G_OBJECT_CLASS (ff_run_parent_class)->finalize (object);
 }
 
@@ -534,6 +536,20 @@ ff_run_set_env (FfRun *self, GHashTable *env)
   g_hash_table_iter_init (&iter, env);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (self->env, g_strdup (key), g_strdup (value));
+}
+
+/* What the run history must not keep: the values of these variables. */
+void
+ff_run_set_secrets (FfRun *self, const gchar *const *names)
+{
+  g_strfreev (self->secrets);
+  self->secrets = g_strdupv ((gchar **) names);
+}
+
+gboolean
+ff_run_is_secret (FfRun *self, const gchar *name)
+{
+  return self->secrets != NULL && g_strv_contains ((const gchar *const *) self->secrets, name);
 }
 
 gint64

@@ -58,6 +58,8 @@ void ff_run_set_metrics_message (FfRun *self, const gchar *message);
 /* Extra environment given to StartRun; kept so a queued run survives a restart. */
 GHashTable *ff_run_get_env (FfRun *self);
 void ff_run_set_env (FfRun *self, GHashTable *env);
+void ff_run_set_secrets (FfRun *self, const gchar *const *names);
+gboolean ff_run_is_secret (FfRun *self, const gchar *name);
 
 gint64 ff_run_get_created_at (FfRun *self);
 void ff_run_set_created_at (FfRun *self, gint64 usec);

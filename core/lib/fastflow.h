@@ -16,5 +16,6 @@
 #include "ff-pipeline.h"
 #include "ff-plugin.h"
 #include "ff-run-request.h"
+#include "ff-secret-masker.h"
 
 #undef __FASTFLOW_H_INSIDE__

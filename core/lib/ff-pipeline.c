@@ -65,6 +65,8 @@ struct _FfPipeline
   gdouble cpu_soft_limit;
   guint64 mem_soft_limit;
   GHashTable *default_env;
+  GHashTable *secrets; /* name → value, or NULL when set elsewhere */
+  GStrv secret_names;
   gchar *schedule_cron;
   guint64 schedule_interval_seconds;
   gint64 schedule_start;
@@ -927,6 +929,36 @@ parse_env (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     }
 }
 
+/* Names of variables whose values must not be seen: ["TOKEN"] marks
+ * variables set elsewhere (default_env, schedules, StartRun, the daemon's
+ * [secrets]); {"TOKEN": "value"} also sets them, as default_env would. */
+static void
+parse_secrets (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  GHashTable *secrets = *(GHashTable **) dest;
+  g_auto (GStrv) names = NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      parse_env (p, field, node, dest);
+      return;
+    }
+  if (!read_strv (p, field, node, TRUE, &names))
+    return;
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      if (!env_name_is_valid (names[i]))
+        {
+          g_autofree gchar *got = g_strdup_printf ("“%s”", names[i]);
+          add_error (p, field,
+                     _ ("variable names of letters, digits and “_” that do not start with a digit"),
+                     got);
+          continue;
+        }
+      g_hash_table_insert (secrets, g_strdup (names[i]), NULL);
+    }
+}
+
 /* Checked as the scheduler will read it, so a pipeline with a cron
  * expression that could never fire is broken at load time. */
 static void
@@ -1474,7 +1506,7 @@ static const Field pipeline_fields[] = {
   { "type", parse_type, 0 },
   { "cells", parse_unsupported, 0 },
   { "encrypted_env", parse_unsupported, 0 },
-  { "secrets", parse_unsupported, 0 },
+  { "secrets", parse_secrets, offsetof (FfPipeline, secrets) },
   { "restart_interval", parse_cron, offsetof (FfPipeline, restart_interval) },
 };
 
@@ -1732,6 +1764,8 @@ settings_init (FfPipeline *self)
   self->retry = ff_retry_strategy_new (FF_RETRY_STRATEGY_FIXED_DELAY);
   self->tags = g_new0 (gchar *, 1);
   self->default_env = env_new ();
+  self->secrets = env_new ();
+  self->secret_names = g_new0 (gchar *, 1);
   self->schedules = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_schedule_free);
   self->downstream_triggers = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_trigger_free);
   self->restart_cooldown = DEFAULT_RESTART_COOLDOWN;
@@ -1742,6 +1776,8 @@ settings_clear (FfPipeline *self)
 {
   g_clear_pointer (&self->description, g_free);
   g_clear_pointer (&self->tags, g_strfreev);
+  g_clear_pointer (&self->secrets, g_hash_table_unref);
+  g_clear_pointer (&self->secret_names, g_strfreev);
   g_clear_pointer (&self->retry, ff_retry_strategy_free);
   g_clear_pointer (&self->default_env, g_hash_table_unref);
   g_clear_pointer (&self->schedule_cron, g_free);
@@ -1784,6 +1820,26 @@ compute_fingerprint (FfPipeline *self, GBytes *contents)
   return g_strdup (g_checksum_get_string (checksum));
 }
 
+/* Inline secret values join default_env; a secret is still only a variable
+ * of the run, it is just never shown. */
+static void
+take_secrets (FfPipeline *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  g_autofree gpointer *names = NULL;
+
+  g_hash_table_iter_init (&iter, self->secrets);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (value != NULL)
+        g_hash_table_insert (self->default_env, g_strdup (key), g_strdup (value));
+    }
+  names = g_hash_table_get_keys_as_array (self->secrets, NULL);
+  g_strfreev (self->secret_names);
+  self->secret_names = g_strdupv ((gchar **) names);
+}
+
 static void
 ff_pipeline_load (FfPipeline *self)
 {
@@ -1802,6 +1858,7 @@ ff_pipeline_load (FfPipeline *self)
 
       parse_members (&p, NULL, object, pipeline_fields, G_N_ELEMENTS (pipeline_fields), self);
       check_pipeline (self, &p);
+      take_secrets (self);
       command_given = json_object_has_member (object, "command") &&
                       !JSON_NODE_HOLDS_NULL (json_object_get_member (object, "command"));
     }
@@ -1979,6 +2036,19 @@ ff_pipeline_get_tags (FfPipeline *self)
 {
   g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
   return (const gchar *const *) self->tags;
+}
+
+/**
+ * ff_pipeline_get_secrets:
+ *
+ * Returns: (transfer none): the names of the variables whose values are
+ *   never shown: not in the log, on D-Bus or in the run history
+ */
+const gchar *const *
+ff_pipeline_get_secrets (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
+  return (const gchar *const *) self->secret_names;
 }
 
 gboolean
