@@ -100,8 +100,8 @@ ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...)
 
 /* A test that fails aborts without cleaning up; the daemon must not
  * outlive it and keep the test's output pipes open. */
-static void
-die_with_parent (gpointer user_data)
+void
+ff_test_die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -170,7 +170,7 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 g_test_dbus_get_bus_address (self->bus), TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, ff_test_die_with_parent, NULL, NULL);
   self->daemon =
       g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -306,8 +306,8 @@ ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
   return g_subprocess_get_exit_status (proc);
 }
 
-static void
-remove_tree (const gchar *path)
+void
+ff_test_remove_tree (const gchar *path)
 {
   g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const gchar *name;
@@ -319,7 +319,7 @@ remove_tree (const gchar *path)
           g_autofree gchar *child = g_build_filename (path, name, NULL);
           if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
               !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
+            ff_test_remove_tree (child);
           else
             g_unlink (child);
         }
@@ -335,7 +335,7 @@ ff_test_daemon_free (FfTestDaemon *self)
   g_clear_object (&self->connection);
   g_test_dbus_down (self->bus);
   g_clear_object (&self->bus);
-  remove_tree (self->tmpdir);
+  ff_test_remove_tree (self->tmpdir);
   g_free (self->tmpdir);
   g_free (self->pipelines_dir);
   g_free (self->state_dir);

@@ -48,6 +48,11 @@ void ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *
 /* Iterates the main loop until *@flag is set. */
 void ff_test_wait_for_flag (gboolean *flag);
 void ff_test_wait_for_exit (GSubprocess *proc);
+/* A GSubprocessLauncher child setup: the child dies with the test, also
+ * when an assertion ends the test before it could clean up. */
+void ff_test_die_with_parent (gpointer user_data);
+/* Removes a folder and all in it, not following symbolic links. */
+void ff_test_remove_tree (const gchar *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestDaemon, ff_test_daemon_free)
 

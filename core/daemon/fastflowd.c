@@ -226,6 +226,15 @@ main (int argc, char **argv)
   d.notify = !system_bus && g_key_file_get_boolean (ff_config_get_keyfile (config), "notifications",
                                                     "enabled", NULL);
   d.daemon = ff_daemon_new (d.orchestrator);
+  if (system_bus)
+    {
+      g_autofree gchar *group =
+          g_key_file_get_string (ff_config_get_keyfile (config), "daemon", "system_group", NULL);
+      g_autoptr (FfAuthority) authority =
+          ff_authority_new (group != NULL && *g_strstrip (group) != '\0' ? group : "fastflow");
+
+      ff_daemon_set_authority (d.daemon, authority);
+    }
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);

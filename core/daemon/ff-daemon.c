@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ff-authority.h"
 #include "ff-daemon.h"
 #include "ff-dbus-generated.h"
 
@@ -19,6 +20,7 @@ struct _FfDaemon
   GHashTable *exported; /* FfRun → FfDBusObjectSkeleton */
   GHashTable *backlog;  /* FfRun → Backlog */
   gboolean flushing;
+  FfAuthority *authority; /* NULL: whoever reaches the bus name may call */
 };
 
 /* Output that waits in the run's log until the bus has taken what went
@@ -150,6 +152,21 @@ handle_get_metrics (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDa
   return TRUE;
 }
 
+/* Also asked for property reads and writes of the interface. */
+static gboolean
+on_authorize_method (GDBusInterfaceSkeleton *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->authority == NULL || ff_authority_check (self->authority, invocation, &error))
+    return TRUE;
+  g_message ("%s", error->message);
+  return_error (g_object_ref (invocation), error);
+  return FALSE;
+}
+
 static FfDBusObjectSkeleton *
 export_run (FfDaemon *self, FfRun *run)
 {
@@ -167,6 +184,7 @@ export_run (FfDaemon *self, FfRun *run)
   g_signal_connect (skeleton, "handle-cancel", G_CALLBACK (handle_cancel), self);
   g_signal_connect (skeleton, "handle-read-log", G_CALLBACK (handle_read_log), self);
   g_signal_connect (skeleton, "handle-get-metrics", G_CALLBACK (handle_get_metrics), self);
+  g_signal_connect (skeleton, "g-authorize-method", G_CALLBACK (on_authorize_method), self);
   ff_dbus_object_skeleton_set_run (object, skeleton);
   g_hash_table_insert (self->exported, g_object_ref (run), object);
   if (self->object_manager != NULL)
@@ -686,6 +704,14 @@ handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation
   return TRUE;
 }
 
+/* Set before ff_daemon_export (): from then on every method call and
+ * property access is checked. */
+void
+ff_daemon_set_authority (FfDaemon *self, FfAuthority *authority)
+{
+  g_set_object (&self->authority, authority);
+}
+
 gboolean
 ff_daemon_export (FfDaemon *self, GDBusConnection *connection, GError **error)
 {
@@ -725,6 +751,7 @@ ff_daemon_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->orchestrator, self);
   g_clear_object (&self->orchestrator);
   g_clear_object (&self->manager);
+  g_clear_object (&self->authority);
   g_clear_pointer (&self->exported, g_hash_table_unref);
   g_clear_pointer (&self->backlog, g_hash_table_unref);
   G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
@@ -763,6 +790,7 @@ ff_daemon_new (FfOrchestrator *orchestrator)
                     G_CALLBACK (handle_diagnose_executor), self);
   g_signal_connect (self->manager, "handle-list-executors", G_CALLBACK (handle_list_executors),
                     self);
+  g_signal_connect (self->manager, "g-authorize-method", G_CALLBACK (on_authorize_method), self);
   g_signal_connect (orchestrator, "run-added", G_CALLBACK (on_run_added), self);
   g_signal_connect (orchestrator, "run-removed", G_CALLBACK (on_run_removed), self);
   g_signal_connect (orchestrator, "run-created", G_CALLBACK (on_run_created), self);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "ff-authority.h"
 #include "ff-orchestrator.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,6 @@ G_DECLARE_FINAL_TYPE (FfDaemon, ff_daemon, FF, DAEMON, GObject)
 FfDaemon *ff_daemon_new (FfOrchestrator *orchestrator);
 gboolean ff_daemon_export (FfDaemon *self, GDBusConnection *connection, GError **error);
 void ff_daemon_unexport (FfDaemon *self);
+void ff_daemon_set_authority (FfDaemon *self, FfAuthority *authority);
 
 G_END_DECLS

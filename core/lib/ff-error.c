@@ -14,6 +14,7 @@ static const GDBusErrorEntry ff_error_entries[] = {
   { FF_ERROR_DISABLED, "org.fastflow.Orchestrator1.Error.Disabled" },
   { FF_ERROR_BROKEN_PIPELINE, "org.fastflow.Orchestrator1.Error.BrokenPipeline" },
   { FF_ERROR_STORAGE, "org.fastflow.Orchestrator1.Error.Storage" },
+  { FF_ERROR_ACCESS_DENIED, "org.fastflow.Orchestrator1.Error.AccessDenied" },
 };
 
 GQuark

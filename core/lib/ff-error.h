@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * @FF_ERROR_DISABLED: the pipeline is disabled
  * @FF_ERROR_BROKEN_PIPELINE: the pipeline's definition has errors
  * @FF_ERROR_STORAGE: the run store or a log could not be written
+ * @FF_ERROR_ACCESS_DENIED: the caller may not use this daemon (system bus)
  *
  * Errors of the D-Bus API; each maps to `org.fastflow.Orchestrator1.Error.*`.
  */
@@ -28,6 +29,7 @@ typedef enum
   FF_ERROR_DISABLED,
   FF_ERROR_BROKEN_PIPELINE,
   FF_ERROR_STORAGE,
+  FF_ERROR_ACCESS_DENIED,
 } FfError;
 
 #define FF_ERROR (ff_error_quark ())

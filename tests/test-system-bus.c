@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ff-test-daemon.h"
+
+/* fastflowd --system on a bus that lets every user in, as a system bus
+ * with a careless policy would: fastflowd itself refuses callers that are
+ * not root, not its own user and not in its group. Clients of another
+ * user are run through setpriv, so the test needs root; it is run as root
+ * in CI (scripts/run-tests). */
+
+#define NOBODY "65534"
+
+typedef struct
+{
+  gchar *dir;
+  gchar *address;
+  GSubprocess *bus;
+  GSubprocess *daemon;
+  GDBusConnection *connection;
+  gchar *ctl; /* a copy of fastflowctl that any user may run */
+} SystemBus;
+
+static const gchar bus_config[] =
+    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+    "<busconfig>\n"
+    "  <type>system</type>\n"
+    "  <listen>unix:path=%s/bus</listen>\n"
+    "  <auth>EXTERNAL</auth>\n"
+    /* the policy fastflow installs must at least be one dbus-daemon reads */
+    "  <include>%s</include>\n"
+    "  <policy context=\"default\">\n"
+    "    <allow user=\"*\"/>\n"
+    "    <allow own=\"*\"/>\n"
+    "    <allow send_destination=\"*\"/>\n"
+    "    <allow receive_sender=\"*\"/>\n"
+    "  </policy>\n"
+    "</busconfig>\n";
+
+static void
+copy_file (const gchar *from, const gchar *to)
+{
+  g_autoptr (GFile) src = g_file_new_for_path (from);
+  g_autoptr (GFile) dest = g_file_new_for_path (to);
+  g_autoptr (GError) error = NULL;
+
+  g_file_copy (src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (to, 0755), ==, 0);
+}
+
+/* fastflowctl finds its library at $ORIGIN/../lib, so the copy keeps that
+ * shape; the build tree may not be open to other users. */
+static gchar *
+public_ctl (const gchar *dir)
+{
+  const gchar *ctl = g_getenv ("FASTFLOWCTL");
+  g_autofree gchar *bin = g_build_filename (dir, "bin", NULL);
+  g_autofree gchar *lib = g_build_filename (dir, "lib", NULL);
+  g_autofree gchar *build_lib = NULL;
+  g_autofree gchar *copy = g_build_filename (bin, "fastflowctl", NULL);
+  g_autofree gchar *lib_copy = g_build_filename (lib, "libfastflow-1.so.1", NULL);
+  g_autofree gchar *ctl_dir = NULL;
+
+  g_assert_nonnull (ctl);
+  ctl_dir = g_path_get_dirname (ctl);
+  build_lib = g_build_filename (ctl_dir, "..", "lib", "libfastflow-1.so.1", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (lib, 0755), ==, 0);
+  copy_file (ctl, copy);
+  copy_file (build_lib, lib_copy);
+  return g_steal_pointer (&copy);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_name_appeared (GDBusConnection *c, const gchar *name, const gchar *owner, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static SystemBus *
+system_bus_new (const gchar *config)
+{
+  SystemBus *self = g_new0 (SystemBus, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autofree gchar *conf_path = NULL, *conf = NULL, *policy = NULL;
+  g_autofree gchar *pipelines = NULL, *state = NULL, *daemon_conf = NULL, *pipeline = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  gboolean appeared = FALSE, timed_out = FALSE;
+  guint watch, timeout;
+
+  self->dir = g_dir_make_tmp ("ff-system-bus-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (self->dir, 0755), ==, 0);
+  self->ctl = public_ctl (self->dir);
+
+  policy =
+      g_test_build_filename (G_TEST_DIST, "..", "data", "org.fastflow.Orchestrator1.conf", NULL);
+  conf = g_strdup_printf (bus_config, self->dir, policy);
+  conf_path = g_build_filename (self->dir, "bus.conf", NULL);
+  g_file_set_contents (conf_path, conf, -1, &error);
+  g_assert_no_error (error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, ff_test_die_with_parent, NULL, NULL);
+  self->bus = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--nofork",
+                                           "--print-address=1", "--config-file", conf_path, NULL);
+  g_clear_object (&launcher);
+  g_assert_no_error (error);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (self->bus), line, "\n");
+  self->address = g_strstrip (g_strdup (line->str));
+  self->connection =
+      g_dbus_connection_new_for_address_sync (self->address,
+                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                              NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  pipelines = g_build_filename (self->dir, "pipelines", NULL);
+  pipeline = g_build_filename (pipelines, "hello", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (pipeline, 0755), ==, 0);
+  g_free (pipeline);
+  pipeline = g_build_filename (pipelines, "hello", "main.sh", NULL);
+  g_file_set_contents (pipeline, "echo hello from the system\n", -1, &error);
+  g_assert_no_error (error);
+  state = g_build_filename (self->dir, "state", NULL);
+  daemon_conf = g_build_filename (self->dir, "fastflow.conf", NULL);
+  g_file_set_contents (daemon_conf, config, -1, &error);
+  g_assert_no_error (error);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup (launcher, ff_test_die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", self->address, TRUE);
+  self->daemon = g_subprocess_launcher_spawn (
+      launcher, &error, g_getenv ("FASTFLOWD"), "--system", "--pipelines-dir", pipelines,
+      "--state-dir", state, "--config", daemon_conf, "--default-executor", "local", NULL);
+  g_assert_no_error (error);
+  watch = g_bus_watch_name_on_connection (self->connection, "org.fastflow.Orchestrator1",
+                                          G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
+                                          &appeared, NULL);
+  timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &timed_out);
+  while (!appeared && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_bus_unwatch_name (watch);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+  return self;
+}
+
+static void
+system_bus_free (SystemBus *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (self->daemon, SIGTERM);
+  g_subprocess_wait (self->daemon, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (self->daemon));
+  g_assert_cmpint (g_subprocess_get_exit_status (self->daemon), ==, 0);
+  g_clear_object (&self->daemon);
+  g_dbus_connection_close_sync (self->connection, NULL, NULL);
+  g_clear_object (&self->connection);
+  g_subprocess_force_exit (self->bus);
+  g_subprocess_wait (self->bus, NULL, NULL);
+  g_clear_object (&self->bus);
+  ff_test_remove_tree (self->dir);
+  g_free (self->dir);
+  g_free (self->address);
+  g_free (self->ctl);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SystemBus, system_bus_free)
+
+/* fastflowctl --system as @uid (NULL: as the test's own user, root). */
+static gint
+ctl_as (SystemBus *bus, const gchar *uid, const gchar *gid, gchar **out, gchar **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *arg;
+  va_list args;
+
+  if (uid != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("setpriv"));
+      g_ptr_array_add (argv, g_strdup_printf ("--reuid=%s", uid));
+      g_ptr_array_add (argv, g_strdup_printf ("--regid=%s", gid));
+      g_ptr_array_add (argv, g_strdup ("--clear-groups"));
+      g_ptr_array_add (argv, g_strdup ("--"));
+    }
+  g_ptr_array_add (argv, g_strdup (bus->ctl));
+  g_ptr_array_add (argv, g_strdup ("--system"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_set_child_setup (launcher, ff_test_die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", bus->address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (proc);
+}
+
+static gboolean
+have_root (void)
+{
+  if (geteuid () == 0)
+    return TRUE;
+  g_test_skip ("calls as another user need root (setpriv)");
+  return FALSE;
+}
+
+static void
+test_refused (void)
+{
+  g_autoptr (SystemBus) bus = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  if (!have_root ())
+    return;
+  bus = system_bus_new ("[daemon]\nsystem_group=ff-no-such-group\n");
+
+  /* root may */
+  g_assert_cmpint (ctl_as (bus, NULL, NULL, &out, &err, "run", "hello", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from the system\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* nobody may not: not to list, not to start, not to read a property */
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "pipelines", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "Access denied"));
+  g_assert_nonnull (strstr (err, "nobody"));
+  g_assert_nonnull (strstr (err, "ff-no-such-group"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "run", "hello", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "Access denied"));
+  g_assert_null (strstr (out, "hello from the system"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "status", "1", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "Access denied"));
+}
+
+/* A member of the group may do everything. */
+static void
+test_group_member (void)
+{
+  g_autoptr (SystemBus) bus = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  if (!have_root ())
+    return;
+  bus = system_bus_new ("[daemon]\nsystem_group=nogroup\n");
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "run", "hello", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from the system\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/system-bus/refused", test_refused);
+  g_test_add_func ("/system-bus/group-member", test_group_member);
+  return g_test_run ();
+}
