@@ -233,6 +233,11 @@ ff_test_daemon_ctl (FfTestDaemon *self, gchar **out, gchar **err, ...)
   const gchar *arg;
   va_list args;
 
+  /* a test may pass the same out and err to call after call */
+  if (out != NULL)
+    g_clear_pointer (out, g_free);
+  if (err != NULL)
+    g_clear_pointer (err, g_free);
   g_ptr_array_add (argv, (gpointer) required_env ("FASTFLOWCTL"));
   va_start (args, err);
   while ((arg = va_arg (args, const gchar *)) != NULL)

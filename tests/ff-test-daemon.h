@@ -28,7 +28,8 @@ void ff_test_daemon_start (FfTestDaemon *self, ...) G_GNUC_NULL_TERMINATED;
 void ff_test_daemon_stop (FfTestDaemon *self);
 /* SIGKILL and wait. */
 void ff_test_daemon_kill (FfTestDaemon *self);
-/* Runs fastflowctl against the private bus; returns its exit status. */
+/* Runs fastflowctl against the private bus; returns its exit status. What
+ * *out and *err held before is freed. */
 gint ff_test_daemon_ctl (FfTestDaemon *self, gchar **out, gchar **err, ...) G_GNUC_NULL_TERMINATED;
 /* Like ff_test_daemon_ctl, with stdout as bytes: it need not be UTF-8. */
 gint ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)

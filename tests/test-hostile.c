@@ -34,12 +34,12 @@ on_start_run (GObject *source, GAsyncResult *result, gpointer user_data)
   Burst *burst = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
+  g_autofree gchar *remote = NULL;
 
   if (ff_dbus_manager_call_start_run_finish (FF_DBUS_MANAGER (source), &path, result, &error))
     burst->other++;
-  else if (g_dbus_error_is_remote_error (error) &&
-           g_strcmp0 (g_dbus_error_get_remote_error (error),
-                      "org.fastflow.Orchestrator1.Error.Disabled") == 0)
+  else if ((remote = g_dbus_error_get_remote_error (error)) != NULL &&
+           g_strcmp0 (remote, "org.fastflow.Orchestrator1.Error.Disabled") == 0)
     burst->refused++;
   else
     {

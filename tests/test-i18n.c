@@ -33,7 +33,7 @@ ctl (FfTestDaemon *d, gint expected, const gchar *first, ...)
 {
   const gchar *args[8] = { first };
   g_autofree gchar *err = NULL;
-  gchar *out = NULL;
+  g_autofree gchar *out = NULL;
   va_list ap;
   guint n = 1;
 

@@ -74,6 +74,7 @@ real_clock (gpointer user_data)
 static gint64
 next_cron (FfScheduler *self, Entry *entry, gint64 after)
 {
+  g_autoptr (GDateTime) utc = NULL;
   g_autoptr (GDateTime) from = NULL;
   g_autoptr (GDateTime) next = NULL;
 
@@ -82,10 +83,10 @@ next_cron (FfScheduler *self, Entry *entry, gint64 after)
   /* a schedule that starts later counts from its start */
   if (entry->start > 0 && after < entry->start)
     after = entry->start - 1;
-  from = g_date_time_new_from_unix_utc (after / G_USEC_PER_SEC);
-  if (from == NULL)
+  utc = g_date_time_new_from_unix_utc (after / G_USEC_PER_SEC);
+  if (utc == NULL)
     return 0;
-  from = g_date_time_to_timezone (g_steal_pointer (&from), self->time_zone);
+  from = g_date_time_to_timezone (utc, self->time_zone);
   next = ff_cron_schedule_get_next (entry->cron, from);
   return next != NULL ? g_date_time_to_unix (next) * G_USEC_PER_SEC : 0;
 }

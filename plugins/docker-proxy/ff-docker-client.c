@@ -679,6 +679,7 @@ on_version (GObject *source, GAsyncResult *res, gpointer user_data)
                                self->url, version, MIN_API_MAJOR, MIN_API_MINOR);
       return;
     }
+  g_free (self->api_version);
   self->api_version = g_strdup (version);
   g_free (self->prefix);
   self->prefix = g_strdup_printf ("/v%s", version);

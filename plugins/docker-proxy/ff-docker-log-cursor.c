@@ -109,8 +109,9 @@ parse_timestamp (FfDockerLogCursor *self, const gchar *ts, gint64 *sec, gint32 *
 
   if (dot == NULL)
     {
-      /* No fraction: the zone starts right after the seconds. */
-      const gchar *zone = strpbrk (ts + 10, "Z+-");
+      /* No fraction: the zone starts right after the seconds, which come
+       * after the ten characters of the date. */
+      const gchar *zone = strlen (ts) > 10 ? strpbrk (ts + 10, "Z+-") : NULL;
       if (zone == NULL)
         return FALSE;
       date = g_strndup (ts, zone - ts);
