@@ -133,11 +133,8 @@ on_output (FfExecution *execution, gint stream, GBytes *bytes, gpointer user_dat
 }
 
 static void
-on_exited (FfExecution *execution,
-           gint exit_code,
-           gint reason,
-           const gchar *message,
-           gpointer user_data)
+on_exited (
+    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
 {
   TestRun *run = user_data;
 
@@ -263,6 +260,23 @@ test_exit_three (void)
   g_assert_cmpint (run->exit_code, ==, 3);
   g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
   assert_output (run->out, "failing\n");
+  remove_pipeline_dir (dir);
+}
+
+/* Output closed early: the end of the pipes is not the end of the run. */
+static void
+test_streams_closed_early (void)
+{
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = run_script (dir,
+                                        "echo before; echo err-before >&2; exec >&- 2>&-; "
+                                        "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 7",
+                                        TRUE);
+
+  g_assert_cmpint (run->exit_code, ==, 7);
+  g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
+  assert_output (run->out, "before\n");
+  assert_output (run->err, "err-before\n");
   remove_pipeline_dir (dir);
 }
 
@@ -709,6 +723,7 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/exit-zero", test_exit_zero);
   g_test_add_func ("/local-executor/exit-three", test_exit_three);
   g_test_add_func ("/local-executor/streams", test_streams);
+  g_test_add_func ("/local-executor/streams-closed-early", test_streams_closed_early);
   g_test_add_func ("/local-executor/all-bytes", test_all_bytes);
   g_test_add_func ("/local-executor/large-zero", test_large_zero);
   g_test_add_func ("/local-executor/large-pattern", test_large_pattern);

@@ -315,6 +315,24 @@ test_output_and_exit_code (void)
   g_assert_null (passing->message);
 }
 
+/* A container that closes its output early and goes on: the end of the
+ * streams is not the end of the run, which still ends with its exit code. */
+static void
+test_streams_closed_early (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
+  g_autoptr (Run) run = NULL;
+
+  run = run_to_end (executor, new_request ("echo before; echo err-before >&2; exec >&- 2>&-; "
+                                           "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; "
+                                           "exit 7"));
+  g_assert_cmpstr (run->out->str, ==, "before\n");
+  g_assert_cmpstr (run->err->str, ==, "err-before\n");
+  g_assert_cmpint (run->exit_code, ==, 7);
+  g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
+}
+
 static GString *
 repeated_lines (gchar c, gsize line_len, gsize lines)
 {
@@ -1221,6 +1239,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/engine-socket-warning", test_engine_socket_warning);
   g_test_add_func ("/docker/run/output-and-exit-code", test_output_and_exit_code);
   g_test_add_func ("/docker/run/large-output", test_large_output);
+  g_test_add_func ("/docker/run/streams-closed-early", test_streams_closed_early);
   g_test_add_func ("/docker/run/cancel", test_cancel);
   g_test_add_func ("/docker/run/timeout-kills", test_timeout_kills);
   g_test_add_func ("/docker/run/oom", test_oom);
