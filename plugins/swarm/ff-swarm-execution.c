@@ -5,8 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-docker-demuxer.h"
-#include "ff-docker-log-cursor.h"
+#include "ff-docker-log-reader.h"
 #include "ff-swarm-execution.h"
 
 /*
@@ -24,7 +23,6 @@
  * pipeline folder are removed, and `exited` is emitted.
  */
 
-#define READ_SIZE 65536
 /* How often the task's state is read. Not a wait for something: each
  * answer decides, and the log arrives meanwhile on its own request. */
 #define POLL_MS 250
@@ -37,7 +35,6 @@ typedef struct
 {
   FfSwarmExecution *self;
   GCancellable *cancellable;
-  GInputStream *stream;
   gboolean after_done; /* started after the task ended: it ends by itself */
 } Request;
 
@@ -52,12 +49,7 @@ struct _FfSwarmExecution
   guint placement_timeout_ms;
   gint64 started_at; /* monotonic, µs */
 
-  FfDockerDemuxer *demuxer;
-  FfDockerLogCursor *cursor;
-  GByteArray *pending;
-  FfStream pending_stream;
-  GError *frame_error;
-
+  FfDockerLogReader *reader;
   Request *log_req;
   guint log_retry_id;
   guint poll_id;
@@ -97,7 +89,6 @@ request_free (Request *req)
 {
   g_object_unref (req->self);
   g_object_unref (req->cancellable);
-  g_clear_object (&req->stream);
   g_free (req);
 }
 
@@ -133,10 +124,7 @@ ff_swarm_execution_finalize (GObject *object)
   g_free (self->pipeline);
   g_free (self->service_id);
   g_free (self->config_id);
-  g_clear_object (&self->demuxer);
-  g_clear_object (&self->cursor);
-  g_byte_array_unref (self->pending);
-  g_clear_error (&self->frame_error);
+  g_clear_object (&self->reader);
   g_clear_error (&self->failure);
   G_OBJECT_CLASS (ff_swarm_execution_parent_class)->finalize (object);
 }
@@ -172,38 +160,6 @@ backoff_ms (guint attempts)
 
 /* ---- the log ---- */
 
-static void
-flush_pending (FfSwarmExecution *self)
-{
-  g_autoptr (GBytes) bytes = NULL;
-
-  if (self->pending->len == 0)
-    return;
-  bytes = g_bytes_new (self->pending->data, self->pending->len);
-  g_byte_array_set_size (self->pending, 0);
-  ff_execution_emit_output (FF_EXECUTION (self), self->pending_stream, bytes);
-}
-
-static void
-on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
-{
-  FfSwarmExecution *self = user_data;
-  gsize offset = 0;
-  gboolean is_new = FALSE;
-
-  if (self->frame_error != NULL)
-    return;
-  if (!ff_docker_log_cursor_take (self->cursor, stream, data, len, &offset, &is_new,
-                                  &self->frame_error))
-    return;
-  if (!is_new)
-    return;
-  if (stream != self->pending_stream)
-    flush_pending (self);
-  self->pending_stream = stream;
-  g_byte_array_append (self->pending, data + offset, len - offset);
-}
-
 static gboolean
 on_log_retry (gpointer user_data)
 {
@@ -216,17 +172,21 @@ on_log_retry (gpointer user_data)
 }
 
 static void
-log_ended (FfSwarmExecution *self, Request *req, const GError *error)
+on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  gboolean cut = ff_docker_demuxer_get_pending (self->demuxer) > 0;
+  g_autoptr (Request) req = user_data;
+  FfSwarmExecution *self = req->self;
+  g_autoptr (GError) error = NULL;
 
+  ff_docker_log_reader_read_finish (self->reader, res, &error);
+  if (req != self->log_req)
+    return;
   self->log_req = NULL;
   if (self->finishing)
     return;
-  if (error == NULL && req->after_done && !cut)
+  if (error == NULL && req->after_done && !ff_docker_log_reader_is_cut (self->reader))
     {
-      ff_docker_demuxer_flush (self->demuxer);
-      flush_pending (self);
+      ff_docker_log_reader_finish (self->reader);
       finish (self);
       return;
     }
@@ -240,75 +200,11 @@ log_ended (FfSwarmExecution *self, Request *req, const GError *error)
                           on_log_retry, g_object_ref (self), g_object_unref);
 }
 
-static void read_logs (Request *req);
-
-static void
-on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (Request) req = user_data;
-  FfSwarmExecution *self = req->self;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  gsize len = 0;
-  const guint8 *data;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, &error);
-  if (req != self->log_req)
-    return;
-  if (bytes == NULL)
-    {
-      /* A reset stream is a cut like any other. */
-      g_autoptr (GError) cut =
-          g_error_new (FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE, "%s", error->message);
-      log_ended (self, req, cut);
-      return;
-    }
-  data = g_bytes_get_data (bytes, &len);
-  if (len == 0)
-    {
-      log_ended (self, req, NULL);
-      return;
-    }
-  if (!ff_docker_demuxer_push (self->demuxer, data, len, &error) || self->frame_error != NULL)
-    {
-      fail (self, error != NULL ? error : self->frame_error);
-      return;
-    }
-  flush_pending (self);
-  read_logs (g_steal_pointer (&req));
-}
-
-static void
-read_logs (Request *req)
-{
-  g_input_stream_read_bytes_async (req->stream, READ_SIZE, G_PRIORITY_DEFAULT, req->cancellable,
-                                   on_log_read, req);
-}
-
-static void
-on_log_opened (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (Request) req = user_data;
-  FfSwarmExecution *self = req->self;
-  g_autoptr (GError) error = NULL;
-
-  req->stream = ff_docker_client_stream_finish (FF_DOCKER_CLIENT (source), res, &error);
-  if (req != self->log_req)
-    return;
-  if (req->stream == NULL)
-    {
-      log_ended (self, req, error);
-      return;
-    }
-  read_logs (g_steal_pointer (&req));
-}
-
 static void
 start_logs (FfSwarmExecution *self)
 {
-  g_autofree gchar *since = ff_docker_log_cursor_dup_since (self->cursor);
+  g_autofree gchar *since = ff_docker_log_reader_dup_since (self->reader);
   g_autofree gchar *path = NULL;
-  Request *req;
 
   g_assert (self->log_req == NULL);
   g_clear_handle_id (&self->log_retry_id, g_source_remove);
@@ -316,11 +212,9 @@ start_logs (FfSwarmExecution *self)
   path = g_strdup_printf ("/services/%s/logs?stdout=1&stderr=1&timestamps=1&follow=%d%s%s",
                           self->service_id, self->task_done ? 0 : 1, since != NULL ? "&since=" : "",
                           since != NULL ? since : "");
-  ff_docker_log_cursor_rewind (self->cursor);
-  ff_docker_demuxer_reset (self->demuxer);
-  req = request_new (self);
-  self->log_req = req;
-  ff_docker_client_stream_async (self->client, path, req->cancellable, on_log_opened, req);
+  self->log_req = request_new (self);
+  ff_docker_log_reader_read_async (self->reader, self->client, path, self->log_req->cancellable,
+                                   on_log_read, self->log_req);
 }
 
 /* ---- the task ---- */
@@ -545,7 +439,6 @@ emit_result (FfSwarmExecution *self)
   g_autofree gchar *message = NULL;
   g_autofree gchar *limit = NULL;
 
-  flush_pending (self);
   if (self->failure != NULL)
     {
       ff_execution_emit_exited (FF_EXECUTION (self), -1,
@@ -707,9 +600,6 @@ ff_swarm_execution_class_init (FfSwarmExecutionClass *klass)
 static void
 ff_swarm_execution_init (FfSwarmExecution *self)
 {
-  self->pending = g_byte_array_new ();
-  self->pending_stream = FF_STREAM_STDOUT;
-  self->cursor = ff_docker_log_cursor_new ();
   self->exit_code = -1;
 }
 
@@ -742,7 +632,7 @@ ff_swarm_execution_new (FfDockerClient *client,
   self->memory_limit = memory_limit;
   self->placement_timeout_ms = placement_timeout_ms;
   /* A service's log is framed like that of a container without a TTY. */
-  self->demuxer = ff_docker_demuxer_new (TRUE, on_frame, self);
+  self->reader = ff_docker_log_reader_new (FF_EXECUTION (self));
   return self;
 }
 

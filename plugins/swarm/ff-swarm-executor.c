@@ -692,12 +692,35 @@ create_error (FfSwarmExecutor *self, Launch *launch, gboolean service, guint sta
   return g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, message);
 }
 
-static const gchar *
-created_id (JsonNode *node)
+/* The answer to a create: the new object's id into @id, or the launch
+ * fails (and removes what it made) and FALSE comes back. */
+static gboolean
+take_created (GTask *task, GAsyncResult *res, gboolean service, gchar **id)
 {
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_object_get_string_member_with_default (json_node_get_object (node), "ID", NULL);
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  const gchar *created = NULL;
+
+  node = ff_docker_client_call_finish (self->client, res, &status, &error);
+  if (error == NULL && status == 201 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    created = json_object_get_string_member_with_default (json_node_get_object (node), "ID", NULL);
+  if (error == NULL && created == NULL)
+    error = create_error (self, launch, service, status, node);
+  if (error == NULL)
+    *id = g_strdup (created);
+  else if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    /* The create may have got through before the connection broke; the
+     * name is unique, and removal takes names too. */
+    *id = g_strdup (launch->name);
+  if (error == NULL)
+    g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+  if (error == NULL)
+    return TRUE;
+  fail_launch (task, error);
+  return FALSE;
 }
 
 static void
@@ -706,27 +729,10 @@ on_service_created (GObject *source, GAsyncResult *res, gpointer user_data)
   GTask *task = user_data;
   FfSwarmExecutor *self = g_task_get_source_object (task);
   Launch *launch = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
   g_autoptr (FfSwarmExecution) execution = NULL;
-  GError *error = NULL;
-  guint status = 0;
 
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error == NULL && (status != 201 || created_id (node) == NULL))
-    error = create_error (self, launch, TRUE, status, node);
-  if (error == NULL)
-    launch->service_id = g_strdup (created_id (node));
-  else if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-    /* The create may have got through before the connection broke; the
-     * name is unique, and removal takes names too. */
-    launch->service_id = g_strdup (launch->name);
-  if (error == NULL)
-    g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
-  if (error != NULL)
-    {
-      fail_launch (task, error);
-      return;
-    }
+  if (!take_created (task, res, TRUE, &launch->service_id))
+    return;
   self->healthy = TRUE;
   execution = ff_swarm_execution_new (self->client, ff_run_request_get_pipeline (launch->request),
                                       launch->service_id, launch->config_id,
@@ -754,27 +760,10 @@ static void
 on_config_created (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
-  FfSwarmExecutor *self = g_task_get_source_object (task);
   Launch *launch = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  GError *error = NULL;
-  guint status = 0;
 
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error == NULL && (status != 201 || created_id (node) == NULL))
-    error = create_error (self, launch, FALSE, status, node);
-  if (error == NULL)
-    launch->config_id = g_strdup (created_id (node));
-  else if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-    launch->config_id = g_strdup (launch->name);
-  if (error == NULL)
-    g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
-  if (error != NULL)
-    {
-      fail_launch (task, error);
-      return;
-    }
-  create_service (task);
+  if (take_created (task, res, FALSE, &launch->config_id))
+    create_service (task);
 }
 
 static void
