@@ -30,6 +30,9 @@
 #define RETRY_MAX_MS 5000
 #define MAX_FAILURES 15
 #define MAX_REMOVE_ATTEMPTS 10
+/* After a cancel, how long the last read of the log may take before the
+ * service goes anyway. */
+#define DRAIN_MS 5000
 
 typedef struct
 {
@@ -60,6 +63,7 @@ struct _FfSwarmExecution
   gint exit_code;
 
   gboolean cancelled;
+  guint drain_id;
   gboolean finishing; /* removal, then `exited` */
   GError *failure;
   guint remove_attempts;
@@ -80,7 +84,7 @@ request_new (FfSwarmExecution *self)
 
   req->self = g_object_ref (self);
   req->cancellable = g_cancellable_new ();
-  req->after_done = self->task_done;
+  req->after_done = self->task_done || self->cancelled;
   return req;
 }
 
@@ -112,6 +116,7 @@ ff_swarm_execution_dispose (GObject *object)
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->log_retry_id, g_source_remove);
   g_clear_handle_id (&self->remove_id, g_source_remove);
+  g_clear_handle_id (&self->drain_id, g_source_remove);
   G_OBJECT_CLASS (ff_swarm_execution_parent_class)->dispose (object);
 }
 
@@ -208,10 +213,11 @@ start_logs (FfSwarmExecution *self)
 
   g_assert (self->log_req == NULL);
   g_clear_handle_id (&self->log_retry_id, g_source_remove);
-  /* After the task ended, a plain read: it ends once the log is sent. */
+  /* After the task ended or the run was cancelled, a plain read: it ends
+   * once the log so far is sent. */
   path = g_strdup_printf ("/services/%s/logs?stdout=1&stderr=1&timestamps=1&follow=%d%s%s",
-                          self->service_id, self->task_done ? 0 : 1, since != NULL ? "&since=" : "",
-                          since != NULL ? since : "");
+                          self->service_id, self->task_done || self->cancelled ? 0 : 1,
+                          since != NULL ? "&since=" : "", since != NULL ? since : "");
   self->log_req = request_new (self);
   ff_docker_log_reader_read_async (self->reader, self->client, path, self->log_req->cancellable,
                                    on_log_read, self->log_req);
@@ -381,7 +387,7 @@ on_tasks (GObject *source, GAsyncResult *res, gpointer user_data)
 
   self->polling = FALSE;
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (self->finishing || self->task_done)
+  if (self->finishing || self->task_done || self->cancelled)
     return;
   if (error == NULL && (status != 200 || node == NULL || !JSON_NODE_HOLDS_ARRAY (node)))
     error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
@@ -405,7 +411,7 @@ poll_tasks (FfSwarmExecution *self)
   g_autofree gchar *escaped = g_uri_escape_string (filters, NULL, FALSE);
   g_autofree gchar *path = g_strdup_printf ("/tasks?filters=%s", escaped);
 
-  if (self->polling || self->finishing)
+  if (self->polling || self->finishing || self->cancelled)
     return;
   self->polling = TRUE;
   ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_NONE, NULL, on_tasks,
@@ -561,6 +567,7 @@ finish (FfSwarmExecution *self)
   abandon (&self->log_req);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->log_retry_id, g_source_remove);
+  g_clear_handle_id (&self->drain_id, g_source_remove);
   remove_next (self);
 }
 
@@ -573,8 +580,20 @@ fail (FfSwarmExecution *self, const GError *error)
   finish (self);
 }
 
-/* Removing the service stops its task: the engine sends the stop signal
- * and kills after the service's StopGracePeriod. */
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  FfSwarmExecution *self = user_data;
+
+  self->drain_id = 0;
+  finish (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* What the run wrote before the cancel (or the timeout that led to it) is
+ * worth keeping: one more read of the log so far, then the service goes,
+ * and removing it stops its task: the engine sends the stop signal and
+ * kills after the service's StopGracePeriod. */
 static void
 ff_swarm_execution_cancel (FfExecution *execution, guint grace_ms)
 {
@@ -583,7 +602,11 @@ ff_swarm_execution_cancel (FfExecution *execution, guint grace_ms)
   if (self->cancelled || self->task_done || self->finishing)
     return;
   self->cancelled = TRUE;
-  finish (self);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  abandon (&self->log_req);
+  self->drain_id = g_timeout_add_full (G_PRIORITY_DEFAULT, DRAIN_MS, on_drain_timeout,
+                                       g_object_ref (self), g_object_unref);
+  start_logs (self);
 }
 
 static void
