@@ -974,6 +974,184 @@ launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- leftovers ---- */
+
+/* What a daemon of this instance that died left behind: its services
+ * first, then its configs, which are in use while a service exists. */
+typedef struct
+{
+  gchar *instance;
+  gchar *daemon_id;
+  gboolean configs; /* the second round */
+  guint pending;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_free (sweep->instance);
+  g_free (sweep->daemon_id);
+  g_clear_error (&sweep->error);
+  g_free (sweep);
+}
+
+static void sweep_list (GTask *task);
+
+static void
+sweep_step_done (GTask *task)
+{
+  Sweep *sweep = g_task_get_task_data (task);
+
+  if (--sweep->pending > 0)
+    return;
+  if (sweep->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&sweep->error));
+  else if (!sweep->configs)
+    {
+      sweep->configs = TRUE;
+      sweep_list (g_object_ref (task));
+    }
+  else
+    g_task_return_int (task, sweep->removed);
+}
+
+static void
+on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error == NULL && status < 300)
+    sweep->removed++;
+  else if (error != NULL && sweep->error == NULL)
+    sweep->error = g_steal_pointer (&error);
+  sweep_step_done (task);
+}
+
+static const gchar *
+owner_of (JsonObject *object)
+{
+  JsonObject *spec = json_object_has_member (object, "Spec")
+                         ? json_object_get_object_member (object, "Spec")
+                         : NULL;
+  JsonObject *labels = spec != NULL && json_object_has_member (spec, "Labels")
+                           ? json_object_get_object_member (spec, "Labels")
+                           : NULL;
+
+  if (labels == NULL)
+    return NULL;
+  return json_object_get_string_member_with_default (labels, "org.fastflow.daemon", NULL);
+}
+
+static void
+on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfDockerClient *client = FF_DOCKER_CLIENT (source);
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *objects;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (client, res, &status, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A proxy that refuses services, or an engine outside a swarm: nothing
+   * can have been left there, and a setup that does not use the swarm
+   * executor should not hear about it at every start. */
+  if (status == 403 || status == 503)
+    {
+      g_task_return_int (task, sweep->removed);
+      return;
+    }
+  /* one for the listing itself, so that the round ends once */
+  sweep->pending = 1;
+  objects = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  for (guint i = 0; objects != NULL && i < json_array_get_length (objects); i++)
+    {
+      JsonNode *element = json_array_get_element (objects, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const gchar *id;
+      g_autofree gchar *path = NULL;
+
+      if (object == NULL || g_strcmp0 (owner_of (object), sweep->daemon_id) == 0)
+        continue;
+      id = json_object_get_string_member_with_default (object, "ID", NULL);
+      if (id == NULL)
+        continue;
+      g_debug ("removing swarm object %s, left behind by an earlier fastflowd", id);
+      path = g_strdup_printf ("/%s/%s", sweep->configs ? "configs" : "services", id);
+      sweep->pending++;
+      ff_docker_client_call_async (client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG,
+                                   g_task_get_cancellable (task), on_leftover_deleted,
+                                   g_object_ref (task));
+    }
+  sweep_step_done (task);
+}
+
+/* Takes over @task. */
+static void
+sweep_list (GTask *task)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autofree gchar *filters =
+      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\",\"org.fastflow.executor=%s\"]}",
+                       sweep->instance, FF_SWARM_EXECUTOR_NAME);
+  g_autofree gchar *escaped = g_uri_escape_string (filters, NULL, FALSE);
+  g_autofree gchar *path =
+      g_strdup_printf ("/%s?filters=%s", sweep->configs ? "configs" : "services", escaped);
+
+  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_PROBE,
+                               g_task_get_cancellable (task), on_leftovers_listed, task);
+}
+
+static void
+remove_leftovers_async (FfExecutor *executor,
+                        const gchar *instance,
+                        const gchar *daemon_id,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  Sweep *sweep = g_new0 (Sweep, 1);
+
+  sweep->instance = g_strdup (instance);
+  sweep->daemon_id = g_strdup (daemon_id);
+  g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sweep_list (g_steal_pointer (&task));
+}
+
+static gboolean
+remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *removed, GError **error)
+{
+  gssize count = g_task_propagate_int (G_TASK (result), error);
+
+  if (count < 0)
+    return FALSE;
+  if (removed != NULL)
+    *removed = (guint) count;
+  return TRUE;
+}
+
 static void
 ff_swarm_executor_iface_init (FfExecutorInterface *iface)
 {
@@ -983,6 +1161,8 @@ ff_swarm_executor_iface_init (FfExecutorInterface *iface)
   iface->check_health_finish = check_health_finish;
   iface->launch_async = launch_async;
   iface->launch_finish = launch_finish;
+  iface->remove_leftovers_async = remove_leftovers_async;
+  iface->remove_leftovers_finish = remove_leftovers_finish;
   iface->diagnose_async = diagnose_async;
   iface->diagnose_finish = diagnose_finish;
 }

@@ -562,6 +562,97 @@ test_image_missing (void)
   g_assert_nonnull (strstr (shown (run->message), "does-not-exist"));
 }
 
+static gchar *
+engine_create (const gchar *path, const gchar *body_text)
+{
+  g_autoptr (JsonNode) body = json_from_string (body_text, NULL);
+  EngineCall call = { 0 };
+  g_autoptr (JsonNode) node = NULL;
+
+  ff_docker_client_call_async (env.engine, "POST", path, body, FF_DOCKER_CALL_LONG, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  node = call.node;
+  g_assert_cmpuint (call.status, ==, 201);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "ID"));
+}
+
+typedef struct
+{
+  gboolean done;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+on_swept (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Sweep *sweep = user_data;
+
+  ff_executor_remove_leftovers_finish (FF_EXECUTOR (source), res, &sweep->removed, &sweep->error);
+  sweep->done = TRUE;
+}
+
+/* A killed daemon's service and config go when the next one starts; the
+ * running daemon's own stay. */
+static void
+test_leftovers (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autofree gchar *labels = NULL;
+  g_autofree gchar *mine_labels = NULL;
+  g_autofree gchar *body = NULL;
+  g_autofree gchar *config_id = NULL;
+  g_autofree gchar *service_id = NULL;
+  g_autofree gchar *mine_id = NULL;
+  g_autofree gchar *path = NULL;
+  Sweep sweep = { 0 };
+  EngineCall call = { 0 };
+
+  labels = g_strdup_printf ("{\"org.fastflow.instance\":\"%s\",\"org.fastflow.daemon\":"
+                            "\"dead\",\"org.fastflow.executor\":\"swarm\"}",
+                            env.instance);
+  mine_labels = g_strdup_printf ("{\"org.fastflow.instance\":\"%s\",\"org.fastflow.daemon\":"
+                                 "\"alive\",\"org.fastflow.executor\":\"swarm\"}",
+                                 env.instance);
+  body = g_strdup_printf ("{\"Name\":\"fastflow-left-%s\",\"Labels\":%s,\"Data\":\"eA==\"}",
+                          env.instance, labels);
+  config_id = engine_create ("/configs/create", body);
+  g_free (body);
+  body = g_strdup_printf (
+      "{\"Name\":\"fastflow-left-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
+      env.instance, labels, env.image);
+  service_id = engine_create ("/services/create", body);
+  g_free (body);
+  body = g_strdup_printf (
+      "{\"Name\":\"fastflow-mine-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
+      env.instance, mine_labels, env.image);
+  mine_id = engine_create ("/services/create", body);
+  g_assert_cmpuint (count_objects ("services"), ==, 2);
+
+  ff_executor_remove_leftovers_async (executor, env.instance, "alive", NULL, on_swept, &sweep);
+  wait_for (&sweep.done, 60);
+  g_assert_no_error (sweep.error);
+  g_assert_cmpuint (sweep.removed, ==, 2);
+  g_assert_cmpuint (count_objects ("services"), ==, 1);
+  g_assert_cmpuint (count_objects ("configs"), ==, 0);
+
+  /* the test's own cleanup, behind fastflow's back */
+  path = g_strdup_printf ("/services/%s", mine_id);
+  ff_docker_client_call_async (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  g_clear_pointer (&call.node, json_node_unref);
+  assert_nothing_left ();
+}
+
 static void
 test_no_leftovers (void)
 {
@@ -651,6 +742,7 @@ main (int argc, char **argv)
   g_test_add_func ("/swarm/forbidden/configs", test_forbidden_configs);
   g_test_add_func ("/swarm/forbidden/post", test_forbidden_post);
   g_test_add_func ("/swarm/proxy-down", test_proxy_down);
+  g_test_add_func ("/swarm/leftovers", test_leftovers);
   g_test_add_func ("/swarm/no-leftovers", test_no_leftovers);
   result = g_test_run ();
   tear_down_env ();
