@@ -76,3 +76,20 @@ if ! $DOCKER image inspect "$IMAGE" >/dev/null 2>&1; then
   tar -C "$root" -c . | $DOCKER import - "$IMAGE" >/dev/null
 fi
 echo "docker-test-env: image $IMAGE ready"
+
+# The swarm executor's tests need a swarm manager; a single node is
+# enough. Only when not in a swarm yet, so that a second run, or an engine
+# that already is a swarm member, stays as it is.
+state=$($DOCKER info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown)
+if [ "$state" != active ]; then
+  echo "docker-test-env: putting the engine into single-node swarm mode (was: $state)"
+  $DOCKER swarm init --advertise-addr 127.0.0.1 >/dev/null \
+    || die "docker swarm init failed; see $DOCKERD_LOG"
+fi
+# A swarm task cannot use the network "none"; the swarm executor runs
+# such pipelines on an internal overlay network, which has no way out.
+if ! $DOCKER network inspect fastflow-none >/dev/null 2>&1; then
+  echo "docker-test-env: creating the internal overlay network fastflow-none"
+  $DOCKER network create --driver overlay --internal fastflow-none >/dev/null
+fi
+echo "docker-test-env: swarm $($DOCKER info --format '{{.Swarm.LocalNodeState}}'), manager: $($DOCKER info --format '{{.Swarm.ControlAvailable}}')"

@@ -294,6 +294,7 @@ static const gchar full_json[] =
     "  \"executor\": \"docker-proxy\",\n"
     "  \"image\": \"python:3.12-slim\",\n"
     "  \"network\": \"bridge\",\n"
+    "  \"placement\": [\"node.role==manager\", \"node.labels.zone!=eu\"],\n"
     "  \"command\": [\"python3\", \"-u\", \"job.py\"]\n"
     "}\n";
 
@@ -359,6 +360,8 @@ test_all_fields (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (ff_pipeline_get_executor (pipeline), ==, "docker-proxy");
   g_assert_cmpstr (ff_pipeline_get_image (pipeline), ==, "python:3.12-slim");
   g_assert_cmpstr (ff_pipeline_get_network (pipeline), ==, "bridge");
+  g_assert_cmpuint (g_strv_length ((gchar **) ff_pipeline_get_placement (pipeline)), ==, 2);
+  g_assert_cmpstr (ff_pipeline_get_placement (pipeline)[1], ==, "node.labels.zone!=eu");
   g_assert_cmpuint (g_strv_length ((gchar **) command), ==, 3);
   g_assert_cmpstr (command[2], ==, "job.py");
 
@@ -621,6 +624,12 @@ static const BadCase bad_cases[] = {
   { "{\"network\": \"container:db\"}",
     { "field “network”: expected “none” or “bridge”, got “container:db”" } },
   { "{\"network\": false}", { "field “network”", "got a boolean" } },
+  { "{\"placement\": \"node.role==manager\"}",
+    { "field “placement”: expected an array of constraints", "got a string" } },
+  { "{\"placement\": [5]}", { "field “placement[0]”: expected a string, got a number" } },
+  { "{\"placement\": [\"node.role\"]}",
+    { "field “placement[0]”: expected a constraint of the form ATTRIBUTE==VALUE",
+      "got “node.role”" } },
   { "{\"command\": \"python main.py\"}",
     { "field “command”: expected an array of non-empty strings, got a string" } },
   { "{\"command\": []}", { "field “command”", "got an empty array" } },

@@ -17,6 +17,7 @@ test_plugins_register (void)
   } expected[] = {
     { FF_EXECUTOR_EXTENSION_POINT_NAME, "local" },
     { FF_EXECUTOR_EXTENSION_POINT_NAME, "docker-proxy" },
+    { FF_EXECUTOR_EXTENSION_POINT_NAME, "swarm" },
     { FF_COLLECTOR_EXTENSION_POINT_NAME, "metrics" },
   };
 

@@ -843,6 +843,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_executor (request, ff_run_get_executor (run));
   ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
   ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
+  ff_run_request_set_placement (request, ff_pipeline_get_placement (pipeline));
   ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
   return g_steal_pointer (&request);
 }

@@ -84,6 +84,7 @@ struct _FfPipeline
   gchar *image;
   gchar *network;
   GStrv command;
+  GStrv placement;
 };
 
 G_DEFINE_TYPE (FfPipeline, ff_pipeline, G_TYPE_OBJECT)
@@ -1106,6 +1107,46 @@ parse_network (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
   *out = g_strdup (network);
 }
 
+/* Swarm placement constraints as `docker service create --constraint`
+ * takes them: "node.role==manager", "node.labels.zone!=eu". The engine
+ * checks the attribute names; a constraint without an operator would
+ * only fail at the first run, so it is an error here. */
+static void
+parse_placement (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  const gchar *expected = _ ("an array of constraints such as [\"node.role==manager\"]");
+  GStrv *out = dest;
+  g_auto (GStrv) constraints = NULL;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      type_error (p, field, expected, node);
+      return;
+    }
+  if (!read_strv (p, field, node, TRUE, &constraints))
+    return;
+  for (guint i = 0; constraints[i] != NULL; i++)
+    {
+      const gchar *op = strstr (constraints[i], "==");
+
+      if (op == NULL)
+        op = strstr (constraints[i], "!=");
+      if (op == NULL || op == constraints[i] || op[2] == '\0')
+        {
+          g_autofree gchar *element_field = g_strdup_printf ("%s[%u]", field, i);
+          g_autofree gchar *got = g_strdup_printf ("“%s”", constraints[i]);
+
+          add_error (p, element_field,
+                     _ ("a constraint of the form ATTRIBUTE==VALUE or ATTRIBUTE!=VALUE, such as "
+                        "“node.role==manager”"),
+                     got);
+          return;
+        }
+    }
+  g_strfreev (*out);
+  *out = g_steal_pointer (&constraints);
+}
+
 static void
 parse_pipeline_ref (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
 {
@@ -1503,6 +1544,7 @@ static const Field pipeline_fields[] = {
   { "image", parse_image, offsetof (FfPipeline, image) },
   { "network", parse_network, offsetof (FfPipeline, network) },
   { "command", parse_command, offsetof (FfPipeline, command) },
+  { "placement", parse_placement, offsetof (FfPipeline, placement) },
   { "type", parse_type, 0 },
   { "cells", parse_unsupported, 0 },
   { "encrypted_env", parse_unsupported, 0 },
@@ -1789,6 +1831,7 @@ settings_clear (FfPipeline *self)
   g_clear_pointer (&self->image, g_free);
   g_clear_pointer (&self->network, g_free);
   g_clear_pointer (&self->command, g_strfreev);
+  g_clear_pointer (&self->placement, g_strfreev);
   self->timeout = -1;
   self->retry_attempts = 0;
   self->cpu_hard_limit = self->cpu_soft_limit = 0;
@@ -2310,6 +2353,19 @@ ff_pipeline_get_command (FfPipeline *self)
 {
   g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
   return (const gchar *const *) self->command;
+}
+
+/**
+ * ff_pipeline_get_placement:
+ *
+ * Returns: (nullable) (array zero-terminated=1): the swarm placement
+ *   constraints of `placement`, e.g. "node.role==manager"
+ */
+const gchar *const *
+ff_pipeline_get_placement (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
+  return (const gchar *const *) self->placement;
 }
 
 /**

@@ -221,6 +221,8 @@ const gchar *ff_pipeline_get_image (FfPipeline *self);
 /* (nullable) "none" or "bridge"; NULL = the executor's default */
 const gchar *ff_pipeline_get_network (FfPipeline *self);
 const gchar *const *ff_pipeline_get_command (FfPipeline *self);
+/* (nullable) swarm placement constraints, e.g. "node.role==manager" */
+const gchar *const *ff_pipeline_get_placement (FfPipeline *self);
 
 /* command as is; main.py → { python (default "python3"), "main.py" };
  * main.sh → { "sh", "main.sh" }. Fails with FF_ERROR_BROKEN_PIPELINE. */

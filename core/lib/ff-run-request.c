@@ -22,6 +22,7 @@ struct _FfRunRequest
   gchar *route_file;
   gchar *network;
   guint stop_grace_ms;
+  GStrv placement;
 };
 
 G_DEFINE_TYPE (FfRunRequest, ff_run_request, G_TYPE_OBJECT)
@@ -40,6 +41,7 @@ ff_run_request_finalize (GObject *object)
   g_free (self->image);
   g_free (self->route_file);
   g_free (self->network);
+  g_strfreev (self->placement);
   G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
 }
 
@@ -316,4 +318,25 @@ ff_run_request_set_route_file (FfRunRequest *self, const gchar *path)
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   g_free (self->route_file);
   self->route_file = g_strdup (path);
+}
+
+/**
+ * ff_run_request_get_placement:
+ *
+ * Returns: (nullable) (array zero-terminated=1): placement constraints for
+ *   executors that pick a machine, e.g. "node.role==manager"
+ */
+const gchar *const *
+ff_run_request_get_placement (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return (const gchar *const *) self->placement;
+}
+
+void
+ff_run_request_set_placement (FfRunRequest *self, const gchar *const *constraints)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_strfreev (self->placement);
+  self->placement = g_strdupv ((gchar **) constraints);
 }

@@ -72,6 +72,11 @@ void ff_run_request_set_image (FfRunRequest *self, const gchar *image);
 const gchar *ff_run_request_get_network (FfRunRequest *self);
 void ff_run_request_set_network (FfRunRequest *self, const gchar *network);
 
+/* Placement constraints for executors that pick a machine (swarm);
+ * NULL means anywhere. */
+const gchar *const *ff_run_request_get_placement (FfRunRequest *self);
+void ff_run_request_set_placement (FfRunRequest *self, const gchar *const *constraints);
+
 /* Grace period between a polite stop and a kill. */
 guint ff_run_request_get_stop_grace_ms (FfRunRequest *self);
 void ff_run_request_set_stop_grace_ms (FfRunRequest *self, guint grace_ms);

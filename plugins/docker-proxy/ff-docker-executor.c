@@ -13,6 +13,7 @@
 #include "ff-docker-executor.h"
 #include "ff-docker-policy.h"
 #include "ff-docker-probe.h"
+#include "ff-docker-spec.h"
 
 /*
  * Runs every attempt in a fresh container, created through a Docker
@@ -316,77 +317,6 @@ check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
 }
 
 static void
-add_string_array (JsonBuilder *builder, const gchar *member, const gchar *const *values)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  for (guint i = 0; values[i] != NULL; i++)
-    json_builder_add_string_value (builder, values[i]);
-  json_builder_end_array (builder);
-}
-
-static void
-add_env (JsonBuilder *builder, FfRunRequest *request)
-{
-  GHashTable *env = ff_run_request_get_env (request);
-  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (env), (GCompareFunc) g_strcmp0);
-
-  json_builder_set_member_name (builder, "Env");
-  json_builder_begin_array (builder);
-  for (GList *l = keys; l != NULL; l = l->next)
-    {
-      const gchar *value = g_hash_table_lookup (env, l->data);
-      g_autofree gchar *pair = NULL;
-
-      /* the host's route file is mounted at a place of its own */
-      if (g_str_equal (l->data, "FASTFLOW_ROUTE_FILE") &&
-          ff_run_request_get_route_file (request) != NULL)
-        value = ROUTE_FILE;
-      pair = g_strdup_printf ("%s=%s", (const gchar *) l->data, value);
-      json_builder_add_string_value (builder, pair);
-    }
-  /* The root file system is read-only; /tmp is the one writable place. */
-  if (!g_hash_table_contains (env, "HOME"))
-    json_builder_add_string_value (builder, "HOME=/tmp");
-  json_builder_end_array (builder);
-}
-
-static void
-add_labels (JsonBuilder *builder, FfRunRequest *request)
-{
-  GHashTable *labels = ff_run_request_get_labels (request);
-  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (labels), (GCompareFunc) g_strcmp0);
-  g_autofree gchar *run_id =
-      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
-  g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_request_get_attempt (request));
-
-  json_builder_set_member_name (builder, "Labels");
-  json_builder_begin_object (builder);
-  for (GList *l = keys; l != NULL; l = l->next)
-    {
-      json_builder_set_member_name (builder, l->data);
-      json_builder_add_string_value (builder, g_hash_table_lookup (labels, l->data));
-    }
-  /* The run's identity is on every container, also if the request was
-   * built without labels, so that a restarted daemon finds it. */
-  if (!g_hash_table_contains (labels, "org.fastflow.run-id"))
-    {
-      json_builder_set_member_name (builder, "org.fastflow.run-id");
-      json_builder_add_string_value (builder, run_id);
-    }
-  if (!g_hash_table_contains (labels, "org.fastflow.pipeline"))
-    {
-      json_builder_set_member_name (builder, "org.fastflow.pipeline");
-      json_builder_add_string_value (builder, ff_run_request_get_pipeline (request));
-    }
-  json_builder_set_member_name (builder, "org.fastflow.attempt");
-  json_builder_add_string_value (builder, attempt);
-  json_builder_set_member_name (builder, "org.fastflow.executor");
-  json_builder_add_string_value (builder, FF_DOCKER_EXECUTOR_NAME);
-  json_builder_end_object (builder);
-}
-
-static void
 add_bind_mount (JsonBuilder *builder, const gchar *source, const gchar *target, gboolean read_only)
 {
   json_builder_begin_object (builder);
@@ -448,8 +378,8 @@ add_host_config (FfDockerExecutor *self,
   json_builder_set_member_name (builder, "/tmp");
   json_builder_add_string_value (builder, tmpfs);
   json_builder_end_object (builder);
-  add_string_array (builder, "CapDrop", cap_drop);
-  add_string_array (builder, "SecurityOpt", security_opt);
+  ff_docker_spec_add_string_array (builder, "CapDrop", cap_drop);
+  ff_docker_spec_add_string_array (builder, "SecurityOpt", security_opt);
   json_builder_set_member_name (builder, "Privileged");
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_set_member_name (builder, "NetworkMode");
@@ -476,10 +406,11 @@ build_body (FfDockerExecutor *self,
   json_builder_add_string_value (builder, image);
   /* The request's command is the whole argv; an image's ENTRYPOINT would
    * put itself in front of it. [""] clears it. */
-  add_string_array (builder, "Entrypoint", no_entrypoint);
-  add_string_array (builder, "Cmd", ff_run_request_get_command (request));
-  add_env (builder, request);
-  add_labels (builder, request);
+  ff_docker_spec_add_string_array (builder, "Entrypoint", no_entrypoint);
+  ff_docker_spec_add_string_array (builder, "Cmd", ff_run_request_get_command (request));
+  ff_docker_spec_add_env (builder, "Env", request,
+                          ff_run_request_get_route_file (request) != NULL ? ROUTE_FILE : NULL);
+  ff_docker_spec_add_labels (builder, "Labels", request, FF_DOCKER_EXECUTOR_NAME);
   if (app_source != NULL)
     {
       json_builder_set_member_name (builder, "WorkingDir");

@@ -1,0 +1,1168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-docker-client.h"
+#include "ff-docker-policy.h"
+#include "ff-docker-spec.h"
+#include "ff-swarm-execution.h"
+#include "ff-swarm-executor.h"
+#include "ff-swarm-probe.h"
+
+/*
+ * Runs every attempt as a Docker Swarm service in mode ReplicatedJob (one
+ * task, no restart), through the same kind of socket proxy as
+ * docker-proxy, on whichever node the swarm picks. No host folder can be
+ * mounted on a node that is not this machine, so the pipeline folder
+ * travels as a swarm config: a gzipped tar that the task unpacks into a
+ * tmpfs at /app before it runs the command (docs/swarm.md has the
+ * limits). Settings come from [executor.swarm].
+ */
+
+#define GROUP "executor." FF_SWARM_EXECUTOR_NAME
+#define DEFAULT_URL "http://docker-proxy:2375"
+#define DEFAULT_IMAGE "python:3.12-slim"
+#define DEFAULT_NONE_NETWORK "fastflow-none"
+#define DEFAULT_PIDS_LIMIT 512
+#define DEFAULT_TMPFS_SIZE "256m"
+#define DEFAULT_APP_SIZE "64m"
+#define DEFAULT_MAX_GRACE_SECONDS 300
+#define DEFAULT_MAX_CONNECTIONS 64
+#define DEFAULT_PLACEMENT_TIMEOUT 30
+/* What the engine takes in one config object (swarmkit's MaxConfigSize). */
+#define MAX_ARCHIVE_BYTES (500 * 1024)
+#define APP_DIR "/app"
+#define ARCHIVE_PATH "/run/fastflow/app.tar.gz"
+#define ROUTE_FILE "/tmp/fastflow-route"
+#define UNPACK_SCRIPT "tar -xzf " ARCHIVE_PATH " -C " APP_DIR " && exec \"$@\""
+
+struct _FfSwarmExecutor
+{
+  GObject parent_instance;
+  gchar *url;
+  gchar *image;
+  gchar *network;
+  gchar *none_network;
+  gchar *user;
+  gint64 pids_limit;
+  guint64 tmpfs_bytes;
+  guint64 app_bytes;
+  guint max_grace_seconds;
+  guint max_connections;
+  guint placement_timeout;
+  gboolean init;
+
+  FfDockerClient *client;
+  FfDockerPolicy *policy;
+  gboolean healthy;
+};
+
+static void ff_swarm_executor_iface_init (FfExecutorInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (FfSwarmExecutor,
+                         ff_swarm_executor,
+                         G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_swarm_executor_iface_init))
+
+typedef struct
+{
+  FfRunRequest *request;
+  gchar *image;
+  gchar *network;
+  gchar *name; /* of the service and its config */
+  GBytes *archive;
+  gchar *config_id;
+  gchar *service_id;
+} Launch;
+
+static void
+launch_free (Launch *launch)
+{
+  g_object_unref (launch->request);
+  g_free (launch->image);
+  g_free (launch->network);
+  g_free (launch->name);
+  g_clear_pointer (&launch->archive, g_bytes_unref);
+  g_free (launch->config_id);
+  g_free (launch->service_id);
+  g_free (launch);
+}
+
+static void
+ff_swarm_executor_finalize (GObject *object)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (object);
+
+  g_free (self->url);
+  g_free (self->image);
+  g_free (self->network);
+  g_free (self->none_network);
+  g_free (self->user);
+  g_clear_object (&self->client);
+  g_clear_object (&self->policy);
+  G_OBJECT_CLASS (ff_swarm_executor_parent_class)->finalize (object);
+}
+
+static void
+ff_swarm_executor_class_init (FfSwarmExecutorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ff_swarm_executor_finalize;
+}
+
+static void
+ff_swarm_executor_init (FfSwarmExecutor *self)
+{
+  const gchar *url = g_getenv ("DOCKER_PROXY_URL");
+
+  /* The same proxy as docker-proxy's unless [executor.swarm] says else. */
+  self->url = g_strdup (url != NULL && *url != '\0' ? url : DEFAULT_URL);
+  self->image = g_strdup (DEFAULT_IMAGE);
+  self->network = g_strdup ("none");
+  self->none_network = g_strdup (DEFAULT_NONE_NETWORK);
+  self->pids_limit = DEFAULT_PIDS_LIMIT;
+  ff_parse_size (DEFAULT_TMPFS_SIZE, &self->tmpfs_bytes);
+  ff_parse_size (DEFAULT_APP_SIZE, &self->app_bytes);
+  self->max_grace_seconds = DEFAULT_MAX_GRACE_SECONDS;
+  self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->placement_timeout = DEFAULT_PLACEMENT_TIMEOUT;
+  self->init = TRUE;
+}
+
+FfSwarmExecutor *
+ff_swarm_executor_new (void)
+{
+  return g_object_new (FF_TYPE_SWARM_EXECUTOR, NULL);
+}
+
+const gchar *
+ff_swarm_executor_get_url (FfSwarmExecutor *self)
+{
+  g_return_val_if_fail (FF_IS_SWARM_EXECUTOR (self), NULL);
+  return self->url;
+}
+
+static const gchar *
+get_name (FfExecutor *executor)
+{
+  return FF_SWARM_EXECUTOR_NAME;
+}
+
+static gboolean
+ensure_client (FfSwarmExecutor *self, GError **error)
+{
+  if (self->policy == NULL)
+    self->policy = ff_docker_policy_new (NULL, NULL);
+  if (self->client != NULL)
+    return TRUE;
+  self->client = ff_docker_client_new (self->url, self->max_connections, error);
+  return self->client != NULL;
+}
+
+/* ---- configuration ---- */
+
+static gboolean
+invalid_value (const gchar *key, const gchar *text, const gchar *expected, GError **error)
+{
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               _ ("The setting %s in [%s] is “%s”, but %s was expected"), key, GROUP, text,
+               expected);
+  return FALSE;
+}
+
+/* @parse reads the trimmed text; FALSE leaves the value as it was. */
+static gboolean
+read_setting (GKeyFile *config,
+              const gchar *key,
+              gboolean (*parse) (const gchar *text, gpointer value),
+              gpointer value,
+              const gchar *expected,
+              GError **error)
+{
+  g_autofree gchar *text = g_key_file_get_value (config, GROUP, key, NULL);
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  if (!parse (text, value))
+    return invalid_value (key, text, expected, error);
+  return TRUE;
+}
+
+static gboolean
+parse_seconds (const gchar *text, gpointer value)
+{
+  guint64 number;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, 24 * 3600, &number, NULL))
+    return FALSE;
+  *(guint *) value = (guint) number;
+  return TRUE;
+}
+
+static gboolean
+parse_count (const gchar *text, gpointer value)
+{
+  guint64 number;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT32, &number, NULL))
+    return FALSE;
+  *(guint *) value = (guint) number;
+  return TRUE;
+}
+
+static gboolean
+parse_bytes (const gchar *text, gpointer value)
+{
+  return ff_parse_size (text, value) && *(guint64 *) value > 0;
+}
+
+static gboolean
+parse_boolean (const gchar *text, gpointer value)
+{
+  if (g_strcmp0 (text, "true") != 0 && g_strcmp0 (text, "false") != 0)
+    return FALSE;
+  *(gboolean *) value = g_str_equal (text, "true");
+  return TRUE;
+}
+
+static void
+replace_string (GKeyFile *config, const gchar *key, gchar **field)
+{
+  g_autofree gchar *value = g_key_file_get_string (config, GROUP, key, NULL);
+
+  if (value == NULL)
+    return;
+  g_strstrip (value);
+  g_free (*field);
+  *field = *value != '\0' ? g_steal_pointer (&value) : NULL;
+}
+
+static gboolean
+configure (FfExecutor *executor, GKeyFile *config, GError **error)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  const gchar *seconds = _ ("a whole number of seconds from 0 to 86400");
+  guint pids = (guint) self->pids_limit;
+
+  replace_string (config, "proxy_url", &self->url);
+  if (self->url == NULL)
+    self->url = g_strdup (DEFAULT_URL);
+  replace_string (config, "image", &self->image);
+  replace_string (config, "network", &self->network);
+  replace_string (config, "none_network", &self->none_network);
+  replace_string (config, "user", &self->user);
+  if (!read_setting (config, "pids_limit", parse_count, &pids, _ ("a whole number ≥ 0"), error) ||
+      !read_setting (config, "tmpfs_size", parse_bytes, &self->tmpfs_bytes,
+                     _ ("a size such as “256m”"), error) ||
+      !read_setting (config, "app_size", parse_bytes, &self->app_bytes, _ ("a size such as “64m”"),
+                     error) ||
+      !read_setting (config, "stop_grace_seconds", parse_seconds, &self->max_grace_seconds, seconds,
+                     error) ||
+      !read_setting (config, "placement_timeout", parse_seconds, &self->placement_timeout, seconds,
+                     error) ||
+      !read_setting (config, "max_connections", parse_count, &self->max_connections,
+                     _ ("a whole number ≥ 0"), error) ||
+      !read_setting (config, "init", parse_boolean, &self->init, _ ("true or false"), error))
+    return FALSE;
+  self->pids_limit = pids;
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->policy);
+  self->healthy = FALSE;
+  if (!ensure_client (self, error))
+    return FALSE;
+  return self->network == NULL ||
+         ff_docker_policy_check_network (self->policy, self->network, error);
+}
+
+/* ---- health and diagnosis ---- */
+
+static void
+on_health_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  g_autoptr (GPtrArray) checks = NULL;
+  GError *error = NULL;
+
+  checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (checks != NULL)
+    error = ff_swarm_probe_dup_error (checks);
+  self->healthy = error == NULL;
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+check_health_async (FfExecutor *executor,
+                    GCancellable *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  g_task_set_source_tag (task, check_health_async);
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ff_swarm_probe_async (self->client, cancellable, on_health_probed, g_steal_pointer (&task));
+}
+
+static gboolean
+check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+
+  /* a proxy that does not answer is one finding, not a failed diagnosis */
+  if (checks == NULL)
+    {
+      checks = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (checks,
+                       ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, error->message));
+    }
+  g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+diagnose_async (FfExecutor *executor,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ff_swarm_probe_async (self->client, cancellable, on_diagnosed, g_steal_pointer (&task));
+}
+
+static GPtrArray *
+diagnose_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the service ---- */
+
+static void
+add_tmpfs (JsonBuilder *builder, const gchar *target, guint64 size)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Type");
+  json_builder_add_string_value (builder, "tmpfs");
+  json_builder_set_member_name (builder, "Target");
+  json_builder_add_string_value (builder, target);
+  json_builder_set_member_name (builder, "TmpfsOptions");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "SizeBytes");
+  json_builder_add_int_value (builder, (gint64) size);
+  json_builder_set_member_name (builder, "Mode");
+  json_builder_add_int_value (builder, 01777);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_config_ref (JsonBuilder *builder, Launch *launch)
+{
+  json_builder_set_member_name (builder, "Configs");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "File");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Name");
+  json_builder_add_string_value (builder, ARCHIVE_PATH);
+  json_builder_set_member_name (builder, "UID");
+  json_builder_add_string_value (builder, "0");
+  json_builder_set_member_name (builder, "GID");
+  json_builder_add_string_value (builder, "0");
+  /* readable for a non-root `user` too */
+  json_builder_set_member_name (builder, "Mode");
+  json_builder_add_int_value (builder, 0444);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "ConfigID");
+  json_builder_add_string_value (builder, launch->config_id);
+  json_builder_set_member_name (builder, "ConfigName");
+  json_builder_add_string_value (builder, launch->name);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+}
+
+static void
+add_command (JsonBuilder *builder, Launch *launch)
+{
+  const gchar *const *argv = ff_run_request_get_command (launch->request);
+  g_autoptr (GStrvBuilder) command = g_strv_builder_new ();
+  g_auto (GStrv) strv = NULL;
+
+  /* Command replaces the image's ENTRYPOINT as well: the request's
+   * command is the whole argv. */
+  if (launch->archive != NULL)
+    {
+      g_strv_builder_add_many (command, "sh", "-c", UNPACK_SCRIPT, "fastflow-unpack", NULL);
+    }
+  g_strv_builder_addv (command, (const gchar **) argv);
+  strv = g_strv_builder_end (command);
+  ff_docker_spec_add_string_array (builder, "Command", (const gchar *const *) strv);
+}
+
+static void
+add_container_spec (FfSwarmExecutor *self, JsonBuilder *builder, Launch *launch)
+{
+  static const gchar *const cap_drop[] = { "ALL", NULL };
+  FfRunRequest *request = launch->request;
+  guint grace_ms = MIN (ff_run_request_get_stop_grace_ms (request), self->max_grace_seconds * 1000);
+
+  json_builder_set_member_name (builder, "ContainerSpec");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Image");
+  json_builder_add_string_value (builder, launch->image);
+  add_command (builder, launch);
+  /* The route file cannot come back from another node: the run may
+   * write it, but its route is not seen (docs/swarm.md). */
+  ff_docker_spec_add_env (builder, "Env", request, ROUTE_FILE);
+  ff_docker_spec_add_labels (builder, "Labels", request, FF_SWARM_EXECUTOR_NAME);
+  if (launch->archive != NULL)
+    {
+      json_builder_set_member_name (builder, "Dir");
+      json_builder_add_string_value (builder, APP_DIR);
+    }
+  if (self->user != NULL)
+    {
+      json_builder_set_member_name (builder, "User");
+      json_builder_add_string_value (builder, self->user);
+    }
+  json_builder_set_member_name (builder, "TTY");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "ReadOnly");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "Mounts");
+  json_builder_begin_array (builder);
+  add_tmpfs (builder, "/tmp", self->tmpfs_bytes);
+  if (launch->archive != NULL)
+    add_tmpfs (builder, APP_DIR, self->app_bytes);
+  json_builder_end_array (builder);
+  if (launch->config_id != NULL)
+    add_config_ref (builder, launch);
+  ff_docker_spec_add_string_array (builder, "CapabilityDrop", cap_drop);
+  /* Only API 1.44 has it for services; without capabilities a setuid
+   * program gains nothing either. */
+  if (ff_swarm_api_is_at_least (self->client, 44))
+    {
+      json_builder_set_member_name (builder, "Privileges");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "NoNewPrivileges");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_end_object (builder);
+    }
+  /* A program as PID 1 ignores SIGTERM unless it handles it, which would
+   * turn every stop into a kill after the grace period. */
+  json_builder_set_member_name (builder, "Init");
+  json_builder_add_boolean_value (builder, self->init);
+  json_builder_set_member_name (builder, "StopGracePeriod");
+  json_builder_add_int_value (builder, (gint64) grace_ms * 1000000);
+  json_builder_end_object (builder);
+}
+
+static void
+add_resources (FfSwarmExecutor *self, JsonBuilder *builder, FfRunRequest *request)
+{
+  guint64 memory = ff_run_request_get_memory_limit (request);
+  gdouble cpus = ff_run_request_get_cpu_limit (request);
+
+  json_builder_set_member_name (builder, "Resources");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Limits");
+  json_builder_begin_object (builder);
+  if (memory > 0)
+    {
+      json_builder_set_member_name (builder, "MemoryBytes");
+      json_builder_add_int_value (builder, (gint64) memory);
+    }
+  if (cpus > 0)
+    {
+      json_builder_set_member_name (builder, "NanoCPUs");
+      json_builder_add_int_value (builder, (gint64) (cpus * 1e9));
+    }
+  if (self->pids_limit > 0)
+    {
+      json_builder_set_member_name (builder, "Pids");
+      json_builder_add_int_value (builder, self->pids_limit);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
+static JsonNode *
+build_service (FfSwarmExecutor *self, Launch *launch)
+{
+  FfRunRequest *request = launch->request;
+  const gchar *const *placement = ff_run_request_get_placement (request);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Name");
+  json_builder_add_string_value (builder, launch->name);
+  ff_docker_spec_add_labels (builder, "Labels", request, FF_SWARM_EXECUTOR_NAME);
+  json_builder_set_member_name (builder, "TaskTemplate");
+  json_builder_begin_object (builder);
+  add_container_spec (self, builder, launch);
+  add_resources (self, builder, request);
+  json_builder_set_member_name (builder, "RestartPolicy");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Condition");
+  json_builder_add_string_value (builder, "none");
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "Placement");
+  json_builder_begin_object (builder);
+  ff_docker_spec_add_string_array (builder, "Constraints", placement);
+  json_builder_end_object (builder);
+  /* A swarm task cannot join the node-local network "none"; an internal
+   * overlay network, with no way out, stands in for it. "bridge" is what
+   * a task without networks gets. */
+  if (g_strcmp0 (launch->network, "none") == 0)
+    {
+      json_builder_set_member_name (builder, "Networks");
+      json_builder_begin_array (builder);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "Target");
+      json_builder_add_string_value (builder, self->none_network);
+      json_builder_end_object (builder);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "Mode");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ReplicatedJob");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "MaxConcurrent");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "TotalCompletions");
+  json_builder_add_int_value (builder, 1);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static JsonNode *
+build_config (Launch *launch)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree gchar *data = NULL;
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (launch->archive, &len);
+
+  data = g_base64_encode (bytes, len);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Name");
+  json_builder_add_string_value (builder, launch->name);
+  ff_docker_spec_add_labels (builder, "Labels", launch->request, FF_SWARM_EXECUTOR_NAME);
+  json_builder_set_member_name (builder, "Data");
+  json_builder_add_string_value (builder, data);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* ---- launch ---- */
+
+static void
+note_error (FfSwarmExecutor *self, const GError *error)
+{
+  if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    self->healthy = FALSE;
+}
+
+typedef struct
+{
+  GTask *task;
+  GError *error;
+} Cleanup;
+
+static void cleanup_next (Cleanup *cleanup);
+
+static void
+on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Cleanup *cleanup = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error != NULL || (status >= 300 && status != 404))
+    g_warning (_ ("The swarm object %s could not be removed and is left behind: %s"),
+               (const gchar *) g_object_get_data (G_OBJECT (cleanup->task), "removing"),
+               error != NULL ? error->message : "");
+  cleanup_next (cleanup);
+}
+
+/* A launch that fails after a create removes what it created: the
+ * service first, since the config is in use while the service exists. */
+static void
+cleanup_next (Cleanup *cleanup)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (cleanup->task);
+  Launch *launch = g_task_get_task_data (cleanup->task);
+  g_autofree gchar *path = NULL;
+  gchar *id = NULL;
+
+  if (launch->service_id != NULL)
+    {
+      id = g_steal_pointer (&launch->service_id);
+      path = g_strdup_printf ("/services/%s", id);
+    }
+  else if (launch->config_id != NULL)
+    {
+      id = g_steal_pointer (&launch->config_id);
+      path = g_strdup_printf ("/configs/%s", id);
+    }
+  else
+    {
+      g_task_return_error (cleanup->task, cleanup->error);
+      g_object_unref (cleanup->task);
+      g_free (cleanup);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (cleanup->task), "removing", id, g_free);
+  /* Not with the task's cancellable: a cancelled launch is cleaned up too. */
+  ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_cleanup_removed, cleanup);
+}
+
+static void
+fail_launch (GTask *task, GError *error)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Cleanup *cleanup = g_new0 (Cleanup, 1);
+
+  note_error (self, error);
+  cleanup->task = task;
+  cleanup->error = error;
+  cleanup_next (cleanup);
+}
+
+static GError *
+create_error (FfSwarmExecutor *self, Launch *launch, gboolean service, guint status, JsonNode *node)
+{
+  g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
+  g_autofree gchar *code = g_strdup_printf ("%u", status);
+  g_autofree gchar *message = NULL;
+
+  /* The stand-in for "none" is the operator's to create; say how. */
+  if (detail != NULL && g_strcmp0 (launch->network, "none") == 0 &&
+      strstr (detail, self->none_network) != NULL)
+    message = ff_message_new (
+        GETTEXT_PACKAGE,
+        N_ ("The swarm has no network “%s”, which stands in for the network “none”: create it "
+            "on a manager with “docker network create --driver overlay --internal %s”, or set "
+            "none_network in [executor.swarm] (HTTP %s: %s)"),
+        self->none_network, self->none_network, code, detail, NULL);
+  else
+    message = ff_message_new (GETTEXT_PACKAGE,
+                              service ? N_ ("The Docker engine could not create the swarm service "
+                                            "for pipeline %s (HTTP %s): %s")
+                                      : N_ ("The Docker engine could not create the swarm config "
+                                            "that carries the folder of pipeline %s (HTTP %s): %s"),
+                              ff_run_request_get_pipeline (launch->request), code,
+                              detail != NULL ? detail : _ ("no details"), NULL);
+  return g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, message);
+}
+
+/* The answer to a create: the new object's id into @id, or the launch
+ * fails (and removes what it made) and FALSE comes back. */
+static gboolean
+take_created (GTask *task, GAsyncResult *res, gboolean service, gchar **id)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  const gchar *created = NULL;
+
+  node = ff_docker_client_call_finish (self->client, res, &status, &error);
+  if (error == NULL && status == 201 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    created = json_object_get_string_member_with_default (json_node_get_object (node), "ID", NULL);
+  if (error == NULL && created == NULL)
+    error = create_error (self, launch, service, status, node);
+  if (error == NULL)
+    *id = g_strdup (created);
+  else if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
+    /* The create may have got through before the connection broke; the
+     * name is unique, and removal takes names too. */
+    *id = g_strdup (launch->name);
+  if (error == NULL)
+    g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+  if (error == NULL)
+    return TRUE;
+  fail_launch (task, error);
+  return FALSE;
+}
+
+static void
+on_service_created (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (FfSwarmExecution) execution = NULL;
+
+  if (!take_created (task, res, TRUE, &launch->service_id))
+    return;
+  self->healthy = TRUE;
+  execution = ff_swarm_execution_new (self->client, ff_run_request_get_pipeline (launch->request),
+                                      launch->service_id, launch->config_id,
+                                      ff_run_request_get_memory_limit (launch->request),
+                                      self->placement_timeout * 1000);
+  ff_swarm_execution_start (execution);
+  g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
+  g_object_unref (task);
+}
+
+static void
+create_service (GTask *task)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) body = build_service (self, launch);
+
+  /* Not cancellable: the engine completes a create whose client went
+   * away. on_service_created looks at the cancellable instead. */
+  ff_docker_client_call_async (self->client, "POST", "/services/create", body, FF_DOCKER_CALL_LONG,
+                               NULL, on_service_created, task);
+}
+
+static void
+on_config_created (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Launch *launch = g_task_get_task_data (task);
+
+  if (take_created (task, res, FALSE, &launch->config_id))
+    create_service (task);
+}
+
+static void
+create_objects (GTask *task)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (JsonNode) body = NULL;
+
+  if (launch->archive == NULL)
+    {
+      create_service (task);
+      return;
+    }
+  body = build_config (launch);
+  ff_docker_client_call_async (self->client, "POST", "/configs/create", body, FF_DOCKER_CALL_LONG,
+                               NULL, on_config_created, task);
+}
+
+static void
+on_launch_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  g_autoptr (GPtrArray) checks = NULL;
+  GError *error = NULL;
+
+  checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+  if (checks != NULL)
+    error = ff_swarm_probe_dup_error (checks);
+  self->healthy = error == NULL;
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  create_objects (task);
+}
+
+/* After a failed health check, or before the first one, look again: a
+ * proxy that came back is used again, the API version becomes known, and
+ * a missing flag is named before anything is created. */
+static void
+ensure_healthy (GTask *task)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+
+  if (!self->healthy || ff_docker_client_get_api_version (self->client) == NULL)
+    {
+      ff_swarm_probe_async (self->client, g_task_get_cancellable (task), on_launch_probed, task);
+      return;
+    }
+  create_objects (task);
+}
+
+static void
+on_archived (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Launch *launch = g_task_get_task_data (task);
+  GSubprocess *tar = G_SUBPROCESS (source);
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GBytes) err = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *pipeline = ff_run_request_get_pipeline (launch->request);
+
+  if (!g_subprocess_communicate_finish (tar, res, &out, &err, &error))
+    {
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _ ("The folder of pipeline %s could not be packed: %s"), pipeline,
+                               error->message);
+      g_object_unref (task);
+      return;
+    }
+  if (!g_subprocess_get_successful (tar))
+    {
+      g_autofree gchar *detail = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _ ("The folder of pipeline %s could not be packed: %s"), pipeline,
+                               g_strstrip (detail));
+      g_object_unref (task);
+      return;
+    }
+  if (g_bytes_get_size (out) > MAX_ARCHIVE_BYTES)
+    {
+      g_autofree gchar *size = g_format_size (g_bytes_get_size (out));
+      g_autofree gchar *max = g_format_size (MAX_ARCHIVE_BYTES);
+      g_autofree gchar *message = ff_message_new (
+          GETTEXT_PACKAGE,
+          N_ ("The folder of pipeline %s is %s when packed, more than the %s that a swarm config "
+              "can carry to a node; keep data out of the pipeline folder or use the "
+              "docker-proxy executor"),
+          pipeline, size, max, NULL);
+
+      g_task_return_error (task,
+                           g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message));
+      g_object_unref (task);
+      return;
+    }
+  launch->archive = g_steal_pointer (&out);
+  ensure_healthy (task);
+}
+
+/* The folder as a gzipped tar, by the system's tar in a subprocess, so
+ * that reading it never blocks the main loop. Caches and version control
+ * stay behind: they only take room in the config. */
+static void
+pack_folder (GTask *task, const gchar *dir)
+{
+  g_autoptr (GSubprocess) tar = NULL;
+  GError *error = NULL;
+
+  tar = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                          "tar", "-C", dir, "--exclude=.git", "--exclude=__pycache__",
+                          "--exclude=.venv", "--owner=0", "--group=0", "--numeric-owner", "-czf",
+                          "-", ".", NULL);
+  if (tar == NULL)
+    {
+      Launch *launch = g_task_get_task_data (task);
+
+      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                               _ ("The folder of pipeline %s could not be packed: %s"),
+                               ff_run_request_get_pipeline (launch->request), error->message);
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+  g_subprocess_communicate_async (tar, NULL, g_task_get_cancellable (task), on_archived, task);
+}
+
+static gchar *
+object_name (FfRunRequest *request)
+{
+  return g_strdup_printf (
+      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
+      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
+}
+
+/* Everything the proxy cannot judge, before any request is sent. */
+static gboolean
+prepare (FfSwarmExecutor *self, Launch *launch, GError **error)
+{
+  FfRunRequest *request = launch->request;
+  const gchar *const *command = ff_run_request_get_command (request);
+  const gchar *network = ff_run_request_get_network (request);
+
+  if (!ensure_client (self, error))
+    return FALSE;
+  if (command == NULL || command[0] == NULL)
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                   _ ("The run of pipeline %s has no command to start"),
+                   ff_run_request_get_pipeline (request));
+      return FALSE;
+    }
+  if (network == NULL)
+    network = self->network != NULL ? self->network : "none";
+  if (!ff_docker_policy_check_network (self->policy, network, error))
+    return FALSE;
+  launch->network = g_strdup (network);
+  launch->image =
+      g_strdup (ff_run_request_get_image (request) != NULL ? ff_run_request_get_image (request)
+                                                           : self->image);
+  if (launch->image == NULL)
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
+                   _ ("The pipeline %s names no image and [%s] sets no default image"),
+                   ff_run_request_get_pipeline (request), GROUP);
+      return FALSE;
+    }
+  launch->name = object_name (request);
+  return TRUE;
+}
+
+static void
+launch_async (FfExecutor *executor,
+              FfRunRequest *request,
+              GCancellable *cancellable,
+              GAsyncReadyCallback callback,
+              gpointer user_data)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Launch *launch = g_new0 (Launch, 1);
+  const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, launch_async);
+  launch->request = g_object_ref (request);
+  g_task_set_task_data (task, launch, (GDestroyNotify) launch_free);
+  if (!prepare (self, launch, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (dir != NULL)
+    pack_folder (task, dir);
+  else
+    ensure_healthy (task);
+}
+
+static FfExecution *
+launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- leftovers ---- */
+
+/* What a daemon of this instance that died left behind: its services
+ * first, then its configs, which are in use while a service exists. */
+typedef struct
+{
+  gchar *instance;
+  gchar *daemon_id;
+  gboolean configs; /* the second round */
+  guint pending;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_free (sweep->instance);
+  g_free (sweep->daemon_id);
+  g_clear_error (&sweep->error);
+  g_free (sweep);
+}
+
+static void sweep_list (GTask *task);
+
+static void
+sweep_step_done (GTask *task)
+{
+  Sweep *sweep = g_task_get_task_data (task);
+
+  if (--sweep->pending > 0)
+    return;
+  if (sweep->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&sweep->error));
+  else if (!sweep->configs)
+    {
+      sweep->configs = TRUE;
+      sweep_list (g_object_ref (task));
+    }
+  else
+    g_task_return_int (task, sweep->removed);
+}
+
+static void
+on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error == NULL && status < 300)
+    sweep->removed++;
+  else if (error != NULL && sweep->error == NULL)
+    sweep->error = g_steal_pointer (&error);
+  sweep_step_done (task);
+}
+
+static const gchar *
+owner_of (JsonObject *object)
+{
+  JsonObject *spec = json_object_has_member (object, "Spec")
+                         ? json_object_get_object_member (object, "Spec")
+                         : NULL;
+  JsonObject *labels = spec != NULL && json_object_has_member (spec, "Labels")
+                           ? json_object_get_object_member (spec, "Labels")
+                           : NULL;
+
+  if (labels == NULL)
+    return NULL;
+  return json_object_get_string_member_with_default (labels, "org.fastflow.daemon", NULL);
+}
+
+static void
+on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfDockerClient *client = FF_DOCKER_CLIENT (source);
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *objects;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (client, res, &status, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A proxy that refuses services, or an engine outside a swarm: nothing
+   * can have been left there, and a setup that does not use the swarm
+   * executor should not hear about it at every start. */
+  if (status == 403 || status == 503)
+    {
+      g_task_return_int (task, sweep->removed);
+      return;
+    }
+  /* one for the listing itself, so that the round ends once */
+  sweep->pending = 1;
+  objects = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  for (guint i = 0; objects != NULL && i < json_array_get_length (objects); i++)
+    {
+      JsonNode *element = json_array_get_element (objects, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const gchar *id;
+      g_autofree gchar *path = NULL;
+
+      if (object == NULL || g_strcmp0 (owner_of (object), sweep->daemon_id) == 0)
+        continue;
+      id = json_object_get_string_member_with_default (object, "ID", NULL);
+      if (id == NULL)
+        continue;
+      g_debug ("removing swarm object %s, left behind by an earlier fastflowd", id);
+      path = g_strdup_printf ("/%s/%s", sweep->configs ? "configs" : "services", id);
+      sweep->pending++;
+      ff_docker_client_call_async (client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG,
+                                   g_task_get_cancellable (task), on_leftover_deleted,
+                                   g_object_ref (task));
+    }
+  sweep_step_done (task);
+}
+
+/* Takes over @task. */
+static void
+sweep_list (GTask *task)
+{
+  FfSwarmExecutor *self = g_task_get_source_object (task);
+  Sweep *sweep = g_task_get_task_data (task);
+  g_autofree gchar *filters =
+      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\",\"org.fastflow.executor=%s\"]}",
+                       sweep->instance, FF_SWARM_EXECUTOR_NAME);
+  g_autofree gchar *escaped = g_uri_escape_string (filters, NULL, FALSE);
+  g_autofree gchar *path =
+      g_strdup_printf ("/%s?filters=%s", sweep->configs ? "configs" : "services", escaped);
+
+  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_PROBE,
+                               g_task_get_cancellable (task), on_leftovers_listed, task);
+}
+
+static void
+remove_leftovers_async (FfExecutor *executor,
+                        const gchar *instance,
+                        const gchar *daemon_id,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  Sweep *sweep = g_new0 (Sweep, 1);
+
+  sweep->instance = g_strdup (instance);
+  sweep->daemon_id = g_strdup (daemon_id);
+  g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sweep_list (g_steal_pointer (&task));
+}
+
+static gboolean
+remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *removed, GError **error)
+{
+  gssize count = g_task_propagate_int (G_TASK (result), error);
+
+  if (count < 0)
+    return FALSE;
+  if (removed != NULL)
+    *removed = (guint) count;
+  return TRUE;
+}
+
+static void
+ff_swarm_executor_iface_init (FfExecutorInterface *iface)
+{
+  iface->get_name = get_name;
+  iface->configure = configure;
+  iface->check_health_async = check_health_async;
+  iface->check_health_finish = check_health_finish;
+  iface->launch_async = launch_async;
+  iface->launch_finish = launch_finish;
+  iface->remove_leftovers_async = remove_leftovers_async;
+  iface->remove_leftovers_finish = remove_leftovers_finish;
+  iface->diagnose_async = diagnose_async;
+  iface->diagnose_finish = diagnose_finish;
+}

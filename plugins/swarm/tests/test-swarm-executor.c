@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ff-docker-client.h"
+#include "ff-swarm-execution.h"
+#include "ff-swarm-executor.h"
+#include "ff-test-docker-proxy.h"
+
+/*
+ * The swarm executor against a real single-node swarm through a real
+ * HAProxy socket proxy. Nothing is skipped: without an engine in swarm
+ * mode these tests fail. scripts/docker-test-env.sh prepares the machine.
+ */
+
+#define SAFETY_TIMEOUT_S 180
+
+static const gchar *const full_flags[] = { "SERVICES=1", "TASKS=1", "NODES=1",
+                                           "CONFIGS=1",  "POST=1",  NULL };
+
+static struct
+{
+  FfDockerClient *engine; /* the engine's own socket: the test's view */
+  gchar *root;
+  gchar *pipeline_dir;
+  gchar *instance;
+  const gchar *image;
+  guint64 next_run_id;
+} env;
+
+static const gchar *
+shown (const gchar *message)
+{
+  static GPtrArray *texts;
+
+  if (texts == NULL)
+    texts = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (texts, ff_message_format (message));
+  return g_ptr_array_index (texts, texts->len - 1);
+}
+
+static gboolean
+on_safety_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until *flag is set; fails the test after a while. */
+static void
+wait_for (const gboolean *flag, guint seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (seconds, on_safety_timeout, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+typedef struct
+{
+  gboolean done;
+  JsonNode *node;
+  guint status;
+  GError *error;
+} EngineCall;
+
+static void
+on_engine_call (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  EngineCall *call = user_data;
+
+  call->node =
+      ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &call->status, &call->error);
+  call->done = TRUE;
+}
+
+static JsonNode *
+engine_get (const gchar *path, guint *status)
+{
+  EngineCall call = { 0 };
+
+  ff_docker_client_call_async (env.engine, "GET", path, NULL, FF_DOCKER_CALL_NONE, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  *status = call.status;
+  return call.node;
+}
+
+/* The services or configs ("services", "configs") of this test program. */
+static guint
+count_objects (const gchar *kind)
+{
+  g_autofree gchar *filter =
+      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\"]}", env.instance);
+  g_autofree gchar *escaped = g_uri_escape_string (filter, NULL, FALSE);
+  g_autofree gchar *path = g_strdup_printf ("/%s?filters=%s", kind, escaped);
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
+
+  node = engine_get (path, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  return json_array_get_length (json_node_get_array (node));
+}
+
+static void
+assert_nothing_left (void)
+{
+  g_assert_cmpuint (count_objects ("services"), ==, 0);
+  g_assert_cmpuint (count_objects ("configs"), ==, 0);
+}
+
+static FfExecutor *
+new_executor (const gchar *url, guint placement_timeout)
+{
+  g_autoptr (FfSwarmExecutor) executor = ff_swarm_executor_new ();
+  g_autoptr (GKeyFile) config = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_key_file_set_string (config, "executor.swarm", "proxy_url", url);
+  g_key_file_set_string (config, "executor.swarm", "image", env.image);
+  g_key_file_set_integer (config, "executor.swarm", "placement_timeout", placement_timeout);
+  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
+  g_assert_no_error (error);
+  return FF_EXECUTOR (g_steal_pointer (&executor));
+}
+
+static FfRunRequest *
+new_request (const gchar *script)
+{
+  const gchar *argv[] = { "sh", "-c", script, NULL };
+  FfRunRequest *request = ff_run_request_new (env.next_run_id++, "test-pipe");
+  g_autofree gchar *run_id =
+      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
+
+  ff_run_request_set_command (request, argv);
+  ff_run_request_set_pipeline_dir (request, env.pipeline_dir);
+  ff_run_request_set_label (request, "org.fastflow.instance", env.instance);
+  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", run_id);
+  ff_run_request_set_stop_grace_ms (request, 2000);
+  return request;
+}
+
+typedef struct
+{
+  FfRunRequest *request;
+  gboolean launched;
+  GError *launch_error;
+  FfExecution *execution;
+  GString *out;
+  GString *err;
+  gboolean exited;
+  gint exit_code;
+  FfReason reason;
+  gchar *message;
+  gint64 exited_at;
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_object_unref (run->request);
+  g_clear_error (&run->launch_error);
+  g_clear_object (&run->execution);
+  g_string_free (run->out, TRUE);
+  g_string_free (run->err, TRUE);
+  g_free (run->message);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+static void
+on_output (FfExecution *execution, gint stream, GBytes *data, gpointer user_data)
+{
+  Run *run = user_data;
+  gsize len = 0;
+  const gchar *bytes = g_bytes_get_data (data, &len);
+
+  g_assert_false (run->exited);
+  g_string_append_len (stream == FF_STREAM_STDOUT ? run->out : run->err, bytes, len);
+}
+
+static void
+on_exited (
+    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_assert_false (run->exited);
+  run->exited = TRUE;
+  run->exit_code = exit_code;
+  run->reason = reason;
+  run->message = g_strdup (message);
+  run->exited_at = g_get_monotonic_time ();
+}
+
+static void
+on_launched (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), res, &run->launch_error);
+  run->launched = TRUE;
+  if (run->execution == NULL)
+    return;
+  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
+  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
+}
+
+static Run *
+run_start (FfExecutor *executor, FfRunRequest *request)
+{
+  Run *run = g_new0 (Run, 1);
+
+  run->request = request;
+  run->out = g_string_new (NULL);
+  run->err = g_string_new (NULL);
+  ff_executor_launch_async (executor, request, NULL, on_launched, run);
+  wait_for (&run->launched, SAFETY_TIMEOUT_S);
+  return run;
+}
+
+static Run *
+run_to_end (FfExecutor *executor, FfRunRequest *request)
+{
+  Run *run = run_start (executor, request);
+
+  g_assert_no_error (run->launch_error);
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  assert_nothing_left ();
+  return run;
+}
+
+static GError *
+launch_error (FfExecutor *executor, FfRunRequest *request)
+{
+  g_autoptr (Run) run = run_start (executor, request);
+
+  g_assert_null (run->execution);
+  g_assert_nonnull (run->launch_error);
+  return g_steal_pointer (&run->launch_error);
+}
+
+/* The folder arrives through a config; stdout and stderr stay apart;
+ * the environment and the exit code come through. */
+static void
+test_output_and_exit_code (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autoptr (Run) failing = NULL;
+  g_autoptr (Run) passing = NULL;
+  FfRunRequest *request;
+
+  request = new_request ("cat hello.txt sub/deeper.txt; echo to-stderr >&2; echo \"$GREETING\"; "
+                         "pwd; exit 3");
+  ff_run_request_set_env_var (request, "GREETING", "hallo welt");
+  failing = run_to_end (executor, request);
+  g_assert_cmpstr (failing->out->str, ==,
+                   "hello from the pipeline folder\ndeeper\nhallo welt\n/app\n");
+  g_assert_cmpstr (failing->err->str, ==, "to-stderr\n");
+  g_assert_cmpint (failing->exit_code, ==, 3);
+  g_assert_cmpint (failing->reason, ==, FF_REASON_EXIT_CODE);
+  g_assert_null (failing->message);
+
+  passing = run_to_end (executor, new_request ("printf 'no newline at the end'"));
+  g_assert_cmpstr (passing->out->str, ==, "no newline at the end");
+  g_assert_cmpint (passing->exit_code, ==, 0);
+  g_assert_cmpint (passing->reason, ==, FF_REASON_NONE);
+}
+
+/* Lines that come while the job runs arrive before it ends. */
+static void
+test_live_output (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autoptr (Run) run = NULL;
+  g_autoptr (GString) expected = g_string_new (NULL);
+
+  run = run_start (executor, new_request ("for i in 1 2 3 4 5; do echo line $i; sleep 1; done"));
+  g_assert_no_error (run->launch_error);
+  while (strstr (run->out->str, "line 1\n") == NULL && !run->exited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (run->exited);
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  for (guint i = 1; i <= 5; i++)
+    g_string_append_printf (expected, "line %u\n", i);
+  g_assert_cmpstr (run->out->str, ==, expected->str);
+  g_assert_cmpint (run->reason, ==, FF_REASON_NONE);
+  assert_nothing_left ();
+}
+
+static void
+cancel_run (gpointer user_data)
+{
+  Run *run = user_data;
+
+  ff_execution_cancel (run->execution, 2000);
+}
+
+static gboolean
+on_cancel_timer (gpointer user_data)
+{
+  cancel_run (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancel, and what the orchestrator does on a timeout (it cancels once
+ * the time is up): the service and its config go, and the run ends. */
+static void
+stop_after (guint ms, gboolean *seen_output)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autoptr (Run) run = NULL;
+  gint64 cancelled_at;
+
+  run = run_start (executor, new_request ("echo started; exec sleep 600"));
+  g_assert_no_error (run->launch_error);
+  /* once it runs, so that a task is there to stop */
+  while (strstr (run->out->str, "started") == NULL && !run->exited)
+    g_main_context_iteration (NULL, TRUE);
+  *seen_output = strstr (run->out->str, "started") != NULL;
+  g_timeout_add (ms, on_cancel_timer, run);
+  cancelled_at = g_get_monotonic_time () + ms * 1000;
+  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
+  g_assert_nonnull (strstr (shown (run->message), "cancelled"));
+  /* no waiting for the 600 s */
+  g_assert_cmpint (run->exited_at - cancelled_at, <, 30 * G_USEC_PER_SEC);
+  assert_nothing_left ();
+}
+
+static void
+test_cancel (void)
+{
+  gboolean seen = FALSE;
+
+  stop_after (0, &seen);
+  g_assert_true (seen);
+}
+
+static void
+test_timeout (void)
+{
+  gboolean seen = FALSE;
+
+  stop_after (1500, &seen);
+  g_assert_true (seen);
+}
+
+/* No node has the label: the task stays pending, and the run ends as an
+ * infrastructure error with the scheduler's reason. */
+static void
+test_placement_unmet (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 2);
+  const gchar *placement[] = { "node.labels.nope==1", NULL };
+  FfRunRequest *request = new_request ("echo never");
+  g_autoptr (Run) run = NULL;
+
+  ff_run_request_set_placement (request, placement);
+  run = run_to_end (executor, request);
+  g_test_message ("placement: %s", shown (run->message));
+  g_assert_cmpint (run->reason, ==, FF_REASON_ENGINE_ERROR);
+  g_assert_nonnull (strstr (shown (run->message), "no suitable node"));
+  g_assert_nonnull (strstr (shown (run->message), "placement"));
+  g_assert_cmpstr (run->out->str, ==, "");
+}
+
+/* A placement that holds runs as usual. */
+static void
+test_placement_met (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  const gchar *placement[] = { "node.role==manager", NULL };
+  FfRunRequest *request = new_request ("echo placed");
+  g_autoptr (Run) run = NULL;
+
+  ff_run_request_set_placement (request, placement);
+  run = run_to_end (executor, request);
+  g_assert_cmpint (run->reason, ==, FF_REASON_NONE);
+  g_assert_cmpstr (run->out->str, ==, "placed\n");
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError *error;
+  GPtrArray *checks;
+} Health;
+
+static void
+on_health (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Health *health = user_data;
+
+  health->ok = ff_executor_check_health_finish (FF_EXECUTOR (source), res, &health->error);
+  health->done = TRUE;
+}
+
+static void
+on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Health *health = user_data;
+
+  health->checks = ff_executor_diagnose_finish (FF_EXECUTOR (source), res, &health->error);
+  health->done = TRUE;
+}
+
+/* With one flag off, the health check, the diagnosis and a launch all
+ * name it. */
+static void
+assert_flag_named (const gchar *off, const gchar *expected)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) flags = NULL;
+  g_autoptr (FfTestProxy) proxy = NULL;
+  g_autoptr (FfExecutor) executor = NULL;
+  g_autoptr (GError) error = NULL;
+  Health health = { 0 };
+  Health diagnosis = { 0 };
+  guint errors = 0;
+
+  for (guint i = 0; full_flags[i] != NULL; i++)
+    {
+      if (!g_str_has_prefix (full_flags[i], off))
+        g_strv_builder_add (builder, full_flags[i]);
+    }
+  flags = g_strv_builder_end (builder);
+  proxy = ff_test_proxy_start (0, (const gchar *const *) flags, NULL);
+  executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+
+  ff_executor_check_health_async (executor, NULL, on_health, &health);
+  wait_for (&health.done, 60);
+  g_assert_false (health.ok);
+  g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
+  g_assert_nonnull (strstr (health.error->message, expected));
+  g_clear_error (&health.error);
+
+  ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
+  wait_for (&diagnosis.done, 60);
+  g_assert_no_error (diagnosis.error);
+  for (guint i = 0; i < diagnosis.checks->len; i++)
+    {
+      FfExecutorCheck *check = g_ptr_array_index (diagnosis.checks, i);
+
+      if (ff_executor_check_get_level (check) == FF_CHECK_LEVEL_ERROR)
+        {
+          errors++;
+          g_assert_nonnull (strstr (ff_executor_check_get_message (check), expected));
+        }
+    }
+  g_assert_cmpuint (errors, ==, 1);
+  g_ptr_array_unref (diagnosis.checks);
+
+  error = launch_error (executor, new_request ("echo never"));
+  g_test_message ("%s off: %s", off, shown (error->message));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
+  g_assert_nonnull (strstr (shown (error->message), expected));
+  assert_nothing_left ();
+}
+
+static void
+test_forbidden_services (void)
+{
+  assert_flag_named ("SERVICES", "SERVICES=1");
+}
+
+static void
+test_forbidden_tasks (void)
+{
+  assert_flag_named ("TASKS", "TASKS=1");
+}
+
+static void
+test_forbidden_nodes (void)
+{
+  assert_flag_named ("NODES", "NODES=1");
+}
+
+static void
+test_forbidden_configs (void)
+{
+  assert_flag_named ("CONFIGS", "CONFIGS=1");
+}
+
+static void
+test_forbidden_post (void)
+{
+  assert_flag_named ("POST", "POST=1");
+}
+
+static void
+test_healthy (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  Health health = { 0 };
+  Health diagnosis = { 0 };
+
+  ff_executor_check_health_async (executor, NULL, on_health, &health);
+  wait_for (&health.done, 60);
+  g_assert_no_error (health.error);
+  g_assert_true (health.ok);
+
+  ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
+  wait_for (&diagnosis.done, 60);
+  g_assert_no_error (diagnosis.error);
+  for (guint i = 0; i < diagnosis.checks->len; i++)
+    g_assert_cmpint (ff_executor_check_get_level (g_ptr_array_index (diagnosis.checks, i)), ==,
+                     FF_CHECK_LEVEL_OK);
+  g_ptr_array_unref (diagnosis.checks);
+}
+
+/* A proxy that is not there: the health check says so with its URL. */
+static void
+test_proxy_down (void)
+{
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", ff_test_proxy_free_port ());
+  g_autoptr (FfExecutor) executor = new_executor (url, 30);
+  g_autoptr (GError) error = NULL;
+  Health health = { 0 };
+
+  ff_executor_check_health_async (executor, NULL, on_health, &health);
+  wait_for (&health.done, 60);
+  g_assert_false (health.ok);
+  g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
+  g_assert_nonnull (strstr (shown (health.error->message), url));
+  g_clear_error (&health.error);
+
+  error = launch_error (executor, new_request ("echo never"));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
+}
+
+/* An image no node has: an infrastructure error that says so. */
+static void
+test_image_missing (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  FfRunRequest *request = new_request ("echo never");
+  g_autoptr (Run) run = NULL;
+
+  ff_run_request_set_image (request, "fastflow-test/does-not-exist:latest");
+  run = run_to_end (executor, request);
+  g_test_message ("image: %s", shown (run->message));
+  g_assert_cmpint (run->reason, ==, FF_REASON_IMAGE_NOT_FOUND);
+  g_assert_nonnull (strstr (shown (run->message), "does-not-exist"));
+}
+
+static gchar *
+engine_create (const gchar *path, const gchar *body_text)
+{
+  g_autoptr (JsonNode) body = json_from_string (body_text, NULL);
+  EngineCall call = { 0 };
+  g_autoptr (JsonNode) node = NULL;
+
+  ff_docker_client_call_async (env.engine, "POST", path, body, FF_DOCKER_CALL_LONG, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  node = call.node;
+  g_assert_cmpuint (call.status, ==, 201);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "ID"));
+}
+
+typedef struct
+{
+  gboolean done;
+  guint removed;
+  GError *error;
+} Sweep;
+
+static void
+on_swept (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Sweep *sweep = user_data;
+
+  ff_executor_remove_leftovers_finish (FF_EXECUTOR (source), res, &sweep->removed, &sweep->error);
+  sweep->done = TRUE;
+}
+
+/* A killed daemon's service and config go when the next one starts; the
+ * running daemon's own stay. */
+static void
+test_leftovers (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autofree gchar *labels = NULL;
+  g_autofree gchar *mine_labels = NULL;
+  g_autofree gchar *body = NULL;
+  g_autofree gchar *config_id = NULL;
+  g_autofree gchar *service_id = NULL;
+  g_autofree gchar *mine_id = NULL;
+  g_autofree gchar *path = NULL;
+  Sweep sweep = { 0 };
+  EngineCall call = { 0 };
+
+  labels = g_strdup_printf ("{\"org.fastflow.instance\":\"%s\",\"org.fastflow.daemon\":"
+                            "\"dead\",\"org.fastflow.executor\":\"swarm\"}",
+                            env.instance);
+  mine_labels = g_strdup_printf ("{\"org.fastflow.instance\":\"%s\",\"org.fastflow.daemon\":"
+                                 "\"alive\",\"org.fastflow.executor\":\"swarm\"}",
+                                 env.instance);
+  body = g_strdup_printf ("{\"Name\":\"fastflow-left-%s\",\"Labels\":%s,\"Data\":\"eA==\"}",
+                          env.instance, labels);
+  config_id = engine_create ("/configs/create", body);
+  g_free (body);
+  body = g_strdup_printf (
+      "{\"Name\":\"fastflow-left-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
+      env.instance, labels, env.image);
+  service_id = engine_create ("/services/create", body);
+  g_free (body);
+  body = g_strdup_printf (
+      "{\"Name\":\"fastflow-mine-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
+      env.instance, mine_labels, env.image);
+  mine_id = engine_create ("/services/create", body);
+  g_assert_cmpuint (count_objects ("services"), ==, 2);
+
+  ff_executor_remove_leftovers_async (executor, env.instance, "alive", NULL, on_swept, &sweep);
+  wait_for (&sweep.done, 60);
+  g_assert_no_error (sweep.error);
+  g_assert_cmpuint (sweep.removed, ==, 2);
+  g_assert_cmpuint (count_objects ("services"), ==, 1);
+  g_assert_cmpuint (count_objects ("configs"), ==, 0);
+
+  /* the test's own cleanup, behind fastflow's back */
+  path = g_strdup_printf ("/services/%s", mine_id);
+  ff_docker_client_call_async (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+                               on_engine_call, &call);
+  wait_for (&call.done, 60);
+  g_assert_no_error (call.error);
+  g_clear_pointer (&call.node, json_node_unref);
+  assert_nothing_left ();
+}
+
+static void
+test_no_leftovers (void)
+{
+  assert_nothing_left ();
+}
+
+/* Without a swarm manager behind the proxy every test would fail; say
+ * why first. */
+static void
+test_engine_is_manager (void)
+{
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree gchar *path = g_strdup_printf ("/images/%s/json", env.image);
+  g_autoptr (JsonNode) image = NULL;
+  guint status = 0;
+
+  node = engine_get ("/nodes", &status);
+  if (status != 200)
+    g_error ("the engine is not a swarm manager (GET /nodes: HTTP %u); run "
+             "scripts/docker-test-env.sh",
+             status);
+  image = engine_get (path, &status);
+  if (status != 200)
+    g_error ("the test image %s is missing; run scripts/docker-test-env.sh", env.image);
+}
+
+static void
+set_up_env (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *engine_url = NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *sub = NULL;
+  const gchar *socket = g_getenv ("FASTFLOW_TEST_ENGINE_SOCKET");
+
+  env.image = g_getenv ("FASTFLOW_TEST_IMAGE");
+  g_assert_nonnull (env.image);
+  engine_url = g_strdup_printf ("unix://%s", socket != NULL ? socket : "/var/run/docker.sock");
+  env.engine = ff_docker_client_new (engine_url, 8, &error);
+  g_assert_no_error (error);
+  env.root = g_dir_make_tmp ("ff-swarm-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.pipeline_dir = g_build_filename (env.root, "test-pipe", NULL);
+  sub = g_build_filename (env.pipeline_dir, "sub", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  file = g_build_filename (env.pipeline_dir, "hello.txt", NULL);
+  g_assert_true (g_file_set_contents (file, "hello from the pipeline folder\n", -1, &error));
+  g_free (file);
+  file = g_build_filename (sub, "deeper.txt", NULL);
+  g_assert_true (g_file_set_contents (file, "deeper\n", -1, &error));
+  env.instance = g_uuid_string_random ();
+  env.next_run_id = (guint64) g_random_int_range (1000000, 2000000) * 1000;
+  g_unsetenv ("DOCKER_PROXY_URL");
+}
+
+static void
+tear_down_env (void)
+{
+  g_autofree gchar *command = g_strdup_printf ("rm -rf %s", env.root);
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  g_clear_object (&env.engine);
+  g_free (env.root);
+  g_free (env.pipeline_dir);
+  g_free (env.instance);
+}
+
+int
+main (int argc, char **argv)
+{
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+  set_up_env ();
+  g_test_add_func ("/swarm/engine-is-manager", test_engine_is_manager);
+  g_test_add_func ("/swarm/healthy", test_healthy);
+  g_test_add_func ("/swarm/output-and-exit-code", test_output_and_exit_code);
+  g_test_add_func ("/swarm/live-output", test_live_output);
+  g_test_add_func ("/swarm/cancel", test_cancel);
+  g_test_add_func ("/swarm/timeout", test_timeout);
+  g_test_add_func ("/swarm/placement-unmet", test_placement_unmet);
+  g_test_add_func ("/swarm/placement-met", test_placement_met);
+  g_test_add_func ("/swarm/image-missing", test_image_missing);
+  g_test_add_func ("/swarm/forbidden/services", test_forbidden_services);
+  g_test_add_func ("/swarm/forbidden/tasks", test_forbidden_tasks);
+  g_test_add_func ("/swarm/forbidden/nodes", test_forbidden_nodes);
+  g_test_add_func ("/swarm/forbidden/configs", test_forbidden_configs);
+  g_test_add_func ("/swarm/forbidden/post", test_forbidden_post);
+  g_test_add_func ("/swarm/proxy-down", test_proxy_down);
+  g_test_add_func ("/swarm/leftovers", test_leftovers);
+  g_test_add_func ("/swarm/no-leftovers", test_no_leftovers);
+  result = g_test_run ();
+  tear_down_env ();
+  return result;
+}
