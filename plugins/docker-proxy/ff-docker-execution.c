@@ -5,6 +5,7 @@
 
 #include "ff-docker-demuxer.h"
 #include "ff-docker-execution.h"
+#include "ff-docker-inspect.h"
 #include "ff-docker-log-cursor.h"
 
 /*
@@ -350,12 +351,10 @@ mark_exited (FfDockerExecution *self)
 static gboolean
 state_is_running (JsonObject *state)
 {
-  const gchar *status = json_object_get_string_member_with_default (state, "Status", "");
+  FfDockerContainerState read;
 
-  /* "restarting" and "paused" will come back; "created" has not started
-   * yet, which only happens in the instant after start was sent. */
-  return json_object_get_boolean_member_with_default (state, "Running", FALSE) ||
-         g_strcmp0 (status, "created") == 0 || g_strcmp0 (status, "restarting") == 0;
+  ff_docker_inspect_read_state (state, &read);
+  return read.running;
 }
 
 static void
@@ -380,9 +379,8 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
       fail (self, gone);
       return;
     }
-  if (error == NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
-      json_object_has_member (json_node_get_object (node), "State"))
-    state = json_object_get_object_member (json_node_get_object (node), "State");
+  if (error == NULL)
+    state = ff_docker_inspect_get_state (node);
   if (state == NULL)
     {
       if (error == NULL)
@@ -525,16 +523,19 @@ emit_exited (FfDockerExecution *self, gint exit_code, FfReason reason, const gch
 static void
 emit_result (FfDockerExecution *self)
 {
-  JsonObject *state = self->state != NULL ? json_node_get_object (self->state) : NULL;
   gint exit_code = self->wait_status;
   gboolean oom = FALSE;
   g_autofree gchar *message = NULL;
   g_autofree gchar *limit = NULL;
 
-  if (state != NULL)
+  if (self->state != NULL)
     {
-      exit_code = (gint) json_object_get_int_member_with_default (state, "ExitCode", exit_code);
-      oom = json_object_get_boolean_member_with_default (state, "OOMKilled", FALSE);
+      FfDockerContainerState state;
+
+      ff_docker_inspect_read_state (json_node_get_object (self->state), &state);
+      if (state.has_exit_code)
+        exit_code = state.exit_code;
+      oom = state.oom_killed;
     }
   if (self->cancelled)
     {
@@ -668,46 +669,11 @@ fail (FfDockerExecution *self, const GError *error)
 
 static void start_stats (FfDockerExecution *self);
 
-static gint64
-member_int (JsonObject *obj, const gchar *path)
-{
-  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
-
-  for (guint i = 0; obj != NULL && parts[i] != NULL; i++)
-    {
-      JsonNode *node = json_object_get_member (obj, parts[i]);
-
-      if (node == NULL)
-        return 0;
-      if (parts[i + 1] == NULL)
-        return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
-      obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-    }
-  return 0;
-}
-
 static void
-take_stats (FfDockerExecution *self, JsonObject *stats)
+take_stats (FfDockerExecution *self, JsonNode *stats)
 {
-  gint64 cpu = member_int (stats, "cpu_stats.cpu_usage.total_usage");
-  gint64 pre_cpu = member_int (stats, "precpu_stats.cpu_usage.total_usage");
-  gint64 system = member_int (stats, "cpu_stats.system_cpu_usage");
-  gint64 pre_system = member_int (stats, "precpu_stats.system_cpu_usage");
-  gint64 cpus = member_int (stats, "cpu_stats.online_cpus");
-  gint64 memory = member_int (stats, "memory_stats.usage");
-  /* As `docker stats` counts: page cache that can go is not in use. */
-  gint64 inactive = member_int (stats, "memory_stats.stats.total_inactive_file");
-
-  if (inactive == 0)
-    inactive = member_int (stats, "memory_stats.stats.inactive_file");
-  /* The first object has no previous one to compare with. */
-  if (pre_system == 0 || system <= pre_system || cpus <= 0)
-    return;
-  self->usage.cpu_percent =
-      (gdouble) MAX (cpu - pre_cpu, 0) / (gdouble) (system - pre_system) * (gdouble) cpus * 100.0;
-  self->usage.memory_bytes = (guint64) MAX (memory - MIN (inactive, memory), 0);
-  self->usage.memory_limit_bytes = self->memory_limit;
-  self->have_usage = TRUE;
+  if (ff_docker_inspect_read_usage (stats, self->memory_limit, &self->usage))
+    self->have_usage = TRUE;
 }
 
 static gboolean
@@ -749,7 +715,7 @@ on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
   parser = json_parser_new_immutable ();
   if (len > 0 && json_parser_load_from_data (parser, line, (gssize) len, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    take_stats (self, json_node_get_object (json_parser_get_root (parser)));
+    take_stats (self, json_parser_get_root (parser));
   read_stats (g_steal_pointer (&req));
 }
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-docker-inspect.h"
 #include "ff-docker-log-reader.h"
 #include "ff-swarm-execution.h"
 
@@ -245,29 +246,27 @@ state_is_unplaced (const gchar *state)
 
 /* The task that tells the run's fate: one that still runs, else the
  * newest; with TotalCompletions 1 and no restarts there is one. */
-static JsonObject *
-pick_task (JsonArray *tasks)
+static gboolean
+pick_task (JsonArray *tasks, FfDockerTaskStatus *picked)
 {
-  JsonObject *picked = NULL;
+  gboolean found = FALSE;
 
   for (guint i = 0; i < json_array_get_length (tasks); i++)
     {
-      JsonNode *element = json_array_get_element (tasks, i);
-      JsonObject *task = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      JsonObject *status;
+      FfDockerTaskStatus task;
 
-      if (task == NULL || !json_object_has_member (task, "Status"))
+      if (!ff_docker_inspect_read_task (json_array_get_element (tasks, i), &task))
         continue;
-      status = json_object_get_object_member (task, "Status");
-      if (status != NULL &&
-          !state_is_final (json_object_get_string_member_with_default (status, "State", NULL)))
-        return task;
-      if (picked == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (task, "CreatedAt", ""),
-                     json_object_get_string_member_with_default (picked, "CreatedAt", "")) > 0)
-        picked = task;
+      if (!state_is_final (task.state))
+        {
+          *picked = task;
+          return TRUE;
+        }
+      if (!found || g_strcmp0 (task.created_at, picked->created_at) > 0)
+        *picked = task;
+      found = TRUE;
     }
-  return picked;
+  return found;
 }
 
 static GError *
@@ -325,34 +324,20 @@ task_done (FfSwarmExecution *self, gint exit_code)
 }
 
 static void
-judge_task (FfSwarmExecution *self, JsonObject *task)
+judge_task (FfSwarmExecution *self, const FfDockerTaskStatus *task)
 {
   gboolean overdue =
       (g_get_monotonic_time () - self->started_at) / 1000 > (gint64) self->placement_timeout_ms;
-  JsonObject *status = NULL;
-  JsonObject *container = NULL;
-  const gchar *state = NULL;
-  const gchar *err = NULL;
-
-  if (task != NULL && json_object_has_member (task, "Status"))
-    status = json_object_get_object_member (task, "Status");
-  if (status != NULL)
-    {
-      state = json_object_get_string_member_with_default (status, "State", NULL);
-      err = json_object_get_string_member_with_default (status, "Err", NULL);
-      if (err != NULL && *err == '\0')
-        err = NULL;
-      if (json_object_has_member (status, "ContainerStatus"))
-        container = json_object_get_object_member (status, "ContainerStatus");
-    }
+  const gchar *state = task != NULL ? task->state : NULL;
+  const gchar *err = task != NULL ? task->err : NULL;
 
   if (state_is_final (state))
     {
       /* complete and failed have run: their exit code is the answer. */
       if ((g_strcmp0 (state, "complete") == 0 || g_strcmp0 (state, "failed") == 0) &&
-          container != NULL && json_object_has_member (container, "ExitCode"))
+          task->has_exit_code)
         {
-          task_done (self, (gint) json_object_get_int_member (container, "ExitCode"));
+          task_done (self, task->exit_code);
           return;
         }
       {
@@ -368,9 +353,9 @@ judge_task (FfSwarmExecution *self, JsonObject *task)
       if (task == NULL)
         error = placement_error (self, _ ("the swarm created no task for it"));
       else
-        error = placement_error (
-            self,
-            err != NULL ? err : json_object_get_string_member_with_default (status, "Message", ""));
+        error = placement_error (self, err != NULL             ? err
+                                       : task->message != NULL ? task->message
+                                                               : "");
       fail (self, error);
       return;
     }
@@ -381,6 +366,7 @@ static void
 on_tasks (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (FfSwarmExecution) self = user_data;
+  FfDockerTaskStatus task;
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
   guint status = 0;
@@ -401,7 +387,7 @@ on_tasks (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   self->failures = 0;
-  judge_task (self, pick_task (json_node_get_array (node)));
+  judge_task (self, pick_task (json_node_get_array (node), &task) ? &task : NULL);
 }
 
 static void
