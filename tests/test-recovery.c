@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "ff-test-daemon.h"
+#include "ff-test-docker-proxy.h"
+
+/*
+ * Faults, as they happen to a running fastflowd: killed with -9 while runs
+ * go on, its Docker proxy gone for a while or for good, its state folder's
+ * disk full, its pipelines folder removed. Against the real engine through
+ * a real HAProxy proxy (DESIGN §11); nothing is skipped, nothing is mocked,
+ * and every wait polls on the main loop with a deadline.
+ */
+
+static const gchar *const full_flags[] = { "CONTAINERS=1", "POST=1", NULL };
+
+static gchar *suffix;
+
+static gchar *
+name (const gchar *base)
+{
+  return g_strdup_printf ("%s-%s", base, suffix);
+}
+
+static FfTestDaemon *
+new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *docker_extra)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+  g_autofree gchar *config =
+      g_strdup_printf ("[daemon]\n%s\n"
+                       "[executor.docker-proxy]\n"
+                       "proxy_url=%s\n"
+                       "image=%s\n%s\n",
+                       daemon_extra != NULL ? daemon_extra : "", proxy_url,
+                       g_getenv ("FASTFLOW_TEST_IMAGE"), docker_extra != NULL ? docker_extra : "");
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (d->config_path, config, -1, &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+static void
+add_docker_pipeline (FfTestDaemon *d, const gchar *pipeline, const gchar *script)
+{
+  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json", "{\"executor\": \"docker-proxy\"}",
+                               "main.sh", script, NULL);
+}
+
+/* Creates @file in the pipeline's folder, which the container sees at /app. */
+static void
+touch (FfTestDaemon *d, const gchar *pipeline, const gchar *file)
+{
+  g_autofree gchar *path = g_build_filename (d->pipelines_dir, pipeline, file, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+}
+
+static JsonNode *
+status_of (FfTestDaemon *d, const gchar *id)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", id, NULL), ==, 0);
+  node = json_from_string (out, &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+static const gchar *
+member (JsonNode *node, const gchar *key)
+{
+  return json_object_get_string_member (json_node_get_object (node), key);
+}
+
+static gchar *
+log_of (FfTestDaemon *d, const gchar *id)
+{
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", id, NULL), ==, 0);
+  return out;
+}
+
+/* Polling on the main loop, every 100 ms, until @check says yes. */
+typedef gboolean (*Check) (gpointer data);
+
+typedef struct
+{
+  Check check;
+  gpointer data;
+  gboolean done;
+} Poll;
+
+static gboolean
+on_poll (gpointer user_data)
+{
+  Poll *poll = user_data;
+
+  if (!poll->check (poll->data))
+    return G_SOURCE_CONTINUE;
+  poll->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+poll_until (Check check, gpointer data)
+{
+  Poll poll = { check, data, FALSE };
+  guint id = g_timeout_add (100, on_poll, &poll);
+
+  ff_test_wait_for_flag (&poll.done);
+  (void) id;
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+  const gchar *state; /* NULL: any finished state */
+  const gchar *text;  /* in the log */
+} RunWait;
+
+static gboolean
+run_reached (gpointer data)
+{
+  RunWait *wait = data;
+  g_autoptr (JsonNode) node = status_of (wait->d, wait->id);
+  const gchar *state = member (node, "state");
+  g_autofree gchar *log = NULL;
+
+  if (wait->state != NULL && g_strcmp0 (state, wait->state) != 0)
+    return FALSE;
+  if (wait->state == NULL && (g_str_equal (state, "queued") || g_str_equal (state, "starting") ||
+                              g_str_equal (state, "running")))
+    return FALSE;
+  if (wait->text == NULL)
+    return TRUE;
+  log = log_of (wait->d, wait->id);
+  return strstr (log, wait->text) != NULL;
+}
+
+static void
+wait_run (FfTestDaemon *d, const gchar *id, const gchar *state, const gchar *text)
+{
+  RunWait wait = { d, id, state, text };
+
+  poll_until (run_reached, &wait);
+}
+
+static gchar *
+docker_out (const gchar *const *argv)
+{
+  g_autofree gchar *out = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return g_steal_pointer (&out);
+}
+
+/* The ids of the pipeline's containers, as the engine sees them. */
+static gchar *
+container_of (const gchar *pipeline)
+{
+  g_autofree gchar *filter = g_strdup_printf ("label=org.fastflow.pipeline=%s", pipeline);
+  const gchar *argv[] = { "/usr/bin/docker", "ps", "-aq", "--no-trunc", "--filter", filter, NULL };
+
+  return g_strstrip (docker_out (argv));
+}
+
+static gboolean
+no_container (gpointer data)
+{
+  g_autofree gchar *ids = container_of (data);
+  return *ids == '\0';
+}
+
+typedef struct
+{
+  const gchar *container;
+  const gchar *text;
+} EngineLog;
+
+/* What the engine has of a container's output, with the daemon away. */
+static gboolean
+engine_log_has (gpointer data)
+{
+  EngineLog *wait = data;
+  const gchar *argv[] = { "/usr/bin/docker", "logs", wait->container, NULL };
+  g_autofree gchar *out = docker_out (argv);
+
+  return strstr (out, wait->text) != NULL;
+}
+
+static gboolean
+container_stopped (gpointer data)
+{
+  const gchar *argv[] = { "/usr/bin/docker", "inspect", "-f", "{{.State.Running}}", data, NULL };
+  g_autofree gchar *out = docker_out (argv);
+
+  return g_str_has_prefix (out, "false");
+}
+
+/* Cuts the first @piece out of @text, in place. */
+static void
+cut (gchar *text, const gchar *piece)
+{
+  gchar *at = strstr (text, piece);
+
+  g_assert_nonnull (at);
+  memmove (at, at + strlen (piece), strlen (at + strlen (piece)) + 1);
+  g_assert_null (strstr (text, piece));
+}
+
+/* Output before the kill, while fastflowd is down and after its restart,
+ * with a line the kill splits in two. stdout and stderr are stamped apart
+ * by the engine, so only stdout's order is checked byte for byte. */
+static const gchar talk_script[] = "i=1; while [ $i -le 2000 ]; do echo line-$i; i=$((i+1)); done\n"
+                                   "echo err-before >&2\n"
+                                   "printf half-\n"
+                                   "while [ ! -e /app/release1 ]; do sleep 0.1; done\n"
+                                   "echo line\n"
+                                   "echo err-down >&2\n"
+                                   "i=1; while [ $i -le 500 ]; do echo down-$i; i=$((i+1)); done\n"
+                                   "echo phase2-done\n"
+                                   "while [ ! -e /app/release2 ]; do sleep 0.1; done\n"
+                                   "echo after-restart\n"
+                                   "exit 7\n";
+
+static gchar *
+talk_expected (void)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 1; i <= 2000; i++)
+    g_string_append_printf (text, "line-%u\n", i);
+  g_string_append (text, "half-line\n");
+  for (guint i = 1; i <= 500; i++)
+    g_string_append_printf (text, "down-%u\n", i);
+  g_string_append (text, "phase2-done\nafter-restart\n");
+  return g_string_free (text, FALSE);
+}
+
+/* kill -9 of fastflowd with a container run, a local run and a queued run:
+ * the container run is followed again and its log goes on with no gap and
+ * no byte twice; the local run died with the daemon; the queued run runs. */
+static void
+test_kill_reattach (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), "max_concurrent_runs=2", NULL);
+  g_autofree gchar *talk = name ("talk");
+  g_autofree gchar *sleeper = name ("sleeper");
+  g_autofree gchar *later = name ("later");
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) follow = NULL;
+  g_autoptr (GString) followed = g_string_new (NULL);
+  g_autofree gchar *out = NULL, *err = NULL, *container = NULL, *log = NULL;
+  g_autofree gchar *expected = talk_expected ();
+  g_autoptr (JsonNode) talk_status = NULL, sleeper_status = NULL, later_status = NULL;
+  EngineLog down = { NULL, "phase2-done" };
+
+  add_docker_pipeline (d, talk, talk_script);
+  ff_test_daemon_add_pipeline (d, sleeper, "main.sh", "echo local-start\nsleep 600\n", NULL);
+  ff_test_daemon_add_pipeline (d, later, "main.sh", "echo later ran\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  follow = ff_test_daemon_spawn_ctl (d, launcher, "run", talk, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "line-2000\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", sleeper, NULL), ==, 0);
+  wait_run (d, "2", "running", "local-start");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", later, NULL), ==, 0);
+  later_status = status_of (d, "3");
+  g_assert_cmpstr (member (later_status, "state"), ==, "queued");
+  g_clear_pointer (&later_status, json_node_unref);
+
+  ff_test_daemon_kill (d);
+  ff_test_wait_for_exit (follow);
+
+  /* the container goes on without anyone following it */
+  container = container_of (talk);
+  g_assert_cmpstr (container, !=, "");
+  touch (d, talk, "release1");
+  down.container = container;
+  poll_until (engine_log_has, &down);
+
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "running", "phase2-done");
+  touch (d, talk, "release2");
+  wait_run (d, "1", NULL, NULL);
+
+  talk_status = status_of (d, "1");
+  g_test_message ("run 1: %s / %s / %s", member (talk_status, "state"),
+                  member (talk_status, "reason"), member (talk_status, "message"));
+  g_assert_cmpstr (member (talk_status, "state"), ==, "failed");
+  g_assert_cmpstr (member (talk_status, "reason"), ==, "exit-code");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (talk_status), "exit_code"), ==,
+                   7);
+  log = log_of (d, "1");
+  g_test_message ("run 1 log: %zu bytes", strlen (log));
+  cut (log, "err-before\n");
+  cut (log, "err-down\n");
+  g_assert_cmpstr (log, ==, expected);
+
+  sleeper_status = status_of (d, "2");
+  g_assert_cmpstr (member (sleeper_status, "state"), ==, "failed");
+  g_assert_cmpstr (member (sleeper_status, "reason"), ==, "orchestrator-restarted");
+
+  wait_run (d, "3", "succeeded", "later ran\n");
+  poll_until (no_container, talk);
+}
+
+/* The proxy dies mid-run and comes back within reconnect_grace: the
+ * container ran on, and the run ends as it would have, its output whole. */
+static void
+test_proxy_back_in_grace (void)
+{
+  guint16 port = ff_test_proxy_free_port ();
+  FfTestProxy *proxy = ff_test_proxy_start (port, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), NULL, "reconnect_grace=60");
+  g_autofree gchar *pipeline = name ("grace");
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) follow = NULL;
+  g_autoptr (GString) followed = g_string_new (NULL);
+  g_autoptr (GString) expected = g_string_new ("ready\n");
+  g_autofree gchar *container = NULL, *log = NULL;
+  g_autoptr (JsonNode) status = NULL;
+  gint64 away;
+
+  add_docker_pipeline (d, pipeline,
+                       "echo ready\n"
+                       "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                       "i=1; while [ $i -le 300 ]; do echo while-away-$i; i=$((i+1)); done\n");
+  for (guint i = 1; i <= 300; i++)
+    g_string_append_printf (expected, "while-away-%u\n", i);
+  ff_test_daemon_start (d, NULL);
+  follow = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "ready\n");
+  container = container_of (pipeline);
+
+  ff_test_proxy_stop (proxy);
+  away = g_get_monotonic_time ();
+  touch (d, pipeline, "go");
+  poll_until (container_stopped, container);
+  proxy = ff_test_proxy_start (port, full_flags, NULL);
+  g_test_message ("proxy away for %.1f s", (g_get_monotonic_time () - away) / 1e6);
+
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, NULL);
+  ff_test_wait_for_exit (follow);
+  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 0);
+  g_assert_cmpstr (followed->str, ==, expected->str);
+  status = status_of (d, "1");
+  g_assert_cmpstr (member (status, "state"), ==, "succeeded");
+  log = log_of (d, "1");
+  g_assert_cmpstr (log, ==, expected->str);
+  poll_until (no_container, pipeline);
+  ff_test_proxy_stop (proxy);
+}
+
+/* The proxy stays away longer than reconnect_grace: an infrastructure
+ * error that says so; once the proxy is back the container is removed. */
+static void
+test_proxy_gone_past_grace (void)
+{
+  guint16 port = ff_test_proxy_free_port ();
+  FfTestProxy *proxy = ff_test_proxy_start (port, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), NULL, "reconnect_grace=2");
+  g_autofree gchar *pipeline = name ("gone");
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) follow = NULL;
+  g_autoptr (GString) followed = g_string_new (NULL);
+  g_autoptr (JsonNode) status = NULL;
+  g_autofree gchar *container = NULL, *still = NULL;
+  gint64 away;
+
+  add_docker_pipeline (d, pipeline, "echo ready\nwhile :; do sleep 1; done\n");
+  ff_test_daemon_start (d, NULL);
+  follow = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "ready\n");
+  container = container_of (pipeline);
+
+  ff_test_proxy_stop (proxy);
+  away = g_get_monotonic_time ();
+  ff_test_wait_for_exit (follow);
+  g_test_message ("run given up %.1f s after the proxy went",
+                  (g_get_monotonic_time () - away) / 1e6);
+  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 125);
+  status = status_of (d, "1");
+  g_test_message ("%s / %s", member (status, "reason"), member (status, "message"));
+  g_assert_cmpstr (member (status, "state"), ==, "failed");
+  g_assert_cmpstr (member (status, "error_class"), ==, "infrastructure");
+  g_assert_cmpstr (member (status, "reason"), ==, "proxy-unreachable");
+  g_assert_nonnull (strstr (member (status, "message"), "reconnect_grace"));
+  /* still running on the engine, until the proxy lets fastflow stop it */
+  still = container_of (pipeline);
+  g_assert_cmpstr (still, ==, container);
+
+  proxy = ff_test_proxy_start (port, full_flags, NULL);
+  poll_until (no_container, pipeline);
+  ff_test_proxy_stop (proxy);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *random = g_uuid_string_random ();
+  gint ret;
+
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  suffix = g_strndup (random, 8);
+  g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
+  g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
+  g_test_add_func ("/recovery/proxy-back-in-grace", test_proxy_back_in_grace);
+  g_test_add_func ("/recovery/proxy-gone-past-grace", test_proxy_gone_past_grace);
+  ret = g_test_run ();
+  g_free (suffix);
+  return ret;
+}
