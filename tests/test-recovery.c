@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/mount.h>
 
@@ -423,6 +426,225 @@ test_proxy_gone_past_grace (void)
   ff_test_proxy_stop (proxy);
 }
 
+/* Asks the daemon's store itself, read-only, beside the running daemon
+ * (WAL lets a reader in): the first column of the first row of @sql. */
+static gchar *
+store_query (FfTestDaemon *d, const gchar *sql)
+{
+  g_autofree gchar *path = g_build_filename (d->state_dir, "fastflow.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gchar *answer = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    answer = g_strdup ((const gchar *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return answer;
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *sql;
+  const gchar *answer;
+} StoreWait;
+
+static gboolean
+store_says (gpointer data)
+{
+  StoreWait *wait = data;
+  g_autofree gchar *answer = store_query (wait->d, wait->sql);
+
+  return g_strcmp0 (answer, wait->answer) == 0;
+}
+
+/* Writes to @path until the file system is full. */
+static void
+fill (const gchar *path)
+{
+  static const guint8 block[4096];
+  gint fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  gsize size = sizeof (block);
+
+  g_assert_cmpint (fd, >=, 0);
+  while (size > 0)
+    {
+      if (write (fd, block, size) < 0)
+        {
+          g_assert_cmpint (errno, ==, ENOSPC);
+          size /= 2;
+        }
+    }
+  g_close (fd, NULL);
+}
+
+/* The state folder on a small tmpfs that fills up: a run that cannot be
+ * recorded is refused with a clear message in the daemon's language, the
+ * daemon goes on serving, nothing recorded before is lost, and the store
+ * opens fine after a restart. */
+static void
+test_disk_full (void)
+{
+  g_autoptr (FfTestDaemon) d = new_daemon ("http://127.0.0.1:1", NULL, NULL);
+  g_autofree gchar *pipeline = name ("small");
+  g_autofree gchar *filler = NULL;
+  g_autofree gchar *out = NULL, *err = NULL, *full_out = NULL, *full_err = NULL;
+  g_autofree gchar *list = NULL, *list_err = NULL, *again = NULL, *again_err = NULL;
+  g_autofree gchar *log = NULL;
+  g_autoptr (JsonNode) first = NULL, first_after = NULL, writer = NULL, writer_after = NULL;
+  g_autofree gchar *writer_name = name ("writer");
+  g_autofree gchar *gate = g_build_filename (d->tmpdir, "gate", NULL);
+  g_autofree gchar *writer_script = g_strdup_printf (
+      "echo before\nwhile [ ! -e '%s' ]; do sleep 0.1; done\nhead -c 100000 /dev/zero\n", gate);
+  g_autofree gchar *wout = NULL, *werr = NULL, *integrity = NULL;
+  g_autoptr (GError) error = NULL;
+  StoreWait saved = { d, "SELECT state FROM runs WHERE id = 2", NULL };
+  gint status;
+
+  /* as root, a tmpfs of 2 MiB; a test that cannot mount fails */
+  g_assert_cmpint (g_mkdir_with_parents (d->state_dir, 0755), ==, 0);
+  if (mount ("tmpfs", d->state_dir, "tmpfs", 0, "size=2m") != 0)
+    g_error ("cannot mount a tmpfs at %s: %s", d->state_dir, g_strerror (errno));
+  filler = g_build_filename (d->state_dir, "filler", NULL);
+  ff_test_daemon_add_pipeline (d, pipeline, "main.sh", "echo hello\n", NULL);
+  ff_test_daemon_add_pipeline (d, writer_name, "main.sh", writer_script, NULL);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello\n");
+
+  /* run 2 runs while the disk fills, and its output goes on */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &wout, &werr, "run", "--detach", writer_name, NULL), ==,
+                   0);
+  wait_run (d, "2", "running", "before");
+  fill (filler);
+  g_file_set_contents (gate, "", 0, &error);
+  g_assert_no_error (error);
+  wait_run (d, "2", NULL, NULL);
+  writer = status_of (d, "2");
+  g_test_message ("run 2: %s / %s", member (writer, "state"), member (writer, "message"));
+
+  status = ff_test_daemon_ctl (d, &full_out, &full_err, "run", pipeline, NULL);
+  g_test_message ("with the disk full: exit %d, %s", status, full_err);
+  g_assert_cmpint (status, !=, 0);
+  g_assert_nonnull (strstr (full_err, "ist voll"));
+  g_assert_null (strstr (full_out, "hello"));
+
+  /* the daemon serves, and what it had is there */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &list, &list_err, "pipelines", NULL), ==, 0);
+  g_assert_nonnull (strstr (list, pipeline));
+  first = status_of (d, "1");
+  g_assert_cmpstr (member (first, "state"), ==, "succeeded");
+
+  g_assert_cmpint (g_unlink (filler), ==, 0);
+  /* the end of run 2, which the full disk kept out of the store, gets in
+   * once there is room, without a restart */
+  saved.answer = member (writer, "state");
+  poll_until (store_says, &saved);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &again, &again_err, "run", pipeline, NULL), ==, 0);
+  g_assert_cmpstr (again, ==, "hello\n");
+
+  ff_test_daemon_kill (d);
+  integrity = store_query (d, "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
+  ff_test_daemon_start (d, NULL);
+  first_after = status_of (d, "1");
+  g_assert_cmpstr (member (first_after, "state"), ==, "succeeded");
+  writer_after = status_of (d, "2");
+  g_test_message ("run 2 after the restart: %s / %s", member (writer_after, "state"),
+                  member (writer_after, "message"));
+  g_assert_cmpstr (member (writer_after, "state"), ==, member (writer, "state"));
+  log = log_of (d, "1");
+  g_assert_cmpstr (log, ==, "hello\n");
+  ff_test_daemon_stop (d);
+  g_assert_cmpint (umount2 (d->state_dir, MNT_DETACH), ==, 0);
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *pipeline;
+} Listed;
+
+static gboolean
+pipeline_unlisted (gpointer data)
+{
+  Listed *listed = data;
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (listed->d, &out, &err, "pipelines", NULL), ==, 0);
+  return strstr (out, listed->pipeline) == NULL;
+}
+
+/* The pipelines folder removed while a local and a container run go on:
+ * both finish as they would have, the registry lists nothing, a new run of
+ * a pipeline that is gone is refused, and nothing crashes. */
+static void
+test_pipelines_removed (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy), NULL, NULL);
+  g_autofree gchar *local = name ("local-gone");
+  g_autofree gchar *docker = name ("docker-gone");
+  g_autofree gchar *gate = g_build_filename (d->tmpdir, "gate", NULL);
+  g_autofree gchar *local_script = g_strdup_printf (
+      "echo local-ready\nwhile [ ! -e '%s' ]; do sleep 0.1; done\necho local-end\n", gate);
+  g_autofree gchar *out = NULL, *err = NULL, *again = NULL, *again_err = NULL;
+  g_autoptr (JsonNode) local_status = NULL, docker_status = NULL;
+  g_autofree gchar *local_log = NULL, *docker_log = NULL;
+  g_autofree gchar *reload_out = NULL, *reload_err = NULL, *back = NULL, *back_err = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *rm[] = { "/bin/rm", "-rf", "--", d->pipelines_dir, NULL };
+  gint rm_status = 0;
+  Listed listed = { d, local };
+
+  ff_test_daemon_add_pipeline (d, local, "main.sh", local_script, NULL);
+  /* the container's folder is a bind mount: it stays, if emptied */
+  add_docker_pipeline (d, docker, "echo docker-ready\nsleep 3\necho docker-end\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", local, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", docker, NULL), ==, 0);
+  wait_run (d, "1", "running", "local-ready");
+  wait_run (d, "2", "running", "docker-ready");
+
+  g_spawn_sync (NULL, (gchar **) rm, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &rm_status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (rm_status, NULL));
+  g_assert_false (g_file_test (d->pipelines_dir, G_FILE_TEST_EXISTS));
+  poll_until (pipeline_unlisted, &listed);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &again, &again_err, "run", local, NULL), !=, 0);
+  g_test_message ("a run of a pipeline that is gone: %s", again_err);
+  g_assert_nonnull (strstr (again_err, local));
+
+  g_file_set_contents (gate, "", 0, &error);
+  g_assert_no_error (error);
+  wait_run (d, "1", NULL, NULL);
+  wait_run (d, "2", NULL, NULL);
+  local_status = status_of (d, "1");
+  docker_status = status_of (d, "2");
+  g_assert_cmpstr (member (local_status, "state"), ==, "succeeded");
+  g_assert_cmpstr (member (docker_status, "state"), ==, "succeeded");
+  local_log = log_of (d, "1");
+  docker_log = log_of (d, "2");
+  g_assert_cmpstr (local_log, ==, "local-ready\nlocal-end\n");
+  g_assert_cmpstr (docker_log, ==, "docker-ready\ndocker-end\n");
+  poll_until (no_container, docker);
+
+  /* the folder back, with a pipeline: found again on Reload, and it runs */
+  ff_test_daemon_add_pipeline (d, local, "main.sh", "echo back\n", NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &reload_out, &reload_err, "reload", NULL), ==, 0);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &back, &back_err, "run", local, NULL), ==, 0);
+  g_assert_cmpstr (back, ==, "back\n");
+  ff_test_daemon_stop (d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -437,6 +659,8 @@ main (int argc, char **argv)
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/proxy-back-in-grace", test_proxy_back_in_grace);
   g_test_add_func ("/recovery/proxy-gone-past-grace", test_proxy_gone_past_grace);
+  g_test_add_func ("/recovery/disk-full", test_disk_full);
+  g_test_add_func ("/recovery/pipelines-removed", test_pipelines_removed);
   ret = g_test_run ();
   g_free (suffix);
   return ret;

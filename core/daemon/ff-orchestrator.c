@@ -65,7 +65,9 @@ struct _FfOrchestrator
   GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
-  guint reattaching; /* runs of an earlier daemon being looked for */
+  guint reattaching;   /* runs of an earlier daemon being looked for */
+  GHashTable *unsaved; /* id → FfRun whose last save failed, e.g. disk full */
+  guint unsaved_id;
 };
 
 G_DEFINE_TYPE (FfOrchestrator, ff_orchestrator, G_TYPE_OBJECT)
@@ -231,14 +233,61 @@ schedule_expiry (RunEntry *entry)
       MAX (ff_config_get_keep_finished_seconds (entry->self->config), 1), on_entry_expired, entry);
 }
 
+/* The run's row and, once it finished, its last attempt's. */
+static gboolean
+store_run (FfOrchestrator *self, FfRun *run, GError **error)
+{
+  return ff_run_store_save (self->store, run, error) &&
+         (!ff_run_state_is_finished (ff_run_get_state (run)) ||
+          ff_run_store_save_attempt (self->store, run, error));
+}
+
+static gboolean
+on_save_retry (gpointer user_data)
+{
+  FfOrchestrator *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->unsaved);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_autoptr (GError) error = NULL;
+
+      /* still full: the rest would fail the same way */
+      if (!store_run (self, value, &error))
+        return G_SOURCE_CONTINUE;
+      g_hash_table_iter_remove (&iter);
+    }
+  g_message (_ ("The run history can be written again; every run is saved"));
+  self->unsaved_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A save that fails (a full disk) is tried again every few seconds until it
+ * succeeds, so that what the history says of a run catches up with it: a
+ * run that ended meanwhile would otherwise be found `running` by the next
+ * daemon and marked lost. */
+static void
+note_unsaved (FfOrchestrator *self, FfRun *run, const GError *error)
+{
+  if (!g_hash_table_contains (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))))
+    g_warning ("%s", error->message);
+  g_hash_table_replace (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)), g_object_ref (run));
+  if (self->unsaved_id == 0)
+    self->unsaved_id = g_timeout_add_seconds (2, on_save_retry, self);
+}
+
 static void
 save_run (FfOrchestrator *self, FfRun *run)
 {
   g_autoptr (GError) error = NULL;
 
-  /* the run goes on; the next save will try again */
   if (!ff_run_store_save (self->store, run, &error))
-    g_warning ("%s", error->message);
+    note_unsaved (self, run, error);
+  else if (self->unsaved_id != 0 &&
+           g_hash_table_lookup (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))) != NULL)
+    g_hash_table_remove (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)));
 }
 
 static void
@@ -527,7 +576,7 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   flush_samples (self, entry);
   save_run (self, entry->run);
   if (!ff_run_store_save_attempt (self->store, entry->run, &error))
-    g_warning ("%s", error->message);
+    note_unsaved (self, entry->run, error);
   report_run_finished (self, entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
@@ -1804,6 +1853,13 @@ ff_orchestrator_finalize (GObject *object)
 
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
   g_clear_handle_id (&self->retention_id, g_source_remove);
+  /* a last try for what a full disk kept out of the history */
+  if (self->unsaved_id != 0)
+    {
+      g_clear_handle_id (&self->unsaved_id, g_source_remove);
+      on_save_retry (self);
+    }
+  g_hash_table_unref (self->unsaved);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_free (self->instance);
@@ -1858,6 +1914,7 @@ ff_orchestrator_init (FfOrchestrator *self)
 {
   self->cancellable = g_cancellable_new ();
   self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->unsaved = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
   self->entries =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) run_entry_free);
   g_queue_init (&self->queue);
