@@ -8,7 +8,9 @@
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 
 #include "ff-test-daemon.h"
 #include "ff-test-docker-proxy.h"
@@ -259,16 +261,21 @@ talk_expected (void)
   return g_string_free (text, FALSE);
 }
 
-/* kill -9 of fastflowd with a container run, a local run and a queued run:
- * the container run is followed again and its log goes on with no gap and
- * no byte twice; the local run died with the daemon; the queued run runs. */
+/* kill -9 of fastflowd with two container runs, a local run and a queued
+ * run: the container runs are followed again (one still running, one that
+ * ended while no daemon was there) and their logs go on with no gap and no
+ * byte twice; the local run died with the daemon; the queued run runs. */
 static void
 test_kill_reattach (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfTestDaemon) d =
-      new_daemon (ff_test_proxy_get_url (proxy), "max_concurrent_runs=2", NULL);
+      new_daemon (ff_test_proxy_get_url (proxy), "max_concurrent_runs=3", NULL);
   g_autofree gchar *talk = name ("talk");
+  g_autofree gchar *quick = name ("quick");
+  g_autofree gchar *quick_container = NULL, *quick_log = NULL;
+  g_autoptr (GString) quick_expected = g_string_new (NULL);
+  g_autoptr (JsonNode) quick_status = NULL;
   g_autofree gchar *sleeper = name ("sleeper");
   g_autofree gchar *later = name ("later");
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
@@ -281,18 +288,30 @@ test_kill_reattach (void)
   EngineLog down = { NULL, "phase2-done" };
 
   add_docker_pipeline (d, talk, talk_script);
+  add_docker_pipeline (d, quick,
+                       "i=1; while [ $i -le 100 ]; do echo q-$i; i=$((i+1)); done\n"
+                       "while [ ! -e /app/release ]; do sleep 0.1; done\n"
+                       "echo q-end\n"
+                       "exit 3\n");
+  for (guint i = 1; i <= 100; i++)
+    g_string_append_printf (quick_expected, "q-%u\n", i);
+  g_string_append (quick_expected, "q-end\n");
   ff_test_daemon_add_pipeline (d, sleeper, "main.sh", "echo local-start\nsleep 600\n", NULL);
   ff_test_daemon_add_pipeline (d, later, "main.sh", "echo later ran\n", NULL);
   ff_test_daemon_start (d, NULL);
 
   follow = ff_test_daemon_spawn_ctl (d, launcher, "run", talk, NULL);
   ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "line-2000\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", quick, NULL), ==, 0);
+  wait_run (d, "2", "running", "q-100\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", sleeper, NULL), ==, 0);
-  wait_run (d, "2", "running", "local-start");
+  wait_run (d, "3", "running", "local-start");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", later, NULL), ==, 0);
-  later_status = status_of (d, "3");
+  later_status = status_of (d, "4");
   g_assert_cmpstr (member (later_status, "state"), ==, "queued");
   g_clear_pointer (&later_status, json_node_unref);
 
@@ -305,6 +324,9 @@ test_kill_reattach (void)
   touch (d, talk, "release1");
   down.container = container;
   poll_until (engine_log_has, &down);
+  quick_container = container_of (quick);
+  touch (d, quick, "release");
+  poll_until (container_stopped, quick_container);
 
   ff_test_daemon_start (d, NULL);
   wait_run (d, "1", "running", "phase2-done");
@@ -324,106 +346,79 @@ test_kill_reattach (void)
   cut (log, "err-down\n");
   g_assert_cmpstr (log, ==, expected);
 
-  sleeper_status = status_of (d, "2");
+  wait_run (d, "2", NULL, NULL);
+  quick_status = status_of (d, "2");
+  g_assert_cmpstr (member (quick_status, "reason"), ==, "exit-code");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (quick_status), "exit_code"),
+                   ==, 3);
+  quick_log = log_of (d, "2");
+  g_assert_cmpstr (quick_log, ==, quick_expected->str);
+
+  sleeper_status = status_of (d, "3");
   g_assert_cmpstr (member (sleeper_status, "state"), ==, "failed");
   g_assert_cmpstr (member (sleeper_status, "reason"), ==, "orchestrator-restarted");
 
-  wait_run (d, "3", "succeeded", "later ran\n");
+  wait_run (d, "4", "succeeded", "later ran\n");
   poll_until (no_container, talk);
+  poll_until (no_container, quick);
 }
 
-/* The proxy dies mid-run and comes back within reconnect_grace: the
- * container ran on, and the run ends as it would have, its output whole. */
+/* kill -9 while a container writes without pause, and a write of the log
+ * that the killed daemon did not get to record (simulated by appending to
+ * the log file): after the restart the log is every line once, in order. */
 static void
-test_proxy_back_in_grace (void)
+test_kill_mid_stream (void)
 {
-  guint16 port = ff_test_proxy_free_port ();
-  FfTestProxy *proxy = ff_test_proxy_start (port, full_flags, NULL);
-  g_autoptr (FfTestDaemon) d =
-      new_daemon (ff_test_proxy_get_url (proxy), NULL, "reconnect_grace=60");
-  g_autofree gchar *pipeline = name ("grace");
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr (GSubprocess) follow = NULL;
-  g_autoptr (GString) followed = g_string_new (NULL);
-  g_autoptr (GString) expected = g_string_new ("ready\n");
-  g_autofree gchar *container = NULL, *log = NULL;
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy), NULL, NULL);
+  g_autofree gchar *pipeline = name ("stream");
+  g_autofree gchar *log_path = g_build_filename (d->state_dir, "logs", "1.log", NULL);
+  g_autofree gchar *log = NULL, *container = NULL;
+  g_auto (GStrv) lines = NULL;
   g_autoptr (JsonNode) status = NULL;
-  gint64 away;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFileOutputStream) append = NULL;
+  g_autoptr (GFile) file = NULL;
+  EngineLog running = { NULL, "s-200\n" };
+  guint n;
 
   add_docker_pipeline (d, pipeline,
-                       "echo ready\n"
-                       "while [ ! -e /app/go ]; do sleep 0.1; done\n"
-                       "i=1; while [ $i -le 300 ]; do echo while-away-$i; i=$((i+1)); done\n");
-  for (guint i = 1; i <= 300; i++)
-    g_string_append_printf (expected, "while-away-%u\n", i);
+                       "i=1; while [ ! -e /app/stop ]; do echo s-$i; i=$((i+1)); sleep 0.001; "
+                       "done\necho s-last\n");
   ff_test_daemon_start (d, NULL);
-  follow = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
-  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "ready\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  wait_run (d, "1", "running", "s-100\n");
+  ff_test_daemon_kill (d);
+  file = g_file_new_for_path (log_path);
+  append = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (G_OUTPUT_STREAM (append), "NOT-SAVED\n", 10, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (G_OUTPUT_STREAM (append), NULL, &error);
+  g_assert_no_error (error);
   container = container_of (pipeline);
+  running.container = container;
+  poll_until (engine_log_has, &running);
 
-  ff_test_proxy_stop (proxy);
-  away = g_get_monotonic_time ();
-  touch (d, pipeline, "go");
-  poll_until (container_stopped, container);
-  proxy = ff_test_proxy_start (port, full_flags, NULL);
-  g_test_message ("proxy away for %.1f s", (g_get_monotonic_time () - away) / 1e6);
-
-  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, NULL);
-  ff_test_wait_for_exit (follow);
-  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 0);
-  g_assert_cmpstr (followed->str, ==, expected->str);
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "running", NULL);
+  touch (d, pipeline, "stop");
+  wait_run (d, "1", "succeeded", "s-last\n");
+  log = log_of (d, "1");
+  lines = g_strsplit (log, "\n", -1);
+  n = g_strv_length (lines);
+  g_test_message ("%u lines, %zu bytes", n - 2, strlen (log));
+  g_assert_cmpuint (n, >, 200);
+  for (guint i = 0; i + 2 < n; i++)
+    {
+      g_autofree gchar *want = g_strdup_printf ("s-%u", i + 1);
+      g_assert_cmpstr (lines[i], ==, want);
+    }
+  g_assert_cmpstr (lines[n - 2], ==, "s-last");
+  g_assert_cmpstr (lines[n - 1], ==, "");
   status = status_of (d, "1");
   g_assert_cmpstr (member (status, "state"), ==, "succeeded");
-  log = log_of (d, "1");
-  g_assert_cmpstr (log, ==, expected->str);
   poll_until (no_container, pipeline);
-  ff_test_proxy_stop (proxy);
-}
-
-/* The proxy stays away longer than reconnect_grace: an infrastructure
- * error that says so; once the proxy is back the container is removed. */
-static void
-test_proxy_gone_past_grace (void)
-{
-  guint16 port = ff_test_proxy_free_port ();
-  FfTestProxy *proxy = ff_test_proxy_start (port, full_flags, NULL);
-  g_autoptr (FfTestDaemon) d =
-      new_daemon (ff_test_proxy_get_url (proxy), NULL, "reconnect_grace=2");
-  g_autofree gchar *pipeline = name ("gone");
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr (GSubprocess) follow = NULL;
-  g_autoptr (GString) followed = g_string_new (NULL);
-  g_autoptr (JsonNode) status = NULL;
-  g_autofree gchar *container = NULL, *still = NULL;
-  gint64 away;
-
-  add_docker_pipeline (d, pipeline, "echo ready\nwhile :; do sleep 1; done\n");
-  ff_test_daemon_start (d, NULL);
-  follow = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
-  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "ready\n");
-  container = container_of (pipeline);
-
-  ff_test_proxy_stop (proxy);
-  away = g_get_monotonic_time ();
-  ff_test_wait_for_exit (follow);
-  g_test_message ("run given up %.1f s after the proxy went",
-                  (g_get_monotonic_time () - away) / 1e6);
-  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 125);
-  status = status_of (d, "1");
-  g_test_message ("%s / %s", member (status, "reason"), member (status, "message"));
-  g_assert_cmpstr (member (status, "state"), ==, "failed");
-  g_assert_cmpstr (member (status, "error_class"), ==, "infrastructure");
-  g_assert_cmpstr (member (status, "reason"), ==, "proxy-unreachable");
-  g_assert_nonnull (strstr (member (status, "message"), "reconnect_grace"));
-  /* still running on the engine, until the proxy lets fastflow stop it */
-  still = container_of (pipeline);
-  g_assert_cmpstr (still, ==, container);
-
-  proxy = ff_test_proxy_start (port, full_flags, NULL);
-  poll_until (no_container, pipeline);
-  ff_test_proxy_stop (proxy);
 }
 
 /* Asks the daemon's store itself, read-only, beside the running daemon
@@ -645,6 +640,201 @@ test_pipelines_removed (void)
   ff_test_daemon_stop (d);
 }
 
+/* The engine away from the proxy: a relay between HAProxy and the engine's
+ * socket that the test kills and starts again (see ff-test-relay.c). */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+relay_start (const gchar *path)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  const gchar *relay = g_getenv ("FASTFLOW_TEST_RELAY");
+  const gchar *engine = g_getenv ("FASTFLOW_TEST_ENGINE_SOCKET");
+  GSubprocess *process;
+
+  g_assert_nonnull (relay);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, relay, path,
+                                         engine != NULL ? engine : "/var/run/docker.sock", NULL);
+  g_assert_no_error (error);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (process), text, "listening\n");
+  return process;
+}
+
+static void
+relay_kill (GSubprocess *process)
+{
+  g_subprocess_force_exit (process);
+  ff_test_wait_for_exit (process);
+  g_object_unref (process);
+}
+
+/* What goes away mid-run: the proxy itself (connections refused), or the
+ * engine behind it (the proxy answers 503). The containers run on. */
+typedef struct
+{
+  gboolean engine;
+  guint16 port;
+  FfTestProxy *proxy;
+  gchar *relay_path;
+  GSubprocess *relay;
+} Outage;
+
+static void
+outage_init (Outage *outage, gboolean engine)
+{
+  g_autofree gchar *engine_socket = g_strdup (g_getenv ("FASTFLOW_TEST_ENGINE_SOCKET"));
+
+  outage->engine = engine;
+  outage->port = ff_test_proxy_free_port ();
+  if (engine)
+    {
+      outage->relay_path = g_build_filename (g_get_tmp_dir (), suffix, NULL);
+      outage->relay = relay_start (outage->relay_path);
+      g_setenv ("FASTFLOW_TEST_ENGINE_SOCKET", outage->relay_path, TRUE);
+    }
+  outage->proxy = ff_test_proxy_start (outage->port, full_flags, NULL);
+  g_setenv ("FASTFLOW_TEST_ENGINE_SOCKET", engine_socket, TRUE);
+}
+
+static void
+outage_begin (Outage *outage)
+{
+  if (outage->engine)
+    g_clear_pointer (&outage->relay, relay_kill);
+  else
+    g_clear_pointer (&outage->proxy, ff_test_proxy_stop);
+}
+
+static void
+outage_end (Outage *outage)
+{
+  if (outage->engine)
+    outage->relay = relay_start (outage->relay_path);
+  else
+    outage->proxy = ff_test_proxy_start (outage->port, full_flags, NULL);
+}
+
+static void
+outage_clear (Outage *outage)
+{
+  g_clear_pointer (&outage->proxy, ff_test_proxy_stop);
+  g_clear_pointer (&outage->relay, relay_kill);
+  g_clear_pointer (&outage->relay_path, g_free);
+}
+
+static GSubprocess *
+follow_until_ready (FfTestDaemon *d, const gchar *pipeline, GString *followed)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  GSubprocess *follow = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
+
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, "ready\n");
+  return follow;
+}
+
+/* The proxy or the engine away mid-run and back within reconnect_grace,
+ * after the container wrote its output and stopped: the run ends as it
+ * would have, its followed output and its log byte for byte. */
+static void
+test_back_in_grace (gconstpointer data)
+{
+  Outage outage = { 0 };
+  g_autoptr (FfTestDaemon) d = NULL;
+  g_autofree gchar *pipeline = name (data != NULL ? "engine-back" : "proxy-back");
+  g_autoptr (GSubprocess) follow = NULL;
+  g_autoptr (GString) followed = g_string_new (NULL);
+  g_autoptr (GString) expected = g_string_new ("ready\n");
+  g_autofree gchar *container = NULL, *log = NULL;
+  g_autoptr (JsonNode) status = NULL;
+  gint64 away;
+
+  outage_init (&outage, data != NULL);
+  d = new_daemon (ff_test_proxy_get_url (outage.proxy), NULL, "reconnect_grace=60");
+  add_docker_pipeline (d, pipeline,
+                       "echo ready\n"
+                       "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                       "i=1; while [ $i -le 300 ]; do echo while-away-$i; i=$((i+1)); done\n"
+                       "exit 4\n");
+  for (guint i = 1; i <= 300; i++)
+    g_string_append_printf (expected, "while-away-%u\n", i);
+  ff_test_daemon_start (d, NULL);
+  follow = follow_until_ready (d, pipeline, followed);
+  container = container_of (pipeline);
+
+  outage_begin (&outage);
+  away = g_get_monotonic_time ();
+  touch (d, pipeline, "go");
+  poll_until (container_stopped, container);
+  outage_end (&outage);
+  g_test_message ("%s away for %.1f s", outage.engine ? "engine" : "proxy",
+                  (g_get_monotonic_time () - away) / 1e6);
+
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (follow), followed, NULL);
+  ff_test_wait_for_exit (follow);
+  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 4);
+  g_assert_cmpstr (followed->str, ==, expected->str);
+  status = status_of (d, "1");
+  g_assert_cmpstr (member (status, "reason"), ==, "exit-code");
+  log = log_of (d, "1");
+  g_assert_cmpstr (log, ==, expected->str);
+  poll_until (no_container, pipeline);
+  outage_clear (&outage);
+}
+
+/* The proxy or the engine away for longer than reconnect_grace: an
+ * infrastructure error that says so, while the container still runs; once
+ * they answer again the container is removed. */
+static void
+test_gone_past_grace (gconstpointer data)
+{
+  Outage outage = { 0 };
+  g_autoptr (FfTestDaemon) d = NULL;
+  g_autofree gchar *pipeline = name (data != NULL ? "engine-gone" : "proxy-gone");
+  g_autoptr (GSubprocess) follow = NULL;
+  g_autoptr (GString) followed = g_string_new (NULL);
+  g_autoptr (JsonNode) status = NULL;
+  g_autofree gchar *container = NULL, *still = NULL;
+  gint64 away;
+
+  outage_init (&outage, data != NULL);
+  d = new_daemon (ff_test_proxy_get_url (outage.proxy), NULL, "reconnect_grace=2");
+  add_docker_pipeline (d, pipeline, "echo ready\nwhile :; do sleep 1; done\n");
+  ff_test_daemon_start (d, NULL);
+  follow = follow_until_ready (d, pipeline, followed);
+  container = container_of (pipeline);
+
+  outage_begin (&outage);
+  away = g_get_monotonic_time ();
+  ff_test_wait_for_exit (follow);
+  g_test_message ("run given up %.1f s after the %s went", (g_get_monotonic_time () - away) / 1e6,
+                  outage.engine ? "engine" : "proxy");
+  g_assert_cmpint (g_subprocess_get_exit_status (follow), ==, 125);
+  status = status_of (d, "1");
+  g_test_message ("%s / %.200s", member (status, "reason"), member (status, "message"));
+  g_assert_cmpstr (member (status, "state"), ==, "failed");
+  g_assert_cmpstr (member (status, "error_class"), ==, "infrastructure");
+  g_assert_cmpstr (member (status, "reason"), ==,
+                   outage.engine ? "engine-error" : "proxy-unreachable");
+  g_assert_nonnull (strstr (member (status, "message"), "reconnect_grace"));
+  /* still running on the engine, until fastflow can reach it to stop it */
+  still = container_of (pipeline);
+  g_assert_cmpstr (still, ==, container);
+  g_assert_false (container_stopped (container));
+
+  outage_end (&outage);
+  poll_until (no_container, pipeline);
+  outage_clear (&outage);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -657,10 +847,13 @@ main (int argc, char **argv)
   suffix = g_strndup (random, 8);
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
-  g_test_add_func ("/recovery/proxy-back-in-grace", test_proxy_back_in_grace);
-  g_test_add_func ("/recovery/proxy-gone-past-grace", test_proxy_gone_past_grace);
+  g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
+  g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);
   g_test_add_func ("/recovery/disk-full", test_disk_full);
   g_test_add_func ("/recovery/pipelines-removed", test_pipelines_removed);
+  g_test_add_data_func ("/recovery/engine-back-in-grace", "engine", test_back_in_grace);
+  g_test_add_data_func ("/recovery/engine-gone-past-grace", "engine", test_gone_past_grace);
   ret = g_test_run ();
   g_free (suffix);
   return ret;
