@@ -221,6 +221,20 @@ container_stopped (gpointer data)
   return g_str_has_prefix (out, "false");
 }
 
+/* No process @data (a pid as text), or only its zombie. */
+static gboolean
+process_gone (gpointer data)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/stat", (const gchar *) data);
+  g_autofree gchar *stat = NULL;
+  const gchar *state;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return TRUE;
+  state = strrchr (stat, ')');
+  return state != NULL && state[1] == ' ' && state[2] == 'Z';
+}
+
 /* Cuts the first @piece out of @text, in place. */
 static void
 cut (gchar *text, const gchar *piece)
@@ -286,6 +300,8 @@ test_kill_reattach (void)
   g_autofree gchar *expected = talk_expected ();
   g_autoptr (JsonNode) talk_status = NULL, sleeper_status = NULL, later_status = NULL;
   EngineLog down = { NULL, "phase2-done" };
+  g_autofree gchar *pid_file = g_build_filename (d->tmpdir, "sleeper.pid", NULL);
+  g_autofree gchar *sleeper_script = NULL, *sleeper_pid = NULL;
 
   add_docker_pipeline (d, talk, talk_script);
   add_docker_pipeline (d, quick,
@@ -296,7 +312,8 @@ test_kill_reattach (void)
   for (guint i = 1; i <= 100; i++)
     g_string_append_printf (quick_expected, "q-%u\n", i);
   g_string_append (quick_expected, "q-end\n");
-  ff_test_daemon_add_pipeline (d, sleeper, "main.sh", "echo local-start\nsleep 600\n", NULL);
+  sleeper_script = g_strdup_printf ("echo $$ > '%s'\necho local-start\nexec sleep 600\n", pid_file);
+  ff_test_daemon_add_pipeline (d, sleeper, "main.sh", sleeper_script, NULL);
   ff_test_daemon_add_pipeline (d, later, "main.sh", "echo later ran\n", NULL);
   ff_test_daemon_start (d, NULL);
 
@@ -317,6 +334,10 @@ test_kill_reattach (void)
 
   ff_test_daemon_kill (d);
   ff_test_wait_for_exit (follow);
+  /* the local run ends with the daemon that ran it */
+  g_assert_true (g_file_get_contents (pid_file, &sleeper_pid, NULL, NULL));
+  g_strstrip (sleeper_pid);
+  poll_until (process_gone, sleeper_pid);
 
   /* the container goes on without anyone following it */
   container = container_of (talk);

@@ -700,6 +700,20 @@ on_execution_exited (
 {
   FfReason final = reason;
 
+  /* A re-attached run whose replay was shorter than what its log had: the
+   * engine lost output meanwhile, and the log says so where it happened. */
+  if (entry->skip > 0)
+    {
+      g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->skip);
+      g_autofree gchar *note =
+          ff_message_new (GETTEXT_PACKAGE,
+                          N_ ("After fastflowd restarted, the executor sent %s bytes less of this "
+                              "run's output than its log had; output may be missing here"),
+                          bytes, NULL);
+
+      entry->skip = 0;
+      append_note (entry, note);
+    }
   if (entry->stop_reason != FF_REASON_NONE)
     {
       final = entry->stop_reason;
@@ -1769,6 +1783,7 @@ recover_running (FfOrchestrator *self, RunEntry *entry, GError **error)
   FfExecutor *executor = g_hash_table_lookup (self->executors, ff_run_get_executor (run));
   g_autoptr (GError) why = NULL;
   g_autofree gchar *message = NULL;
+  g_autofree gchar *position = NULL;
 
   if (ff_run_get_state (run) == FF_RUN_STATE_RUNNING && executor != NULL &&
       ff_executor_can_reattach (executor))
@@ -1793,6 +1808,8 @@ recover_running (FfOrchestrator *self, RunEntry *entry, GError **error)
                       error))
     return FALSE;
   save_run (self, run);
+  position = position_path (self, ff_run_get_id (run));
+  g_unlink (position);
   schedule_expiry (entry);
   return TRUE;
 }
