@@ -246,6 +246,41 @@ cut (gchar *text, const gchar *piece)
   g_assert_null (strstr (text, piece));
 }
 
+/* Asks the daemon's store itself, read-only, beside the running daemon
+ * (WAL lets a reader in): the first column of the first row of @sql. */
+static gchar *
+store_query (FfTestDaemon *d, const gchar *sql)
+{
+  g_autofree gchar *path = g_build_filename (d->state_dir, "fastflow.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gchar *answer = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    answer = g_strdup ((const gchar *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return answer;
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *sql;
+  const gchar *answer;
+} StoreWait;
+
+static gboolean
+store_says (gpointer data)
+{
+  StoreWait *wait = data;
+  g_autofree gchar *answer = store_query (wait->d, wait->sql);
+
+  return g_strcmp0 (answer, wait->answer) == 0;
+}
+
 /* Output before the kill, while fastflowd is down and after its restart,
  * with a line the kill splits in two. stdout and stderr are stamped apart
  * by the engine, so only stdout's order is checked byte for byte. */
@@ -301,7 +336,7 @@ test_kill_reattach (void)
   g_autoptr (JsonNode) talk_status = NULL, sleeper_status = NULL, later_status = NULL;
   EngineLog down = { NULL, "phase2-done" };
   g_autofree gchar *pid_file = g_build_filename (d->tmpdir, "sleeper.pid", NULL);
-  g_autofree gchar *sleeper_script = NULL, *sleeper_pid = NULL;
+  g_autofree gchar *sleeper_script = NULL, *sleeper_pid = NULL, *integrity = NULL;
 
   add_docker_pipeline (d, talk, talk_script);
   add_docker_pipeline (d, quick,
@@ -334,6 +369,8 @@ test_kill_reattach (void)
 
   ff_test_daemon_kill (d);
   ff_test_wait_for_exit (follow);
+  integrity = store_query (d, "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
   /* the local run ends with the daemon that ran it */
   g_assert_true (g_file_get_contents (pid_file, &sleeper_pid, NULL, NULL));
   g_strstrip (sleeper_pid);
@@ -442,39 +479,40 @@ test_kill_mid_stream (void)
   poll_until (no_container, pipeline);
 }
 
-/* Asks the daemon's store itself, read-only, beside the running daemon
- * (WAL lets a reader in): the first column of the first row of @sql. */
-static gchar *
-store_query (FfTestDaemon *d, const gchar *sql)
+/* kill -9, and the daemon comes back while its proxy is still away: the
+ * run is looked for until the proxy answers (within reconnect_grace), then
+ * followed again to its end. */
+static void
+test_kill_proxy_away (void)
 {
-  g_autofree gchar *path = g_build_filename (d->state_dir, "fastflow.db", NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gchar *answer = NULL;
+  guint16 port = ff_test_proxy_free_port ();
+  FfTestProxy *proxy = ff_test_proxy_start (port, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), NULL, "reconnect_grace=60");
+  g_autofree gchar *pipeline = name ("away-at-start");
+  g_autoptr (JsonNode) status = NULL;
+  g_autofree gchar *log = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    answer = g_strdup ((const gchar *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return answer;
-}
+  add_docker_pipeline (d, pipeline,
+                       "echo before\n"
+                       "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                       "echo after\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  wait_run (d, "1", "running", "before\n");
+  ff_test_daemon_kill (d);
+  ff_test_proxy_stop (proxy);
 
-typedef struct
-{
-  FfTestDaemon *d;
-  const gchar *sql;
-  const gchar *answer;
-} StoreWait;
-
-static gboolean
-store_says (gpointer data)
-{
-  StoreWait *wait = data;
-  g_autofree gchar *answer = store_query (wait->d, wait->sql);
-
-  return g_strcmp0 (answer, wait->answer) == 0;
+  ff_test_daemon_start (d, NULL);
+  status = status_of (d, "1");
+  g_assert_cmpstr (member (status, "state"), ==, "running");
+  touch (d, pipeline, "go");
+  proxy = ff_test_proxy_start (port, full_flags, NULL);
+  wait_run (d, "1", "succeeded", NULL);
+  log = log_of (d, "1");
+  g_assert_cmpstr (log, ==, "before\nafter\n");
+  poll_until (no_container, pipeline);
+  ff_test_proxy_stop (proxy);
 }
 
 /* Writes to @path until the file system is full. */
@@ -869,6 +907,7 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);
   g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
   g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);
   g_test_add_func ("/recovery/disk-full", test_disk_full);
