@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -337,8 +338,10 @@ test_timeout_and_cancel (void)
   g_assert_cmpuint (count_containers (endless), ==, 0);
 }
 
-/* fastflowd killed while a container runs: after a restart the run is
- * failed / orchestrator-restarted and its container is gone. */
+/* fastflowd killed while a container runs, and the position of its log
+ * lost too: after a restart the run cannot be continued exactly, so it is
+ * failed / orchestrator-restarted and its container is gone. (With the
+ * position kept, it is followed again: see test-recovery.) */
 static void
 test_killed_daemon_leaves_nothing (void)
 {
@@ -350,6 +353,7 @@ test_killed_daemon_leaves_nothing (void)
   g_autoptr (GSubprocess) run = NULL;
   g_autoptr (GString) output = g_string_new (NULL);
   g_autoptr (JsonNode) node = NULL;
+  g_autofree gchar *position = NULL;
   JsonObject *status;
 
   add_docker_pipeline (d, pipeline, NULL, "echo ready; while :; do sleep 1; done\n");
@@ -359,6 +363,8 @@ test_killed_daemon_leaves_nothing (void)
   g_assert_cmpuint (count_containers (pipeline), ==, 1);
   ff_test_daemon_kill (d);
   ff_test_wait_for_exit (run);
+  position = g_build_filename (d->state_dir, "logs", "1.pos", NULL);
+  g_assert_cmpint (g_unlink (position), ==, 0);
 
   ff_test_daemon_start (d, NULL);
   status = get_status (d, "1", &node);

@@ -11,6 +11,7 @@
 #include "ff-orchestrator.h"
 #include "ff-scheduler.h"
 #include "ff-plugin-loader.h"
+#include "ff-run-checkpoint.h"
 #include "ff-run-log.h"
 #include "ff-run-store.h"
 
@@ -33,6 +34,12 @@ typedef struct
   gboolean log_full;      /* max_log_bytes reached: the rest is not kept */
   GArray *samples;        /* FfRunSample, not yet in the store */
   FfSecretMasker *masker; /* the pipeline's secrets, hidden in its output */
+  /* For executors that can follow a run again after a restart: how far the
+   * log got, in the attempt's output (consumed) and in the file. */
+  FfRunCheckpoint *checkpoint;
+  guint64 consumed;
+  guint64 skip; /* re-attached: output the log holds already, sent again */
+  gboolean checkpoint_failed;
 } RunEntry;
 
 /* Samples go to the store in batches: one transaction per sample and run
@@ -59,6 +66,9 @@ struct _FfOrchestrator
   GCancellable *cancellable;
   guint dispatch_id;
   GTask *shutdown_task;
+  guint reattaching;   /* runs of an earlier daemon being looked for */
+  GHashTable *unsaved; /* id → FfRun whose last save failed, e.g. disk full */
+  guint unsaved_id;
 };
 
 G_DEFINE_TYPE (FfOrchestrator, ff_orchestrator, G_TYPE_OBJECT)
@@ -100,6 +110,7 @@ run_entry_free (RunEntry *entry)
   g_clear_object (&entry->cancellable);
   g_clear_object (&entry->masker);
   g_clear_object (&entry->log);
+  g_clear_object (&entry->checkpoint);
   g_clear_object (&entry->run);
   g_free (entry);
 }
@@ -154,6 +165,40 @@ log_path (FfOrchestrator *self, guint64 id)
   return g_build_filename (self->logs_dir, name, NULL);
 }
 
+static gchar *
+position_path (FfOrchestrator *self, guint64 id)
+{
+  g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".pos", id);
+  return g_build_filename (self->logs_dir, name, NULL);
+}
+
+/* After every write to the log: see FfRunCheckpoint. */
+static void
+save_position (RunEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+  FfLogPosition pos = { ff_run_get_attempt (entry->run), entry->consumed,
+                        ff_run_log_get_size (entry->log), entry->log_full };
+
+  if (entry->checkpoint == NULL || entry->checkpoint_failed)
+    return;
+  if (!ff_run_checkpoint_save (entry->checkpoint, &pos, &error))
+    {
+      /* the run goes on; only a restart could not follow it any more */
+      g_warning ("%s", error->message);
+      entry->checkpoint_failed = TRUE;
+    }
+}
+
+static void
+drop_position (RunEntry *entry)
+{
+  if (entry->checkpoint == NULL)
+    return;
+  ff_run_checkpoint_remove (entry->checkpoint);
+  g_clear_object (&entry->checkpoint);
+}
+
 static RunEntry *
 add_entry (FfOrchestrator *self, FfRun *run)
 {
@@ -190,14 +235,61 @@ schedule_expiry (RunEntry *entry)
       MAX (ff_config_get_keep_finished_seconds (entry->self->config), 1), on_entry_expired, entry);
 }
 
+/* The run's row and, once it finished, its last attempt's. */
+static gboolean
+store_run (FfOrchestrator *self, FfRun *run, GError **error)
+{
+  return ff_run_store_save (self->store, run, error) &&
+         (!ff_run_state_is_finished (ff_run_get_state (run)) ||
+          ff_run_store_save_attempt (self->store, run, error));
+}
+
+static gboolean
+on_save_retry (gpointer user_data)
+{
+  FfOrchestrator *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->unsaved);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_autoptr (GError) error = NULL;
+
+      /* still full: the rest would fail the same way */
+      if (!store_run (self, value, &error))
+        return G_SOURCE_CONTINUE;
+      g_hash_table_iter_remove (&iter);
+    }
+  g_message (_ ("The run history can be written again; every run is saved"));
+  self->unsaved_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A save that fails (a full disk) is tried again every few seconds until it
+ * succeeds, so that what the history says of a run catches up with it: a
+ * run that ended meanwhile would otherwise be found `running` by the next
+ * daemon and marked lost. */
+static void
+note_unsaved (FfOrchestrator *self, FfRun *run, const GError *error)
+{
+  if (!g_hash_table_contains (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))))
+    g_warning ("%s", error->message);
+  g_hash_table_replace (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)), g_object_ref (run));
+  if (self->unsaved_id == 0)
+    self->unsaved_id = g_timeout_add_seconds (2, on_save_retry, self);
+}
+
 static void
 save_run (FfOrchestrator *self, FfRun *run)
 {
   g_autoptr (GError) error = NULL;
 
-  /* the run goes on; the next save will try again */
   if (!ff_run_store_save (self->store, run, &error))
-    g_warning ("%s", error->message);
+    note_unsaved (self, run, error);
+  else if (self->unsaved_id != 0 &&
+           g_hash_table_lookup (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))) != NULL)
+    g_hash_table_remove (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)));
 }
 
 static void
@@ -496,10 +588,11 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
       return;
     }
   ff_run_log_close (entry->log);
+  drop_position (entry);
   flush_samples (self, entry);
   save_run (self, entry->run);
   if (!ff_run_store_save_attempt (self->store, entry->run, &error))
-    g_warning ("%s", error->message);
+    note_unsaved (self, entry->run, error);
   report_run_finished (self, entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
@@ -534,6 +627,7 @@ record_output (RunEntry *entry, GBytes *data)
     }
   if (entry->log_failed)
     return;
+  save_position (entry);
   g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
 }
 
@@ -549,7 +643,23 @@ keep_output (RunEntry *entry, GBytes *data)
   g_autoptr (GBytes) head = NULL;
   g_autofree gchar *limit = NULL;
   g_autofree gchar *note = NULL;
+  g_autoptr (GBytes) rest = NULL;
+  gsize len = g_bytes_get_size (data);
 
+  /* A re-attached execution sends the attempt's output from its start;
+   * the log has the first `consumed` bytes of it already. */
+  if (entry->skip > 0)
+    {
+      gsize skipped = (gsize) MIN (entry->skip, (guint64) len);
+
+      entry->skip -= skipped;
+      if (skipped == len)
+        return;
+      rest = g_bytes_new_from_bytes (data, skipped, len - skipped);
+      data = rest;
+      len -= skipped;
+    }
+  entry->consumed += len;
   if (entry->log_full)
     return;
   if (cap == 0 || size + g_bytes_get_size (data) <= cap)
@@ -621,6 +731,20 @@ on_execution_exited (
 {
   FfReason final = reason;
 
+  /* A re-attached run whose replay was shorter than what its log had: the
+   * engine lost output meanwhile, and the log says so where it happened. */
+  if (entry->skip > 0)
+    {
+      g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->skip);
+      g_autofree gchar *note =
+          ff_message_new (GETTEXT_PACKAGE,
+                          N_ ("After fastflowd restarted, the executor sent %s bytes less of this "
+                              "run's output than its log had; output may be missing here"),
+                          bytes, NULL);
+
+      entry->skip = 0;
+      append_note (entry, note);
+    }
   if (entry->stop_reason != FF_REASON_NONE)
     {
       final = entry->stop_reason;
@@ -680,6 +804,44 @@ apply_run_config (FfRunRequest *request, const FfSchedule *config)
     ff_run_request_set_cpu_soft_limit (request, config->cpu_soft_limit);
 }
 
+/* From now on the run follows @execution: its output, its end, its
+ * resource use and its timeout, counted from when the run started. */
+static void
+follow_execution (RunEntry *entry, FfExecution *execution)
+{
+  FfOrchestrator *self = entry->self;
+  FfPipeline *pipeline;
+  gint64 timeout_ms;
+  gint64 elapsed_ms = (g_get_real_time () - ff_run_get_started_at (entry->run)) / 1000;
+
+  entry->execution = g_object_ref (execution);
+  g_signal_connect (execution, "output", G_CALLBACK (on_execution_output), entry);
+  g_signal_connect (execution, "exited", G_CALLBACK (on_execution_exited), entry);
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_execution_started (g_ptr_array_index (self->collectors, i), entry->request,
+                                    execution);
+
+  if (entry->stop_reason != FF_REASON_NONE)
+    {
+      ff_execution_cancel (execution, ff_config_get_stop_grace_ms (self->config));
+      return;
+    }
+  pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  timeout_ms = (pipeline != NULL ? effective_timeout (self, pipeline, entry->run)
+                                 : ff_config_get_default_timeout (self->config)) *
+               1000;
+  if (timeout_ms <= 0)
+    return;
+  /* g_timeout_add_seconds () may fire up to a second early: with
+   * "timeout": 1 a run was stopped after 0.8 s */
+  timeout_ms = MAX (timeout_ms - MAX (elapsed_ms, 0), 1);
+  if (timeout_ms <= G_MAXUINT)
+    entry->timeout_id = g_timeout_add ((guint) timeout_ms, on_run_timeout, entry);
+  else
+    entry->timeout_id =
+        g_timeout_add_seconds ((guint) MIN (timeout_ms / 1000, G_MAXUINT), on_run_timeout, entry);
+}
+
 static void
 on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -688,8 +850,6 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (FfExecution) execution = NULL;
   g_autoptr (GError) state_error = NULL;
-  FfPipeline *pipeline;
-  gint64 timeout;
 
   execution = ff_executor_launch_finish (FF_EXECUTOR (source), result, &error);
   g_clear_object (&entry->cancellable);
@@ -705,31 +865,11 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  entry->execution = g_object_ref (execution);
-  g_signal_connect (execution, "output", G_CALLBACK (on_execution_output), entry);
-  g_signal_connect (execution, "exited", G_CALLBACK (on_execution_exited), entry);
   if (!ff_run_set_state (entry->run, FF_RUN_STATE_RUNNING, &state_error))
     g_warning ("%s", state_error->message);
   ff_run_set_started_at (entry->run, g_get_real_time ());
   save_run (self, entry->run);
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_started (g_ptr_array_index (self->collectors, i), entry->request,
-                                    execution);
-
-  if (entry->stop_reason != FF_REASON_NONE)
-    {
-      ff_execution_cancel (execution, ff_config_get_stop_grace_ms (self->config));
-      return;
-    }
-  pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  timeout = pipeline != NULL ? effective_timeout (self, pipeline, entry->run)
-                             : ff_config_get_default_timeout (self->config);
-  /* g_timeout_add_seconds () may fire up to a second early: with
-   * "timeout": 1 a run was stopped after 0.8 s */
-  if (timeout > 0 && timeout <= G_MAXUINT / 1000)
-    entry->timeout_id = g_timeout_add ((guint) timeout * 1000, on_run_timeout, entry);
-  else if (timeout > 0)
-    entry->timeout_id = g_timeout_add_seconds (timeout, on_run_timeout, entry);
+  follow_execution (entry, execution);
 }
 
 static void
@@ -787,6 +927,22 @@ take_secrets (FfOrchestrator *self,
   return TRUE;
 }
 
+/* The pipeline's variables, then its run configuration's, then StartRun's;
+ * the secrets among them are what entry->masker hides. */
+static gboolean
+add_run_env (FfOrchestrator *self,
+             RunEntry *entry,
+             FfPipeline *pipeline,
+             FfRunRequest *request,
+             GError **error)
+{
+  add_env (ff_pipeline_get_default_env (pipeline), request);
+  if (run_config_of (pipeline, entry->run) != NULL)
+    add_env (run_config_of (pipeline, entry->run)->default_env, request);
+  add_env (ff_run_get_env (entry->run), request);
+  return take_secrets (self, entry, pipeline, request, error);
+}
+
 static FfRunRequest *
 build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GError **error)
 {
@@ -817,11 +973,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_command (request, (const gchar *const *) argv);
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
-  add_env (ff_pipeline_get_default_env (pipeline), request);
-  if (run_config_of (pipeline, run) != NULL)
-    add_env (run_config_of (pipeline, run)->default_env, request);
-  add_env (ff_run_get_env (run), request);
-  if (!take_secrets (self, entry, pipeline, request, error))
+  if (!add_run_env (self, entry, pipeline, request, error))
     return NULL;
   ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
   ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
@@ -888,6 +1040,14 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, error->message);
       return;
     }
+  entry->consumed = 0;
+  entry->skip = 0;
+  if (ff_executor_can_reattach (executor) && entry->checkpoint == NULL)
+    {
+      g_autofree gchar *pos = position_path (self, ff_run_get_id (entry->run));
+      entry->checkpoint = ff_run_checkpoint_new (pos);
+    }
+  save_position (entry);
   if (ff_run_get_attempt (entry->run) > 1)
     {
       g_autofree gchar *note =
@@ -1591,9 +1751,11 @@ check_executors (FfOrchestrator *self)
                                     self);
 }
 
-/* The runs of an earlier daemon are finished by now (recover_runs), so what
- * their executors left is of no use: a container still running would only
- * hold resources. The runs this daemon starts meanwhile carry its own id. */
+/* The runs of an earlier daemon are finished or followed again by now
+ * (recover_runs), so what their executors left besides is of no use: a
+ * container still running would only hold resources. The runs this daemon
+ * starts meanwhile carry its own id; an executor keeps away from what it
+ * re-attached. */
 static void
 remove_leftovers (FfOrchestrator *self)
 {
@@ -1606,8 +1768,167 @@ remove_leftovers (FfOrchestrator *self)
                                         self->cancellable, on_leftovers_removed, NULL);
 }
 
+static void
+reattach_done (FfOrchestrator *self)
+{
+  if (self->reattaching > 0 && --self->reattaching == 0)
+    remove_leftovers (self);
+}
+
+static void
+on_reattached (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RunEntry *entry = user_data;
+  FfOrchestrator *self = entry->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfExecution) execution = NULL;
+
+  execution = ff_executor_reattach_finish (FF_EXECUTOR (source), result, &error);
+  if (execution == NULL)
+    {
+      g_autofree gchar *message = ff_message_new (
+          GETTEXT_PACKAGE, N_ ("The run could not be followed again after fastflowd restarted: %s"),
+          error->message, NULL);
+
+      finish_entry (entry, FF_REASON_ORCHESTRATOR_RESTARTED, -1, message);
+    }
+  else
+    {
+      g_message (_ ("Run %" PRIu64 " of %s is followed again after the restart"),
+                 ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
+      follow_execution (entry, execution);
+    }
+  reattach_done (self);
+}
+
+/* What a re-attached run needs of a request: whose run and attempt it is,
+ * where its container is found, and its limits for the collectors. */
+static FfRunRequest *
+build_reattach_request (FfOrchestrator *self, FfRun *run)
+{
+  g_autoptr (FfRunRequest) request =
+      ff_run_request_new (ff_run_get_id (run), ff_run_get_pipeline (run));
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
+
+  ff_run_request_set_attempt (request, ff_run_get_attempt (run));
+  ff_run_request_set_executor (request, ff_run_get_executor (run));
+  ff_run_request_set_label (request, "org.fastflow.run-id", id);
+  ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
+  ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
+  ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
+  if (pipeline != NULL && !ff_pipeline_is_broken (pipeline))
+    {
+      ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
+      ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
+      ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
+      ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
+      ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
+      apply_run_config (request, run_config_of (pipeline, run));
+    }
+  return g_steal_pointer (&request);
+}
+
+/* The output sent again is masked as it was the first time, or the run is
+ * not followed: a secret whose value is gone with the daemon (given only
+ * with StartRun) could not be hidden. The same masker gives the same bytes,
+ * so the skip stays exact. */
+static gboolean
+hide_secrets_again (FfOrchestrator *self, RunEntry *entry, GError **error)
+{
+  FfPipeline *pipeline =
+      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  g_autoptr (FfRunRequest) env =
+      ff_run_request_new (ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
+
+  if (pipeline == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_PIPELINE,
+                   _ ("The pipeline “%s” no longer exists, so its secrets are not known"),
+                   ff_run_get_pipeline (entry->run));
+      return FALSE;
+    }
+  ff_run_set_secrets (entry->run, ff_pipeline_get_secrets (pipeline));
+  return add_run_env (self, entry, pipeline, env, error);
+}
+
+/* The log of a run found running goes on exactly where the killed daemon
+ * last saved its position: anything written after that is cut and comes
+ * again from the executor, and what came before is skipped when sent again. */
+static gboolean
+prepare_reattach (FfOrchestrator *self, RunEntry *entry, FfExecutor *executor, GError **error)
+{
+  g_autofree gchar *path = position_path (self, ff_run_get_id (entry->run));
+  g_autoptr (FfRunCheckpoint) checkpoint = ff_run_checkpoint_new (path);
+  FfLogPosition pos = { 0 };
+  gint last;
+
+  if (!ff_run_checkpoint_load (checkpoint, &pos, error))
+    return FALSE;
+  if (pos.attempt != ff_run_get_attempt (entry->run) ||
+      pos.log_size > ff_run_log_get_size (entry->log))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _ ("The run log %s does not match its saved position"),
+                   ff_run_log_get_path (entry->log));
+      return FALSE;
+    }
+  if (!ff_run_log_truncate (entry->log, pos.log_size, error) ||
+      !ff_run_log_open (entry->log, error))
+    return FALSE;
+  last = ff_run_log_get_last_byte (entry->log);
+  entry->mid_line = last >= 0 && last != '\n';
+  entry->consumed = pos.consumed;
+  entry->skip = pos.consumed;
+  entry->log_full = pos.log_full;
+  entry->checkpoint = g_steal_pointer (&checkpoint);
+  entry->request = build_reattach_request (self, entry->run);
+  return hide_secrets_again (self, entry, error);
+}
+
+/* A run that was running when the earlier daemon died: followed again when
+ * its executor can, otherwise lost with that daemon. */
+static gboolean
+recover_running (FfOrchestrator *self, RunEntry *entry, GError **error)
+{
+  FfRun *run = entry->run;
+  FfExecutor *executor = g_hash_table_lookup (self->executors, ff_run_get_executor (run));
+  g_autoptr (GError) why = NULL;
+  g_autofree gchar *message = NULL;
+  g_autofree gchar *position = NULL;
+
+  if (ff_run_get_state (run) == FF_RUN_STATE_RUNNING && executor != NULL &&
+      ff_executor_can_reattach (executor))
+    {
+      if (prepare_reattach (self, entry, executor, &why))
+        {
+          self->running++;
+          self->reattaching++;
+          /* Not cancellable: a run cancelled meanwhile is stopped once it
+           * is found (follow_execution), rather than left running. */
+          ff_executor_reattach_async (executor, entry->request, NULL, on_reattached, entry);
+          return TRUE;
+        }
+      g_message (_ ("Run %" PRIu64 " of %s cannot be followed again: %s"), ff_run_get_id (run),
+                 ff_run_get_pipeline (run), why->message);
+      message = ff_message_new (GETTEXT_PACKAGE,
+                                N_ ("The run could not be followed again after fastflowd "
+                                    "restarted: %s"),
+                                why->message, NULL);
+    }
+  if (!ff_run_finish (run, FF_REASON_ORCHESTRATOR_RESTARTED, -1, message, g_get_real_time (),
+                      error))
+    return FALSE;
+  save_run (self, run);
+  position = position_path (self, ff_run_get_id (run));
+  g_unlink (position);
+  schedule_expiry (entry);
+  return TRUE;
+}
+
 /* Runs the previous daemon left open: queued ones queue again; a run that
- * was starting or running died with it. */
+ * was running is followed again if its executor can, the others died with
+ * it. Leftovers are looked for once every run is found or not. */
 static gboolean
 recover_runs (FfOrchestrator *self, GError **error)
 {
@@ -1615,6 +1936,8 @@ recover_runs (FfOrchestrator *self, GError **error)
 
   if (runs == NULL)
     return FALSE;
+  /* one for the loop itself, so that the sweep starts once */
+  self->reattaching = 1;
   for (guint i = 0; i < runs->len; i++)
     {
       FfRun *run = g_ptr_array_index (runs, i);
@@ -1625,12 +1948,11 @@ recover_runs (FfOrchestrator *self, GError **error)
           g_queue_push_tail (&self->queue, entry);
           continue;
         }
-      if (!ff_run_finish (run, FF_REASON_ORCHESTRATOR_RESTARTED, -1, NULL, g_get_real_time (),
-                          error))
+      if (!recover_running (self, entry, error))
         return FALSE;
-      save_run (self, run);
-      schedule_expiry (entry);
     }
+  reattach_done (self);
+  notify_counts (self);
   dispatch_queue (self);
   return TRUE;
 }
@@ -1660,6 +1982,13 @@ ff_orchestrator_finalize (GObject *object)
 
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
   g_clear_handle_id (&self->retention_id, g_source_remove);
+  /* a last try for what a full disk kept out of the history */
+  if (self->unsaved_id != 0)
+    {
+      g_clear_handle_id (&self->unsaved_id, g_source_remove);
+      on_save_retry (self);
+    }
+  g_hash_table_unref (self->unsaved);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_free (self->instance);
@@ -1714,6 +2043,7 @@ ff_orchestrator_init (FfOrchestrator *self)
 {
   self->cancellable = g_cancellable_new ();
   self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->unsaved = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
   self->entries =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) run_entry_free);
   g_queue_init (&self->queue);
@@ -1761,7 +2091,6 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
     return FALSE;
   start_scheduler (self);
   check_executors (self);
-  remove_leftovers (self);
   forget_old_runs (self);
   self->retention_id = g_timeout_add_seconds (3600, on_retention_tick, self);
   return TRUE;

@@ -183,3 +183,35 @@ ff_run_log_close (FfRunLog *self)
   g_close (self->fd, NULL);
   self->fd = -1;
 }
+
+/* Cuts the log back to @size bytes, e.g. to the last position a killed
+ * daemon saved, so that what follows is written exactly once. */
+gboolean
+ff_run_log_truncate (FfRunLog *self, guint64 size, GError **error)
+{
+  if (size >= self->size)
+    return TRUE;
+  if (self->fd < 0 && !ff_run_log_open (self, error))
+    return FALSE;
+  if (ftruncate (self->fd, (off_t) size) != 0)
+    {
+      set_errno_error (error, errno, LOG_WRITE, self->path);
+      return FALSE;
+    }
+  self->size = size;
+  return TRUE;
+}
+
+/* The last byte of the log, or -1 for an empty or unreadable one. */
+gint
+ff_run_log_get_last_byte (FfRunLog *self)
+{
+  g_autoptr (GBytes) last = NULL;
+
+  if (self->size == 0)
+    return -1;
+  last = ff_run_log_read (self, self->size - 1, 1, NULL);
+  if (last == NULL || g_bytes_get_size (last) != 1)
+    return -1;
+  return *(const guint8 *) g_bytes_get_data (last, NULL);
+}

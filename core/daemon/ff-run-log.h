@@ -21,5 +21,7 @@ gboolean ff_run_log_append (FfRunLog *self, const guint8 *data, gsize len, GErro
 guint64 ff_run_log_get_size (FfRunLog *self);
 GBytes *ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error);
 void ff_run_log_close (FfRunLog *self);
+gboolean ff_run_log_truncate (FfRunLog *self, guint64 size, GError **error);
+gint ff_run_log_get_last_byte (FfRunLog *self);
 
 G_END_DECLS

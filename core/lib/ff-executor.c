@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ff-executor.h"
 
 G_DEFINE_INTERFACE (FfExecutor, ff_executor, G_TYPE_OBJECT)
@@ -186,4 +188,66 @@ ff_executor_diagnose_finish (FfExecutor *self, GAsyncResult *result, GError **er
   if (g_async_result_is_tagged (result, ff_executor_diagnose_async))
     return g_task_propagate_pointer (G_TASK (result), error);
   return FF_EXECUTOR_GET_IFACE (self)->diagnose_finish (self, result, error);
+}
+
+/**
+ * ff_executor_can_reattach:
+ *
+ * Returns: whether the executor can follow again an attempt that an earlier
+ *   daemon launched; one that cannot loses its runs with the daemon
+ */
+gboolean
+ff_executor_can_reattach (FfExecutor *self)
+{
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  return FF_EXECUTOR_GET_IFACE (self)->reattach_async != NULL;
+}
+
+/**
+ * ff_executor_reattach_async:
+ * @request: the run's id, pipeline, attempt and labels (org.fastflow.instance
+ *   above all); its command and mounts need not be set
+ *
+ * Finds the attempt @request describes, launched by an earlier daemon of the
+ * same instance, and follows it again. The execution emits the attempt's
+ * output from its very beginning, so that the caller can skip exactly what
+ * it recorded before; a caller that knows nothing would rather fail the run.
+ * An executor that cannot do it fails with %G_IO_ERROR_NOT_SUPPORTED.
+ */
+void
+ff_executor_reattach_async (FfExecutor *self,
+                            FfRunRequest *request,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  FfExecutorInterface *iface;
+
+  g_return_if_fail (FF_IS_EXECUTOR (self));
+  g_return_if_fail (FF_IS_RUN_REQUEST (request));
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->reattach_async == NULL)
+    {
+      g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, ff_executor_reattach_async);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("The executor %s cannot follow a run of an earlier fastflowd"),
+                               ff_executor_get_name (self));
+      return;
+    }
+  iface->reattach_async (self, request, cancellable, callback, user_data);
+}
+
+/**
+ * ff_executor_reattach_finish:
+ *
+ * Returns: (transfer full): the running #FfExecution
+ */
+FfExecution *
+ff_executor_reattach_finish (FfExecutor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
+  if (g_async_result_is_tagged (result, ff_executor_reattach_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+  return FF_EXECUTOR_GET_IFACE (self)->reattach_finish (self, result, error);
 }

@@ -31,6 +31,12 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  * @diagnose_async: check the executor's setup in detail, e.g. what a
  *   Docker socket proxy allows (optional)
  * @diagnose_finish: the findings, a #GPtrArray of #FfExecutorCheck
+ * @reattach_async: follow again the attempt @request describes, which an
+ *   earlier daemon of the same instance launched and which may still run,
+ *   e.g. after that daemon was killed (optional)
+ * @reattach_finish: its #FfExecution, which emits the attempt's whole output
+ *   again from its beginning, then `exited`; or a #GError, %G_IO_ERROR_NOT_FOUND
+ *   when nothing of the attempt is left
  *
  * An executor runs pipelines in some kind of sandbox. Implementations live
  * in plugins and register with the `fastflow-executor` extension point.
@@ -67,8 +73,14 @@ struct _FfExecutorInterface
                           GAsyncReadyCallback callback,
                           gpointer user_data);
   GPtrArray *(*diagnose_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
+  void (*reattach_async) (FfExecutor *self,
+                          FfRunRequest *request,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+  FfExecution *(*reattach_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
 
-  gpointer padding[8];
+  gpointer padding[6];
 };
 
 const gchar *ff_executor_get_name (FfExecutor *self);
@@ -100,5 +112,13 @@ void ff_executor_diagnose_async (FfExecutor *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
 GPtrArray *ff_executor_diagnose_finish (FfExecutor *self, GAsyncResult *result, GError **error);
+
+gboolean ff_executor_can_reattach (FfExecutor *self);
+void ff_executor_reattach_async (FfExecutor *self,
+                                 FfRunRequest *request,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+FfExecution *ff_executor_reattach_finish (FfExecutor *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

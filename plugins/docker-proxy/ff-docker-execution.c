@@ -27,8 +27,9 @@
 #define KILL_MARGIN_MS 2000
 #define RETRY_BASE_MS 100
 #define RETRY_MAX_MS 5000
-/* About a minute of a proxy that does not answer before the run fails. */
-#define MAX_FAILURES 15
+/* How long a proxy or an engine that does not answer is waited for before
+ * the run fails, unless the executor sets it (reconnect_grace). */
+#define DEFAULT_RECONNECT_GRACE_MS 60000
 #define MAX_REMOVE_ATTEMPTS 8
 
 typedef struct
@@ -59,6 +60,8 @@ struct _FfDockerExecution
   gboolean inspecting;
   guint retry_id;
   guint failures;
+  gint64 failing_since; /* monotonic time of the first failure in a row */
+  guint reconnect_grace_ms;
 
   gboolean exited;  /* the container is known to have stopped */
   JsonNode *state;  /* its State, read after it stopped */
@@ -157,18 +160,36 @@ is_fatal (const GError *error)
          !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
 }
 
-/* Returns FALSE when the run has been given up. */
+/* Returns FALSE when the run has been given up: at once for a refusal;
+ * for a proxy or an engine that does not answer, once it has not for
+ * longer than the grace, counted from the first failure in a row. The
+ * container runs on meanwhile, and its log loses nothing. */
 static gboolean
 note_failure (FfDockerExecution *self, const GError *error)
 {
-  self->failures++;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *seconds = NULL;
+  g_autofree gchar *message = NULL;
+  g_autoptr (GError) lost = NULL;
+
+  if (self->failures++ == 0)
+    self->failing_since = now;
   g_debug ("container %s: %s (failure %u)", self->id, error->message, self->failures);
-  if (self->failures > MAX_FAILURES || is_fatal (error))
+  if (is_fatal (error))
     {
       fail (self, error);
       return FALSE;
     }
-  return TRUE;
+  if (now - self->failing_since <= (gint64) self->reconnect_grace_ms * 1000)
+    return TRUE;
+  seconds = g_strdup_printf ("%u", (self->reconnect_grace_ms + 999) / 1000);
+  message = ff_message_new (GETTEXT_PACKAGE,
+                            N_ ("The container %s could not be reached for more than %s s "
+                                "(reconnect_grace); it is stopped: %s"),
+                            self->id, seconds, error->message, NULL);
+  lost = g_error_new_literal (FF_EXECUTOR_ERROR, error->code, message);
+  fail (self, lost);
+  return FALSE;
 }
 
 static guint
@@ -574,12 +595,8 @@ on_remove_retry (gpointer user_data)
 static void
 removed (FfDockerExecution *self)
 {
-  if (self->failure != NULL)
-    emit_exited (self, -1,
-                 self->failure->domain == FF_EXECUTOR_ERROR ? (FfReason) self->failure->code
-                                                            : FF_REASON_ENGINE_ERROR,
-                 self->failure->message);
-  else
+  /* a failed run was reported when it failed */
+  if (self->failure == NULL)
     emit_result (self);
 }
 
@@ -604,8 +621,12 @@ on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
       error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR, "HTTP %u: %s", status,
                            detail != NULL ? detail : "");
     }
-  /* A proxy that is away for a moment should not cost a container. */
-  if (!is_fatal (error) && self->remove_attempts < MAX_REMOVE_ATTEMPTS)
+  /* A proxy that is away for a moment should not cost a container; after
+   * a run failed for a proxy away, it is given the grace once more. */
+  if (!is_fatal (error) &&
+      (self->remove_attempts < MAX_REMOVE_ATTEMPTS ||
+       (self->failure != NULL && g_get_monotonic_time () - self->failing_since <=
+                                     2 * (gint64) self->reconnect_grace_ms * 1000)))
     {
       g_debug ("removal of %s: %s", self->id, error->message);
       self->retry_id = g_timeout_add_full (
@@ -659,6 +680,11 @@ fail (FfDockerExecution *self, const GError *error)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->stats_retry_id, g_source_remove);
   self->failure = g_error_copy (error);
+  /* Reported now, rather than after the removal, which may wait for the
+   * proxy to come back. */
+  emit_exited (self, -1,
+               error->domain == FF_EXECUTOR_ERROR ? (FfReason) error->code : FF_REASON_ENGINE_ERROR,
+               error->message);
   remove_container (self);
 }
 
@@ -877,6 +903,7 @@ ff_docker_execution_init (FfDockerExecution *self)
   self->pending_stream = FF_STREAM_STDOUT;
   self->cursor = ff_docker_log_cursor_new ();
   self->wait_status = -1;
+  self->reconnect_grace_ms = DEFAULT_RECONNECT_GRACE_MS;
 }
 
 /**
@@ -921,6 +948,18 @@ ff_docker_execution_start (FfDockerExecution *self)
 
   start_logs (self);
   start_wait (self);
+}
+
+/**
+ * ff_docker_execution_set_reconnect_grace:
+ * @grace_ms: how long a proxy or an engine that does not answer is waited
+ *   for before the run fails with the error it gave
+ */
+void
+ff_docker_execution_set_reconnect_grace (FfDockerExecution *self, guint grace_ms)
+{
+  g_return_if_fail (FF_IS_DOCKER_EXECUTION (self));
+  self->reconnect_grace_ms = grace_ms;
 }
 
 const gchar *

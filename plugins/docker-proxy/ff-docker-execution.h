@@ -16,6 +16,7 @@ FfDockerExecution *ff_docker_execution_new (FfDockerClient *client,
                                             guint64 memory_limit,
                                             guint max_grace_ms);
 void ff_docker_execution_start (FfDockerExecution *self);
+void ff_docker_execution_set_reconnect_grace (FfDockerExecution *self, guint grace_ms);
 const gchar *ff_docker_execution_get_container_id (FfDockerExecution *self);
 guint ff_docker_execution_get_reconnects (FfDockerExecution *self);
 

@@ -29,6 +29,7 @@
 #define DEFAULT_TMPFS_SIZE "256m"
 #define DEFAULT_MAX_GRACE_SECONDS 300
 #define DEFAULT_MAX_CONNECTIONS 64
+#define DEFAULT_RECONNECT_GRACE_SECONDS 60
 #define APP_DIR "/app"
 #define ROUTE_FILE "/run/fastflow/route"
 
@@ -43,13 +44,15 @@ struct _FfDockerExecutor
   gchar *tmpfs_size;
   guint max_grace_seconds;
   guint max_connections;
+  guint reconnect_grace_seconds;
   gboolean init;
   GStrv allowed_roots;
   GStrv engine_sockets;
 
   FfDockerClient *client;
   FfDockerPolicy *policy;
-  gboolean healthy; /* the last ping or request got through */
+  gboolean healthy;     /* the last ping or request got through */
+  GHashTable *attached; /* ids of the containers re-attached: not leftovers */
 };
 
 static void ff_docker_executor_iface_init (FfExecutorInterface *iface);
@@ -94,6 +97,7 @@ ff_docker_executor_finalize (GObject *object)
   g_strfreev (self->engine_sockets);
   g_clear_object (&self->client);
   g_clear_object (&self->policy);
+  g_hash_table_unref (self->attached);
   G_OBJECT_CLASS (ff_docker_executor_parent_class)->finalize (object);
 }
 
@@ -115,7 +119,9 @@ ff_docker_executor_init (FfDockerExecutor *self)
   self->tmpfs_size = g_strdup (DEFAULT_TMPFS_SIZE);
   self->max_grace_seconds = DEFAULT_MAX_GRACE_SECONDS;
   self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->reconnect_grace_seconds = DEFAULT_RECONNECT_GRACE_SECONDS;
   self->init = TRUE;
+  self->attached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 FfDockerExecutor *
@@ -222,6 +228,7 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   guint64 pids = (guint64) self->pids_limit;
   guint64 grace = self->max_grace_seconds;
   guint64 conns = self->max_connections;
+  guint64 reconnect_grace = self->reconnect_grace_seconds;
   g_autoptr (GError) error_local = NULL;
   gboolean init;
 
@@ -239,8 +246,10 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   replace_string (config, "tmpfs_size", &self->tmpfs_size);
   if (!read_uint (config, "pids_limit", G_MAXINT32, &pids, error) ||
       !read_uint (config, "stop_grace_seconds", 24 * 3600, &grace, error) ||
-      !read_uint (config, "max_connections", 4096, &conns, error))
+      !read_uint (config, "max_connections", 4096, &conns, error) ||
+      !read_uint (config, "reconnect_grace", 24 * 3600, &reconnect_grace, error))
     return FALSE;
+  self->reconnect_grace_seconds = (guint) reconnect_grace;
   self->pids_limit = (gint64) pids;
   self->max_grace_seconds = (guint) grace;
   self->max_connections = (guint) conns;
@@ -565,6 +574,7 @@ on_started (GObject *source, GAsyncResult *res, gpointer user_data)
   execution = ff_docker_execution_new (self->client, launch->id, TRUE,
                                        ff_run_request_get_memory_limit (launch->request),
                                        self->max_grace_seconds * 1000);
+  ff_docker_execution_set_reconnect_grace (execution, self->reconnect_grace_seconds * 1000);
   ff_docker_execution_start (execution);
   g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
   g_object_unref (task);
@@ -710,6 +720,25 @@ launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The path that lists every container, running or not, with all @labels
+ * ("key=value"). */
+static gchar *
+list_path (const gchar *const *labels)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) filters = NULL;
+  g_autofree gchar *filters_text = NULL;
+  g_autofree gchar *escaped = NULL;
+
+  json_builder_begin_object (builder);
+  ff_docker_spec_add_string_array (builder, "label", labels);
+  json_builder_end_object (builder);
+  filters = json_builder_get_root (builder);
+  filters_text = json_to_string (filters, FALSE);
+  escaped = g_uri_escape_string (filters_text, NULL, FALSE);
+  return g_strdup_printf ("/containers/json?all=1&filters=%s", escaped);
+}
+
 /* Removing leftovers: list the instance's containers, remove the old ones. */
 typedef struct
 {
@@ -775,6 +804,7 @@ on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   FfDockerClient *client = FF_DOCKER_CLIENT (source);
+  FfDockerExecutor *self = g_task_get_source_object (task);
   Sweep *sweep = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
@@ -808,7 +838,7 @@ on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
       if (container == NULL || is_of_daemon (container, sweep->daemon_id))
         continue;
       id = json_object_get_string_member_with_default (container, "Id", NULL);
-      if (id == NULL)
+      if (id == NULL || g_hash_table_contains (self->attached, id))
         continue;
       g_debug ("removing container %s, left behind by an earlier fastflowd", id);
       path = g_strdup_printf ("/containers/%s?force=1&v=1", id);
@@ -832,10 +862,7 @@ remove_leftovers_async (FfExecutor *executor,
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *label = g_strdup_printf ("org.fastflow.instance=%s", instance);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) filters = NULL;
-  g_autofree gchar *filters_text = NULL;
-  g_autofree gchar *escaped = NULL;
+  const gchar *const labels[] = { label, NULL };
   g_autofree gchar *path = NULL;
   Sweep *sweep = g_new0 (Sweep, 1);
 
@@ -846,16 +873,7 @@ remove_leftovers_async (FfExecutor *executor,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "label");
-  json_builder_begin_array (builder);
-  json_builder_add_string_value (builder, label);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  filters = json_builder_get_root (builder);
-  filters_text = json_to_string (filters, FALSE);
-  escaped = g_uri_escape_string (filters_text, NULL, FALSE);
-  path = g_strdup_printf ("/containers/json?all=1&filters=%s", escaped);
+  path = list_path (labels);
   ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_NONE, cancellable,
                                on_leftovers_listed, g_steal_pointer (&task));
 }
@@ -870,6 +888,240 @@ remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *remo
   if (removed != NULL)
     *removed = (guint) count;
   return TRUE;
+}
+
+/* Re-attaching: the attempt's container is found by its labels, looked at
+ * for what its execution needs to know, and followed again from the start
+ * of its log. A proxy that is away is waited for as long as a running
+ * container's would be (reconnect_grace). */
+typedef struct
+{
+  gchar *path; /* the listing of the attempt's containers */
+  gchar *run;  /* "run 12 (attempt 1)", for messages */
+  gint64 deadline;
+  guint failures;
+  gchar *id;
+} Reattach;
+
+static void
+reattach_free (Reattach *reattach)
+{
+  g_free (reattach->path);
+  g_free (reattach->run);
+  g_free (reattach->id);
+  g_free (reattach);
+}
+
+static void reattach_list (GTask *task);
+
+static gboolean
+on_reattach_retry (gpointer user_data)
+{
+  reattach_list (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the task with @error, unless the proxy or the engine may come back
+ * in time; then the listing is tried again. */
+static void
+reattach_failed (GTask *task, GError *error)
+{
+  Reattach *reattach = g_task_get_task_data (task);
+  guint delay = MIN (100u << MIN (reattach->failures, 6u), 5000u);
+
+  if ((g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE) ||
+       g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR)) &&
+      g_get_monotonic_time () + delay * 1000 < reattach->deadline)
+    {
+      g_debug ("re-attaching %s: %s", reattach->run, error->message);
+      reattach->failures++;
+      g_error_free (error);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, delay, on_reattach_retry, g_object_ref (task),
+                          g_object_unref);
+      return;
+    }
+  g_task_return_error (task, error);
+}
+
+/* A re-attached run's log is continued by skipping what it has of the
+ * container's output, sent again from the start: exact only if the engine
+ * still has all of it, i.e. its json-file log never rotated. */
+static gboolean
+log_is_whole (JsonObject *host)
+{
+  JsonNode *node = host != NULL ? json_object_get_member (host, "LogConfig") : NULL;
+  JsonObject *log_config, *options = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  log_config = json_node_get_object (node);
+  if (g_strcmp0 (json_object_get_string_member_with_default (log_config, "Type", NULL),
+                 "json-file") != 0)
+    return FALSE;
+  node = json_object_get_member (log_config, "Config");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    options = json_node_get_object (node);
+  return options == NULL || !json_object_has_member (options, "max-size");
+}
+
+static void
+on_reattach_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Reattach *reattach = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (FfDockerExecution) execution = NULL;
+  GError *error = NULL;
+  JsonObject *container, *config = NULL, *host = NULL;
+  guint status = 0;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error != NULL)
+    {
+      reattach_failed (task, error);
+      return;
+    }
+  if (status != 200 || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      /* removed in the meantime, by hand or by another daemon's sweep */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _ ("The container %s of %s is gone (HTTP %u)"), reattach->id,
+                               reattach->run, status);
+      return;
+    }
+  container = json_node_get_object (node);
+  if (json_object_has_member (container, "Config") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (container, "Config")))
+    config = json_object_get_object_member (container, "Config");
+  if (json_object_has_member (container, "HostConfig") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (container, "HostConfig")))
+    host = json_object_get_object_member (container, "HostConfig");
+  if (!log_is_whole (host))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("The container %s of %s logs with a driver that may have "
+                                  "dropped the start of its output (only json-file without "
+                                  "max-size keeps it whole)"),
+                               reattach->id, reattach->run);
+      return;
+    }
+  self->healthy = TRUE;
+  execution = ff_docker_execution_new (
+      self->client, reattach->id,
+      config == NULL || !json_object_get_boolean_member_with_default (config, "Tty", FALSE),
+      host != NULL ? (guint64) MAX (json_object_get_int_member_with_default (host, "Memory", 0), 0)
+                   : 0,
+      self->max_grace_seconds * 1000);
+  ff_docker_execution_set_reconnect_grace (execution, self->reconnect_grace_seconds * 1000);
+  /* the sweep for leftovers keeps away from it */
+  g_hash_table_add (self->attached, g_strdup (reattach->id));
+  ff_docker_execution_start (execution);
+  g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
+}
+
+static void
+on_reattach_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Reattach *reattach = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree gchar *path = NULL;
+  GError *error = NULL;
+  JsonArray *containers = NULL;
+  GCancellable *cancellable;
+
+  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, NULL, &error);
+  if (error != NULL)
+    {
+      reattach_failed (task, error);
+      return;
+    }
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    containers = json_node_get_array (node);
+  /* one container per attempt: its name is unique and it is made once */
+  for (guint i = 0; containers != NULL && i < json_array_get_length (containers); i++)
+    {
+      JsonNode *element = json_array_get_element (containers, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (element))
+        reattach->id = g_strdup (json_object_get_string_member_with_default (
+            json_node_get_object (element), "Id", NULL));
+      if (reattach->id != NULL)
+        break;
+    }
+  if (reattach->id == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _ ("No container of %s is left on the Docker engine"),
+                               reattach->run);
+      return;
+    }
+  path = g_strdup_printf ("/containers/%s/json", reattach->id);
+  cancellable = g_task_get_cancellable (task);
+  ff_docker_client_call_async (FF_DOCKER_CLIENT (source), "GET", path, NULL, FF_DOCKER_CALL_NONE,
+                               cancellable, on_reattach_inspected, g_steal_pointer (&task));
+}
+
+static void
+reattach_list (GTask *task)
+{
+  FfDockerExecutor *self = g_task_get_source_object (task);
+  Reattach *reattach = g_task_get_task_data (task);
+
+  ff_docker_client_call_async (self->client, "GET", reattach->path, NULL, FF_DOCKER_CALL_NONE,
+                               g_task_get_cancellable (task), on_reattach_listed,
+                               g_object_ref (task));
+}
+
+static void
+reattach_async (FfExecutor *executor,
+                FfRunRequest *request,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  const gchar *instance =
+      g_hash_table_lookup (ff_run_request_get_labels (request), "org.fastflow.instance");
+  g_autofree gchar *instance_label = g_strdup_printf ("org.fastflow.instance=%s", instance);
+  g_autofree gchar *run_label = g_strdup_printf ("org.fastflow.run-id=%" G_GUINT64_FORMAT,
+                                                 ff_run_request_get_run_id (request));
+  g_autofree gchar *attempt_label =
+      g_strdup_printf ("org.fastflow.attempt=%u", ff_run_request_get_attempt (request));
+  const gchar *const labels[] = { instance_label, run_label, attempt_label, NULL };
+  Reattach *reattach = g_new0 (Reattach, 1);
+
+  g_task_set_source_tag (task, reattach_async);
+  g_task_set_task_data (task, reattach, (GDestroyNotify) reattach_free);
+  reattach->path = list_path (labels);
+  /* TRANSLATORS: how a run is named in messages about its container */
+  reattach->run = g_strdup_printf (_ ("run %" PRIu64 " (attempt %u)"),
+                                   (uint64_t) ff_run_request_get_run_id (request),
+                                   ff_run_request_get_attempt (request));
+  reattach->deadline =
+      g_get_monotonic_time () + (gint64) self->reconnect_grace_seconds * G_USEC_PER_SEC;
+  /* without the instance, another daemon's container could be taken */
+  if (instance == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "re-attaching needs the org.fastflow.instance label");
+      return;
+    }
+  if (!ensure_client (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reattach_list (task);
+}
+
+static FfExecution *
+reattach_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -922,4 +1174,6 @@ ff_docker_executor_iface_init (FfExecutorInterface *iface)
   iface->remove_leftovers_finish = remove_leftovers_finish;
   iface->diagnose_async = diagnose_async;
   iface->diagnose_finish = diagnose_finish;
+  iface->reattach_async = reattach_async;
+  iface->reattach_finish = reattach_finish;
 }

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ff-local-execution.h"
@@ -32,6 +34,10 @@ child_setup (gpointer user_data)
 {
   /* its own process group, so a cancel reaches everything it started */
   setpgid (0, 0);
+  /* A local run cannot be followed again by the next daemon (its output
+   * pipes end with this one), so it ends with the daemon, even a killed
+   * one, rather than running on unseen; the next start marks it lost. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* "./run.sh" means the file in the pipeline folder, not one on PATH. */
