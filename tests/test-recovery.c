@@ -587,6 +587,9 @@ test_disk_full (void)
   wait_run (d, "2", NULL, NULL);
   writer = status_of (d, "2");
   g_test_message ("run 2: %s / %s", member (writer, "state"), member (writer, "message"));
+  /* said in words of its own, not as an empty message with a remark */
+  g_assert_nonnull (strstr (member (writer, "message"), "Das Protokoll ist unvollständig"));
+  g_assert_null (strstr (member (writer, "message"), ":  "));
 
   status = ff_test_daemon_ctl (d, &full_out, &full_err, "run", pipeline, NULL);
   g_test_message ("with the disk full: exit %d, %s", status, full_err);

@@ -572,13 +572,12 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
       retry_entry (entry, reason, exit_code, message);
       return;
     }
-  if (entry->log_failed)
-    {
-      full_message = ff_message_new (GETTEXT_PACKAGE,
-                                     N_ ("%s (the log is incomplete: it could not be written)"),
-                                     message != NULL ? message : "", NULL);
-      message = full_message;
-    }
+  if (entry->log_failed && (message == NULL || *message == '\0'))
+    message = full_message = ff_message_new (
+        GETTEXT_PACKAGE, N_ ("The log is incomplete: it could not be written"), NULL);
+  else if (entry->log_failed)
+    message = full_message = ff_message_new (
+        GETTEXT_PACKAGE, N_ ("%s (the log is incomplete: it could not be written)"), message, NULL);
   g_clear_handle_id (&entry->retry_id, g_source_remove);
   detach_execution (entry);
   take_route (self, entry->run);
