@@ -521,6 +521,42 @@ test_kill_proxy_away (void)
   ff_test_proxy_stop (proxy);
 }
 
+/* on_stop=leave-running: a stop (SIGTERM, as `systemctl restart`) leaves
+ * the container run to the next fastflowd, which follows it to its end
+ * with its whole log; the default still cancels. */
+static void
+test_stop_leaves_running (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), "on_stop=leave-running", NULL);
+  g_autofree gchar *pipeline = name ("upgrade");
+  g_autofree gchar *container = NULL, *log = NULL;
+  g_autoptr (JsonNode) status = NULL;
+
+  add_docker_pipeline (d, pipeline,
+                       "echo before\n"
+                       "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                       "echo after\n"
+                       "exit 5\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  wait_run (d, "1", "running", "before\n");
+  ff_test_daemon_stop (d);
+
+  container = container_of (pipeline);
+  g_assert_cmpstr (container, !=, "");
+  touch (d, pipeline, "go");
+  poll_until (container_stopped, container);
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "failed", NULL);
+  status = status_of (d, "1");
+  g_assert_cmpstr (member (status, "reason"), ==, "exit-code");
+  log = log_of (d, "1");
+  g_assert_cmpstr (log, ==, "before\nafter\n");
+  poll_until (no_container, pipeline);
+}
+
 /* Writes to @path until the file system is full. */
 static void
 fill (const gchar *path)
@@ -919,6 +955,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);
   g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
   g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);
+  g_test_add_func ("/recovery/stop-leaves-running", test_stop_leaves_running);
   g_test_add_func ("/recovery/disk-full", test_disk_full);
   g_test_add_func ("/recovery/pipelines-removed", test_pipelines_removed);
   g_test_add_data_func ("/recovery/engine-back-in-grace", "engine", test_back_in_grace);

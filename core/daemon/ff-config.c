@@ -18,6 +18,7 @@ struct _FfConfig
   gchar *state_dir;
   GTimeZone *time_zone;
   gboolean missed_skip;
+  gboolean leave_running; /* on_stop=leave-running */
   gchar *default_executor;
   guint max_concurrent_runs;
   gint64 default_timeout;
@@ -136,6 +137,27 @@ read_schedule_keys (FfConfig *self, GError **error)
   return TRUE;
 }
 
+/* on_stop: what a stop of fastflowd does to runs it can follow again after
+ * its next start (containers): cancel them, or leave them running. */
+static gboolean
+read_on_stop (FfConfig *self, GError **error)
+{
+  g_autofree gchar *on_stop = g_key_file_get_string (self->keyfile, DAEMON_GROUP, "on_stop", NULL);
+
+  if (on_stop == NULL)
+    return TRUE;
+  g_strstrip (on_stop);
+  if (!g_str_equal (on_stop, "cancel") && !g_str_equal (on_stop, "leave-running"))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[%s] on_stop: expected cancel or leave-running, got “%s”"), DAEMON_GROUP,
+                   on_stop);
+      return FALSE;
+    }
+  self->leave_running = g_str_equal (on_stop, "leave-running");
+  return TRUE;
+}
+
 static gboolean
 apply_keyfile (FfConfig *self, GError **error)
 {
@@ -172,7 +194,7 @@ apply_keyfile (FfConfig *self, GError **error)
       !read_uint (self, "keep_days", 100 * 366, &keep_days, error) ||
       !read_uint (self, "keep_runs", G_MAXUINT32, &keep_runs, error))
     return FALSE;
-  if (!read_schedule_keys (self, error))
+  if (!read_schedule_keys (self, error) || !read_on_stop (self, error))
     return FALSE;
   if (max_runs == 0)
     {
@@ -325,6 +347,12 @@ ff_config_get_keep_finished_seconds (FfConfig *self)
 }
 
 /* The zone cron expressions are read in: time_zone, else the system's. */
+gboolean
+ff_config_get_leave_running (FfConfig *self)
+{
+  return self->leave_running;
+}
+
 GTimeZone *
 ff_config_get_time_zone (FfConfig *self)
 {

@@ -38,5 +38,7 @@ guint ff_config_get_keep_days (FfConfig *self);
 guint ff_config_get_keep_runs (FfConfig *self);
 GTimeZone *ff_config_get_time_zone (FfConfig *self);
 gboolean ff_config_get_missed_skip (FfConfig *self);
+/* on_stop=leave-running: a stop leaves container runs to the next start */
+gboolean ff_config_get_leave_running (FfConfig *self);
 
 G_END_DECLS

@@ -1417,6 +1417,29 @@ ff_orchestrator_dup_last_state (FfOrchestrator *self, const gchar *pipeline)
   return state;
 }
 
+/* A stop that leaves a container run to the next start, as a kill -9
+ * would, but on purpose: the run stays running in the store with its log
+ * position saved (after every write), and the next fastflowd follows it
+ * again from there. What the masker holds back was not counted, so it
+ * comes again. */
+static void
+leave_running (FfOrchestrator *self, RunEntry *entry)
+{
+  g_clear_handle_id (&entry->timeout_id, g_source_remove);
+  g_signal_handlers_disconnect_by_data (entry->execution, entry);
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
+                                     ff_run_get_id (entry->run));
+  g_clear_object (&entry->execution);
+  flush_samples (self, entry);
+  ff_run_log_close (entry->log);
+  g_message (_ ("Run %" PRIu64 " of %s goes on without fastflowd (on_stop=leave-running); the "
+                "next fastflowd follows it again"),
+             ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
+  if (self->running > 0)
+    self->running--;
+}
+
 void
 ff_orchestrator_shutdown_async (FfOrchestrator *self,
                                 GCancellable *cancellable,
@@ -1435,7 +1458,11 @@ ff_orchestrator_shutdown_async (FfOrchestrator *self,
     {
       RunEntry *entry = value;
       FfRunState state = ff_run_get_state (entry->run);
-      if (state == FF_RUN_STATE_STARTING || state == FF_RUN_STATE_RUNNING)
+
+      if (state == FF_RUN_STATE_RUNNING && ff_config_get_leave_running (self->config) &&
+          entry->execution != NULL && entry->checkpoint != NULL)
+        leave_running (self, entry);
+      else if (state == FF_RUN_STATE_STARTING || state == FF_RUN_STATE_RUNNING)
         ff_orchestrator_cancel_run (self, ff_run_get_id (entry->run), NULL);
     }
   maybe_finish_shutdown (self);

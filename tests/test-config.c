@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ff-config.h"
+
+/* A wrong value in fastflow.conf stops fastflowd with a message that names
+ * the group, the key and what would be right; a right one is taken. */
+
+static FfConfig *
+load (const gchar *text, GError **error)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("ff-config-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "fastflow.conf", NULL);
+  g_autoptr (FfConfig) config = ff_config_new ();
+  gboolean ok;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  ok = ff_config_load (config, path, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return ok ? g_steal_pointer (&config) : NULL;
+}
+
+static void
+test_on_stop (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfConfig) config = load ("[daemon]\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_false (ff_config_get_leave_running (config));
+  g_clear_object (&config);
+  config = load ("[daemon]\non_stop = leave-running\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_config_get_leave_running (config));
+  g_clear_object (&config);
+  config = load ("[daemon]\non_stop=sometimes\n", &error);
+  g_assert_null (config);
+  g_assert_nonnull (strstr (error->message, "[daemon] on_stop"));
+  g_assert_nonnull (strstr (error->message, "leave-running"));
+  g_assert_nonnull (strstr (error->message, "sometimes"));
+}
+
+static void
+test_bad_values (void)
+{
+  const gchar *cases[][2] = {
+    { "[daemon]\nmissed=later\n", "missed" },
+    { "[daemon]\ntime_zone=Mars/Olympus\n", "time_zone" },
+    { "[daemon]\nkeep_days=-1\n", "keep_days" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FfConfig) config = load (cases[i][0], &error);
+
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i][1]));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/config/on-stop", test_on_stop);
+  g_test_add_func ("/config/bad-values", test_bad_values);
+  return g_test_run ();
+}
