@@ -96,8 +96,10 @@ test_busy_cpu (void)
     highest = MAX (highest, json_object_get_double_member (json_array_get_object_element (array, i),
                                                            "cpu_percent"));
   g_test_message ("highest CPU sample %.1f %%", highest);
-  /* one core, give or take what a busy two-core machine takes away */
-  g_assert_cmpfloat (highest, >, 50);
+  /* one core, less what a loaded two-core machine takes away (39 % was
+   * seen under the sanitizers with a benchmark running): a broken sampler
+   * says 0 or nonsense, and that is what this is about, not speed */
+  g_assert_cmpfloat (highest, >, 15);
   g_assert_cmpfloat (highest, <, 150);
 }
 
