@@ -9,7 +9,8 @@
 # FASTFLOW_BENCH_QUICK=1 makes every script pick its small sizes; BUILD
 # points at the build tree (default _build).
 
-cd "$(dirname "$0")/.."
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/.."
 ROOT=$PWD
 BUILD=${BUILD:-$ROOT/_build}
 [[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
@@ -33,7 +34,7 @@ size () { if [[ $QUICK == 1 ]]; then echo "$1"; else echo "$2"; fi; }
 if [[ -z ${DBUS_SESSION_BUS_ADDRESS:-} || ${FF_BENCH_IN_BUS:-} != "$BENCH" ]]; then
   export FF_BENCH_IN_BUS=$BENCH
   # dbus-daemon's complaint that it may not raise its fd limit is noise
-  exec dbus-run-session -- "$0" "$@" 2> >(grep --line-buffered -v 'Failed to set fd limit' >&2)
+  exec dbus-run-session -- "$SELF" "$@" 2> >(grep --line-buffered -v 'Failed to set fd limit' >&2)
 fi
 
 work=$(mktemp -d "/tmp/ff-bench-$BENCH.XXXXXX")
