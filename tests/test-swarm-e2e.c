@@ -14,8 +14,8 @@
  * these tests fail; scripts/docker-test-env.sh prepares the machine.
  */
 
-static const gchar *const swarm_flags[] = { "SERVICES=1", "TASKS=1", "NODES=1",
-                                            "CONFIGS=1",  "POST=1",  NULL };
+static const gchar *const swarm_flags[] = { "SERVICES=1", "TASKS=1",      "NODES=1", "CONFIGS=1",
+                                            "POST=1",     "CONTAINERS=1", NULL };
 
 static gchar *suffix;
 

@@ -150,5 +150,8 @@ ff_docker_inspect_read_task (JsonNode *task, FfDockerTaskStatus *out)
   out->created_at = string_member (obj, "CreatedAt");
   out->has_exit_code =
       exit_code_member (object_member (status, "ContainerStatus"), &out->exit_code);
+  out->container_id = string_member (object_member (status, "ContainerStatus"), "ContainerID");
+  if (out->container_id != NULL && *out->container_id == '\0')
+    out->container_id = NULL;
   return TRUE;
 }

@@ -29,6 +29,7 @@ typedef struct
   const gchar *err;   /* (nullable) never empty */
   const gchar *message;
   const gchar *created_at;
+  const gchar *container_id; /* (nullable) on the node that runs it */
   gboolean has_exit_code;
   gint exit_code;
 } FfDockerTaskStatus;

@@ -48,6 +48,7 @@ struct _FfSwarmExecution
   FfDockerClient *client;
   gchar *pipeline;
   gchar *service_id;
+  gchar *container_id; /* the task's, once it has one */
   gchar *config_id;
   guint64 memory_limit;
   guint placement_timeout_ms;
@@ -129,6 +130,7 @@ ff_swarm_execution_finalize (GObject *object)
   g_clear_object (&self->client);
   g_free (self->pipeline);
   g_free (self->service_id);
+  g_free (self->container_id);
   g_free (self->config_id);
   g_clear_object (&self->reader);
   g_clear_error (&self->failure);
@@ -331,6 +333,9 @@ judge_task (FfSwarmExecution *self, const FfDockerTaskStatus *task)
   const gchar *state = task != NULL ? task->state : NULL;
   const gchar *err = task != NULL ? task->err : NULL;
 
+  if (task != NULL && task->container_id != NULL && self->container_id == NULL)
+    self->container_id = g_strdup (task->container_id);
+
   if (state_is_final (state))
     {
       /* complete and failed have run: their exit code is the answer. */
@@ -477,25 +482,50 @@ on_remove_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What is being removed: the service, then its task's container, then the
+ * config. */
+static gchar **
+removing (FfSwarmExecution *self)
+{
+  if (self->service_id != NULL)
+    return &self->service_id;
+  if (self->container_id != NULL)
+    return &self->container_id;
+  return &self->config_id;
+}
+
+static void
+removed_one (FfSwarmExecution *self)
+{
+  self->remove_attempts = 0;
+  g_clear_pointer (removing (self), g_free);
+  remove_next (self);
+}
+
 static void
 on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (FfSwarmExecution) self = user_data;
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
-  const gchar *what = self->service_id != NULL ? self->service_id : self->config_id;
+  gchar **what = removing (self);
   guint status = 0;
 
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
   /* 404: gone already */
   if (error == NULL && (status == 200 || status == 204 || status == 404))
     {
-      self->remove_attempts = 0;
-      if (self->service_id != NULL)
-        g_clear_pointer (&self->service_id, g_free);
-      else
-        g_clear_pointer (&self->config_id, g_free);
-      remove_next (self);
+      removed_one (self);
+      return;
+    }
+  /* The container is a courtesy (see remove_next): on another node it is
+   * not this engine's, without CONTAINERS=1 the proxy refuses, and a 409
+   * means the swarm is removing it itself. */
+  if (what == &self->container_id)
+    {
+      g_debug ("removal of task container %s: HTTP %u%s%s", *what, status,
+               error != NULL ? ": " : "", error != NULL ? error->message : "");
+      removed_one (self);
       return;
     }
   if (error == NULL)
@@ -509,22 +539,20 @@ on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN) &&
       self->remove_attempts < MAX_REMOVE_ATTEMPTS)
     {
-      g_debug ("removal of %s: %s", what, error->message);
+      g_debug ("removal of %s: %s", *what, error->message);
       self->remove_id = g_timeout_add_full (G_PRIORITY_DEFAULT, backoff_ms (self->remove_attempts),
                                             on_remove_retry, g_object_ref (self), g_object_unref);
       return;
     }
-  g_warning (_ ("The swarm object %s could not be removed and is left behind: %s"), what,
+  g_warning (_ ("The swarm object %s could not be removed and is left behind: %s"), *what,
              error->message);
-  self->remove_attempts = 0;
-  if (self->service_id != NULL)
-    g_clear_pointer (&self->service_id, g_free);
-  else
-    g_clear_pointer (&self->config_id, g_free);
-  remove_next (self);
+  removed_one (self);
 }
 
-/* The service first: the config is in use while the service exists. */
+/* The service first: the config is in use while the service exists. Then
+ * the task's container, which Docker before 24 leaves behind when a job
+ * service is removed: still running after a cancel (moby#44312), exited
+ * otherwise (moby#42789). */
 static void
 remove_next (FfSwarmExecution *self)
 {
@@ -532,6 +560,8 @@ remove_next (FfSwarmExecution *self)
 
   if (self->service_id != NULL)
     path = g_strdup_printf ("/services/%s", self->service_id);
+  else if (self->container_id != NULL)
+    path = g_strdup_printf ("/containers/%s?force=1", self->container_id);
   else if (self->config_id != NULL)
     path = g_strdup_printf ("/configs/%s", self->config_id);
   else
