@@ -9,6 +9,7 @@
 #include "ff-docker-execution.h"
 #include "ff-docker-executor.h"
 #include "ff-test-docker-proxy.h"
+#include "ff-test-run.h"
 
 /*
  * The docker-proxy executor against a real engine through a real HAProxy
@@ -33,72 +34,10 @@ static struct
   guint64 next_run_id;
 } env;
 
-/* Messages are kept untranslated until shown; the tests read them shown.
- * The text lives until the test program ends. */
-static const gchar *
-shown (const gchar *message)
-{
-  static GPtrArray *texts;
-
-  if (texts == NULL)
-    texts = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (texts, ff_message_format (message));
-  return g_ptr_array_index (texts, texts->len - 1);
-}
-
-/* Runs the main loop until *flag is set; fails the test after a while. */
-static gboolean
-on_safety_timeout (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for (const gboolean *flag, guint seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, on_safety_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
-
-typedef struct
-{
-  gboolean done;
-  JsonNode *node;
-  guint status;
-  GError *error;
-} EngineCall;
-
-static void
-on_engine_call (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  EngineCall *call = user_data;
-
-  call->node =
-      ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &call->status, &call->error);
-  call->done = TRUE;
-}
-
-/* A request straight to the engine's socket: the test's own view. */
 static JsonNode *
 engine_get (const gchar *path, guint *status)
 {
-  EngineCall call = { 0 };
-
-  ff_docker_client_call_async (env.engine, "GET", path, NULL, FF_DOCKER_CALL_NONE, NULL,
-                               on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  *status = call.status;
-  return call.node;
+  return ff_test_engine_get (env.engine, path, status);
 }
 
 static JsonArray *
@@ -167,113 +106,23 @@ new_request (const gchar *script)
   return request;
 }
 
-/* One run from launch to exit, with its output collected. */
-typedef struct
+/* The container of a launched run. */
+static const gchar *
+container_of (FfTestRun *run)
 {
-  FfRunRequest *request;
-  gboolean launched;
-  GError *launch_error;
-  FfExecution *execution;
-  gchar *container_id;
-  GString *out;
-  GString *err;
-  gboolean exited;
-  gint exit_code;
-  FfReason reason;
-  gchar *message;
-  gint64 launched_at;
-  gint64 exited_at;
-  /* called once when stdout first contains `marker` */
-  const gchar *marker;
-  void (*on_marker) (gpointer run);
-  gint64 marker_at;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_object_unref (run->request);
-  g_clear_error (&run->launch_error);
-  g_clear_object (&run->execution);
-  g_free (run->container_id);
-  g_string_free (run->out, TRUE);
-  g_string_free (run->err, TRUE);
-  g_free (run->message);
-  g_free (run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static void
-on_output (FfExecution *execution, gint stream, GBytes *data, gpointer user_data)
-{
-  Run *run = user_data;
-  gsize len = 0;
-  const gchar *bytes = g_bytes_get_data (data, &len);
-
-  g_assert_false (run->exited);
-  g_assert_cmpuint (len, >, 0);
-  g_assert_true (stream == FF_STREAM_STDOUT || stream == FF_STREAM_STDERR);
-  g_string_append_len (stream == FF_STREAM_STDOUT ? run->out : run->err, bytes, len);
-  if (run->marker != NULL && run->marker_at == 0 && strstr (run->out->str, run->marker) != NULL)
-    {
-      run->marker_at = g_get_monotonic_time ();
-      run->on_marker (run);
-    }
-}
-
-static void
-on_exited (
-    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
-{
-  Run *run = user_data;
-
-  g_assert_false (run->exited);
-  run->exited = TRUE;
-  run->exit_code = exit_code;
-  run->reason = reason;
-  run->message = g_strdup (message);
-  run->exited_at = g_get_monotonic_time ();
-}
-
-static void
-on_launched (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Run *run = user_data;
-
-  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), res, &run->launch_error);
-  run->launched = TRUE;
-  run->launched_at = g_get_monotonic_time ();
-  if (run->execution == NULL)
-    return;
-  run->container_id =
-      g_strdup (ff_docker_execution_get_container_id (FF_DOCKER_EXECUTION (run->execution)));
-  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
-  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
-}
-
-static Run *
-run_start (FfExecutor *executor, FfRunRequest *request)
-{
-  Run *run = g_new0 (Run, 1);
-
-  run->request = request;
-  run->out = g_string_new (NULL);
-  run->err = g_string_new (NULL);
-  ff_executor_launch_async (executor, request, NULL, on_launched, run);
-  return run;
+  return ff_docker_execution_get_container_id (FF_DOCKER_EXECUTION (run->execution));
 }
 
 /* Launches, waits for the exit, checks the container is gone. */
-static Run *
+static FfTestRun *
 run_to_end (FfExecutor *executor, FfRunRequest *request)
 {
-  Run *run = run_start (executor, request);
+  FfTestRun *run = ff_test_run_start (executor, request);
 
-  wait_for (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
   g_assert_no_error (run->launch_error);
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
-  assert_container_gone (run->container_id);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  assert_container_gone (container_of (run));
   return run;
 }
 
@@ -281,9 +130,9 @@ run_to_end (FfExecutor *executor, FfRunRequest *request)
 static GError *
 launch_error (FfExecutor *executor, FfRunRequest *request)
 {
-  g_autoptr (Run) run = run_start (executor, request);
+  g_autoptr (FfTestRun) run = ff_test_run_start (executor, request);
 
-  wait_for (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
   g_assert_null (run->execution);
   g_assert_nonnull (run->launch_error);
   return g_steal_pointer (&run->launch_error);
@@ -294,8 +143,8 @@ test_output_and_exit_code (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) failing = NULL;
-  g_autoptr (Run) passing = NULL;
+  g_autoptr (FfTestRun) failing = NULL;
+  g_autoptr (FfTestRun) passing = NULL;
   FfRunRequest *request;
 
   request = new_request ("cat hello.txt; echo to-stderr >&2; echo \"$GREETING\"; pwd; exit 3");
@@ -322,7 +171,7 @@ test_streams_closed_early (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   run = run_to_end (executor, new_request ("echo before; echo err-before >&2; exec >&- 2>&-; "
                                            "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; "
@@ -356,7 +205,7 @@ test_large_output (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
   g_autoptr (GString) want_out = repeated_lines ('a', 1000, 52429);
   g_autoptr (GString) want_err = repeated_lines ('e', 100, 5000);
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   for (guint i = 0; i < 300000; i++)
     g_string_append_c (want_out, 'b');
@@ -382,7 +231,7 @@ test_large_output (void)
 static void
 cancel_politely (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
 
   ff_execution_cancel (run->execution, 20000);
 }
@@ -393,25 +242,25 @@ test_cancel (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
-  run = run_start (executor, new_request ("trap 'echo got TERM; exit 3' TERM; echo ready; "
-                                          "while :; do sleep 0.1; done"));
+  run = ff_test_run_start (executor, new_request ("trap 'echo got TERM; exit 3' TERM; echo ready; "
+                                                  "while :; do sleep 0.1; done"));
   run->marker = "ready";
   run->on_marker = cancel_politely;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_cmpstr (run->out->str, ==, "ready\ngot TERM\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   g_assert_cmpint (run->exit_code, ==, 3);
   /* Well before the 20 s grace: no kill was needed. */
   g_assert_cmpint (run->exited_at - run->marker_at, <, 10 * G_USEC_PER_SEC);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
 }
 
 static void
 cancel_with_short_grace (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
 
   ff_execution_cancel (run->execution, 1000);
 }
@@ -423,19 +272,19 @@ test_timeout_kills (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
-  run = run_start (executor, new_request ("trap '' TERM; echo ready; "
-                                          "while :; do sleep 0.1; done"));
+  run = ff_test_run_start (executor, new_request ("trap '' TERM; echo ready; "
+                                                  "while :; do sleep 0.1; done"));
   run->marker = "ready";
   run->on_marker = cancel_with_short_grace;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_cmpstr (run->out->str, ==, "ready\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   g_assert_cmpint (run->exit_code, ==, 137);
   g_assert_cmpint (run->exited_at - run->marker_at, >=, 900 * 1000);
   g_assert_cmpint (run->exited_at - run->marker_at, <, 8 * G_USEC_PER_SEC);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
 }
 
 static void
@@ -445,14 +294,14 @@ test_oom (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
   FfRunRequest *request =
       new_request ("echo growing; x=aaaaaaaaaaaaaaaa; while :; do x=\"$x$x\"; done");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_memory_limit (request, 16 * 1024 * 1024);
   run = run_to_end (executor, request);
   g_assert_cmpstr (run->out->str, ==, "growing\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_OOM_KILLED);
   g_assert_cmpint (run->exit_code, ==, 137);
-  g_assert_nonnull (strstr (shown (run->message), "16"));
+  g_assert_nonnull (strstr (ff_test_shown (run->message), "16"));
 }
 
 static JsonObject *
@@ -488,7 +337,7 @@ array_has (JsonArray *array, const gchar *value)
 static void
 check_hardening (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
   g_autoptr (JsonObject) container = inspect_run_container (run->request);
   JsonObject *host = json_object_get_object_member (container, "HostConfig");
   JsonObject *config = json_object_get_object_member (container, "Config");
@@ -536,18 +385,18 @@ test_hardening (void)
                    "touch /tmp/x && echo tmp-writable; "
                    "touch /app/x 2>/dev/null && echo app-writable || echo app-read-only; "
                    "id -u; echo ready; sleep 60");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_memory_limit (request, 64 * 1024 * 1024);
   ff_run_request_set_cpu_limit (request, 0.5);
   ff_run_request_set_env_var (request, "FOO", "bar");
-  run = run_start (executor, request);
+  run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = check_hardening;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_cmpstr (run->out->str, ==, "rootfs-read-only\ntmp-writable\napp-read-only\n0\nready\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
 }
 
 /* Refusals need no proxy: this one does not even exist. */
@@ -582,7 +431,7 @@ test_refusals (void)
         ff_run_request_set_pipeline_dir (request, cases[i].dir);
       error = launch_error (executor, request);
       g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
-      g_assert_nonnull (strstr (shown (error->message), cases[i].mention));
+      g_assert_nonnull (strstr (ff_test_shown (error->message), cases[i].mention));
     }
   g_rmdir (outside);
 }
@@ -605,7 +454,7 @@ check_health (FfExecutor *executor)
   gpointer data[] = { &error, &done };
 
   ff_executor_check_health_async (executor, NULL, on_health, data);
-  wait_for (&done, 60);
+  ff_test_wait_within (&done, 60);
   return error;
 }
 
@@ -618,15 +467,15 @@ test_proxy_down_and_back (void)
   g_autoptr (GError) error = check_health (executor);
   g_autoptr (GError) launch = NULL;
   g_autoptr (FfTestProxy) proxy = NULL;
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
-  g_assert_nonnull (strstr (shown (error->message), "Docker proxy is not reachable"));
-  g_assert_nonnull (strstr (shown (error->message), url));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "Docker proxy is not reachable"));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), url));
 
   launch = launch_error (executor, new_request ("true"));
   g_assert_error (launch, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
-  g_assert_nonnull (strstr (shown (launch->message), url));
+  g_assert_nonnull (strstr (ff_test_shown (launch->message), url));
 
   /* Back: a launch checks again by itself, without a health check first. */
   proxy = ff_test_proxy_start (port, full_flags, NULL);
@@ -650,11 +499,11 @@ assert_forbidden (const gchar *const *flags, const gchar *want, const gchar *not
   g_assert_no_error (health);
   error = launch_error (executor, new_request ("true"));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
-  g_test_message ("%s", shown (error->message));
-  g_assert_nonnull (strstr (shown (error->message), "POST /containers/create"));
-  g_assert_nonnull (strstr (shown (error->message), want));
+  g_test_message ("%s", ff_test_shown (error->message));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "POST /containers/create"));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), want));
   if (not_want != NULL)
-    g_assert_null (strstr (shown (error->message), not_want));
+    g_assert_null (strstr (ff_test_shown (error->message), not_want));
 }
 
 static void
@@ -686,7 +535,7 @@ test_image_missing (void)
   ff_run_request_set_image (request, "fastflow-test/does-not-exist:1");
   error = launch_error (executor, request);
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND);
-  g_assert_nonnull (strstr (shown (error->message), "fastflow-test/does-not-exist:1"));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "fastflow-test/does-not-exist:1"));
 }
 
 /* HAProxy cuts every request that is quiet for 2 s: the /wait always, the
@@ -700,7 +549,7 @@ test_proxy_cuts_streams (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, "2s");
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   run = run_to_end (
       executor, new_request ("i=1; while [ $i -le 5 ]; do echo tick $i; echo err $i >&2; "
@@ -727,27 +576,27 @@ test_concurrent (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  Run *runs[10];
+  FfTestRun *runs[10];
 
   for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
     {
       g_autofree gchar *script =
           g_strdup_printf ("echo run %u; sleep 1; echo done %u >&2; exit %u", i, i, i + 10);
-      runs[i] = run_start (executor, new_request (script));
+      runs[i] = ff_test_run_start (executor, new_request (script));
     }
   for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
     {
       g_autofree gchar *out = g_strdup_printf ("run %u\n", i);
       g_autofree gchar *err = g_strdup_printf ("done %u\n", i);
 
-      wait_for (&runs[i]->launched, SAFETY_TIMEOUT_S);
+      ff_test_wait_within (&runs[i]->launched, SAFETY_TIMEOUT_S);
       g_assert_no_error (runs[i]->launch_error);
-      wait_for (&runs[i]->exited, SAFETY_TIMEOUT_S);
+      ff_test_wait_within (&runs[i]->exited, SAFETY_TIMEOUT_S);
       g_assert_cmpstr (runs[i]->out->str, ==, out);
       g_assert_cmpstr (runs[i]->err->str, ==, err);
       g_assert_cmpint (runs[i]->exit_code, ==, (gint) i + 10);
-      assert_container_gone (runs[i]->container_id);
-      run_free (runs[i]);
+      assert_container_gone (container_of (runs[i]));
+      ff_test_run_free (runs[i]);
     }
 }
 
@@ -816,7 +665,7 @@ test_configuration (void)
   g_unsetenv ("DOCKER_PROXY_URL");
 
   g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), bad, &error));
-  g_assert_nonnull (strstr (shown (error->message), "ftp://nope"));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "ftp://nope"));
   g_clear_error (&error);
 
   g_key_file_set_string (config, "executor.docker-proxy", "network", "host");
@@ -831,7 +680,7 @@ test_unix_socket_proxy (void)
   g_autofree gchar *path = g_build_filename (env.root, "proxy.sock", NULL);
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start_unix (path, full_flags);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   g_assert_true (g_str_has_prefix (ff_test_proxy_get_url (proxy), "unix:///"));
   run = run_to_end (executor, new_request ("echo over a unix socket"));
@@ -860,24 +709,20 @@ test_launch_cancelled (void)
     {
       g_autoptr (GCancellable) cancellable = g_cancellable_new ();
       FfRunRequest *request = new_request ("sleep 30");
-      g_autoptr (Run) run = g_new0 (Run, 1);
+      g_autoptr (FfTestRun) run = ff_test_run_start_full (executor, request, cancellable);
       gboolean slept = delay_ms == 0;
 
-      run->request = request;
-      run->out = g_string_new (NULL);
-      run->err = g_string_new (NULL);
-      ff_executor_launch_async (executor, request, cancellable, on_launched, run);
       if (!slept)
         g_timeout_add_once (delay_ms, cancel_later, cancellable);
       else
         g_cancellable_cancel (cancellable);
-      wait_for (&run->launched, SAFETY_TIMEOUT_S);
+      ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
       if (run->execution != NULL)
         {
           /* Too late to cancel the launch: the run is there to cancel. */
           ff_execution_cancel (run->execution, 0);
-          wait_for (&run->exited, SAFETY_TIMEOUT_S);
-          assert_container_gone (run->container_id);
+          ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+          assert_container_gone (container_of (run));
           continue;
         }
       g_assert_error (run->launch_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -888,7 +733,7 @@ test_launch_cancelled (void)
  * port: the run is followed to its end, nothing lost. */
 typedef struct
 {
-  Run *run;
+  FfTestRun *run;
   guint16 port;
   FfTestProxy *proxy;
 } Restart;
@@ -913,20 +758,20 @@ static void
 test_proxy_restarts_during_run (void)
 {
   g_autoptr (FfExecutor) executor = NULL;
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   restart.port = ff_test_proxy_free_port ();
   restart.proxy = ff_test_proxy_start (restart.port, full_flags, NULL);
   executor = new_executor (ff_test_proxy_get_url (restart.proxy));
-  run = run_start (executor, new_request ("echo start; sleep 4; echo end >&2; exit 5"));
+  run = ff_test_run_start (executor, new_request ("echo start; sleep 4; echo end >&2; exit 5"));
   run->marker = "start";
   run->on_marker = take_proxy_away;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_cmpstr (run->out->str, ==, "start\n");
   g_assert_cmpstr (run->err->str, ==, "end\n");
   g_assert_cmpint (run->exit_code, ==, 5);
   g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
   g_clear_pointer (&restart.proxy, ff_test_proxy_stop);
 }
 
@@ -938,7 +783,7 @@ static gboolean have_sample;
 static gboolean
 poll_usage (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
   g_autoptr (GError) error = NULL;
   FfUsage usage = { 0 };
 
@@ -970,17 +815,17 @@ test_sample_usage (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
   FfRunRequest *request = new_request ("x=$(head -c 30000000 /dev/zero | tr '\\0' a); "
                                        "echo ready; while :; do :; done");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_autoptr (GError) error = NULL;
   FfUsage usage;
 
   ff_run_request_set_memory_limit (request, 256 * 1024 * 1024);
   ff_run_request_set_cpu_limit (request, 0.5);
   have_sample = FALSE;
-  run = run_start (executor, request);
+  run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = start_polling;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_true (have_sample);
   g_test_message ("sample: %.1f %% CPU, %" G_GUINT64_FORMAT " bytes", sampled.cpu_percent,
                   sampled.memory_bytes);
@@ -990,7 +835,7 @@ test_sample_usage (void)
   g_assert_cmpuint (sampled.memory_limit_bytes, ==, 256 * 1024 * 1024);
   g_assert_false (ff_execution_sample_usage (run->execution, &usage, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
 }
 
 /* A proxy that refuses /stats: the run goes on, and sampling says why it
@@ -1000,7 +845,7 @@ static GError *stats_refusal;
 static gboolean
 poll_refused_usage (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
   g_autoptr (GError) error = NULL;
   FfUsage usage = { 0 };
 
@@ -1027,19 +872,19 @@ test_stats_refused (void)
       ff_test_proxy_start (0, RUN_FLAGS ("CONTAINERS=1", "POST=1", "FF_DENY_STATS=1"), NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy));
   FfRunRequest *request = new_request ("echo ready; while :; do sleep 1; done");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   g_clear_error (&stats_refusal);
-  run = run_start (executor, request);
+  run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = start_refused_polling;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_error (stats_refusal, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
-  g_test_message ("%s", shown (stats_refusal->message));
-  g_assert_nonnull (strstr (shown (stats_refusal->message), "/stats"));
+  g_test_message ("%s", ff_test_shown (stats_refusal->message));
+  g_assert_nonnull (strstr (ff_test_shown (stats_refusal->message), "/stats"));
   /* the run itself was fine until it was cancelled */
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
-  assert_container_gone (run->container_id);
+  assert_container_gone (container_of (run));
   g_clear_error (&stats_refusal);
 }
 
@@ -1101,7 +946,7 @@ test_engine_reachable (void)
   guint status = 0;
 
   ff_docker_client_ping_async (env.engine, NULL, engine_ping_done, data);
-  wait_for (&done, 60);
+  ff_test_wait_within (&done, 60);
   g_assert_no_error (error);
   path = g_strdup_printf ("/images/%s/json", env.image);
   image = engine_get (path, &status);
@@ -1119,15 +964,12 @@ engine_create_labelled (const gchar *instance, const gchar *daemon_id)
                        "\"%s\",\"org.fastflow.run-id\":\"1\"}}",
                        env.image, instance, daemon_id);
   g_autoptr (JsonNode) body = json_from_string (body_text, NULL);
-  EngineCall call = { 0 };
   g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
 
-  ff_docker_client_call_async (env.engine, "POST", "/containers/create", body, FF_DOCKER_CALL_LONG,
-                               NULL, on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  g_assert_cmpuint (call.status, ==, 201);
-  node = call.node;
+  node = ff_test_engine_call (env.engine, "POST", "/containers/create", body, FF_DOCKER_CALL_LONG,
+                              &status);
+  g_assert_cmpuint (status, ==, 201);
   return g_strdup (json_object_get_string_member (json_node_get_object (node), "Id"));
 }
 
@@ -1155,7 +997,7 @@ sweep (FfExecutor *executor, const gchar *instance, const gchar *daemon_id)
   Sweep result = { 0 };
 
   ff_executor_remove_leftovers_async (executor, instance, daemon_id, NULL, on_swept, &result);
-  wait_for (&result.done, 60);
+  ff_test_wait_within (&result.done, 60);
   g_assert_no_error (result.error);
   g_assert_true (result.ok);
   return result.removed;
@@ -1176,13 +1018,10 @@ static void
 engine_delete (const gchar *id)
 {
   g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1", id);
-  EngineCall call = { 0 };
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
 
-  ff_docker_client_call_async (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
-                               on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  g_clear_pointer (&call.node, json_node_unref);
+  node = ff_test_engine_call (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, &status);
 }
 
 /* What an earlier daemon of this instance left is removed; what another

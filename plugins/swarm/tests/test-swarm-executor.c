@@ -9,6 +9,7 @@
 #include "ff-swarm-execution.h"
 #include "ff-swarm-executor.h"
 #include "ff-test-docker-proxy.h"
+#include "ff-test-run.h"
 
 /*
  * The swarm executor against a real single-node swarm through a real
@@ -33,67 +34,10 @@ static struct
   guint64 next_run_id;
 } env;
 
-static const gchar *
-shown (const gchar *message)
-{
-  static GPtrArray *texts;
-
-  if (texts == NULL)
-    texts = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (texts, ff_message_format (message));
-  return g_ptr_array_index (texts, texts->len - 1);
-}
-
-static gboolean
-on_safety_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until *flag is set; fails the test after a while. */
-static void
-wait_for (const gboolean *flag, guint seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, on_safety_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
-
-typedef struct
-{
-  gboolean done;
-  JsonNode *node;
-  guint status;
-  GError *error;
-} EngineCall;
-
-static void
-on_engine_call (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  EngineCall *call = user_data;
-
-  call->node =
-      ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &call->status, &call->error);
-  call->done = TRUE;
-}
-
 static JsonNode *
 engine_get (const gchar *path, guint *status)
 {
-  EngineCall call = { 0 };
-
-  ff_docker_client_call_async (env.engine, "GET", path, NULL, FF_DOCKER_CALL_NONE, NULL,
-                               on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  *status = call.status;
-  return call.node;
+  return ff_test_engine_get (env.engine, path, status);
 }
 
 /* The services, configs or task containers ("services", "configs",
@@ -155,93 +99,23 @@ new_request (const gchar *script)
   return request;
 }
 
-typedef struct
-{
-  FfRunRequest *request;
-  gboolean launched;
-  GError *launch_error;
-  FfExecution *execution;
-  GString *out;
-  GString *err;
-  gboolean exited;
-  gint exit_code;
-  FfReason reason;
-  gchar *message;
-  gint64 exited_at;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_object_unref (run->request);
-  g_clear_error (&run->launch_error);
-  g_clear_object (&run->execution);
-  g_string_free (run->out, TRUE);
-  g_string_free (run->err, TRUE);
-  g_free (run->message);
-  g_free (run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static void
-on_output (FfExecution *execution, gint stream, GBytes *data, gpointer user_data)
-{
-  Run *run = user_data;
-  gsize len = 0;
-  const gchar *bytes = g_bytes_get_data (data, &len);
-
-  g_assert_false (run->exited);
-  g_string_append_len (stream == FF_STREAM_STDOUT ? run->out : run->err, bytes, len);
-}
-
-static void
-on_exited (
-    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
-{
-  Run *run = user_data;
-
-  g_assert_false (run->exited);
-  run->exited = TRUE;
-  run->exit_code = exit_code;
-  run->reason = reason;
-  run->message = g_strdup (message);
-  run->exited_at = g_get_monotonic_time ();
-}
-
-static void
-on_launched (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Run *run = user_data;
-
-  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), res, &run->launch_error);
-  run->launched = TRUE;
-  if (run->execution == NULL)
-    return;
-  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
-  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
-}
-
-static Run *
+/* Launched: the swarm tests look at a run only once it is there. */
+static FfTestRun *
 run_start (FfExecutor *executor, FfRunRequest *request)
 {
-  Run *run = g_new0 (Run, 1);
+  FfTestRun *run = ff_test_run_start (executor, request);
 
-  run->request = request;
-  run->out = g_string_new (NULL);
-  run->err = g_string_new (NULL);
-  ff_executor_launch_async (executor, request, NULL, on_launched, run);
-  wait_for (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
   return run;
 }
 
-static Run *
+static FfTestRun *
 run_to_end (FfExecutor *executor, FfRunRequest *request)
 {
-  Run *run = run_start (executor, request);
+  FfTestRun *run = run_start (executor, request);
 
   g_assert_no_error (run->launch_error);
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   assert_nothing_left ();
   return run;
 }
@@ -249,7 +123,7 @@ run_to_end (FfExecutor *executor, FfRunRequest *request)
 static GError *
 launch_error (FfExecutor *executor, FfRunRequest *request)
 {
-  g_autoptr (Run) run = run_start (executor, request);
+  g_autoptr (FfTestRun) run = run_start (executor, request);
 
   g_assert_null (run->execution);
   g_assert_nonnull (run->launch_error);
@@ -263,8 +137,8 @@ test_output_and_exit_code (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
-  g_autoptr (Run) failing = NULL;
-  g_autoptr (Run) passing = NULL;
+  g_autoptr (FfTestRun) failing = NULL;
+  g_autoptr (FfTestRun) passing = NULL;
   FfRunRequest *request;
 
   request = new_request ("cat hello.txt sub/deeper.txt; echo to-stderr >&2; echo \"$GREETING\"; "
@@ -290,7 +164,7 @@ test_live_output (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_autoptr (GString) expected = g_string_new (NULL);
 
   run = run_start (executor, new_request ("for i in 1 2 3 4 5; do echo line $i; sleep 1; done"));
@@ -298,7 +172,7 @@ test_live_output (void)
   while (strstr (run->out->str, "line 1\n") == NULL && !run->exited)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (run->exited);
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   for (guint i = 1; i <= 5; i++)
     g_string_append_printf (expected, "line %u\n", i);
   g_assert_cmpstr (run->out->str, ==, expected->str);
@@ -309,7 +183,7 @@ test_live_output (void)
 static void
 cancel_run (gpointer user_data)
 {
-  Run *run = user_data;
+  FfTestRun *run = user_data;
 
   ff_execution_cancel (run->execution, 2000);
 }
@@ -328,7 +202,7 @@ stop_after (guint ms, gboolean *seen_output)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   gint64 cancelled_at;
 
   run = run_start (executor, new_request ("echo started; exec sleep 600"));
@@ -339,9 +213,9 @@ stop_after (guint ms, gboolean *seen_output)
   *seen_output = strstr (run->out->str, "started") != NULL;
   g_timeout_add (ms, on_cancel_timer, run);
   cancelled_at = g_get_monotonic_time () + ms * 1000;
-  wait_for (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
-  g_assert_nonnull (strstr (shown (run->message), "cancelled"));
+  g_assert_nonnull (strstr (ff_test_shown (run->message), "cancelled"));
   /* no waiting for the 600 s */
   g_assert_cmpint (run->exited_at - cancelled_at, <, 30 * G_USEC_PER_SEC);
   assert_nothing_left ();
@@ -374,14 +248,14 @@ test_placement_unmet (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 2);
   const gchar *placement[] = { "node.labels.nope==1", NULL };
   FfRunRequest *request = new_request ("echo never");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_placement (request, placement);
   run = run_to_end (executor, request);
-  g_test_message ("placement: %s", shown (run->message));
+  g_test_message ("placement: %s", ff_test_shown (run->message));
   g_assert_cmpint (run->reason, ==, FF_REASON_ENGINE_ERROR);
-  g_assert_nonnull (strstr (shown (run->message), "no suitable node"));
-  g_assert_nonnull (strstr (shown (run->message), "placement"));
+  g_assert_nonnull (strstr (ff_test_shown (run->message), "no suitable node"));
+  g_assert_nonnull (strstr (ff_test_shown (run->message), "placement"));
   g_assert_cmpstr (run->out->str, ==, "");
 }
 
@@ -393,7 +267,7 @@ test_placement_met (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
   const gchar *placement[] = { "node.role==manager", NULL };
   FfRunRequest *request = new_request ("echo placed");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_placement (request, placement);
   run = run_to_end (executor, request);
@@ -451,14 +325,14 @@ assert_flag_named (const gchar *off, const gchar *expected)
   executor = new_executor (ff_test_proxy_get_url (proxy), 30);
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  wait_for (&health.done, 60);
+  ff_test_wait_within (&health.done, 60);
   g_assert_false (health.ok);
   g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
   g_assert_nonnull (strstr (health.error->message, expected));
   g_clear_error (&health.error);
 
   ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
-  wait_for (&diagnosis.done, 60);
+  ff_test_wait_within (&diagnosis.done, 60);
   g_assert_no_error (diagnosis.error);
   for (guint i = 0; i < diagnosis.checks->len; i++)
     {
@@ -474,9 +348,9 @@ assert_flag_named (const gchar *off, const gchar *expected)
   g_ptr_array_unref (diagnosis.checks);
 
   error = launch_error (executor, new_request ("echo never"));
-  g_test_message ("%s off: %s", off, shown (error->message));
+  g_test_message ("%s off: %s", off, ff_test_shown (error->message));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
-  g_assert_nonnull (strstr (shown (error->message), expected));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), expected));
   assert_nothing_left ();
 }
 
@@ -519,12 +393,12 @@ test_healthy (void)
   Health diagnosis = { 0 };
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  wait_for (&health.done, 60);
+  ff_test_wait_within (&health.done, 60);
   g_assert_no_error (health.error);
   g_assert_true (health.ok);
 
   ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
-  wait_for (&diagnosis.done, 60);
+  ff_test_wait_within (&diagnosis.done, 60);
   g_assert_no_error (diagnosis.error);
   for (guint i = 0; i < diagnosis.checks->len; i++)
     g_assert_cmpint (ff_executor_check_get_level (g_ptr_array_index (diagnosis.checks, i)), ==,
@@ -542,10 +416,10 @@ test_proxy_down (void)
   Health health = { 0 };
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  wait_for (&health.done, 60);
+  ff_test_wait_within (&health.done, 60);
   g_assert_false (health.ok);
   g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
-  g_assert_nonnull (strstr (shown (health.error->message), url));
+  g_assert_nonnull (strstr (ff_test_shown (health.error->message), url));
   g_clear_error (&health.error);
 
   error = launch_error (executor, new_request ("echo never"));
@@ -559,28 +433,24 @@ test_image_missing (void)
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
   FfRunRequest *request = new_request ("echo never");
-  g_autoptr (Run) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_image (request, "fastflow-test/does-not-exist:latest");
   run = run_to_end (executor, request);
-  g_test_message ("image: %s", shown (run->message));
+  g_test_message ("image: %s", ff_test_shown (run->message));
   g_assert_cmpint (run->reason, ==, FF_REASON_IMAGE_NOT_FOUND);
-  g_assert_nonnull (strstr (shown (run->message), "does-not-exist"));
+  g_assert_nonnull (strstr (ff_test_shown (run->message), "does-not-exist"));
 }
 
 static gchar *
 engine_create (const gchar *path, const gchar *body_text)
 {
   g_autoptr (JsonNode) body = json_from_string (body_text, NULL);
-  EngineCall call = { 0 };
   g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
 
-  ff_docker_client_call_async (env.engine, "POST", path, body, FF_DOCKER_CALL_LONG, NULL,
-                               on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  node = call.node;
-  g_assert_cmpuint (call.status, ==, 201);
+  node = ff_test_engine_call (env.engine, "POST", path, body, FF_DOCKER_CALL_LONG, &status);
+  g_assert_cmpuint (status, ==, 201);
   return g_strdup (json_object_get_string_member (json_node_get_object (node), "ID"));
 }
 
@@ -615,7 +485,8 @@ test_leftovers (void)
   g_autofree gchar *mine_id = NULL;
   g_autofree gchar *path = NULL;
   Sweep sweep = { 0 };
-  EngineCall call = { 0 };
+  g_autoptr (JsonNode) deleted = NULL;
+  guint status = 0;
 
   labels = g_strdup_printf ("{\"org.fastflow.instance\":\"%s\",\"org.fastflow.daemon\":"
                             "\"dead\",\"org.fastflow.executor\":\"swarm\"}",
@@ -643,7 +514,7 @@ test_leftovers (void)
   g_assert_cmpuint (count_objects ("services"), ==, 2);
 
   ff_executor_remove_leftovers_async (executor, env.instance, "alive", NULL, on_swept, &sweep);
-  wait_for (&sweep.done, 60);
+  ff_test_wait_within (&sweep.done, 60);
   g_assert_no_error (sweep.error);
   g_assert_cmpuint (sweep.removed, ==, 2);
   g_assert_cmpuint (count_objects ("services"), ==, 1);
@@ -651,11 +522,7 @@ test_leftovers (void)
 
   /* the test's own cleanup, behind fastflow's back */
   path = g_strdup_printf ("/services/%s", mine_id);
-  ff_docker_client_call_async (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
-                               on_engine_call, &call);
-  wait_for (&call.done, 60);
-  g_assert_no_error (call.error);
-  g_clear_pointer (&call.node, json_node_unref);
+  deleted = ff_test_engine_call (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, &status);
   assert_nothing_left ();
 }
 

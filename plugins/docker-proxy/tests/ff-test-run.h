@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ff-docker-client.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the tests of the Docker-based executors (docker-proxy, swarm) share:
+ * one run from launch to exit with its output collected, a bounded wait on
+ * the main loop, the engine's own view, and messages as people read them.
+ */
+
+/* Messages are kept untranslated until shown; the tests read them shown.
+ * The text lives until the test program ends. */
+const gchar *ff_test_shown (const gchar *message);
+
+/* Runs the main loop until *flag is set; fails the test after @seconds. */
+void ff_test_wait_within (const gboolean *flag, guint seconds);
+
+/* A request straight to the engine's socket: the test's own view. */
+JsonNode *ff_test_engine_call (FfDockerClient *engine,
+                               const gchar *method,
+                               const gchar *path,
+                               JsonNode *body,
+                               FfDockerCallFlags flags,
+                               guint *status);
+JsonNode *ff_test_engine_get (FfDockerClient *engine, const gchar *path, guint *status);
+
+typedef struct _FfTestRun FfTestRun;
+
+/* One run from launch to exit, with its output collected. */
+struct _FfTestRun
+{
+  FfRunRequest *request;
+  gboolean launched;
+  GError *launch_error;
+  FfExecution *execution;
+  GString *out;
+  GString *err;
+  gboolean exited;
+  gint exit_code;
+  FfReason reason;
+  gchar *message;
+  gint64 launched_at;
+  gint64 exited_at;
+  /* called once when stdout first contains `marker` */
+  const gchar *marker;
+  void (*on_marker) (gpointer run);
+  gint64 marker_at;
+};
+
+/* Launches @request (taking it) and returns at once. */
+FfTestRun *ff_test_run_start (FfExecutor *executor, FfRunRequest *request);
+FfTestRun *
+ff_test_run_start_full (FfExecutor *executor, FfRunRequest *request, GCancellable *cancellable);
+void ff_test_run_free (FfTestRun *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestRun, ff_test_run_free)
+
+G_END_DECLS
