@@ -370,8 +370,9 @@ static const FfSchedule *run_config_of (FfPipeline *pipeline, FfRun *run);
 
 static void keep_output (RunEntry *entry, GBytes *data);
 
+/* Stops following the execution: no more output, exit or samples. */
 static void
-detach_execution (RunEntry *entry)
+let_go (RunEntry *entry)
 {
   FfOrchestrator *self = entry->self;
 
@@ -379,17 +380,24 @@ detach_execution (RunEntry *entry)
   if (entry->execution == NULL)
     return;
   g_signal_handlers_disconnect_by_data (entry->execution, entry);
-  if (entry->masker != NULL)
+  for (guint i = 0; i < self->collectors->len; i++)
+    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
+                                     ff_run_get_id (entry->run));
+  g_clear_object (&entry->execution);
+}
+
+/* The attempt is over: what the masker held back is its output's end. */
+static void
+detach_execution (RunEntry *entry)
+{
+  if (entry->execution != NULL && entry->masker != NULL)
     {
       g_autoptr (GBytes) tail = ff_secret_masker_flush (entry->masker);
 
       if (g_bytes_get_size (tail) > 0)
         keep_output (entry, tail);
     }
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
-                                     ff_run_get_id (entry->run));
-  g_clear_object (&entry->execution);
+  let_go (entry);
 }
 
 /* What a failed attempt of a run with attempts left does next: not
@@ -1465,12 +1473,7 @@ ff_orchestrator_dup_last_state (FfOrchestrator *self, const gchar *pipeline)
 static void
 leave_running (FfOrchestrator *self, RunEntry *entry)
 {
-  g_clear_handle_id (&entry->timeout_id, g_source_remove);
-  g_signal_handlers_disconnect_by_data (entry->execution, entry);
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
-                                     ff_run_get_id (entry->run));
-  g_clear_object (&entry->execution);
+  let_go (entry);
   flush_samples (self, entry);
   ff_run_log_close (entry->log);
   g_message (_ ("Run %" PRIu64 " of %s goes on without fastflowd (on_stop=leave-running); the "
