@@ -281,11 +281,10 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
 
 /* ---- health and diagnosis ---- */
 
-static void
-on_health_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+/* What a probe says of the executor's health; it also remembers it. */
+static GError *
+take_probe (FfSwarmExecutor *self, GObject *source, GAsyncResult *res)
 {
-  g_autoptr (GTask) task = user_data;
-  FfSwarmExecutor *self = g_task_get_source_object (task);
   g_autoptr (GPtrArray) checks = NULL;
   GError *error = NULL;
 
@@ -293,6 +292,15 @@ on_health_probed (GObject *source, GAsyncResult *res, gpointer user_data)
   if (checks != NULL)
     error = ff_swarm_probe_dup_error (checks);
   self->healthy = error == NULL;
+  return error;
+}
+
+static void
+on_health_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = take_probe (g_task_get_source_object (task), source, res);
+
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -787,14 +795,8 @@ static void
 on_launch_probed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
-  FfSwarmExecutor *self = g_task_get_source_object (task);
-  g_autoptr (GPtrArray) checks = NULL;
-  GError *error = NULL;
+  GError *error = take_probe (g_task_get_source_object (task), source, res);
 
-  checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
-  if (checks != NULL)
-    error = ff_swarm_probe_dup_error (checks);
-  self->healthy = error == NULL;
   if (error != NULL)
     {
       g_task_return_error (task, error);
