@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ff-dbus-generated.h"
 #include "ff-test-daemon.h"
@@ -503,6 +505,64 @@ test_read_log_complete (void)
   ff_dbus_run_call_read_log_sync (run, 1000, 1024 * 1024, &data, &next, &complete, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_get_size (data), ==, 0);
+}
+
+static gint
+open_log (FfDBusRun *run)
+{
+  g_autoptr (GVariant) handle = NULL;
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GError) error = NULL;
+  gint fd;
+
+  ff_dbus_run_call_open_log_sync (run, NULL, &handle, &fds, NULL, &error);
+  g_assert_no_error (error);
+  fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
+  g_assert_no_error (error);
+  return fd;
+}
+
+/* OpenLog hands out the log itself, read-only: a descriptor taken while the
+ * run still waits in the queue sees what it writes later. */
+static void
+test_open_log (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) first = NULL;
+  g_autoptr (FfDBusRun) second = NULL;
+  g_autoptr (FfDBusRun) done = NULL;
+  g_autoptr (GByteArray) logged = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *first_path = NULL;
+  g_autofree gchar *second_path = NULL;
+  gchar buf[64];
+  gssize n;
+  gint fd;
+
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_add_pipeline (d, "two", "main.sh", "echo one\necho two >&2\n", NULL);
+  ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
+  c = client_new (d, TRUE);
+  first_path = client_start (c, "long");
+  second_path = client_start (c, "two");
+  client_wait_output (c, first_path, "started\n");
+  second = client_get_run (c, second_path);
+  g_assert_cmpstr (ff_dbus_run_get_state (second), ==, "queued");
+  fd = open_log (second);
+  g_assert_cmpint (read (fd, buf, sizeof buf), ==, 0);
+  g_assert_cmpint (write (fd, "x", 1), ==, -1);
+
+  first = client_get_run (c, first_path);
+  ff_dbus_run_call_cancel_sync (first, NULL, &error);
+  g_assert_no_error (error);
+  done = client_wait_end (c, second_path, "succeeded", "none", "", 0);
+  n = read (fd, buf, sizeof buf);
+  g_assert_cmpint (n, ==, 8);
+  logged = read_log_all (done, 0, 1024, NULL);
+  g_assert_cmpmem (buf, n, logged->data, logged->len);
+  g_assert_cmpint (read (fd, buf, sizeof buf), ==, 0);
+  g_close (fd, NULL);
 }
 
 /* 2: errors */
@@ -1338,6 +1398,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/run/succeeds", test_run_succeeds);
   g_test_add_func ("/dbus/run/output", test_run_output);
   g_test_add_func ("/dbus/run/read-log-complete", test_read_log_complete);
+  g_test_add_func ("/dbus/run/open-log", test_open_log);
   g_test_add_func ("/dbus/errors/start", test_start_errors);
   g_test_add_func ("/dbus/errors/broken-pipelines", test_broken_pipelines);
   g_test_add_func ("/dbus/errors/exit-code", test_exit_code);

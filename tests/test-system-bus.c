@@ -262,6 +262,12 @@ test_refused (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "status", "1", NULL), !=, 0);
   g_assert_nonnull (strstr (err, "Access denied"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* the log neither through the bus nor as a descriptor (OpenLog) */
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "logs", "1", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "Access denied"));
+  g_assert_null (strstr (out, "hello from the system"));
 }
 
 /* A member of the group may do everything. */
@@ -275,6 +281,11 @@ test_group_member (void)
     return;
   bus = system_bus_new ("[daemon]\nsystem_group=nogroup\n");
   g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "run", "hello", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from the system\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* the log file is the daemon's (0640), the descriptor it hands out is readable */
+  g_assert_cmpint (ctl_as (bus, NOBODY, NOBODY, &out, &err, "logs", "1", "--follow", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "hello from the system\n");
 }
 

@@ -125,8 +125,10 @@ connect_manager (Ctl *ctl)
 static FfDBusRun *
 run_proxy (Ctl *ctl, const gchar *path, GError **error)
 {
-  return ff_dbus_run_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_NONE, FF_DBUS_NAME, path,
-                                     NULL, error);
+  /* no catch-all signal match: the bus daemon would forward every byte of
+   * Output here too, which FfLogFollower reads from the log itself */
+  return ff_dbus_run_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                     FF_DBUS_NAME, path, NULL, error);
 }
 
 /* Accepts “12” and “#12”. */

@@ -129,6 +129,26 @@ handle_read_log (FfDBusRun *skeleton,
 }
 
 static gboolean
+handle_open_log (FfDBusRun *skeleton,
+                 GDBusMethodInvocation *invocation,
+                 GUnixFDList *unused,
+                 FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GUnixFDList) fds = NULL;
+  gint fd = ff_orchestrator_open_log (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
+
+  if (fd < 0)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  fds = g_unix_fd_list_new_from_array (&fd, 1);
+  ff_dbus_run_complete_open_log (skeleton, invocation, fds, g_variant_new_handle (0));
+  return TRUE;
+}
+
+static gboolean
 handle_get_metrics (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
@@ -184,6 +204,7 @@ export_run (FfDaemon *self, FfRun *run)
   g_signal_connect (skeleton, "handle-cancel", G_CALLBACK (handle_cancel), self);
   g_signal_connect (skeleton, "handle-read-log", G_CALLBACK (handle_read_log), self);
   g_signal_connect (skeleton, "handle-get-metrics", G_CALLBACK (handle_get_metrics), self);
+  g_signal_connect (skeleton, "handle-open-log", G_CALLBACK (handle_open_log), self);
   g_signal_connect (skeleton, "g-authorize-method", G_CALLBACK (on_authorize_method), self);
   ff_dbus_object_skeleton_set_run (object, skeleton);
   g_hash_table_insert (self->exported, g_object_ref (run), object);

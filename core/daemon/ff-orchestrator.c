@@ -1417,6 +1417,18 @@ ff_orchestrator_read_log (FfOrchestrator *self,
   return g_steal_pointer (&data);
 }
 
+/* Returns a descriptor the caller owns, or -1 with @error set. */
+gint
+ff_orchestrator_open_log (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+
+  if (entry == NULL)
+    return -1;
+  return ff_run_log_open_reader (entry->log,
+                                 !ff_run_state_is_finished (ff_run_get_state (entry->run)), error);
+}
+
 GPtrArray *
 ff_orchestrator_dup_live_runs (FfOrchestrator *self)
 {

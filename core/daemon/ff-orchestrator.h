@@ -51,6 +51,7 @@ GBytes *ff_orchestrator_read_log (FfOrchestrator *self,
                                   guint64 *next,
                                   gboolean *complete,
                                   GError **error);
+gint ff_orchestrator_open_log (FfOrchestrator *self, guint64 id, GError **error);
 
 /* (transfer container) the runs in the live table */
 GPtrArray *ff_orchestrator_dup_live_runs (FfOrchestrator *self);

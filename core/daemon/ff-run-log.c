@@ -175,6 +175,19 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
   return g_bytes_new_take (g_steal_pointer (&buf), n);
 }
 
+/* A descriptor of its own for a reader outside the daemon. @create: for a
+ * run that has not written yet, so that the reader holds the file the
+ * writer will append to. */
+gint
+ff_run_log_open_reader (FfRunLog *self, gboolean create, GError **error)
+{
+  gint fd = g_open (self->path, O_RDONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
+
+  if (fd < 0)
+    set_errno_error (error, errno, LOG_OPEN, self->path);
+  return fd;
+}
+
 void
 ff_run_log_close (FfRunLog *self)
 {

@@ -20,6 +20,7 @@ gboolean ff_run_log_open (FfRunLog *self, GError **error);
 gboolean ff_run_log_append (FfRunLog *self, const guint8 *data, gsize len, GError **error);
 guint64 ff_run_log_get_size (FfRunLog *self);
 GBytes *ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error);
+gint ff_run_log_open_reader (FfRunLog *self, gboolean create, GError **error);
 void ff_run_log_close (FfRunLog *self);
 gboolean ff_run_log_truncate (FfRunLog *self, guint64 size, GError **error);
 gint ff_run_log_get_last_byte (FfRunLog *self);

@@ -159,8 +159,10 @@ run_proxy (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **e
   if (!strip (ff_dbus_manager_call_get_run_sync (self->manager, run_id, &path, cancellable, error),
               error))
     return NULL;
-  return ff_dbus_run_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_NONE, BUS_NAME, path,
-                                     cancellable, error);
+  /* no catch-all signal match: the bus daemon would forward every byte of
+   * Output here too, which FfLogFollower reads from the log itself */
+  return ff_dbus_run_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                     BUS_NAME, path, cancellable, error);
 }
 
 typedef struct

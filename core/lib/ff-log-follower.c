@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
+#include "ff-enums.h"
 #include "ff-log-follower.h"
 
 #define READ_CHUNK (1024 * 1024)
@@ -17,6 +24,14 @@ struct _FfLogFollower
   gboolean dirty; /* something arrived while a ReadLog was under way */
   gboolean done;
   GError *error;
+  guint output_id; /* the Output subscription, when following over the bus */
+  /* The log's own descriptor (OpenLog): bulk output never crosses the bus
+   * daemon, which forwards a few tens of MB/s at most. */
+  gint log_fd;
+  gboolean over_bus; /* no descriptor: ReadLog and Output */
+  gint inotify_fd;
+  guint inotify_id;
+  guint read_id;
 };
 
 G_DEFINE_TYPE (FfLogFollower, ff_log_follower, G_TYPE_OBJECT)
@@ -31,6 +46,30 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
+close_descriptor (FfLogFollower *self)
+{
+  g_clear_handle_id (&self->inotify_id, g_source_remove);
+  g_clear_handle_id (&self->read_id, g_source_remove);
+  if (self->inotify_fd >= 0)
+    g_close (self->inotify_fd, NULL);
+  if (self->log_fd >= 0)
+    g_close (self->log_fd, NULL);
+  self->inotify_fd = self->log_fd = -1;
+}
+
+static void
+stop_watching (FfLogFollower *self)
+{
+  if (self->run != NULL)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  if (self->output_id != 0)
+    g_dbus_connection_signal_unsubscribe (g_dbus_proxy_get_connection (G_DBUS_PROXY (self->run)),
+                                          self->output_id);
+  self->output_id = 0;
+  close_descriptor (self);
+}
+
+static void
 finish (FfLogFollower *self, GError *error)
 {
   if (self->done)
@@ -40,7 +79,7 @@ finish (FfLogFollower *self, GError *error)
     }
   self->done = TRUE;
   self->error = error;
-  g_signal_handlers_disconnect_by_data (self->run, self);
+  stop_watching (self);
   g_signal_emit (self, signals[SIGNAL_DONE], 0);
 }
 
@@ -114,10 +153,24 @@ read_more (FfLogFollower *self)
 }
 
 static void
-on_output (FfDBusRun *run, guint64 offset, GVariant *data, FfLogFollower *self)
+on_output (GDBusConnection *connection,
+           const gchar *sender,
+           const gchar *path,
+           const gchar *interface,
+           const gchar *signal,
+           GVariant *parameters,
+           gpointer user_data)
 {
+  FfLogFollower *self = user_data;
+  g_autoptr (GVariant) data = NULL;
+  guint64 offset = 0;
   gsize len = 0;
-  const guint8 *bytes = g_variant_get_fixed_array (data, &len, 1);
+  const guint8 *bytes;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(tay)")))
+    return;
+  g_variant_get (parameters, "(t@ay)", &offset, &data);
+  bytes = g_variant_get_fixed_array (data, &len, 1);
 
   /* a ReadLog under way already covers it, or will be followed by another */
   if (self->reading || offset > self->written)
@@ -126,12 +179,6 @@ on_output (FfDBusRun *run, guint64 offset, GVariant *data, FfLogFollower *self)
       return;
     }
   write_from (self, offset, bytes, len);
-}
-
-static void
-on_state_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
-{
-  read_more (self);
 }
 
 /* fastflowd stopped or crashed: no Output and no end will come */
@@ -147,19 +194,156 @@ on_name_owner_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
                                         "stopped or crashed); the run’s state is unknown")));
 }
 
+/* The protocol of the Output signal: subscribe, then ReadLog from 0. */
+static void
+follow_over_bus (FfLogFollower *self)
+{
+  GDBusProxy *proxy = G_DBUS_PROXY (self->run);
+
+  self->over_bus = TRUE;
+  if (self->follow)
+    self->output_id = g_dbus_connection_signal_subscribe (
+        g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
+        g_dbus_proxy_get_interface_name (proxy), "Output", g_dbus_proxy_get_object_path (proxy),
+        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_output, self, NULL);
+  read_more (self);
+}
+
+static gboolean
+run_has_finished (FfLogFollower *self)
+{
+  FfRunState state;
+
+  return ff_run_state_from_string (ff_dbus_run_get_state (self->run), &state) &&
+         ff_run_state_is_finished (state);
+}
+
+static gboolean on_log_readable (gpointer user_data);
+
+static void
+read_descriptor_soon (FfLogFollower *self)
+{
+  if (self->read_id == 0 && self->log_fd >= 0)
+    self->read_id = g_idle_add (on_log_readable, self);
+}
+
+/* One chunk per main loop iteration, so that a long log does not hold up
+ * a Ctrl-C or the end of the run. */
+static gboolean
+on_log_readable (gpointer user_data)
+{
+  FfLogFollower *self = user_data;
+  /* before reading: a run that had ended has nothing beyond this read */
+  gboolean finished = !self->follow || run_has_finished (self);
+  g_autofree guint8 *buf = g_malloc (READ_CHUNK);
+  gssize n;
+
+  do
+    n = read (self->log_fd, buf, READ_CHUNK);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      gint saved_errno = errno;
+      self->read_id = 0;
+      finish (self, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                 _ ("Cannot read the run’s log: %s"), g_strerror (saved_errno)));
+      return G_SOURCE_REMOVE;
+    }
+  if (n > 0)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&buf), n);
+      self->written += n;
+      g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes);
+      /* ::data may have aborted, which removed this source */
+      return self->done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    }
+  self->read_id = 0;
+  if (finished)
+    finish (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_log_changed (gint fd, GIOCondition condition, gpointer user_data)
+{
+  FfLogFollower *self = user_data;
+  gchar events[4096];
+
+  while (read (fd, events, sizeof events) > 0)
+    ;
+  read_descriptor_soon (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The daemon appends; inotify says when. Through /proc, as the follower
+ * need not be allowed to see the daemon's state folder. */
+static gboolean
+watch_descriptor (FfLogFollower *self)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/self/fd/%d", self->log_fd);
+
+  self->inotify_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+  if (self->inotify_fd < 0 || inotify_add_watch (self->inotify_fd, path, IN_MODIFY) < 0)
+    {
+      g_debug ("cannot watch the run log for changes: %s", g_strerror (errno));
+      return FALSE;
+    }
+  self->inotify_id = g_unix_fd_add (self->inotify_fd, G_IO_IN, on_log_changed, self);
+  return TRUE;
+}
+
+static void
+on_open_log (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (FfLogFollower) self = user_data;
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) handle = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->done)
+    return;
+  /* a daemon without OpenLog, or no log file yet for an old run: the bus
+   * way gives the same bytes, and the same errors as ever */
+  if (!ff_dbus_run_call_open_log_finish (FF_DBUS_RUN (source), &handle, &fds, result, &error) ||
+      (self->log_fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error)) < 0 ||
+      (self->follow && !run_has_finished (self) && !watch_descriptor (self)))
+    {
+      if (error != NULL)
+        g_debug ("following the log over the bus: %s", error->message);
+      close_descriptor (self);
+      follow_over_bus (self);
+      return;
+    }
+  read_descriptor_soon (self);
+}
+
+/* Until OpenLog has answered, the first read is still to come anyway. */
+static void
+on_state_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
+{
+  if (self->over_bus)
+    read_more (self);
+  else
+    read_descriptor_soon (self);
+}
+
+static void
+connect_run (FfLogFollower *self)
+{
+  g_signal_connect (self->run, "notify::state", G_CALLBACK (on_state_changed), self);
+  g_signal_connect (self->run, "notify::g-name-owner", G_CALLBACK (on_name_owner_changed), self);
+  on_name_owner_changed (self->run, NULL, self);
+}
+
 void
 ff_log_follower_start (FfLogFollower *self)
 {
+  g_return_if_fail (FF_IS_LOG_FOLLOWER (self));
   if (self->follow)
-    {
-      g_signal_connect (self->run, "output", G_CALLBACK (on_output), self);
-      g_signal_connect (self->run, "notify::state", G_CALLBACK (on_state_changed), self);
-      g_signal_connect (self->run, "notify::g-name-owner", G_CALLBACK (on_name_owner_changed),
-                        self);
-      on_name_owner_changed (self->run, NULL, self);
-    }
-  if (!self->done)
-    read_more (self);
+    connect_run (self);
+  if (self->done)
+    return;
+  ff_dbus_run_call_open_log (self->run, NULL, NULL, on_open_log, g_object_ref (self));
 }
 
 const GError *
@@ -173,8 +357,7 @@ ff_log_follower_dispose (GObject *object)
 {
   FfLogFollower *self = FF_LOG_FOLLOWER (object);
 
-  if (self->run != NULL)
-    g_signal_handlers_disconnect_by_data (self->run, self);
+  stop_watching (self);
   g_clear_object (&self->run);
   G_OBJECT_CLASS (ff_log_follower_parent_class)->dispose (object);
 }
@@ -208,6 +391,7 @@ ff_log_follower_class_init (FfLogFollowerClass *klass)
 static void
 ff_log_follower_init (FfLogFollower *self)
 {
+  self->log_fd = self->inotify_fd = -1;
 }
 
 /**

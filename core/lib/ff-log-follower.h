@@ -11,11 +11,13 @@ G_DECLARE_FINAL_TYPE (FfLogFollower, ff_log_follower, FF, LOG_FOLLOWER, GObject)
 /**
  * FfLogFollower:
  *
- * Follows a run's log byte for byte: what is already there through
- * ReadLog, then the live Output signals, de-duplicated by offset, until the
- * run has finished and its log is read to the end; each new piece comes in
- * ::data. Emits ::done once, with an error if the log could not be read or
- * fastflowd went away.
+ * Follows a run's log byte for byte until the run has finished and its log
+ * is read to the end; each new piece comes in ::data. Reads the log through
+ * the descriptor OpenLog hands out, woken by inotify; where that is not
+ * possible (an older fastflowd, no inotify), what is already there through
+ * ReadLog, then the live Output signals, de-duplicated by offset. Emits
+ * ::done once, with an error if the log could not be read or fastflowd went
+ * away.
  */
 FfLogFollower *ff_log_follower_new (FfDBusRun *run, gboolean follow);
 void ff_log_follower_start (FfLogFollower *self);
