@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <libintl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +492,54 @@ test_missing_folder (void)
   remove_pipeline_dir (dir);
 }
 
+/* A program on no folder of PATH: the error, in the daemon's language,
+ * names it and says why, and the child that could not exec is reaped. In
+ * a subprocess, which has no other child and may change its language. */
+static void
+test_missing_program (void)
+{
+  const gchar *argv[] = { "fastflow-no-such-program", NULL };
+  g_autofree gchar *dir = NULL;
+  g_autoptr (FfRunRequest) request = NULL;
+  g_autoptr (TestRun) run = NULL;
+  g_autofree gchar *message = NULL;
+  g_autofree gchar *expected = NULL;
+  siginfo_t info = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      locale_t german = newlocale (LC_ALL_MASK, "de_DE.UTF-8", (locale_t) 0);
+
+      if (german == (locale_t) 0 || g_getenv ("FASTFLOW_LOCALEDIR") == NULL)
+        {
+          g_test_skip ("needs FASTFLOW_LOCALEDIR (meson test sets it) and a de_DE.UTF-8 locale");
+          return;
+        }
+      freelocale (german);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_nonnull (setlocale (LC_ALL, "de_DE.UTF-8"));
+  g_setenv ("LANGUAGE", "de", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("FASTFLOW_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  dir = make_pipeline_dir ();
+  request = request_new (dir, argv);
+  run = test_run_new (TRUE);
+  test_run_launch (run, request);
+  g_assert_null (run->execution);
+  g_assert_error (run->launch_error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED);
+  message = ff_message_format (run->launch_error->message);
+  expected = g_strdup_printf ("„%s“ kann in %s nicht gestartet werden: %s", argv[0], dir,
+                              g_strerror (ENOENT));
+  g_assert_cmpstr (message, ==, expected);
+  /* no child at all, not even a zombie */
+  g_assert_cmpint (waitid (P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT), ==, -1);
+  g_assert_cmpint (errno, ==, ECHILD);
+  remove_pipeline_dir (dir);
+}
+
 /* A file without "#!" runs with /bin/sh, as execvp() and g_spawn do. */
 static void
 test_script_without_interpreter (void)
@@ -853,6 +904,7 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/relative-command", test_relative_command);
   g_test_add_func ("/local-executor/missing-entry", test_missing_entry);
   g_test_add_func ("/local-executor/missing-folder", test_missing_folder);
+  g_test_add_func ("/local-executor/missing-program", test_missing_program);
   g_test_add_func ("/local-executor/script-without-interpreter", test_script_without_interpreter);
   g_test_add_func ("/local-executor/path-of-the-daemon", test_path_of_the_daemon);
   g_test_add_func ("/local-executor/child-setup", test_child_setup);
