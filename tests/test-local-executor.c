@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <libintl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,17 +196,25 @@ request_new (const gchar *dir, const gchar *const *argv)
   return request;
 }
 
+/* Launches @request and waits for it to exit. */
+static TestRun *
+run_request (FfRunRequest *request, gboolean keep_output)
+{
+  TestRun *run = test_run_new (keep_output);
+
+  test_run_launch (run, request);
+  test_run_wait_exited (run);
+  return run;
+}
+
 /* Launches `sh -c SCRIPT` in @dir and waits for it to exit. */
 static TestRun *
 run_script (const gchar *dir, const gchar *script, gboolean keep_output)
 {
   const gchar *argv[] = { "sh", "-c", script, NULL };
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  TestRun *run = test_run_new (keep_output);
 
-  test_run_launch (run, request);
-  test_run_wait_exited (run);
-  return run;
+  return run_request (request, keep_output);
 }
 
 static gchar *
@@ -481,6 +492,167 @@ test_missing_folder (void)
   remove_pipeline_dir (dir);
 }
 
+/* A program on no folder of PATH: the error, in the daemon's language,
+ * names it and says why, and the child that could not exec is reaped. In
+ * a subprocess, which has no other child and may change its language. */
+static void
+test_missing_program (void)
+{
+  const gchar *argv[] = { "fastflow-no-such-program", NULL };
+  g_autofree gchar *dir = NULL;
+  g_autoptr (FfRunRequest) request = NULL;
+  g_autoptr (TestRun) run = NULL;
+  g_autofree gchar *message = NULL;
+  g_autofree gchar *expected = NULL;
+  siginfo_t info = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      locale_t german = newlocale (LC_ALL_MASK, "de_DE.UTF-8", (locale_t) 0);
+
+      if (german == (locale_t) 0 || g_getenv ("FASTFLOW_LOCALEDIR") == NULL)
+        {
+          g_test_skip ("needs FASTFLOW_LOCALEDIR (meson test sets it) and a de_DE.UTF-8 locale");
+          return;
+        }
+      freelocale (german);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_nonnull (setlocale (LC_ALL, "de_DE.UTF-8"));
+  g_setenv ("LANGUAGE", "de", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("FASTFLOW_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  dir = make_pipeline_dir ();
+  request = request_new (dir, argv);
+  run = test_run_new (TRUE);
+  test_run_launch (run, request);
+  g_assert_null (run->execution);
+  g_assert_error (run->launch_error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED);
+  message = ff_message_format (run->launch_error->message);
+  expected = g_strdup_printf ("„%s“ kann in %s nicht gestartet werden: %s", argv[0], dir,
+                              g_strerror (ENOENT));
+  g_assert_cmpstr (message, ==, expected);
+  /* no child at all, not even a zombie */
+  g_assert_cmpint (waitid (P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT), ==, -1);
+  g_assert_cmpint (errno, ==, ECHILD);
+  remove_pipeline_dir (dir);
+}
+
+/* A file without "#!" runs with /bin/sh, as execvp() and g_spawn do. */
+static void
+test_script_without_interpreter (void)
+{
+  const gchar *argv[] = { "./plain", "one", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *entry = g_build_filename (dir, "plain", NULL);
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (entry, "echo \"plain $1\"\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (entry, 0755), ==, 0);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, "plain one\n");
+  remove_pipeline_dir (dir);
+}
+
+/* argv[0] is looked up on the daemon's PATH, as under g_spawn; the
+ * program gets the run's. */
+static void
+test_path_of_the_daemon (void)
+{
+  const gchar *argv[] = { "sh", "-c", "printf '%s' \"$PATH\"", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = NULL;
+
+  ff_run_request_set_env_var (request, "PATH", "/nonexistent");
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, "/nonexistent");
+  remove_pipeline_dir (dir);
+}
+
+/* The child leads its own process group, reads /dev/null and holds none
+ * of the daemon's descriptors but its two pipes, not even one that is
+ * not close-on-exec. */
+static void
+test_child_setup (void)
+{
+  const gchar *script = "ls /proc/$$/fd; readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 "
+                        "| cut -d: -f1; read -r stat < /proc/$$/stat; set -- $stat; echo $1 $5";
+  const gchar *fixed = "0\n1\n2\n/dev/null\npipe\npipe\n";
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (TestRun) run = NULL;
+  g_auto (GStrv) ids = NULL;
+  gint leaked = g_open ("/dev/null", O_RDONLY, 0);
+
+  g_assert_cmpint (leaked, >, STDERR_FILENO);
+  run = run_script (dir, script, TRUE);
+  g_close (leaked, NULL);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->err, "");
+  g_assert_cmpuint (run->out->len, >, strlen (fixed));
+  g_assert_cmpmem (run->out->data, strlen (fixed), fixed, strlen (fixed));
+  g_byte_array_append (run->out, (const guint8 *) "", 1);
+  ids = g_strsplit ((const gchar *) run->out->data + strlen (fixed), " ", 0);
+  g_assert_cmpuint (g_strv_length (ids), ==, 2);
+  g_assert_cmpint (g_ascii_strtoll (ids[0], NULL, 10), >, 1);
+  g_assert_cmpint (g_ascii_strtoll (ids[0], NULL, 10), ==, g_ascii_strtoll (ids[1], NULL, 10));
+  remove_pipeline_dir (dir);
+}
+
+/* A signal mask or set of dispositions from /proc/PID/status. */
+static guint64
+status_mask (const gchar *status, const gchar *key)
+{
+  const gchar *line = strstr (status, key);
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 16);
+}
+
+/* The program starts with the caller's signal mask and what it ignores,
+ * except SIGPIPE and the others g_spawn reset: GSocket ignores SIGPIPE in
+ * the whole daemon, and a run's `yes | head` expects to die of it. */
+static void
+test_signals (void)
+{
+  const gchar *argv[] = { "cat", "/proc/self/status", NULL };
+  const gint reset[] = { SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP };
+  struct sigaction ignore = { .sa_handler = SIG_IGN }, old_pipe, old_usr2;
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *own = NULL;
+  g_autofree gchar *child = NULL;
+  guint64 reset_mask = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (reset); i++)
+    reset_mask |= G_GUINT64_CONSTANT (1) << (reset[i] - 1);
+  g_assert_cmpint (sigaction (SIGPIPE, &ignore, &old_pipe), ==, 0);
+  g_assert_cmpint (sigaction (SIGUSR2, &ignore, &old_usr2), ==, 0);
+  g_file_get_contents ("/proc/self/status", &own, NULL, &error);
+  g_assert_no_error (error);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (sigaction (SIGPIPE, &old_pipe, NULL), ==, 0);
+  g_assert_cmpint (sigaction (SIGUSR2, &old_usr2, NULL), ==, 0);
+
+  g_assert_cmpint (run->exit_code, ==, 0);
+  child = g_strndup ((const gchar *) run->out->data, run->out->len);
+  g_assert_cmphex (status_mask (child, "SigBlk:\t"), ==, status_mask (own, "SigBlk:\t"));
+  g_assert_cmphex (status_mask (child, "SigIgn:\t"), ==,
+                   status_mask (own, "SigIgn:\t") & ~reset_mask);
+  g_assert_cmphex (status_mask (child, "SigIgn:\t") & (G_GUINT64_CONSTANT (1) << (SIGUSR2 - 1)), !=,
+                   0);
+  remove_pipeline_dir (dir);
+}
+
 static gboolean
 on_fifo_closed (gint fd, GIOCondition condition, gpointer user_data)
 {
@@ -732,6 +904,11 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/relative-command", test_relative_command);
   g_test_add_func ("/local-executor/missing-entry", test_missing_entry);
   g_test_add_func ("/local-executor/missing-folder", test_missing_folder);
+  g_test_add_func ("/local-executor/missing-program", test_missing_program);
+  g_test_add_func ("/local-executor/script-without-interpreter", test_script_without_interpreter);
+  g_test_add_func ("/local-executor/path-of-the-daemon", test_path_of_the_daemon);
+  g_test_add_func ("/local-executor/child-setup", test_child_setup);
+  g_test_add_func ("/local-executor/signals", test_signals);
   g_test_add_func ("/local-executor/launch-cancelled", test_launch_cancelled);
   g_test_add_func ("/local-executor/cancel", test_cancel);
   g_test_add_func ("/local-executor/cancel-ignoring-term", test_cancel_ignoring_term);

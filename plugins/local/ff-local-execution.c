@@ -267,7 +267,7 @@ ff_local_execution_init (FfLocalExecution *self)
   self->cancellable = g_cancellable_new ();
 }
 
-/* Takes over a child spawned with %G_SPAWN_DO_NOT_REAP_CHILD as the leader
+/* Takes over a child of ff_local_spawn(), not yet reaped, as the leader
  * of its own process group, and its two output pipes; killed if it is
  * dropped before ff_local_execution_start(). */
 FfLocalExecution *

@@ -2,12 +2,10 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "ff-local-execution.h"
 #include "ff-local-executor.h"
+#include "ff-local-spawn.h"
 
 /* Runs pipelines as child processes of the daemon: no isolation beyond a
  * process group, for machines without Docker and for development. */
@@ -27,17 +25,6 @@ static const gchar *
 ff_local_executor_get_name (FfExecutor *executor)
 {
   return "local";
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  /* its own process group, so a cancel reaches everything it started */
-  setpgid (0, 0);
-  /* A local run cannot be followed again by the next daemon (its output
-   * pipes end with this one), so it ends with the daemon, even a killed
-   * one, rather than running on unseen; the next start marks it lost. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* "./run.sh" means the file in the pipeline folder, not one on PATH. */
@@ -69,8 +56,6 @@ ff_local_executor_launch_async (FfExecutor *executor,
   g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
   g_auto (GStrv) argv = resolve_argv (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
-  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                      G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_CLOEXEC_PIPES;
   gint stdout_fd = -1, stderr_fd = -1;
   g_autofree gchar *message = NULL;
   GPid pid = 0;
@@ -93,12 +78,11 @@ ff_local_executor_launch_async (FfExecutor *executor,
           task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
-  /* stdin is /dev/null: a run is never interactive. Not GSubprocess: it
-   * forgets the pid as soon as it reaps the child, which a quick one lets
-   * happen before the pid is read, and the pid is the group to signal. */
-  if (!g_spawn_async_with_pipes_and_fds (
-          dir, (const gchar *const *) argv, (const gchar *const *) envp, flags, child_setup, NULL,
-          -1, -1, -1, NULL, NULL, 0, &pid, NULL, &stdout_fd, &stderr_fd, &error))
+  /* Not GSubprocess: it forgets the pid as soon as it reaps the child,
+   * which a quick one lets happen before the pid is read, and the pid is
+   * the group to signal. */
+  if (!ff_local_spawn (dir, (const gchar *const *) argv, (const gchar *const *) envp, &pid,
+                       &stdout_fd, &stderr_fd, &error))
     {
       message = ff_message_new (GETTEXT_PACKAGE, N_ ("Cannot start “%s” in %s: %s"), argv[0], dir,
                                 error->message, NULL);
