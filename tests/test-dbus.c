@@ -26,7 +26,6 @@ typedef struct
   GPtrArray *created;   /* run paths, in RunCreated order */
   GHashTable *finished; /* run path → (osi) of RunFinished */
   GHashTable *outputs;  /* run path → GByteArray of its Output signals */
-  gsize largest_output; /* bytes in the largest Output signal */
   guint output_sub;
 } Client;
 
@@ -72,7 +71,6 @@ on_output (GDBusConnection *connection,
   /* contiguous and in order: each chunk starts where the last one ended */
   g_assert_cmpuint (offset, ==, log->len);
   g_byte_array_append (log, g_variant_get_data (data), g_variant_get_size (data));
-  c->largest_output = MAX (c->largest_output, g_variant_get_size (data));
 }
 
 /* Output signals are subscribed to before any StartRun goes out, so the
@@ -844,33 +842,6 @@ test_binary_output (void)
   g_assert_cmpmem (signalled->data, signalled->len, expected, sizeof expected);
 }
 
-/* Megabytes of output reach the bus in signals of at most 32 KiB (bigger
- * ones cost dbus-daemon several times the CPU per byte), all of them, in
- * order: the live ones and those sent from the log while the bus lagged. */
-static void
-test_output_pieces (void)
-{
-  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
-  g_autoptr (Client) c = NULL;
-  g_autoptr (FfDBusRun) run = NULL;
-  g_autoptr (GByteArray) log = NULL;
-  g_autofree gchar *path = NULL;
-  GByteArray *signalled;
-
-  ff_test_daemon_add_pipeline (d, "random", "main.sh", "head -c 8000000 /dev/urandom\n", NULL);
-  ff_test_daemon_start (d, NULL);
-  c = client_new (d, TRUE);
-  path = client_start (c, "random");
-  run = client_wait_end (c, path, "succeeded", "none", "", 0);
-  log = read_log_all (run, 0, 1024 * 1024, NULL);
-  g_assert_cmpuint (log->len, ==, 8000000);
-  signalled = g_hash_table_lookup (c->outputs, path);
-  g_assert_nonnull (signalled);
-  assert_bytes_equal (signalled, log);
-  g_assert_cmpuint (c->largest_output, >, 0);
-  g_assert_cmpuint (c->largest_output, <=, 32 * 1024);
-}
-
 static guint64
 read_vm_hwm_kib (GSubprocess *process)
 {
@@ -1438,7 +1409,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/run/timeout", test_timeout);
   g_test_add_func ("/dbus/output/binary", test_binary_output);
   g_test_add_func ("/dbus/output/large", test_large_output);
-  g_test_add_func ("/dbus/output/pieces", test_output_pieces);
   g_test_add_func ("/dbus/manager/list-runs", test_list_runs);
   g_test_add_func ("/dbus/manager/get-run", test_get_run);
   g_test_add_func ("/dbus/manager/object-manager", test_object_manager);

@@ -9,10 +9,6 @@
 
 /* ReadLog never returns more than this, whatever the caller asks. */
 #define READ_LOG_MAX (1024 * 1024)
-/* 200 MiB of Output that nobody receives cost dbus-daemon (1.14) 0.4 s of
- * CPU in signals of 32 KiB, 2.9–4 s in signals of 64 KiB and 1.9 s in ones
- * of 1 MiB (bench/logs, and a bare GDBus emitter against a private bus). */
-#define OUTPUT_SIGNAL_MAX (32 * 1024)
 
 struct _FfDaemon
 {
@@ -242,22 +238,14 @@ on_run_created (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
   ff_dbus_manager_emit_run_created (self->manager, path, ff_run_get_pipeline (run));
 }
 
-/* In pieces of at most OUTPUT_SIGNAL_MAX: dbus-daemon reads a bigger
- * message at a far higher cost per byte, whether anyone receives it or not. */
 static void
 emit_output (FfDaemon *self, FfRun *run, guint64 offset, GBytes *data)
 {
   FfDBusObjectSkeleton *object = export_run (self, run);
   g_autoptr (FfDBusRun) skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
-  gsize len = g_bytes_get_size (data);
 
-  for (gsize done = 0; done < len; done += OUTPUT_SIGNAL_MAX)
-    {
-      g_autoptr (GBytes) piece =
-          g_bytes_new_from_bytes (data, done, MIN (OUTPUT_SIGNAL_MAX, len - done));
-      ff_dbus_run_emit_output (skeleton, offset + done,
-                               g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, piece, TRUE));
-    }
+  ff_dbus_run_emit_output (skeleton, offset,
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE));
 }
 
 static void
