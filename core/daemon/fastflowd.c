@@ -4,6 +4,9 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 
 #include "ff-daemon.h"
@@ -128,6 +131,21 @@ setup_i18n (void)
   textdomain (GETTEXT_PACKAGE);
 }
 
+/* Output moves through buffers of about 1 MiB that live for a moment (a
+ * backlog read from the log, the bus message made of it). glibc's dynamic
+ * thresholds kept mapping and trimming them, so each round of bench/logs
+ * either cost fastflowd 0.35 s or, with 21,000–42,000 page faults, up to
+ * 1.9 s of CPU per 200 MiB. Fixed thresholds keep such buffers in the heap;
+ * at most 8 MiB stay free at its top. */
+static void
+setup_malloc (void)
+{
+#ifdef __GLIBC__
+  mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+  mallopt (M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,6 +187,7 @@ main (int argc, char **argv)
     G_OPTION_ENTRY_NULL,
   };
 
+  setup_malloc ();
   setup_i18n ();
   g_log_set_writer_func (write_log, NULL, NULL);
   context = g_option_context_new (NULL);
