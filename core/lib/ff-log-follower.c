@@ -30,8 +30,11 @@ struct _FfLogFollower
   gint log_fd;
   gboolean over_bus; /* no descriptor: ReadLog and Output */
   gint inotify_fd;
-  guint inotify_id;
-  guint read_id;
+  /* on the caller's thread-default context, as the bus calls' answers:
+   * ff_client_wait_run_sync() iterates one of its own */
+  GMainContext *context;
+  GSource *inotify_source;
+  GSource *read_source;
 };
 
 G_DEFINE_TYPE (FfLogFollower, ff_log_follower, G_TYPE_OBJECT)
@@ -46,10 +49,19 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
+drop_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 close_descriptor (FfLogFollower *self)
 {
-  g_clear_handle_id (&self->inotify_id, g_source_remove);
-  g_clear_handle_id (&self->read_id, g_source_remove);
+  drop_source (&self->inotify_source);
+  drop_source (&self->read_source);
   if (self->inotify_fd >= 0)
     g_close (self->inotify_fd, NULL);
   if (self->log_fd >= 0)
@@ -223,8 +235,11 @@ static gboolean on_log_readable (gpointer user_data);
 static void
 read_descriptor_soon (FfLogFollower *self)
 {
-  if (self->read_id == 0 && self->log_fd >= 0)
-    self->read_id = g_idle_add (on_log_readable, self);
+  if (self->read_source != NULL || self->log_fd < 0)
+    return;
+  self->read_source = g_idle_source_new ();
+  g_source_set_callback (self->read_source, on_log_readable, self, NULL);
+  g_source_attach (self->read_source, self->context);
 }
 
 /* One chunk per main loop iteration, so that a long log does not hold up
@@ -244,7 +259,7 @@ on_log_readable (gpointer user_data)
   if (n < 0)
     {
       gint saved_errno = errno;
-      self->read_id = 0;
+      g_clear_pointer (&self->read_source, g_source_unref);
       finish (self, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
                                  _ ("Cannot read the run’s log: %s"), g_strerror (saved_errno)));
       return G_SOURCE_REMOVE;
@@ -257,7 +272,7 @@ on_log_readable (gpointer user_data)
       /* ::data may have aborted, which removed this source */
       return self->done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
     }
-  self->read_id = 0;
+  g_clear_pointer (&self->read_source, g_source_unref);
   if (finished)
     finish (self, NULL);
   return G_SOURCE_REMOVE;
@@ -288,7 +303,9 @@ watch_descriptor (FfLogFollower *self)
       g_debug ("cannot watch the run log for changes: %s", g_strerror (errno));
       return FALSE;
     }
-  self->inotify_id = g_unix_fd_add (self->inotify_fd, G_IO_IN, on_log_changed, self);
+  self->inotify_source = g_unix_fd_source_new (self->inotify_fd, G_IO_IN);
+  g_source_set_callback (self->inotify_source, G_SOURCE_FUNC (on_log_changed), self, NULL);
+  g_source_attach (self->inotify_source, self->context);
   return TRUE;
 }
 
@@ -339,6 +356,7 @@ void
 ff_log_follower_start (FfLogFollower *self)
 {
   g_return_if_fail (FF_IS_LOG_FOLLOWER (self));
+  self->context = g_main_context_ref_thread_default ();
   if (self->follow)
     connect_run (self);
   if (self->done)
@@ -359,6 +377,7 @@ ff_log_follower_dispose (GObject *object)
 
   stop_watching (self);
   g_clear_object (&self->run);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (ff_log_follower_parent_class)->dispose (object);
 }
 
