@@ -654,14 +654,17 @@ test_configuration (void)
   g_autoptr (GKeyFile) bad = new_config ("ftp://nope");
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpstr (ff_docker_executor_get_url (plain), ==, "http://docker-proxy:2375");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (plain)), ==,
+                   "http://docker-proxy:2375");
   g_assert_cmpstr (ff_executor_get_name (FF_EXECUTOR (plain)), ==, "docker-proxy");
 
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_cmpstr (ff_docker_executor_get_url (executor), ==, "http://from-config:1234");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (executor)), ==,
+                   "http://from-config:1234");
   g_setenv ("DOCKER_PROXY_URL", "unix:///run/fastflow-proxy.sock", TRUE);
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_cmpstr (ff_docker_executor_get_url (executor), ==, "unix:///run/fastflow-proxy.sock");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (executor)), ==,
+                   "unix:///run/fastflow-proxy.sock");
   g_unsetenv ("DOCKER_PROXY_URL");
 
   g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), bad, &error));
