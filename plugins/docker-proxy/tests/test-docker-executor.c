@@ -92,17 +92,13 @@ new_executor (const gchar *url)
 static FfRunRequest *
 new_request (const gchar *script)
 {
-  const gchar *argv[] = { "sh", "-c", script, NULL };
-  FfRunRequest *request = ff_run_request_new (env.next_run_id++, "test-pipe");
+  FfRunRequest *request =
+      ff_test_request_new (env.next_run_id++, script, env.pipeline_dir, env.instance);
   g_autofree gchar *run_id =
       g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
 
-  ff_run_request_set_command (request, argv);
-  ff_run_request_set_pipeline_dir (request, env.pipeline_dir);
   ff_run_request_set_label (request, "org.fastflow.run-id", run_id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", "test-pipe");
-  ff_run_request_set_label (request, "org.fastflow.instance", env.instance);
-  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", run_id);
   return request;
 }
 
