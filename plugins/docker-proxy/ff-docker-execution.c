@@ -7,6 +7,7 @@
 #include "ff-docker-execution.h"
 #include "ff-docker-inspect.h"
 #include "ff-docker-log-cursor.h"
+#include "ff-docker-request.h"
 
 /*
  * One container run, from after its start to its removal.
@@ -32,14 +33,6 @@
 #define DEFAULT_RECONNECT_GRACE_MS 60000
 #define MAX_REMOVE_ATTEMPTS 8
 
-typedef struct
-{
-  FfDockerExecution *self;
-  GCancellable *cancellable;
-  GInputStream *stream;
-  gboolean after_exit;
-} Request;
-
 struct _FfDockerExecution
 {
   FfExecution parent_instance;
@@ -54,8 +47,8 @@ struct _FfDockerExecution
   FfStream pending_stream;
   GError *frame_error;
 
-  Request *log_req;  /* the running log request, if any */
-  Request *wait_req; /* the running /wait, if any */
+  FfDockerRequest *log_req;  /* the running log request, if any */
+  FfDockerRequest *wait_req; /* the running /wait, if any */
   gboolean logs_complete;
   gboolean inspecting;
   guint retry_id;
@@ -67,7 +60,7 @@ struct _FfDockerExecution
   JsonNode *state;  /* its State, read after it stopped */
   gint wait_status; /* StatusCode from /wait, -1 if none */
 
-  Request *stats_req; /* the streamed /stats, once someone samples */
+  FfDockerRequest *stats_req; /* the streamed /stats, once someone samples */
   gboolean have_usage;
   GError *stats_error; /* the proxy refused /stats: nothing to measure */
   FfUsage usage;
@@ -90,36 +83,10 @@ static void schedule_check (FfDockerExecution *self, guint delay_ms);
 static void finish (FfDockerExecution *self);
 static void fail (FfDockerExecution *self, const GError *error);
 
-static Request *
+static FfDockerRequest *
 request_new (FfDockerExecution *self)
 {
-  Request *req = g_new0 (Request, 1);
-
-  req->self = g_object_ref (self);
-  req->cancellable = g_cancellable_new ();
-  req->after_exit = self->exited;
-  return req;
-}
-
-static void
-request_free (Request *req)
-{
-  g_object_unref (req->self);
-  g_object_unref (req->cancellable);
-  g_clear_object (&req->stream);
-  g_free (req);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-/* Stops a request; its callback will see it is no longer current. */
-static void
-abandon (Request **slot)
-{
-  if (*slot == NULL)
-    return;
-  g_cancellable_cancel ((*slot)->cancellable);
-  *slot = NULL;
+  return ff_docker_request_new (FF_EXECUTION (self), self->exited);
 }
 
 static void
@@ -151,15 +118,6 @@ ff_docker_execution_finalize (GObject *object)
   G_OBJECT_CLASS (ff_docker_execution_parent_class)->finalize (object);
 }
 
-static gboolean
-is_fatal (const GError *error)
-{
-  /* A refused request stays refused; only a proxy or an engine that does
-   * not answer right now is worth asking again. */
-  return !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE) &&
-         !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
-}
-
 /* Returns FALSE when the run has been given up: at once for a refusal;
  * for a proxy or an engine that does not answer, once it has not for
  * longer than the grace, counted from the first failure in a row. The
@@ -175,7 +133,7 @@ note_failure (FfDockerExecution *self, const GError *error)
   if (self->failures++ == 0)
     self->failing_since = now;
   g_debug ("container %s: %s (failure %u)", self->id, error->message, self->failures);
-  if (is_fatal (error))
+  if (!ff_docker_request_can_retry (error))
     {
       fail (self, error);
       return FALSE;
@@ -234,14 +192,14 @@ on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
 }
 
 static void
-log_ended (FfDockerExecution *self, Request *req, const GError *error)
+log_ended (FfDockerExecution *self, FfDockerRequest *req, const GError *error)
 {
   gboolean cut = ff_docker_demuxer_get_pending (self->demuxer) > 0;
 
   self->log_req = NULL;
   if (self->finishing || self->failed)
     return;
-  if (error == NULL && req->after_exit &&
+  if (error == NULL && req->after_end &&
       (!cut || !ff_docker_demuxer_get_multiplexed (self->demuxer)))
     {
       ff_docker_demuxer_flush (self->demuxer);
@@ -264,13 +222,13 @@ log_ended (FfDockerExecution *self, Request *req, const GError *error)
   schedule_check (self, error != NULL ? backoff_ms (self) : 0);
 }
 
-static void read_logs (Request *req);
+static void read_logs (FfDockerRequest *req);
 
 static void
 on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfDockerExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (req->execution);
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
   gsize len = 0;
@@ -303,7 +261,7 @@ on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-read_logs (Request *req)
+read_logs (FfDockerRequest *req)
 {
   g_input_stream_read_bytes_async (req->stream, READ_SIZE, G_PRIORITY_DEFAULT, req->cancellable,
                                    on_log_read, req);
@@ -312,8 +270,8 @@ read_logs (Request *req)
 static void
 on_log_opened (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfDockerExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (req->execution);
   g_autoptr (GError) error = NULL;
 
   req->stream = ff_docker_client_stream_finish (FF_DOCKER_CLIENT (source), res, &error);
@@ -332,7 +290,7 @@ start_logs (FfDockerExecution *self)
 {
   g_autofree gchar *since = ff_docker_log_cursor_dup_since (self->cursor);
   g_autofree gchar *path = NULL;
-  Request *req;
+  FfDockerRequest *req;
 
   g_assert (self->log_req == NULL);
   /* After the stop, a plain read: it ends once the log is sent. */
@@ -353,14 +311,14 @@ mark_exited (FfDockerExecution *self)
   if (!self->exited)
     {
       self->exited = TRUE;
-      abandon (&self->wait_req);
-      abandon (&self->stats_req);
+      ff_docker_request_abandon (&self->wait_req);
+      ff_docker_request_abandon (&self->stats_req);
       g_clear_handle_id (&self->stats_retry_id, g_source_remove);
       g_clear_handle_id (&self->kill_id, g_source_remove);
       /* A follow that began before the stop may hang on a broken engine
        * or be cut on its way; a fresh read from the cursor ends for sure. */
-      if (self->log_req != NULL && !self->log_req->after_exit)
-        abandon (&self->log_req);
+      if (self->log_req != NULL && !self->log_req->after_end)
+        ff_docker_request_abandon (&self->log_req);
       /* The final state (OOMKilled) while the rest of the log comes. */
       if (self->state == NULL)
         schedule_check (self, 0);
@@ -490,8 +448,8 @@ schedule_check (FfDockerExecution *self, guint delay_ms)
 static void
 on_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfDockerExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (req->execution);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
   JsonObject *obj = NULL;
@@ -523,7 +481,7 @@ static void
 start_wait (FfDockerExecution *self)
 {
   g_autofree gchar *path = g_strdup_printf ("/containers/%s/wait?condition=not-running", self->id);
-  Request *req;
+  FfDockerRequest *req;
 
   g_assert (self->wait_req == NULL);
   req = request_new (self);
@@ -623,7 +581,7 @@ on_removed (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   /* A proxy that is away for a moment should not cost a container; after
    * a run failed for a proxy away, it is given the grace once more. */
-  if (!is_fatal (error) &&
+  if (!!ff_docker_request_can_retry (error) &&
       (self->remove_attempts < MAX_REMOVE_ATTEMPTS ||
        (self->failure != NULL && g_get_monotonic_time () - self->failing_since <=
                                      2 * (gint64) self->reconnect_grace_ms * 1000)))
@@ -655,7 +613,7 @@ static void
 finish (FfDockerExecution *self)
 {
   self->finishing = TRUE;
-  abandon (&self->wait_req);
+  ff_docker_request_abandon (&self->wait_req);
   if (self->state == NULL)
     {
       /* /wait told the stop; OOMKilled needs a look. */
@@ -674,9 +632,9 @@ fail (FfDockerExecution *self, const GError *error)
     return;
   self->failed = TRUE;
   self->finishing = TRUE;
-  abandon (&self->log_req);
-  abandon (&self->wait_req);
-  abandon (&self->stats_req);
+  ff_docker_request_abandon (&self->log_req);
+  ff_docker_request_abandon (&self->wait_req);
+  ff_docker_request_abandon (&self->stats_req);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->stats_retry_id, g_source_remove);
   self->failure = g_error_copy (error);
@@ -713,13 +671,13 @@ on_stats_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void read_stats (Request *req);
+static void read_stats (FfDockerRequest *req);
 
 static void
 on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfDockerExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (req->execution);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *line = NULL;
   g_autoptr (JsonParser) parser = NULL;
@@ -746,7 +704,7 @@ on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-read_stats (Request *req)
+read_stats (FfDockerRequest *req)
 {
   g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (req->stream), G_PRIORITY_LOW,
                                        req->cancellable, on_stats_line, req);
@@ -755,8 +713,8 @@ read_stats (Request *req)
 static void
 on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfDockerExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfDockerExecution *self = FF_DOCKER_EXECUTION (req->execution);
   g_autoptr (GInputStream) body = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -787,7 +745,7 @@ static void
 start_stats (FfDockerExecution *self)
 {
   g_autofree gchar *path = g_strdup_printf ("/containers/%s/stats?stream=1", self->id);
-  Request *req = request_new (self);
+  FfDockerRequest *req = request_new (self);
 
   self->stats_req = req;
   ff_docker_client_stream_async (self->client, path, req->cancellable, on_stats_opened, req);

@@ -8,7 +8,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-docker-client.h"
 #include "ff-docker-execution.h"
 #include "ff-docker-executor.h"
 #include "ff-docker-policy.h"
@@ -23,44 +22,46 @@
  */
 
 #define GROUP "executor." FF_DOCKER_EXECUTOR_NAME
-#define DEFAULT_URL "http://docker-proxy:2375"
-#define DEFAULT_IMAGE "python:3.12-slim"
 #define DEFAULT_PIDS_LIMIT 512
 #define DEFAULT_TMPFS_SIZE "256m"
 #define DEFAULT_MAX_GRACE_SECONDS 300
-#define DEFAULT_MAX_CONNECTIONS 64
 #define DEFAULT_RECONNECT_GRACE_SECONDS 60
 #define APP_DIR "/app"
 #define ROUTE_FILE "/run/fastflow/route"
 
 struct _FfDockerExecutor
 {
-  GObject parent_instance;
-  gchar *url;
-  gchar *image;
-  gchar *network;
-  gchar *user;
+  FfDockerBaseExecutor parent_instance;
   gint64 pids_limit;
   gchar *tmpfs_size;
   guint max_grace_seconds;
-  guint max_connections;
   guint reconnect_grace_seconds;
   gboolean init;
   GStrv allowed_roots;
   GStrv engine_sockets;
 
-  FfDockerClient *client;
-  FfDockerPolicy *policy;
-  gboolean healthy;     /* the last ping or request got through */
   GHashTable *attached; /* ids of the containers re-attached: not leftovers */
 };
 
 static void ff_docker_executor_iface_init (FfExecutorInterface *iface);
 
+/* The base implements FfExecutor; only containers can be re-attached. */
 G_DEFINE_TYPE_WITH_CODE (FfDockerExecutor,
                          ff_docker_executor,
-                         G_TYPE_OBJECT,
+                         FF_TYPE_DOCKER_BASE_EXECUTOR,
                          G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_docker_executor_iface_init))
+
+static FfDockerClient *
+get_client (FfDockerExecutor *self)
+{
+  return ff_docker_base_executor_get_client (FF_DOCKER_BASE_EXECUTOR (self));
+}
+
+static FfDockerPolicy *
+get_policy (FfDockerExecutor *self)
+{
+  return ff_docker_base_executor_get_policy (FF_DOCKER_BASE_EXECUTOR (self));
+}
 
 typedef struct
 {
@@ -88,37 +89,19 @@ ff_docker_executor_finalize (GObject *object)
 {
   FfDockerExecutor *self = FF_DOCKER_EXECUTOR (object);
 
-  g_free (self->url);
-  g_free (self->image);
-  g_free (self->network);
-  g_free (self->user);
   g_free (self->tmpfs_size);
   g_strfreev (self->allowed_roots);
   g_strfreev (self->engine_sockets);
-  g_clear_object (&self->client);
-  g_clear_object (&self->policy);
   g_hash_table_unref (self->attached);
   G_OBJECT_CLASS (ff_docker_executor_parent_class)->finalize (object);
 }
 
 static void
-ff_docker_executor_class_init (FfDockerExecutorClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = ff_docker_executor_finalize;
-}
-
-static void
 ff_docker_executor_init (FfDockerExecutor *self)
 {
-  const gchar *url = g_getenv ("DOCKER_PROXY_URL");
-
-  self->url = g_strdup (url != NULL && *url != '\0' ? url : DEFAULT_URL);
-  self->image = g_strdup (DEFAULT_IMAGE);
-  self->network = g_strdup ("none");
   self->pids_limit = DEFAULT_PIDS_LIMIT;
   self->tmpfs_size = g_strdup (DEFAULT_TMPFS_SIZE);
   self->max_grace_seconds = DEFAULT_MAX_GRACE_SECONDS;
-  self->max_connections = DEFAULT_MAX_CONNECTIONS;
   self->reconnect_grace_seconds = DEFAULT_RECONNECT_GRACE_SECONDS;
   self->init = TRUE;
   self->attached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -130,24 +113,12 @@ ff_docker_executor_new (void)
   return g_object_new (FF_TYPE_DOCKER_EXECUTOR, NULL);
 }
 
-const gchar *
-ff_docker_executor_get_url (FfDockerExecutor *self)
-{
-  g_return_val_if_fail (FF_IS_DOCKER_EXECUTOR (self), NULL);
-  return self->url;
-}
-
-static const gchar *
-get_name (FfExecutor *executor)
-{
-  return FF_DOCKER_EXECUTOR_NAME;
-}
-
 /* Talking to the engine's own socket skips every rule of the proxy. */
 static void
-warn_if_engine_socket (FfDockerExecutor *self)
+client_created (FfDockerBaseExecutor *base)
 {
-  const gchar *path = ff_docker_client_get_socket_path (self->client);
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
+  const gchar *path = ff_docker_client_get_socket_path (get_client (self));
   g_autofree gchar *real = NULL;
 
   if (path == NULL)
@@ -163,30 +134,23 @@ warn_if_engine_socket (FfDockerExecutor *self)
           g_warning (_ ("The Docker proxy URL %s points at the Docker engine's own socket; "
                         "fastflow then bypasses every rule of a socket proxy. Point "
                         "DOCKER_PROXY_URL at the proxy instead."),
-                     self->url);
+                     ff_docker_base_executor_get_url (base));
           return;
         }
     }
 }
 
-static gboolean
-ensure_client (FfDockerExecutor *self, GError **error)
+static FfDockerPolicy *
+new_policy (FfDockerBaseExecutor *base)
 {
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
   static const gchar *const default_sockets[] = { "/var/run/docker.sock", "/run/docker.sock",
                                                   NULL };
 
   if (self->engine_sockets == NULL)
     self->engine_sockets = g_strdupv ((gchar **) default_sockets);
-  if (self->policy == NULL)
-    self->policy = ff_docker_policy_new ((const gchar *const *) self->allowed_roots,
-                                         (const gchar *const *) self->engine_sockets);
-  if (self->client != NULL)
-    return TRUE;
-  self->client = ff_docker_client_new (self->url, self->max_connections, error);
-  if (self->client == NULL)
-    return FALSE;
-  warn_if_engine_socket (self);
-  return TRUE;
+  return ff_docker_policy_new ((const gchar *const *) self->allowed_roots,
+                               (const gchar *const *) self->engine_sockets);
 }
 
 static gboolean
@@ -208,42 +172,22 @@ read_uint (GKeyFile *config, const gchar *key, guint64 max, guint64 *value, GErr
   return TRUE;
 }
 
-static void
-replace_string (GKeyFile *config, const gchar *key, gchar **field)
-{
-  g_autofree gchar *value = g_key_file_get_string (config, GROUP, key, NULL);
-
-  if (value == NULL)
-    return;
-  g_strstrip (value);
-  g_free (*field);
-  *field = *value != '\0' ? g_steal_pointer (&value) : NULL;
-}
-
 static gboolean
-configure (FfExecutor *executor, GKeyFile *config, GError **error)
+configure (FfDockerBaseExecutor *base, GKeyFile *config, GError **error)
 {
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
   const gchar *env_url = g_getenv ("DOCKER_PROXY_URL");
   guint64 pids = (guint64) self->pids_limit;
   guint64 grace = self->max_grace_seconds;
-  guint64 conns = self->max_connections;
+  guint64 conns = 0;
   guint64 reconnect_grace = self->reconnect_grace_seconds;
   g_autoptr (GError) error_local = NULL;
   gboolean init;
 
-  replace_string (config, "proxy_url", &self->url);
+  /* As in Fast-Flow, the environment wins over the configuration. */
   if (env_url != NULL && *env_url != '\0')
-    {
-      g_free (self->url);
-      self->url = g_strdup (env_url);
-    }
-  if (self->url == NULL)
-    self->url = g_strdup (DEFAULT_URL);
-  replace_string (config, "image", &self->image);
-  replace_string (config, "network", &self->network);
-  replace_string (config, "user", &self->user);
-  replace_string (config, "tmpfs_size", &self->tmpfs_size);
+    ff_docker_base_executor_set_url (base, env_url);
+  ff_docker_base_executor_read_string (base, config, "tmpfs_size", &self->tmpfs_size);
   if (!read_uint (config, "pids_limit", G_MAXINT32, &pids, error) ||
       !read_uint (config, "stop_grace_seconds", 24 * 3600, &grace, error) ||
       !read_uint (config, "max_connections", 4096, &conns, error) ||
@@ -252,7 +196,8 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   self->reconnect_grace_seconds = (guint) reconnect_grace;
   self->pids_limit = (gint64) pids;
   self->max_grace_seconds = (guint) grace;
-  self->max_connections = (guint) conns;
+  if (g_key_file_has_key (config, GROUP, "max_connections", NULL))
+    ff_docker_base_executor_set_max_connections (base, (guint) conns);
   init = g_key_file_get_boolean (config, GROUP, "init", &error_local);
   if (error_local == NULL)
     self->init = init;
@@ -273,56 +218,40 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
       self->engine_sockets =
           g_key_file_get_string_list (config, GROUP, "engine_sockets", NULL, NULL);
     }
-
-  g_clear_object (&self->client);
-  g_clear_object (&self->policy);
-  self->healthy = FALSE;
-  if (!ensure_client (self, error))
-    return FALSE;
-  /* The default network must pass the same rule as a pipeline's. */
-  return self->network == NULL ||
-         ff_docker_policy_check_network (self->policy, self->network, error);
+  return TRUE;
 }
 
+/* For docker-proxy, a proxy that answers its ping is healthy. */
 static void
-on_health_ping (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  FfDockerExecutor *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
-  self->healthy = ff_docker_client_ping_finish (FF_DOCKER_CLIENT (source), res, &error);
-  if (!self->healthy)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-check_health_async (FfExecutor *executor,
+probe_health_async (FfDockerBaseExecutor *base,
                     GCancellable *cancellable,
                     GAsyncReadyCallback callback,
                     gpointer user_data)
 {
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  g_task_set_source_tag (task, check_health_async);
-  if (!ensure_client (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  ff_docker_client_ping_async (self->client, cancellable, on_health_ping, g_steal_pointer (&task));
+  ff_docker_client_ping_async (ff_docker_base_executor_get_client (base), cancellable, callback,
+                               user_data);
 }
 
 static gboolean
-check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+probe_health_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return ff_docker_client_ping_finish (ff_docker_base_executor_get_client (base), result, error);
+}
+
+static void
+diagnose_async (FfDockerBaseExecutor *base,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  ff_docker_probe_async (ff_docker_base_executor_get_client (base), cancellable, callback,
+                         user_data);
+}
+
+static GPtrArray *
+diagnose_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
+{
+  return ff_docker_probe_finish (ff_docker_base_executor_get_client (base), result, error);
 }
 
 static void
@@ -408,6 +337,7 @@ build_body (FfDockerExecutor *self,
             const gchar *network)
 {
   static const gchar *const no_entrypoint[] = { "", NULL };
+  const gchar *user = ff_docker_base_executor_get_user (FF_DOCKER_BASE_EXECUTOR (self));
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
@@ -425,10 +355,10 @@ build_body (FfDockerExecutor *self,
       json_builder_set_member_name (builder, "WorkingDir");
       json_builder_add_string_value (builder, APP_DIR);
     }
-  if (self->user != NULL)
+  if (user != NULL)
     {
       json_builder_set_member_name (builder, "User");
-      json_builder_add_string_value (builder, self->user);
+      json_builder_add_string_value (builder, user);
     }
   /* Without a TTY the log stays multiplexed: stdout and stderr apart. */
   json_builder_set_member_name (builder, "Tty");
@@ -440,105 +370,53 @@ build_body (FfDockerExecutor *self,
   return json_builder_get_root (builder);
 }
 
-static gchar *
-container_name (FfRunRequest *request)
-{
-  return g_strdup_printf (
-      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
-      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
-}
-
 /* Everything the proxy cannot judge, before any request is sent. */
 static gboolean
 prepare (FfDockerExecutor *self, Launch *launch, GError **error)
 {
+  FfDockerBaseExecutor *base = FF_DOCKER_BASE_EXECUTOR (self);
   FfRunRequest *request = launch->request;
-  const gchar *const *command = ff_run_request_get_command (request);
-  const gchar *network = ff_run_request_get_network (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  const gchar *network = ff_docker_base_executor_check_request (base, request, error);
   g_autofree gchar *app_source = NULL;
 
-  if (!ensure_client (self, error))
-    return FALSE;
-  if (command == NULL || command[0] == NULL)
-    {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                   _ ("The run of pipeline %s has no command to start"),
-                   ff_run_request_get_pipeline (request));
-      return FALSE;
-    }
   if (network == NULL)
-    network = self->network != NULL ? self->network : "none";
-  if (!ff_docker_policy_check_network (self->policy, network, error))
     return FALSE;
-  if (dir != NULL && !ff_docker_policy_check_mount (self->policy, dir, &app_source, error))
+  if (dir != NULL && !ff_docker_policy_check_mount (get_policy (self), dir, &app_source, error))
     return FALSE;
-  launch->image =
-      g_strdup (ff_run_request_get_image (request) != NULL ? ff_run_request_get_image (request)
-                                                           : self->image);
+  launch->image = ff_docker_base_executor_dup_image (base, request, error);
   if (launch->image == NULL)
-    {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
-                   _ ("The pipeline %s names no image and [%s] sets no default image"),
-                   ff_run_request_get_pipeline (request), GROUP);
-      return FALSE;
-    }
-  launch->name = container_name (request);
+    return FALSE;
+  launch->name = ff_docker_spec_dup_name (request);
   launch->body = build_body (self, request, launch->image, app_source, network);
-  return ff_docker_policy_check_create_body (self->policy, json_node_get_object (launch->body),
+  return ff_docker_policy_check_create_body (get_policy (self), json_node_get_object (launch->body),
                                              error);
 }
 
-static void
-note_error (FfDockerExecutor *self, const GError *error)
+/* A launch that fails after create removes its container. */
+static gchar *
+next_removal (FfDockerBaseExecutor *base, gpointer data, gchar **id)
 {
-  if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-    self->healthy = FALSE;
+  Launch *launch = data;
+
+  if (launch->id == NULL)
+    return NULL;
+  *id = g_strdup (launch->id);
+  return g_strdup_printf ("/containers/%s?force=1&v=1", g_steal_pointer (&launch->id));
 }
 
-typedef struct
-{
-  GTask *task;
-  GError *error;
-} Cleanup;
-
 static void
-on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
+removal_failed (FfDockerBaseExecutor *base, gpointer data, const gchar *id, const GError *error)
 {
-  Cleanup *cleanup = user_data;
-  Launch *launch = g_task_get_task_data (cleanup->task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  guint status = 0;
+  Launch *launch = data;
 
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
   /* After a create that broke off, the proxy being away still is no news:
    * most likely the create never got through either. */
   if (launch->id_is_name && error != NULL)
-    g_debug ("removal of %s after a failed create: %s", launch->id, error->message);
-  else if (error != NULL || (status != 204 && status != 404))
-    g_warning (_ ("The container %s could not be removed and is left behind: %s"), launch->id,
+    g_debug ("removal of %s after a failed create: %s", id, error->message);
+  else
+    g_warning (_ ("The container %s could not be removed and is left behind: %s"), id,
                error != NULL ? error->message : "");
-  g_task_return_error (cleanup->task, cleanup->error);
-  g_object_unref (cleanup->task);
-  g_free (cleanup);
-}
-
-/* A launch that fails after create removes its container first. */
-static void
-fail_after_create (GTask *task, GError *error)
-{
-  FfDockerExecutor *self = g_task_get_source_object (task);
-  Launch *launch = g_task_get_task_data (task);
-  g_autofree gchar *path = g_strdup_printf ("/containers/%s?force=1&v=1", launch->id);
-  Cleanup *cleanup = g_new0 (Cleanup, 1);
-
-  note_error (self, error);
-  cleanup->task = task;
-  cleanup->error = error;
-  /* Not with the task's cancellable: a cancelled launch is cleaned up too. */
-  ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
-                               on_cleanup_removed, cleanup);
 }
 
 static void
@@ -567,11 +445,11 @@ on_started (GObject *source, GAsyncResult *res, gpointer user_data)
     g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
   if (error != NULL)
     {
-      fail_after_create (task, error);
+      ff_docker_base_executor_fail_launch (task, error);
       return;
     }
-  self->healthy = TRUE;
-  execution = ff_docker_execution_new (self->client, launch->id, TRUE,
+  ff_docker_base_executor_set_healthy (FF_DOCKER_BASE_EXECUTOR (self), TRUE);
+  execution = ff_docker_execution_new (get_client (self), launch->id, TRUE,
                                        ff_run_request_get_memory_limit (launch->request),
                                        self->max_grace_seconds * 1000);
   ff_docker_execution_set_reconnect_grace (execution, self->reconnect_grace_seconds * 1000);
@@ -628,12 +506,12 @@ on_created (GObject *source, GAsyncResult *res, gpointer user_data)
        * broke; the name is unique, so remove by name. */
       launch->id = g_strdup (launch->name);
       launch->id_is_name = TRUE;
-      fail_after_create (task, g_steal_pointer (&error));
+      ff_docker_base_executor_fail_launch (task, g_steal_pointer (&error));
       return;
     }
   if (error != NULL)
     {
-      note_error (self, error);
+      ff_docker_base_executor_note_error (FF_DOCKER_BASE_EXECUTOR (self), error);
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
@@ -641,13 +519,13 @@ on_created (GObject *source, GAsyncResult *res, gpointer user_data)
   launch->id = g_strdup (id);
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
     {
-      fail_after_create (task, g_steal_pointer (&error));
+      ff_docker_base_executor_fail_launch (task, g_steal_pointer (&error));
       return;
     }
   path = g_strdup_printf ("/containers/%s/start", launch->id);
   /* Not cancellable: a start cut halfway would leave doubt whether the
    * container runs. on_started looks at the cancellable instead. */
-  ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_LONG, NULL,
+  ff_docker_client_call_async (get_client (self), "POST", path, NULL, FF_DOCKER_CALL_LONG, NULL,
                                on_started, task);
 }
 
@@ -662,35 +540,18 @@ create_container (GTask *task)
   /* Not cancellable: the engine completes a create whose client went
    * away, and the container would be left without anyone knowing its id.
    * on_created looks at the cancellable instead. */
-  ff_docker_client_call_async (self->client, "POST", path, launch->body, FF_DOCKER_CALL_LONG, NULL,
-                               on_created, task);
+  ff_docker_client_call_async (get_client (self), "POST", path, launch->body, FF_DOCKER_CALL_LONG,
+                               NULL, on_created, task);
 }
 
 static void
-on_launch_ping (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GTask *task = user_data;
-  FfDockerExecutor *self = g_task_get_source_object (task);
-  GError *error = NULL;
-
-  self->healthy = ff_docker_client_ping_finish (FF_DOCKER_CLIENT (source), res, &error);
-  if (!self->healthy)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  create_container (task);
-}
-
-static void
-launch_async (FfExecutor *executor,
+launch_async (FfDockerBaseExecutor *base,
               FfRunRequest *request,
               GCancellable *cancellable,
               GAsyncReadyCallback callback,
               gpointer user_data)
 {
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Launch *launch = g_new0 (Launch, 1);
   GError *error = NULL;
@@ -704,20 +565,7 @@ launch_async (FfExecutor *executor,
       g_object_unref (task);
       return;
     }
-  /* After a failed health check, or before the first one, ask again: a
-   * proxy that came back is used again, and the API version is known. */
-  if (!self->healthy || ff_docker_client_get_api_version (self->client) == NULL)
-    {
-      ff_docker_client_ping_async (self->client, cancellable, on_launch_ping, task);
-      return;
-    }
-  create_container (task);
-}
-
-static FfExecution *
-launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  ff_docker_base_executor_ensure_healthy (task, create_container);
 }
 
 /* The path that lists every container, running or not, with all @labels
@@ -739,51 +587,19 @@ list_path (const gchar *const *labels)
   return g_strdup_printf ("/containers/json?all=1&filters=%s", escaped);
 }
 
-/* Removing leftovers: list the instance's containers, remove the old ones. */
-typedef struct
+/* Removing leftovers: one round, the instance's containers. */
+static gchar *
+leftovers_path (FfDockerBaseExecutor *base,
+                const gchar *instance,
+                guint round,
+                FfDockerCallFlags *flags)
 {
-  gchar *daemon_id;
-  guint pending;
-  guint removed;
-  GError *error;
-} Sweep;
+  g_autofree gchar *label = g_strdup_printf ("org.fastflow.instance=%s", instance);
+  const gchar *const labels[] = { label, NULL };
 
-static void
-sweep_free (Sweep *sweep)
-{
-  g_free (sweep->daemon_id);
-  g_clear_error (&sweep->error);
-  g_free (sweep);
-}
-
-static void
-sweep_step_done (GTask *task)
-{
-  Sweep *sweep = g_task_get_task_data (task);
-
-  if (--sweep->pending > 0)
-    return;
-  if (sweep->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&sweep->error));
-  else
-    g_task_return_int (task, sweep->removed);
-}
-
-static void
-on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  Sweep *sweep = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) error = NULL;
-  guint status = 0;
-
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error == NULL && status == 204)
-    sweep->removed++;
-  else if (error != NULL && sweep->error == NULL)
-    sweep->error = g_steal_pointer (&error);
-  sweep_step_done (task);
+  if (round > 0)
+    return NULL;
+  return list_path (labels);
 }
 
 static gboolean
@@ -799,95 +615,23 @@ is_of_daemon (JsonObject *container, const gchar *daemon_id)
   return g_strcmp0 (owner, daemon_id) == 0;
 }
 
-static void
-on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+/* Neither the running daemon's containers nor those it re-attached. */
+static gchar *
+leftover_path (FfDockerBaseExecutor *base,
+               JsonObject *container,
+               const gchar *daemon_id,
+               guint round)
 {
-  g_autoptr (GTask) task = user_data;
-  FfDockerClient *client = FF_DOCKER_CLIENT (source);
-  FfDockerExecutor *self = g_task_get_source_object (task);
-  Sweep *sweep = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) error = NULL;
-  JsonArray *containers;
+  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
+  const gchar *id;
 
-  node = ff_docker_client_call_finish (client, res, NULL, &error);
-  if (node == NULL)
-    {
-      if (error != NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_int (task, 0);
-      return;
-    }
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_task_return_int (task, 0);
-      return;
-    }
-  containers = json_node_get_array (node);
-  /* one for the listing itself, so that the task ends once */
-  sweep->pending = 1;
-  for (guint i = 0; i < json_array_get_length (containers); i++)
-    {
-      JsonNode *element = json_array_get_element (containers, i);
-      JsonObject *container =
-          JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      const gchar *id;
-      g_autofree gchar *path = NULL;
-
-      if (container == NULL || is_of_daemon (container, sweep->daemon_id))
-        continue;
-      id = json_object_get_string_member_with_default (container, "Id", NULL);
-      if (id == NULL || g_hash_table_contains (self->attached, id))
-        continue;
-      g_debug ("removing container %s, left behind by an earlier fastflowd", id);
-      path = g_strdup_printf ("/containers/%s?force=1&v=1", id);
-      sweep->pending++;
-      ff_docker_client_call_async (client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG,
-                                   g_task_get_cancellable (task), on_leftover_deleted,
-                                   g_object_ref (task));
-    }
-  sweep_step_done (task);
-}
-
-static void
-remove_leftovers_async (FfExecutor *executor,
-                        const gchar *instance,
-                        const gchar *daemon_id,
-                        GCancellable *cancellable,
-                        GAsyncReadyCallback callback,
-                        gpointer user_data)
-{
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *label = g_strdup_printf ("org.fastflow.instance=%s", instance);
-  const gchar *const labels[] = { label, NULL };
-  g_autofree gchar *path = NULL;
-  Sweep *sweep = g_new0 (Sweep, 1);
-
-  sweep->daemon_id = g_strdup (daemon_id);
-  g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
-  if (!ensure_client (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  path = list_path (labels);
-  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_NONE, cancellable,
-                               on_leftovers_listed, g_steal_pointer (&task));
-}
-
-static gboolean
-remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *removed, GError **error)
-{
-  gssize count = g_task_propagate_int (G_TASK (result), error);
-
-  if (count < 0)
-    return FALSE;
-  if (removed != NULL)
-    *removed = (guint) count;
-  return TRUE;
+  if (is_of_daemon (container, daemon_id))
+    return NULL;
+  id = json_object_get_string_member_with_default (container, "Id", NULL);
+  if (id == NULL || g_hash_table_contains (self->attached, id))
+    return NULL;
+  g_debug ("removing container %s, left behind by an earlier fastflowd", id);
+  return g_strdup_printf ("/containers/%s?force=1&v=1", id);
 }
 
 /* Re-attaching: the attempt's container is found by its labels, looked at
@@ -1006,9 +750,9 @@ on_reattach_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
                                reattach->id, reattach->run);
       return;
     }
-  self->healthy = TRUE;
+  ff_docker_base_executor_set_healthy (FF_DOCKER_BASE_EXECUTOR (self), TRUE);
   execution = ff_docker_execution_new (
-      self->client, reattach->id,
+      get_client (self), reattach->id,
       config == NULL || !json_object_get_boolean_member_with_default (config, "Tty", FALSE),
       host != NULL ? (guint64) MAX (json_object_get_int_member_with_default (host, "Memory", 0), 0)
                    : 0,
@@ -1069,7 +813,7 @@ reattach_list (GTask *task)
   FfDockerExecutor *self = g_task_get_source_object (task);
   Reattach *reattach = g_task_get_task_data (task);
 
-  ff_docker_client_call_async (self->client, "GET", reattach->path, NULL, FF_DOCKER_CALL_NONE,
+  ff_docker_client_call_async (get_client (self), "GET", reattach->path, NULL, FF_DOCKER_CALL_NONE,
                                g_task_get_cancellable (task), on_reattach_listed,
                                g_object_ref (task));
 }
@@ -1110,7 +854,7 @@ reattach_async (FfExecutor *executor,
                                "re-attaching needs the org.fastflow.instance label");
       return;
     }
-  if (!ensure_client (self, &error))
+  if (!ff_docker_base_executor_ensure_client (FF_DOCKER_BASE_EXECUTOR (self), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1125,55 +869,30 @@ reattach_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
 }
 
 static void
-on_probed (GObject *source, GAsyncResult *res, gpointer user_data)
+ff_docker_executor_class_init (FfDockerExecutorClass *klass)
 {
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  GPtrArray *checks = ff_docker_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+  FfDockerBaseExecutorClass *base_class = FF_DOCKER_BASE_EXECUTOR_CLASS (klass);
 
-  if (checks == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+  G_OBJECT_CLASS (klass)->finalize = ff_docker_executor_finalize;
+  base_class->name = FF_DOCKER_EXECUTOR_NAME;
+  base_class->configure = configure;
+  base_class->new_policy = new_policy;
+  base_class->client_created = client_created;
+  base_class->probe_health_async = probe_health_async;
+  base_class->probe_health_finish = probe_health_finish;
+  base_class->diagnose_async = diagnose_async;
+  base_class->diagnose_finish = diagnose_finish;
+  base_class->launch_async = launch_async;
+  base_class->next_removal = next_removal;
+  base_class->removal_failed = removal_failed;
+  base_class->leftovers_path = leftovers_path;
+  base_class->leftover_path = leftover_path;
 }
 
-static void
-diagnose_async (FfExecutor *executor,
-                GCancellable *cancellable,
-                GAsyncReadyCallback callback,
-                gpointer user_data)
-{
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!ensure_client (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  ff_docker_probe_async (self->client, cancellable, on_probed, g_steal_pointer (&task));
-}
-
-static GPtrArray *
-diagnose_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
+/* Called with the base's implementation already in @iface. */
 static void
 ff_docker_executor_iface_init (FfExecutorInterface *iface)
 {
-  iface->get_name = get_name;
-  iface->configure = configure;
-  iface->check_health_async = check_health_async;
-  iface->check_health_finish = check_health_finish;
-  iface->launch_async = launch_async;
-  iface->launch_finish = launch_finish;
-  iface->remove_leftovers_async = remove_leftovers_async;
-  iface->remove_leftovers_finish = remove_leftovers_finish;
-  iface->diagnose_async = diagnose_async;
-  iface->diagnose_finish = diagnose_finish;
   iface->reattach_async = reattach_async;
   iface->reattach_finish = reattach_finish;
 }

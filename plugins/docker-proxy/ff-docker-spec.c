@@ -93,3 +93,18 @@ ff_docker_spec_add_labels (JsonBuilder *builder,
   json_builder_add_string_value (builder, executor);
   json_builder_end_object (builder);
 }
+
+/**
+ * ff_docker_spec_dup_name:
+ *
+ * Returns: a new name for what runs an attempt of @request (a container, a
+ *   service and its config): unique, so that a create whose answer was lost
+ *   can still be undone by name
+ */
+gchar *
+ff_docker_spec_dup_name (FfRunRequest *request)
+{
+  return g_strdup_printf (
+      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
+      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
+}

@@ -23,5 +23,6 @@ void ff_docker_spec_add_labels (JsonBuilder *builder,
                                 const gchar *member,
                                 FfRunRequest *request,
                                 const gchar *executor);
+gchar *ff_docker_spec_dup_name (FfRunRequest *request);
 
 G_END_DECLS

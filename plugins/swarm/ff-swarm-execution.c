@@ -7,6 +7,7 @@
 
 #include "ff-docker-inspect.h"
 #include "ff-docker-log-reader.h"
+#include "ff-docker-request.h"
 #include "ff-swarm-execution.h"
 
 /*
@@ -35,13 +36,6 @@
  * service goes anyway. */
 #define DRAIN_MS 5000
 
-typedef struct
-{
-  FfSwarmExecution *self;
-  GCancellable *cancellable;
-  gboolean after_done; /* started after the task ended: it ends by itself */
-} Request;
-
 struct _FfSwarmExecution
 {
   FfExecution parent_instance;
@@ -55,7 +49,7 @@ struct _FfSwarmExecution
   gint64 started_at; /* monotonic, µs */
 
   FfDockerLogReader *reader;
-  Request *log_req;
+  FfDockerRequest *log_req;
   guint log_retry_id;
   guint poll_id;
   gboolean polling;
@@ -79,34 +73,10 @@ static void schedule_poll (FfSwarmExecution *self, guint delay_ms);
 static void finish (FfSwarmExecution *self);
 static void fail (FfSwarmExecution *self, const GError *error);
 
-static Request *
+static FfDockerRequest *
 request_new (FfSwarmExecution *self)
 {
-  Request *req = g_new0 (Request, 1);
-
-  req->self = g_object_ref (self);
-  req->cancellable = g_cancellable_new ();
-  req->after_done = self->task_done || self->cancelled;
-  return req;
-}
-
-static void
-request_free (Request *req)
-{
-  g_object_unref (req->self);
-  g_object_unref (req->cancellable);
-  g_free (req);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-static void
-abandon (Request **slot)
-{
-  if (*slot == NULL)
-    return;
-  g_cancellable_cancel ((*slot)->cancellable);
-  *slot = NULL;
+  return ff_docker_request_new (FF_EXECUTION (self), self->task_done || self->cancelled);
 }
 
 static void
@@ -137,22 +107,13 @@ ff_swarm_execution_finalize (GObject *object)
   G_OBJECT_CLASS (ff_swarm_execution_parent_class)->finalize (object);
 }
 
-static gboolean
-is_fatal (const GError *error)
-{
-  /* A refused request stays refused; a proxy or an engine that does not
-   * answer right now is worth asking again. */
-  return !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE) &&
-         !g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR);
-}
-
 /* Returns FALSE when the run has been given up. */
 static gboolean
 note_failure (FfSwarmExecution *self, const GError *error)
 {
   self->failures++;
   g_debug ("service %s: %s (failure %u)", self->service_id, error->message, self->failures);
-  if (self->failures > MAX_FAILURES || is_fatal (error))
+  if (self->failures > MAX_FAILURES || !ff_docker_request_can_retry (error))
     {
       fail (self, error);
       return FALSE;
@@ -182,8 +143,8 @@ on_log_retry (gpointer user_data)
 static void
 on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr (Request) req = user_data;
-  FfSwarmExecution *self = req->self;
+  g_autoptr (FfDockerRequest) req = user_data;
+  FfSwarmExecution *self = FF_SWARM_EXECUTION (req->execution);
   g_autoptr (GError) error = NULL;
 
   ff_docker_log_reader_read_finish (self->reader, res, &error);
@@ -192,7 +153,7 @@ on_log_read (GObject *source, GAsyncResult *res, gpointer user_data)
   self->log_req = NULL;
   if (self->finishing)
     return;
-  if (error == NULL && req->after_done && !ff_docker_log_reader_is_cut (self->reader))
+  if (error == NULL && req->after_end && !ff_docker_log_reader_is_cut (self->reader))
     {
       ff_docker_log_reader_finish (self->reader);
       finish (self);
@@ -319,8 +280,8 @@ task_done (FfSwarmExecution *self, gint exit_code)
   self->exit_code = exit_code;
   /* A follow that began before the end may stay open; a fresh read from
    * the cursor ends for sure. */
-  if (self->log_req != NULL && !self->log_req->after_done)
-    abandon (&self->log_req);
+  if (self->log_req != NULL && !self->log_req->after_end)
+    ff_docker_request_abandon (&self->log_req);
   if (self->log_req == NULL)
     start_logs (self);
 }
@@ -580,7 +541,7 @@ finish (FfSwarmExecution *self)
   if (self->finishing)
     return;
   self->finishing = TRUE;
-  abandon (&self->log_req);
+  ff_docker_request_abandon (&self->log_req);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->log_retry_id, g_source_remove);
   g_clear_handle_id (&self->drain_id, g_source_remove);
@@ -619,7 +580,7 @@ ff_swarm_execution_cancel (FfExecution *execution, guint grace_ms)
     return;
   self->cancelled = TRUE;
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  abandon (&self->log_req);
+  ff_docker_request_abandon (&self->log_req);
   self->drain_id = g_timeout_add_full (G_PRIORITY_DEFAULT, DRAIN_MS, on_drain_timeout,
                                        g_object_ref (self), g_object_unref);
   start_logs (self);

@@ -6,8 +6,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "ff-docker-client.h"
-#include "ff-docker-policy.h"
 #include "ff-docker-spec.h"
 #include "ff-swarm-execution.h"
 #include "ff-swarm-executor.h"
@@ -24,14 +22,11 @@
  */
 
 #define GROUP "executor." FF_SWARM_EXECUTOR_NAME
-#define DEFAULT_URL "http://docker-proxy:2375"
-#define DEFAULT_IMAGE "python:3.12-slim"
 #define DEFAULT_NONE_NETWORK "fastflow-none"
 #define DEFAULT_PIDS_LIMIT 512
 #define DEFAULT_TMPFS_SIZE "256m"
 #define DEFAULT_APP_SIZE "64m"
 #define DEFAULT_MAX_GRACE_SECONDS 300
-#define DEFAULT_MAX_CONNECTIONS 64
 #define DEFAULT_PLACEMENT_TIMEOUT 30
 /* What the engine takes in one config object (swarmkit's MaxConfigSize). */
 #define MAX_ARCHIVE_BYTES (500 * 1024)
@@ -42,31 +37,23 @@
 
 struct _FfSwarmExecutor
 {
-  GObject parent_instance;
-  gchar *url;
-  gchar *image;
-  gchar *network;
+  FfDockerBaseExecutor parent_instance;
   gchar *none_network;
-  gchar *user;
   gint64 pids_limit;
   guint64 tmpfs_bytes;
   guint64 app_bytes;
   guint max_grace_seconds;
-  guint max_connections;
   guint placement_timeout;
   gboolean init;
-
-  FfDockerClient *client;
-  FfDockerPolicy *policy;
-  gboolean healthy;
 };
 
-static void ff_swarm_executor_iface_init (FfExecutorInterface *iface);
+G_DEFINE_TYPE (FfSwarmExecutor, ff_swarm_executor, FF_TYPE_DOCKER_BASE_EXECUTOR)
 
-G_DEFINE_TYPE_WITH_CODE (FfSwarmExecutor,
-                         ff_swarm_executor,
-                         G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (FF_TYPE_EXECUTOR, ff_swarm_executor_iface_init))
+static FfDockerClient *
+get_client (FfSwarmExecutor *self)
+{
+  return ff_docker_base_executor_get_client (FF_DOCKER_BASE_EXECUTOR (self));
+}
 
 typedef struct
 {
@@ -97,37 +84,18 @@ ff_swarm_executor_finalize (GObject *object)
 {
   FfSwarmExecutor *self = FF_SWARM_EXECUTOR (object);
 
-  g_free (self->url);
-  g_free (self->image);
-  g_free (self->network);
   g_free (self->none_network);
-  g_free (self->user);
-  g_clear_object (&self->client);
-  g_clear_object (&self->policy);
   G_OBJECT_CLASS (ff_swarm_executor_parent_class)->finalize (object);
-}
-
-static void
-ff_swarm_executor_class_init (FfSwarmExecutorClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = ff_swarm_executor_finalize;
 }
 
 static void
 ff_swarm_executor_init (FfSwarmExecutor *self)
 {
-  const gchar *url = g_getenv ("DOCKER_PROXY_URL");
-
-  /* The same proxy as docker-proxy's unless [executor.swarm] says else. */
-  self->url = g_strdup (url != NULL && *url != '\0' ? url : DEFAULT_URL);
-  self->image = g_strdup (DEFAULT_IMAGE);
-  self->network = g_strdup ("none");
   self->none_network = g_strdup (DEFAULT_NONE_NETWORK);
   self->pids_limit = DEFAULT_PIDS_LIMIT;
   ff_parse_size (DEFAULT_TMPFS_SIZE, &self->tmpfs_bytes);
   ff_parse_size (DEFAULT_APP_SIZE, &self->app_bytes);
   self->max_grace_seconds = DEFAULT_MAX_GRACE_SECONDS;
-  self->max_connections = DEFAULT_MAX_CONNECTIONS;
   self->placement_timeout = DEFAULT_PLACEMENT_TIMEOUT;
   self->init = TRUE;
 }
@@ -138,28 +106,10 @@ ff_swarm_executor_new (void)
   return g_object_new (FF_TYPE_SWARM_EXECUTOR, NULL);
 }
 
-const gchar *
-ff_swarm_executor_get_url (FfSwarmExecutor *self)
+static FfDockerPolicy *
+new_policy (FfDockerBaseExecutor *base)
 {
-  g_return_val_if_fail (FF_IS_SWARM_EXECUTOR (self), NULL);
-  return self->url;
-}
-
-static const gchar *
-get_name (FfExecutor *executor)
-{
-  return FF_SWARM_EXECUTOR_NAME;
-}
-
-static gboolean
-ensure_client (FfSwarmExecutor *self, GError **error)
-{
-  if (self->policy == NULL)
-    self->policy = ff_docker_policy_new (NULL, NULL);
-  if (self->client != NULL)
-    return TRUE;
-  self->client = ff_docker_client_new (self->url, self->max_connections, error);
-  return self->client != NULL;
+  return ff_docker_policy_new (NULL, NULL);
 }
 
 /* ---- configuration ---- */
@@ -229,32 +179,15 @@ parse_boolean (const gchar *text, gpointer value)
   return TRUE;
 }
 
-static void
-replace_string (GKeyFile *config, const gchar *key, gchar **field)
-{
-  g_autofree gchar *value = g_key_file_get_string (config, GROUP, key, NULL);
-
-  if (value == NULL)
-    return;
-  g_strstrip (value);
-  g_free (*field);
-  *field = *value != '\0' ? g_steal_pointer (&value) : NULL;
-}
-
 static gboolean
-configure (FfExecutor *executor, GKeyFile *config, GError **error)
+configure (FfDockerBaseExecutor *base, GKeyFile *config, GError **error)
 {
-  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (base);
   const gchar *seconds = _ ("a whole number of seconds from 0 to 86400");
   guint pids = (guint) self->pids_limit;
+  guint max_connections = 0;
 
-  replace_string (config, "proxy_url", &self->url);
-  if (self->url == NULL)
-    self->url = g_strdup (DEFAULT_URL);
-  replace_string (config, "image", &self->image);
-  replace_string (config, "network", &self->network);
-  replace_string (config, "none_network", &self->none_network);
-  replace_string (config, "user", &self->user);
+  ff_docker_base_executor_read_string (base, config, "none_network", &self->none_network);
   if (!read_setting (config, "pids_limit", parse_count, &pids, _ ("a whole number ≥ 0"), error) ||
       !read_setting (config, "tmpfs_size", parse_bytes, &self->tmpfs_bytes,
                      _ ("a size such as “256m”"), error) ||
@@ -264,113 +197,65 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
                      error) ||
       !read_setting (config, "placement_timeout", parse_seconds, &self->placement_timeout, seconds,
                      error) ||
-      !read_setting (config, "max_connections", parse_count, &self->max_connections,
-                     _ ("a whole number ≥ 0"), error) ||
-      !read_setting (config, "init", parse_boolean, &self->init, _ ("true or false"), error))
+      !read_setting (config, "max_connections", parse_count, &max_connections,
+                     _ ("a whole number ≥ 0"), error))
+    return FALSE;
+  if (g_key_file_has_key (config, GROUP, "max_connections", NULL))
+    ff_docker_base_executor_set_max_connections (base, max_connections);
+  if (!read_setting (config, "init", parse_boolean, &self->init, _ ("true or false"), error))
     return FALSE;
   self->pids_limit = pids;
-
-  g_clear_object (&self->client);
-  g_clear_object (&self->policy);
-  self->healthy = FALSE;
-  if (!ensure_client (self, error))
-    return FALSE;
-  return self->network == NULL ||
-         ff_docker_policy_check_network (self->policy, self->network, error);
+  return TRUE;
 }
 
 /* ---- health and diagnosis ---- */
 
-/* What a probe says of the executor's health; it also remembers it. */
-static GError *
-take_probe (FfSwarmExecutor *self, GObject *source, GAsyncResult *res)
+/* The health check and the diagnosis ask the same: is the engine a
+ * manager, and does the proxy let through what is needed. */
+static void
+probe_async (FfDockerBaseExecutor *base,
+             GCancellable *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+  ff_swarm_probe_async (ff_docker_base_executor_get_client (base), cancellable, callback,
+                        user_data);
+}
+
+/* Healthy: the probe found nothing missing. */
+static gboolean
+probe_health_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
   g_autoptr (GPtrArray) checks = NULL;
-  GError *error = NULL;
+  GError *found = NULL;
 
-  checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
-  if (checks != NULL)
-    error = ff_swarm_probe_dup_error (checks);
-  self->healthy = error == NULL;
-  return error;
-}
-
-static void
-on_health_probed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = take_probe (g_task_get_source_object (task), source, res);
-
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-check_health_async (FfExecutor *executor,
-                    GCancellable *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer user_data)
-{
-  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  g_task_set_source_tag (task, check_health_async);
-  if (!ensure_client (self, &error))
+  checks = ff_swarm_probe_finish (ff_docker_base_executor_get_client (base), result, error);
+  if (checks == NULL)
+    return FALSE;
+  found = ff_swarm_probe_dup_error (checks);
+  if (found != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_propagate_error (error, found);
+      return FALSE;
     }
-  ff_swarm_probe_async (self->client, cancellable, on_health_probed, g_steal_pointer (&task));
+  return TRUE;
 }
 
-static gboolean
-check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
+static GPtrArray *
+diagnose_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  GPtrArray *checks = ff_swarm_probe_finish (FF_DOCKER_CLIENT (source), res, &error);
+  g_autoptr (GError) error_local = NULL;
+  GPtrArray *checks =
+      ff_swarm_probe_finish (ff_docker_base_executor_get_client (base), result, &error_local);
 
   /* a proxy that does not answer is one finding, not a failed diagnosis */
   if (checks == NULL)
     {
       checks = g_ptr_array_new_with_free_func (g_object_unref);
       g_ptr_array_add (checks,
-                       ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, error->message));
+                       ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, error_local->message));
     }
-  g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-diagnose_async (FfExecutor *executor,
-                GCancellable *cancellable,
-                GAsyncReadyCallback callback,
-                gpointer user_data)
-{
-  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!ensure_client (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  ff_swarm_probe_async (self->client, cancellable, on_diagnosed, g_steal_pointer (&task));
-}
-
-static GPtrArray *
-diagnose_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return checks;
 }
 
 /* ---- the service ---- */
@@ -441,6 +326,7 @@ static void
 add_container_spec (FfSwarmExecutor *self, JsonBuilder *builder, Launch *launch)
 {
   static const gchar *const cap_drop[] = { "ALL", NULL };
+  const gchar *user = ff_docker_base_executor_get_user (FF_DOCKER_BASE_EXECUTOR (self));
   FfRunRequest *request = launch->request;
   guint grace_ms = MIN (ff_run_request_get_stop_grace_ms (request), self->max_grace_seconds * 1000);
 
@@ -458,10 +344,10 @@ add_container_spec (FfSwarmExecutor *self, JsonBuilder *builder, Launch *launch)
       json_builder_set_member_name (builder, "Dir");
       json_builder_add_string_value (builder, APP_DIR);
     }
-  if (self->user != NULL)
+  if (user != NULL)
     {
       json_builder_set_member_name (builder, "User");
-      json_builder_add_string_value (builder, self->user);
+      json_builder_add_string_value (builder, user);
     }
   json_builder_set_member_name (builder, "TTY");
   json_builder_add_boolean_value (builder, FALSE);
@@ -478,7 +364,7 @@ add_container_spec (FfSwarmExecutor *self, JsonBuilder *builder, Launch *launch)
   ff_docker_spec_add_string_array (builder, "CapabilityDrop", cap_drop);
   /* Only API 1.44 has it for services; without capabilities a setuid
    * program gains nothing either. */
-  if (ff_swarm_api_is_at_least (self->client, 44))
+  if (ff_swarm_api_is_at_least (get_client (self), 44))
     {
       json_builder_set_member_name (builder, "Privileges");
       json_builder_begin_object (builder);
@@ -597,80 +483,31 @@ build_config (Launch *launch)
 
 /* ---- launch ---- */
 
-static void
-note_error (FfSwarmExecutor *self, const GError *error)
-{
-  if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-    self->healthy = FALSE;
-}
-
-typedef struct
-{
-  GTask *task;
-  GError *error;
-} Cleanup;
-
-static void cleanup_next (Cleanup *cleanup);
-
-static void
-on_cleanup_removed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Cleanup *cleanup = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  guint status = 0;
-
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error != NULL || (status >= 300 && status != 404))
-    g_warning (_ ("The swarm object %s could not be removed and is left behind: %s"),
-               (const gchar *) g_object_get_data (G_OBJECT (cleanup->task), "removing"),
-               error != NULL ? error->message : "");
-  cleanup_next (cleanup);
-}
-
 /* A launch that fails after a create removes what it created: the
  * service first, since the config is in use while the service exists. */
-static void
-cleanup_next (Cleanup *cleanup)
+static gchar *
+next_removal (FfDockerBaseExecutor *base, gpointer data, gchar **id)
 {
-  FfSwarmExecutor *self = g_task_get_source_object (cleanup->task);
-  Launch *launch = g_task_get_task_data (cleanup->task);
-  g_autofree gchar *path = NULL;
-  gchar *id = NULL;
+  Launch *launch = data;
 
   if (launch->service_id != NULL)
     {
-      id = g_steal_pointer (&launch->service_id);
-      path = g_strdup_printf ("/services/%s", id);
+      *id = g_steal_pointer (&launch->service_id);
+      return g_strdup_printf ("/services/%s", *id);
     }
-  else if (launch->config_id != NULL)
+  if (launch->config_id != NULL)
     {
-      id = g_steal_pointer (&launch->config_id);
-      path = g_strdup_printf ("/configs/%s", id);
+      *id = g_steal_pointer (&launch->config_id);
+      return g_strdup_printf ("/configs/%s", *id);
     }
-  else
-    {
-      g_task_return_error (cleanup->task, cleanup->error);
-      g_object_unref (cleanup->task);
-      g_free (cleanup);
-      return;
-    }
-  g_object_set_data_full (G_OBJECT (cleanup->task), "removing", id, g_free);
-  /* Not with the task's cancellable: a cancelled launch is cleaned up too. */
-  ff_docker_client_call_async (self->client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, NULL,
-                               on_cleanup_removed, cleanup);
+  return NULL;
 }
 
 static void
-fail_launch (GTask *task, GError *error)
+removal_failed (FfDockerBaseExecutor *base, gpointer data, const gchar *id, const GError *error)
 {
-  FfSwarmExecutor *self = g_task_get_source_object (task);
-  Cleanup *cleanup = g_new0 (Cleanup, 1);
-
-  note_error (self, error);
-  cleanup->task = task;
-  cleanup->error = error;
-  cleanup_next (cleanup);
+  g_warning (_ ("The swarm object %s could not be removed and is left behind: %s"), id,
+             error != NULL ? error->message : "");
 }
 
 static GError *
@@ -712,7 +549,7 @@ take_created (GTask *task, GAsyncResult *res, gboolean service, gchar **id)
   guint status = 0;
   const gchar *created = NULL;
 
-  node = ff_docker_client_call_finish (self->client, res, &status, &error);
+  node = ff_docker_client_call_finish (get_client (self), res, &status, &error);
   if (error == NULL && status == 201 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     created = json_object_get_string_member_with_default (json_node_get_object (node), "ID", NULL);
   if (error == NULL && created == NULL)
@@ -727,7 +564,7 @@ take_created (GTask *task, GAsyncResult *res, gboolean service, gchar **id)
     g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
   if (error == NULL)
     return TRUE;
-  fail_launch (task, error);
+  ff_docker_base_executor_fail_launch (task, error);
   return FALSE;
 }
 
@@ -741,11 +578,11 @@ on_service_created (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!take_created (task, res, TRUE, &launch->service_id))
     return;
-  self->healthy = TRUE;
-  execution = ff_swarm_execution_new (self->client, ff_run_request_get_pipeline (launch->request),
-                                      launch->service_id, launch->config_id,
-                                      ff_run_request_get_memory_limit (launch->request),
-                                      self->placement_timeout * 1000);
+  ff_docker_base_executor_set_healthy (FF_DOCKER_BASE_EXECUTOR (self), TRUE);
+  execution = ff_swarm_execution_new (
+      get_client (self), ff_run_request_get_pipeline (launch->request), launch->service_id,
+      launch->config_id, ff_run_request_get_memory_limit (launch->request),
+      self->placement_timeout * 1000);
   ff_swarm_execution_start (execution);
   g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
   g_object_unref (task);
@@ -760,8 +597,8 @@ create_service (GTask *task)
 
   /* Not cancellable: the engine completes a create whose client went
    * away. on_service_created looks at the cancellable instead. */
-  ff_docker_client_call_async (self->client, "POST", "/services/create", body, FF_DOCKER_CALL_LONG,
-                               NULL, on_service_created, task);
+  ff_docker_client_call_async (get_client (self), "POST", "/services/create", body,
+                               FF_DOCKER_CALL_LONG, NULL, on_service_created, task);
 }
 
 static void
@@ -787,39 +624,8 @@ create_objects (GTask *task)
       return;
     }
   body = build_config (launch);
-  ff_docker_client_call_async (self->client, "POST", "/configs/create", body, FF_DOCKER_CALL_LONG,
-                               NULL, on_config_created, task);
-}
-
-static void
-on_launch_probed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GTask *task = user_data;
-  GError *error = take_probe (g_task_get_source_object (task), source, res);
-
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  create_objects (task);
-}
-
-/* After a failed health check, or before the first one, look again: a
- * proxy that came back is used again, the API version becomes known, and
- * a missing flag is named before anything is created. */
-static void
-ensure_healthy (GTask *task)
-{
-  FfSwarmExecutor *self = g_task_get_source_object (task);
-
-  if (!self->healthy || ff_docker_client_get_api_version (self->client) == NULL)
-    {
-      ff_swarm_probe_async (self->client, g_task_get_cancellable (task), on_launch_probed, task);
-      return;
-    }
-  create_objects (task);
+  ff_docker_client_call_async (get_client (self), "POST", "/configs/create", body,
+                               FF_DOCKER_CALL_LONG, NULL, on_config_created, task);
 }
 
 static void
@@ -868,7 +674,7 @@ on_archived (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   launch->archive = g_steal_pointer (&out);
-  ensure_healthy (task);
+  ff_docker_base_executor_ensure_healthy (task, create_objects);
 }
 
 /* The folder as a gzipped tar, by the system's tar in a subprocess, so
@@ -898,58 +704,32 @@ pack_folder (GTask *task, const gchar *dir)
   g_subprocess_communicate_async (tar, NULL, g_task_get_cancellable (task), on_archived, task);
 }
 
-static gchar *
-object_name (FfRunRequest *request)
-{
-  return g_strdup_printf (
-      "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
-      ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
-}
-
 /* Everything the proxy cannot judge, before any request is sent. */
 static gboolean
 prepare (FfSwarmExecutor *self, Launch *launch, GError **error)
 {
+  FfDockerBaseExecutor *base = FF_DOCKER_BASE_EXECUTOR (self);
   FfRunRequest *request = launch->request;
-  const gchar *const *command = ff_run_request_get_command (request);
-  const gchar *network = ff_run_request_get_network (request);
+  const gchar *network = ff_docker_base_executor_check_request (base, request, error);
 
-  if (!ensure_client (self, error))
-    return FALSE;
-  if (command == NULL || command[0] == NULL)
-    {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                   _ ("The run of pipeline %s has no command to start"),
-                   ff_run_request_get_pipeline (request));
-      return FALSE;
-    }
   if (network == NULL)
-    network = self->network != NULL ? self->network : "none";
-  if (!ff_docker_policy_check_network (self->policy, network, error))
     return FALSE;
   launch->network = g_strdup (network);
-  launch->image =
-      g_strdup (ff_run_request_get_image (request) != NULL ? ff_run_request_get_image (request)
-                                                           : self->image);
+  launch->image = ff_docker_base_executor_dup_image (base, request, error);
   if (launch->image == NULL)
-    {
-      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
-                   _ ("The pipeline %s names no image and [%s] sets no default image"),
-                   ff_run_request_get_pipeline (request), GROUP);
-      return FALSE;
-    }
-  launch->name = object_name (request);
+    return FALSE;
+  launch->name = ff_docker_spec_dup_name (request);
   return TRUE;
 }
 
 static void
-launch_async (FfExecutor *executor,
+launch_async (FfDockerBaseExecutor *base,
               FfRunRequest *request,
               GCancellable *cancellable,
               GAsyncReadyCallback callback,
               gpointer user_data)
 {
-  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
+  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (base);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Launch *launch = g_new0 (Launch, 1);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
@@ -967,73 +747,32 @@ launch_async (FfExecutor *executor,
   if (dir != NULL)
     pack_folder (task, dir);
   else
-    ensure_healthy (task);
-}
-
-static FfExecution *
-launch_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+    ff_docker_base_executor_ensure_healthy (task, create_objects);
 }
 
 /* ---- leftovers ---- */
 
 /* What a daemon of this instance that died left behind: its services
  * first, then its configs, which are in use while a service exists. */
-typedef struct
+static gchar *
+leftovers_path (FfDockerBaseExecutor *base,
+                const gchar *instance,
+                guint round,
+                FfDockerCallFlags *flags)
 {
-  gchar *instance;
-  gchar *daemon_id;
-  gboolean configs; /* the second round */
-  guint pending;
-  guint removed;
-  GError *error;
-} Sweep;
+  g_autofree gchar *filters = NULL;
+  g_autofree gchar *escaped = NULL;
 
-static void
-sweep_free (Sweep *sweep)
-{
-  g_free (sweep->instance);
-  g_free (sweep->daemon_id);
-  g_clear_error (&sweep->error);
-  g_free (sweep);
-}
-
-static void sweep_list (GTask *task);
-
-static void
-sweep_step_done (GTask *task)
-{
-  Sweep *sweep = g_task_get_task_data (task);
-
-  if (--sweep->pending > 0)
-    return;
-  if (sweep->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&sweep->error));
-  else if (!sweep->configs)
-    {
-      sweep->configs = TRUE;
-      sweep_list (g_object_ref (task));
-    }
-  else
-    g_task_return_int (task, sweep->removed);
-}
-
-static void
-on_leftover_deleted (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  Sweep *sweep = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) error = NULL;
-  guint status = 0;
-
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error == NULL && status < 300)
-    sweep->removed++;
-  else if (error != NULL && sweep->error == NULL)
-    sweep->error = g_steal_pointer (&error);
-  sweep_step_done (task);
+  if (round > 1)
+    return NULL;
+  filters =
+      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\",\"org.fastflow.executor=%s\"]}",
+                       instance, FF_SWARM_EXECUTOR_NAME);
+  escaped = g_uri_escape_string (filters, NULL, FALSE);
+  /* A proxy that refuses services, or an engine outside a swarm, is no
+   * error here: see the base's sweep. */
+  *flags = FF_DOCKER_CALL_PROBE;
+  return g_strdup_printf ("/%s?filters=%s", round == 1 ? "configs" : "services", escaped);
 }
 
 static const gchar *
@@ -1051,120 +790,36 @@ owner_of (JsonObject *object)
   return json_object_get_string_member_with_default (labels, "org.fastflow.daemon", NULL);
 }
 
-static void
-on_leftovers_listed (GObject *source, GAsyncResult *res, gpointer user_data)
+static gchar *
+leftover_path (FfDockerBaseExecutor *base, JsonObject *object, const gchar *daemon_id, guint round)
 {
-  g_autoptr (GTask) task = user_data;
-  FfDockerClient *client = FF_DOCKER_CLIENT (source);
-  Sweep *sweep = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) error = NULL;
-  JsonArray *objects;
-  guint status = 0;
+  const gchar *id;
 
-  node = ff_docker_client_call_finish (client, res, &status, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* A proxy that refuses services, or an engine outside a swarm: nothing
-   * can have been left there, and a setup that does not use the swarm
-   * executor should not hear about it at every start. */
-  if (status == 403 || status == 503)
-    {
-      g_task_return_int (task, sweep->removed);
-      return;
-    }
-  /* one for the listing itself, so that the round ends once */
-  sweep->pending = 1;
-  objects = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-  for (guint i = 0; objects != NULL && i < json_array_get_length (objects); i++)
-    {
-      JsonNode *element = json_array_get_element (objects, i);
-      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      const gchar *id;
-      g_autofree gchar *path = NULL;
-
-      if (object == NULL || g_strcmp0 (owner_of (object), sweep->daemon_id) == 0)
-        continue;
-      id = json_object_get_string_member_with_default (object, "ID", NULL);
-      if (id == NULL)
-        continue;
-      g_debug ("removing swarm object %s, left behind by an earlier fastflowd", id);
-      path = g_strdup_printf ("/%s/%s", sweep->configs ? "configs" : "services", id);
-      sweep->pending++;
-      ff_docker_client_call_async (client, "DELETE", path, NULL, FF_DOCKER_CALL_LONG,
-                                   g_task_get_cancellable (task), on_leftover_deleted,
-                                   g_object_ref (task));
-    }
-  sweep_step_done (task);
-}
-
-/* Takes over @task. */
-static void
-sweep_list (GTask *task)
-{
-  FfSwarmExecutor *self = g_task_get_source_object (task);
-  Sweep *sweep = g_task_get_task_data (task);
-  g_autofree gchar *filters =
-      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\",\"org.fastflow.executor=%s\"]}",
-                       sweep->instance, FF_SWARM_EXECUTOR_NAME);
-  g_autofree gchar *escaped = g_uri_escape_string (filters, NULL, FALSE);
-  g_autofree gchar *path =
-      g_strdup_printf ("/%s?filters=%s", sweep->configs ? "configs" : "services", escaped);
-
-  ff_docker_client_call_async (self->client, "GET", path, NULL, FF_DOCKER_CALL_PROBE,
-                               g_task_get_cancellable (task), on_leftovers_listed, task);
+  if (g_strcmp0 (owner_of (object), daemon_id) == 0)
+    return NULL;
+  id = json_object_get_string_member_with_default (object, "ID", NULL);
+  if (id == NULL)
+    return NULL;
+  g_debug ("removing swarm object %s, left behind by an earlier fastflowd", id);
+  return g_strdup_printf ("/%s/%s", round == 1 ? "configs" : "services", id);
 }
 
 static void
-remove_leftovers_async (FfExecutor *executor,
-                        const gchar *instance,
-                        const gchar *daemon_id,
-                        GCancellable *cancellable,
-                        GAsyncReadyCallback callback,
-                        gpointer user_data)
+ff_swarm_executor_class_init (FfSwarmExecutorClass *klass)
 {
-  FfSwarmExecutor *self = FF_SWARM_EXECUTOR (executor);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-  Sweep *sweep = g_new0 (Sweep, 1);
+  FfDockerBaseExecutorClass *base_class = FF_DOCKER_BASE_EXECUTOR_CLASS (klass);
 
-  sweep->instance = g_strdup (instance);
-  sweep->daemon_id = g_strdup (daemon_id);
-  g_task_set_task_data (task, sweep, (GDestroyNotify) sweep_free);
-  if (!ensure_client (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sweep_list (g_steal_pointer (&task));
-}
-
-static gboolean
-remove_leftovers_finish (FfExecutor *executor, GAsyncResult *result, guint *removed, GError **error)
-{
-  gssize count = g_task_propagate_int (G_TASK (result), error);
-
-  if (count < 0)
-    return FALSE;
-  if (removed != NULL)
-    *removed = (guint) count;
-  return TRUE;
-}
-
-static void
-ff_swarm_executor_iface_init (FfExecutorInterface *iface)
-{
-  iface->get_name = get_name;
-  iface->configure = configure;
-  iface->check_health_async = check_health_async;
-  iface->check_health_finish = check_health_finish;
-  iface->launch_async = launch_async;
-  iface->launch_finish = launch_finish;
-  iface->remove_leftovers_async = remove_leftovers_async;
-  iface->remove_leftovers_finish = remove_leftovers_finish;
-  iface->diagnose_async = diagnose_async;
-  iface->diagnose_finish = diagnose_finish;
+  G_OBJECT_CLASS (klass)->finalize = ff_swarm_executor_finalize;
+  base_class->name = FF_SWARM_EXECUTOR_NAME;
+  base_class->configure = configure;
+  base_class->new_policy = new_policy;
+  base_class->probe_health_async = probe_async;
+  base_class->probe_health_finish = probe_health_finish;
+  base_class->diagnose_async = probe_async;
+  base_class->diagnose_finish = diagnose_finish;
+  base_class->launch_async = launch_async;
+  base_class->next_removal = next_removal;
+  base_class->removal_failed = removal_failed;
+  base_class->leftovers_path = leftovers_path;
+  base_class->leftover_path = leftover_path;
 }

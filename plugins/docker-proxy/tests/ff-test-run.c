@@ -16,6 +16,20 @@ ff_test_shown (const gchar *message)
   return g_ptr_array_index (texts, texts->len - 1);
 }
 
+FfRunRequest *
+ff_test_request_new (guint64 run_id, const gchar *script, const gchar *dir, const gchar *instance)
+{
+  const gchar *argv[] = { "sh", "-c", script, NULL };
+  FfRunRequest *request = ff_run_request_new (run_id, "test-pipe");
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, run_id);
+
+  ff_run_request_set_command (request, argv);
+  ff_run_request_set_pipeline_dir (request, dir);
+  ff_run_request_set_label (request, "org.fastflow.instance", instance);
+  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
+  return request;
+}
+
 static gboolean
 on_safety_timeout (gpointer user_data)
 {

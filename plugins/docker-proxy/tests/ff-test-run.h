@@ -27,6 +27,11 @@ JsonNode *ff_test_engine_call (FfDockerClient *engine,
                                guint *status);
 JsonNode *ff_test_engine_get (FfDockerClient *engine, const gchar *path, guint *status);
 
+/* A run of `sh -c @script` from the pipeline folder @dir, labelled for
+ * the daemon instance @instance, with its run id in FASTFLOW_RUN_ID. */
+FfRunRequest *
+ff_test_request_new (guint64 run_id, const gchar *script, const gchar *dir, const gchar *instance);
+
 typedef struct _FfTestRun FfTestRun;
 
 /* One run from launch to exit, with its output collected. */

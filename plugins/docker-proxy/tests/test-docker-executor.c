@@ -92,17 +92,13 @@ new_executor (const gchar *url)
 static FfRunRequest *
 new_request (const gchar *script)
 {
-  const gchar *argv[] = { "sh", "-c", script, NULL };
-  FfRunRequest *request = ff_run_request_new (env.next_run_id++, "test-pipe");
+  FfRunRequest *request =
+      ff_test_request_new (env.next_run_id++, script, env.pipeline_dir, env.instance);
   g_autofree gchar *run_id =
       g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
 
-  ff_run_request_set_command (request, argv);
-  ff_run_request_set_pipeline_dir (request, env.pipeline_dir);
   ff_run_request_set_label (request, "org.fastflow.run-id", run_id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", "test-pipe");
-  ff_run_request_set_label (request, "org.fastflow.instance", env.instance);
-  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", run_id);
   return request;
 }
 
@@ -654,14 +650,17 @@ test_configuration (void)
   g_autoptr (GKeyFile) bad = new_config ("ftp://nope");
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpstr (ff_docker_executor_get_url (plain), ==, "http://docker-proxy:2375");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (plain)), ==,
+                   "http://docker-proxy:2375");
   g_assert_cmpstr (ff_executor_get_name (FF_EXECUTOR (plain)), ==, "docker-proxy");
 
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_cmpstr (ff_docker_executor_get_url (executor), ==, "http://from-config:1234");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (executor)), ==,
+                   "http://from-config:1234");
   g_setenv ("DOCKER_PROXY_URL", "unix:///run/fastflow-proxy.sock", TRUE);
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_cmpstr (ff_docker_executor_get_url (executor), ==, "unix:///run/fastflow-proxy.sock");
+  g_assert_cmpstr (ff_docker_base_executor_get_url (FF_DOCKER_BASE_EXECUTOR (executor)), ==,
+                   "unix:///run/fastflow-proxy.sock");
   g_unsetenv ("DOCKER_PROXY_URL");
 
   g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), bad, &error));

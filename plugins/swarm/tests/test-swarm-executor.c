@@ -86,15 +86,9 @@ new_executor (const gchar *url, guint placement_timeout)
 static FfRunRequest *
 new_request (const gchar *script)
 {
-  const gchar *argv[] = { "sh", "-c", script, NULL };
-  FfRunRequest *request = ff_run_request_new (env.next_run_id++, "test-pipe");
-  g_autofree gchar *run_id =
-      g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_request_get_run_id (request));
+  FfRunRequest *request =
+      ff_test_request_new (env.next_run_id++, script, env.pipeline_dir, env.instance);
 
-  ff_run_request_set_command (request, argv);
-  ff_run_request_set_pipeline_dir (request, env.pipeline_dir);
-  ff_run_request_set_label (request, "org.fastflow.instance", env.instance);
-  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", run_id);
   ff_run_request_set_stop_grace_ms (request, 2000);
   return request;
 }
