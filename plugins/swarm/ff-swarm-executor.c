@@ -754,6 +754,29 @@ launch_async (FfDockerBaseExecutor *base,
 
 /* What a daemon of this instance that died left behind: its services
  * first, then its configs, which are in use while a service exists. */
+/* What a dead fastflowd may have left, in this order: its services, their
+ * configs, and then the services' task containers, which an engine of the
+ * Docker 20.10 line keeps (running, after a cancel) when their service goes
+ * (moby/moby#44312, #42789); that round needs CONTAINERS=1 and is skipped
+ * without it. */
+enum
+{
+  SWEEP_SERVICES,
+  SWEEP_CONFIGS,
+  SWEEP_CONTAINERS,
+};
+
+static const struct
+{
+  const gchar *list;
+  const gchar *remove;
+  const gchar *id_member;
+} sweep_rounds[] = {
+  [SWEEP_SERVICES] = { "/services", "/services", "ID" },
+  [SWEEP_CONFIGS] = { "/configs", "/configs", "ID" },
+  [SWEEP_CONTAINERS] = { "/containers/json", "/containers", "Id" },
+};
+
 static gchar *
 leftovers_path (FfDockerBaseExecutor *base,
                 const gchar *instance,
@@ -763,24 +786,27 @@ leftovers_path (FfDockerBaseExecutor *base,
   g_autofree gchar *filters = NULL;
   g_autofree gchar *escaped = NULL;
 
-  if (round > 1)
+  if (round >= G_N_ELEMENTS (sweep_rounds))
     return NULL;
   filters =
       g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\",\"org.fastflow.executor=%s\"]}",
                        instance, FF_SWARM_EXECUTOR_NAME);
   escaped = g_uri_escape_string (filters, NULL, FALSE);
-  /* A proxy that refuses services, or an engine outside a swarm, is no
-   * error here: see the base's sweep. */
+  /* A proxy that refuses services (or containers), or an engine outside a
+   * swarm, is no error here: see the base's sweep. */
   *flags = FF_DOCKER_CALL_PROBE;
-  return g_strdup_printf ("/%s?filters=%s", round == 1 ? "configs" : "services", escaped);
+  return g_strdup_printf ("%s?%sfilters=%s", sweep_rounds[round].list,
+                          round == SWEEP_CONTAINERS ? "all=1&" : "", escaped);
 }
 
+/* A container lists its labels at the top, a service or a config in its
+ * Spec. */
 static const gchar *
 owner_of (JsonObject *object)
 {
   JsonObject *spec = json_object_has_member (object, "Spec")
                          ? json_object_get_object_member (object, "Spec")
-                         : NULL;
+                         : object;
   JsonObject *labels = spec != NULL && json_object_has_member (spec, "Labels")
                            ? json_object_get_object_member (spec, "Labels")
                            : NULL;
@@ -795,13 +821,14 @@ leftover_path (FfDockerBaseExecutor *base, JsonObject *object, const gchar *daem
 {
   const gchar *id;
 
-  if (g_strcmp0 (owner_of (object), daemon_id) == 0)
+  if (round >= G_N_ELEMENTS (sweep_rounds) || g_strcmp0 (owner_of (object), daemon_id) == 0)
     return NULL;
-  id = json_object_get_string_member_with_default (object, "ID", NULL);
+  id = json_object_get_string_member_with_default (object, sweep_rounds[round].id_member, NULL);
   if (id == NULL)
     return NULL;
   g_debug ("removing swarm object %s, left behind by an earlier fastflowd", id);
-  return g_strdup_printf ("/%s/%s", round == 1 ? "configs" : "services", id);
+  return g_strdup_printf ("%s/%s%s", sweep_rounds[round].remove, id,
+                          round == SWEEP_CONTAINERS ? "?force=1&v=1" : "");
 }
 
 static void

@@ -466,6 +466,63 @@ on_swept (GObject *source, GAsyncResult *res, gpointer user_data)
 
 /* A killed daemon's service and config go when the next one starts; the
  * running daemon's own stay. */
+typedef struct
+{
+  guint count;
+  gboolean done;
+} ContainerWait;
+
+static gboolean
+check_containers (gpointer user_data)
+{
+  ContainerWait *wait = user_data;
+
+  if (count_objects ("containers/json?all=1&") < wait->count)
+    return G_SOURCE_CONTINUE;
+  wait->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A task's container comes a moment after its service: asks the engine
+ * every 50 ms, for at most SAFETY_TIMEOUT_S. */
+static void
+wait_for_containers (guint count)
+{
+  ContainerWait wait = { count, FALSE };
+
+  g_timeout_add (50, check_containers, &wait);
+  ff_test_wait_within (&wait.done, SAFETY_TIMEOUT_S);
+}
+
+/* The engine of the Docker 20.10 line keeps a removed service's task
+ * containers (moby/moby#42789). */
+static void
+remove_containers (void)
+{
+  g_autofree gchar *filter =
+      g_strdup_printf ("{\"label\":[\"org.fastflow.instance=%s\"]}", env.instance);
+  g_autofree gchar *escaped = g_uri_escape_string (filter, NULL, FALSE);
+  g_autofree gchar *path = g_strdup_printf ("/containers/json?all=1&filters=%s", escaped);
+  g_autoptr (JsonNode) node = NULL;
+  JsonArray *containers;
+  guint status = 0;
+
+  node = engine_get (path, &status);
+  g_assert_cmpuint (status, ==, 200);
+  containers = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (containers); i++)
+    {
+      JsonObject *container = json_array_get_object_element (containers, i);
+      g_autofree gchar *delete_path = g_strdup_printf (
+          "/containers/%s?force=1&v=1", json_object_get_string_member (container, "Id"));
+      g_autoptr (JsonNode) deleted = NULL;
+
+      deleted = ff_test_engine_call (env.engine, "DELETE", delete_path, NULL, FF_DOCKER_CALL_LONG,
+                                     &status);
+      g_assert_cmpuint (status, ==, 204);
+    }
+}
+
 static void
 test_leftovers (void)
 {
@@ -492,31 +549,38 @@ test_leftovers (void)
                           env.instance, labels);
   config_id = engine_create ("/configs/create", body);
   g_free (body);
+  /* labelled as the executor labels its services and their containers */
   body = g_strdup_printf (
       "{\"Name\":\"fastflow-left-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
-      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"],\"Labels\":%s},\"RestartPolicy\":"
       "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
-      env.instance, labels, env.image);
+      env.instance, labels, env.image, labels);
   service_id = engine_create ("/services/create", body);
   g_free (body);
   body = g_strdup_printf (
       "{\"Name\":\"fastflow-mine-%s\",\"Labels\":%s,\"TaskTemplate\":{\"ContainerSpec\":"
-      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"]},\"RestartPolicy\":"
+      "{\"Image\":\"%s\",\"Command\":[\"sleep\",\"300\"],\"Labels\":%s},\"RestartPolicy\":"
       "{\"Condition\":\"none\"}},\"Mode\":{\"ReplicatedJob\":{}}}",
-      env.instance, mine_labels, env.image);
+      env.instance, mine_labels, env.image, mine_labels);
   mine_id = engine_create ("/services/create", body);
   g_assert_cmpuint (count_objects ("services"), ==, 2);
+  /* both tasks have their containers, as after a crash mid-run */
+  wait_for_containers (2);
 
   ff_executor_remove_leftovers_async (executor, env.instance, "alive", NULL, on_swept, &sweep);
   ff_test_wait_within (&sweep.done, 60);
   g_assert_no_error (sweep.error);
-  g_assert_cmpuint (sweep.removed, ==, 2);
+  /* the service, its config and its task's container, which the engine
+   * would keep (moby/moby#44312) */
+  g_assert_cmpuint (sweep.removed, ==, 3);
   g_assert_cmpuint (count_objects ("services"), ==, 1);
   g_assert_cmpuint (count_objects ("configs"), ==, 0);
+  g_assert_cmpuint (count_objects ("containers/json?all=1&"), ==, 1);
 
   /* the test's own cleanup, behind fastflow's back */
   path = g_strdup_printf ("/services/%s", mine_id);
   deleted = ff_test_engine_call (env.engine, "DELETE", path, NULL, FF_DOCKER_CALL_LONG, &status);
+  remove_containers ();
   assert_nothing_left ();
 }
 
