@@ -17,7 +17,7 @@ typedef struct
 static void
 remove_tree (const gchar *path)
 {
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   const gchar *name;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
@@ -37,7 +37,7 @@ remove_tree (const gchar *path)
 static void
 fixture_set_up (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fixture->tmpdir = g_dir_make_tmp ("ff-run-store-XXXXXX", &error);
   g_assert_no_error (error);
@@ -56,7 +56,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
 static FfRunStore *
 open_store (Fixture *fixture)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   FfRunStore *store = ff_run_store_new (fixture->db_path, &error);
 
   g_assert_no_error (error);
@@ -146,7 +146,7 @@ assert_runs_equal (FfRun *a, FfRun *b)
 static FfRun *
 load_run (FfRunStore *store, guint64 id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   FfRun *run = ff_run_store_load (store, id, &error);
 
   g_assert_no_error (error);
@@ -157,7 +157,7 @@ load_run (FfRunStore *store, guint64 id)
 static FfRun *
 create_run (FfRunStore *store, const gchar *pipeline)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   FfRun *run = ff_run_store_create_run (store, pipeline, &error);
 
   g_assert_no_error (error);
@@ -168,7 +168,7 @@ create_run (FfRunStore *store, const gchar *pipeline)
 static void
 save_run (FfRunStore *store, FfRun *run)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ff_run_store_save (store, run, &error));
   g_assert_no_error (error);
@@ -178,11 +178,11 @@ save_run (FfRunStore *store, FfRun *run)
 static FfRun *
 create_run_in_state (FfRunStore *store, const gchar *pipeline, FfRunState state)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   FfRun *run = create_run (store, pipeline);
 
-  if (state == FF_RUN_STATE_SUCCEEDED || state == FF_RUN_STATE_RUNNING
-      || state == FF_RUN_STATE_STARTING)
+  if (state == FF_RUN_STATE_SUCCEEDED || state == FF_RUN_STATE_RUNNING ||
+      state == FF_RUN_STATE_STARTING)
     g_assert_true (ff_run_set_state (run, FF_RUN_STATE_STARTING, &error));
   if (state == FF_RUN_STATE_SUCCEEDED || state == FF_RUN_STATE_RUNNING)
     g_assert_true (ff_run_set_state (run, FF_RUN_STATE_RUNNING, &error));
@@ -201,13 +201,13 @@ create_run_in_state (FfRunStore *store, const gchar *pipeline, FfRunState state)
 static void
 test_store_round_trip (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) run = create_run (store, "nightly-export");
-  g_autoptr(FfRun) fresh = create_run (store, "plain");
-  g_autoptr(FfRun) loaded = NULL;
-  g_autoptr(FfRun) loaded_fresh = NULL;
-  g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = create_run (store, "nightly-export");
+  g_autoptr (FfRun) fresh = create_run (store, "plain");
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (FfRun) loaded_fresh = NULL;
+  g_autoptr (GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
 
   /* a freshly created run is stored as it was handed out */
   g_assert_cmpuint (ff_run_get_id (run), ==, 1);
@@ -239,8 +239,8 @@ test_store_round_trip (Fixture *fixture, gconstpointer user_data)
   ff_run_set_soft_limit_exceeded (run, TRUE);
   g_assert_true (ff_run_set_state (run, FF_RUN_STATE_STARTING, &error));
   g_assert_true (ff_run_set_state (run, FF_RUN_STATE_RUNNING, &error));
-  g_assert_true (ff_run_finish (run, FF_REASON_OOM_KILLED, 137, "Speicher erschöpft", 1700000000000003,
-                                &error));
+  g_assert_true (ff_run_finish (run, FF_REASON_OOM_KILLED, 137, "Speicher erschöpft",
+                                1700000000000003, &error));
   g_assert_no_error (error);
   save_run (store, run);
 
@@ -271,15 +271,15 @@ test_store_round_trip (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_ids (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FfRun) missing = NULL;
-  g_autoptr(FfRun) run4 = NULL;
-  g_autoptr(FfRun) run5 = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfRun) missing = NULL;
+  g_autoptr (FfRun) run4 = NULL;
+  g_autoptr (FfRun) run5 = NULL;
 
   for (guint64 i = 1; i <= 3; i++)
     {
-      g_autoptr(FfRun) run = create_run (store, "p");
+      g_autoptr (FfRun) run = create_run (store, "p");
       g_assert_cmpuint (ff_run_get_id (run), ==, i);
     }
 
@@ -312,10 +312,10 @@ test_store_ids (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_attempts (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) run = create_run (store, "retrying");
-  g_autoptr(FfRun) stranger = ff_run_new (999, "nobody");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = create_run (store, "retrying");
+  g_autoptr (FfRun) stranger = ff_run_new (999, "nobody");
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ff_run_set_state (run, FF_RUN_STATE_STARTING, &error));
   g_assert_true (ff_run_set_state (run, FF_RUN_STATE_RUNNING, &error));
@@ -338,8 +338,8 @@ test_store_attempts (Fixture *fixture, gconstpointer user_data)
   g_assert_no_error (error);
 
   g_assert_cmpint (query_int_raw (fixture, "SELECT count(*) FROM attempts"), ==, 2);
-  g_assert_cmpint (query_int_raw (fixture, "SELECT started_at FROM attempts WHERE attempt = 1"),
-                   ==, 100);
+  g_assert_cmpint (query_int_raw (fixture, "SELECT started_at FROM attempts WHERE attempt = 1"), ==,
+                   100);
   g_assert_cmpint (query_int_raw (fixture, "SELECT finished_at FROM attempts WHERE attempt = 1"),
                    ==, 0);
   g_assert_cmpint (query_int_raw (fixture, "SELECT count(*) FROM attempts WHERE attempt = 2 AND "
@@ -372,9 +372,9 @@ assert_ids (GArray *ids, const guint64 *expected, guint n_expected)
 static void
 test_store_list_ids (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ids = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = NULL;
   /* id: pipeline, state */
   static const struct
   {
@@ -392,14 +392,14 @@ test_store_list_ids (Fixture *fixture, gconstpointer user_data)
   for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
     g_object_unref (create_run_in_state (store, runs[i].pipeline, runs[i].state));
 
-#define CHECK(pipeline, state, limit, ...)                                                       \
-  G_STMT_START                                                                                   \
-  {                                                                                              \
-    static const guint64 expected[] = { __VA_ARGS__ };                                           \
-    g_autoptr(GArray) got = ff_run_store_list_ids (store, pipeline, state, limit, &error);      \
-    g_assert_no_error (error);                                                                   \
-    assert_ids (got, expected, G_N_ELEMENTS (expected));                                         \
-  }                                                                                              \
+#define CHECK(pipeline, state, limit, ...)                                                         \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    static const guint64 expected[] = { __VA_ARGS__ };                                             \
+    g_autoptr (GArray) got = ff_run_store_list_ids (store, pipeline, state, limit, &error);        \
+    g_assert_no_error (error);                                                                     \
+    assert_ids (got, expected, G_N_ELEMENTS (expected));                                           \
+  }                                                                                                \
   G_STMT_END
 
   CHECK (NULL, NULL, 0, 6, 5, 4, 3, 2, 1);
@@ -436,9 +436,9 @@ test_store_list_ids (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_unfinished (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
   static const FfRunState states[] = {
     FF_RUN_STATE_RUNNING,   /* 1 */
     FF_RUN_STATE_SUCCEEDED, /* 2 */
@@ -473,8 +473,8 @@ test_store_unfinished (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_last_state (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *none = NULL;
   g_autofree gchar *state_a = NULL;
   g_autofree gchar *state_b = NULL;
@@ -499,13 +499,13 @@ test_store_last_state (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_persistence (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) first = create_run_in_state (store, "a", FF_RUN_STATE_FAILED);
-  g_autoptr(FfRun) second = create_run_in_state (store, "b", FF_RUN_STATE_QUEUED);
-  g_autoptr(FfRun) third = NULL;
-  g_autoptr(FfRun) loaded_first = NULL;
-  g_autoptr(FfRun) loaded_second = NULL;
-  g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) first = create_run_in_state (store, "a", FF_RUN_STATE_FAILED);
+  g_autoptr (FfRun) second = create_run_in_state (store, "b", FF_RUN_STATE_QUEUED);
+  g_autoptr (FfRun) third = NULL;
+  g_autoptr (FfRun) loaded_first = NULL;
+  g_autoptr (FfRun) loaded_second = NULL;
+  g_autoptr (GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree gchar *wal_path = g_strconcat (fixture->db_path, "-wal", NULL);
 
   g_hash_table_insert (env, "KEY", "wert ✓");
@@ -530,15 +530,14 @@ test_store_persistence (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_wal (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) run = create_run (store, "a");
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = create_run (store, "a");
   sqlite3 *db = open_raw (fixture);
   sqlite3_stmt *stmt = NULL;
 
   g_assert_cmpstr (ff_run_store_get_path (store), ==, fixture->db_path);
   /* the journal mode is stored in the file, so another connection sees it */
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "wal");
   sqlite3_finalize (stmt);
@@ -548,9 +547,9 @@ test_store_wal (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_corrupt (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) garbage = g_string_new (NULL);
+  g_autoptr (FfRunStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) garbage = g_string_new (NULL);
   g_autofree gchar *folder = g_path_get_dirname (fixture->db_path);
 
   for (guint i = 0; i < 1024; i++)
@@ -569,8 +568,8 @@ test_store_corrupt (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_newer_schema (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (GError) error = NULL;
 
   g_clear_object (&store);
   exec_raw (fixture, "PRAGMA user_version = 99");
@@ -585,8 +584,8 @@ test_store_newer_schema (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_parent_is_file (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *file = g_build_filename (fixture->tmpdir, "file", NULL);
   g_autofree gchar *path = g_build_filename (file, "fastflow.db", NULL);
 
@@ -603,8 +602,8 @@ test_store_parent_is_file (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_cantopen (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (fixture->db_path, 0700), ==, 0);
   store = ff_run_store_new (fixture->db_path, &error);
@@ -618,14 +617,14 @@ test_store_cantopen (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_bad_rows (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) good = create_run (store, "a");
-  g_autoptr(FfRun) bad_state = create_run (store, "a");
-  g_autoptr(FfRun) bad_env = create_run (store, "a");
-  g_autoptr(FfRun) bad_reason = create_run (store, "a");
-  g_autoptr(FfRun) loaded = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) unfinished = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) good = create_run (store, "a");
+  g_autoptr (FfRun) bad_state = create_run (store, "a");
+  g_autoptr (FfRun) bad_env = create_run (store, "a");
+  g_autoptr (FfRun) bad_reason = create_run (store, "a");
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) unfinished = NULL;
 
   exec_raw (fixture, "UPDATE runs SET state = 'exploded' WHERE id = 2;"
                      "UPDATE runs SET env = '[1, 2]' WHERE id = 3;"
@@ -662,10 +661,10 @@ test_store_bad_rows (Fixture *fixture, gconstpointer user_data)
 static void
 test_store_disk_full (Fixture *fixture, gconstpointer user_data)
 {
-  g_autoptr(FfRunStore) store = open_store (fixture);
-  g_autoptr(FfRun) run = create_run_in_state (store, "a", FF_RUN_STATE_RUNNING);
-  g_autoptr(FfRun) loaded = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = create_run_in_state (store, "a", FF_RUN_STATE_RUNNING);
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *big = g_strnfill (256 * 1024, 'x');
   guint64 last_id = 0;
 
@@ -695,7 +694,7 @@ test_store_disk_full (Fixture *fixture, gconstpointer user_data)
   /* new runs fill the last free space, then fail the same way */
   for (guint i = 0; i < 100000; i++)
     {
-      g_autoptr(FfRun) extra = ff_run_store_create_run (store, big + 255 * 1024, &error);
+      g_autoptr (FfRun) extra = ff_run_store_create_run (store, big + 255 * 1024, &error);
       if (extra == NULL)
         break;
       last_id = ff_run_get_id (extra);
@@ -709,7 +708,7 @@ test_store_disk_full (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpstr (ff_run_get_executor (loaded), ==, "local");
   for (guint64 id = ff_run_get_id (run) + 1; id <= last_id; id++)
     {
-      g_autoptr(FfRun) extra = load_run (store, id);
+      g_autoptr (FfRun) extra = load_run (store, id);
       g_assert_cmpuint (strlen (ff_run_get_pipeline (extra)), ==, 1024);
     }
 }

@@ -41,8 +41,8 @@ test_run_transitions (void)
     {
       for (guint to = 0; to < N_STATES; to++)
         {
-          g_autoptr(FfRun) run = run_in_state (from);
-          g_autoptr(GError) error = NULL;
+          g_autoptr (FfRun) run = run_in_state (from);
+          g_autoptr (GError) error = NULL;
           guint notified = 0;
           gboolean ok;
 
@@ -73,8 +73,8 @@ test_run_transitions (void)
 static void
 test_run_lifecycle (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (1, "demo");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRun) run = ff_run_new (1, "demo");
+  g_autoptr (GError) error = NULL;
   guint notified = 0;
 
   g_assert_cmpint (ff_run_get_state (run), ==, FF_RUN_STATE_QUEUED);
@@ -132,14 +132,13 @@ test_run_finish (void)
   G_STATIC_ASSERT (G_N_ELEMENTS (cases) == N_REASONS);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(FfRun) run = run_in_state (FF_RUN_STATE_RUNNING);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (FfRun) run = run_in_state (FF_RUN_STATE_RUNNING);
+      g_autoptr (GError) error = NULL;
       guint notified_state = 0;
       guint notified_exit_code = 0;
 
       g_signal_connect (run, "notify::state", G_CALLBACK (count_notify), &notified_state);
-      g_signal_connect (run, "notify::exit-code", G_CALLBACK (count_notify),
-                        &notified_exit_code);
+      g_signal_connect (run, "notify::exit-code", G_CALLBACK (count_notify), &notified_exit_code);
       g_assert_true (
           ff_run_finish (run, cases[i].reason, 40 + i, "the detail", 1234567 + i, &error));
       g_assert_no_error (error);
@@ -166,8 +165,8 @@ test_run_finish (void)
 static void
 test_run_finish_refused (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (3, "demo");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (FfRun) run = ff_run_new (3, "demo");
+  g_autoptr (GError) error = NULL;
   guint notified = 0;
 
   g_signal_connect (run, "notify", G_CALLBACK (count_notify), &notified);
@@ -196,15 +195,15 @@ test_run_display_message (void)
 {
   for (guint state = FF_RUN_STATE_QUEUED; state <= FF_RUN_STATE_RUNNING; state++)
     {
-      g_autoptr(FfRun) run = run_in_state (state);
+      g_autoptr (FfRun) run = run_in_state (state);
       g_autofree gchar *text = ff_run_dup_display_message (run);
       g_assert_nonnull (text);
       g_assert_cmpstr (text, !=, "");
     }
   for (guint reason = 0; reason < N_REASONS; reason++)
     {
-      g_autoptr(FfRun) bare = ff_run_new (1, "demo");
-      g_autoptr(FfRun) detailed = ff_run_new (2, "demo");
+      g_autoptr (FfRun) bare = ff_run_new (1, "demo");
+      g_autoptr (FfRun) detailed = ff_run_new (2, "demo");
       g_autofree gchar *text = NULL;
       g_autofree gchar *text_detailed = NULL;
 
@@ -224,7 +223,7 @@ test_run_display_message (void)
 static void
 test_run_exit_code_message (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (1, "demo");
+  g_autoptr (FfRun) run = ff_run_new (1, "demo");
   g_autofree gchar *text = NULL;
 
   ff_run_restore (run, FF_RUN_STATE_FAILED, FF_REASON_EXIT_CODE, 42, NULL, 1, 0);
@@ -235,7 +234,7 @@ test_run_exit_code_message (void)
 static void
 test_run_usage (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (1, "demo");
+  g_autoptr (FfRun) run = ff_run_new (1, "demo");
   guint notified_peak = 0;
   guint notified_memory = 0;
   guint notified_cpu = 0;
@@ -267,7 +266,7 @@ test_run_usage (void)
 static void
 test_run_setters_notify (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (1, "demo");
+  g_autoptr (FfRun) run = ff_run_new (1, "demo");
   guint notified = 0;
 
   g_signal_connect (run, "notify", G_CALLBACK (count_notify), &notified);
@@ -300,8 +299,8 @@ test_run_setters_notify (void)
 static void
 test_run_env (void)
 {
-  g_autoptr(FfRun) run = ff_run_new (1, "demo");
-  g_autoptr(GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (FfRun) run = ff_run_new (1, "demo");
+  g_autoptr (GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
 
   g_hash_table_insert (env, "GREETING", "grüß dich");
   g_hash_table_insert (env, "EMPTY", "");

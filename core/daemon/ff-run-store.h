@@ -54,10 +54,8 @@ typedef struct
 gboolean ff_run_store_add_samples (
     FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error);
 GArray *ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error);
-GArray *ff_run_store_list_expired (FfRunStore *self,
-                                   gint64 finished_before,
-                                   guint keep,
-                                   GError **error);
+GArray *
+ff_run_store_list_expired (FfRunStore *self, gint64 finished_before, guint keep, GError **error);
 /* Where the schedule @key stands (see FfScheduler). */
 gboolean ff_run_store_load_schedule (
     FfRunStore *self, const gchar *key, gint64 *anchor, gint64 *last_fire, GError **error);

@@ -77,8 +77,8 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
   Reader *reader = user_data;
   FfLocalExecution *self = reader->self;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
-                                                               &error);
+  g_autoptr (GBytes) bytes =
+      g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
 
   if (bytes != NULL && g_bytes_get_size (bytes) > 0)
     {
@@ -187,7 +187,7 @@ ff_local_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError 
 
   if (self->reaped)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The process has exited"));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _ ("The process has exited"));
       return FALSE;
     }
   proc = g_dir_open ("/proc", 0, error);
@@ -210,10 +210,10 @@ ff_local_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError 
   usage->memory_bytes = pages * (guint64) sysconf (_SC_PAGESIZE);
   usage->memory_limit_bytes = 0;
   usage->cpu_percent = 0;
-  if (self->last_sample_time > 0 && now > self->last_sample_time && ticks >= self->last_cpu_ticks
-      && hz > 0)
-    usage->cpu_percent = (gdouble) (ticks - self->last_cpu_ticks) / hz * G_USEC_PER_SEC
-                         / (now - self->last_sample_time) * 100.0;
+  if (self->last_sample_time > 0 && now > self->last_sample_time && ticks >= self->last_cpu_ticks &&
+      hz > 0)
+    usage->cpu_percent = (gdouble) (ticks - self->last_cpu_ticks) / hz * G_USEC_PER_SEC /
+                         (now - self->last_sample_time) * 100.0;
   self->last_cpu_ticks = ticks;
   self->last_sample_time = now;
   return TRUE;
