@@ -398,11 +398,13 @@ static gchar *
 next_removal (FfDockerBaseExecutor *base, gpointer data, gchar **id)
 {
   Launch *launch = data;
+  /* taken: the next call finds none left */
+  g_autofree gchar *container = g_steal_pointer (&launch->id);
 
-  if (launch->id == NULL)
+  if (container == NULL)
     return NULL;
-  *id = g_strdup (launch->id);
-  return g_strdup_printf ("/containers/%s?force=1&v=1", g_steal_pointer (&launch->id));
+  *id = g_strdup (container);
+  return g_strdup_printf ("/containers/%s?force=1&v=1", container);
 }
 
 static void
