@@ -28,7 +28,7 @@ struct _FfLogFollower
   /* The log's own descriptor (OpenLog): bulk output never crosses the bus
    * daemon, which forwards a few tens of MB/s at most. */
   gint log_fd;
-  gboolean over_bus; /* no descriptor: ReadLog and Output */
+  guint8 *read_buf; /* READ_CHUNK, for each read of log_fd */
   gint inotify_fd;
   /* on the caller's thread-default context, as the bus calls' answers:
    * ff_client_wait_run_sync() iterates one of its own */
@@ -212,7 +212,6 @@ follow_over_bus (FfLogFollower *self)
 {
   GDBusProxy *proxy = G_DBUS_PROXY (self->run);
 
-  self->over_bus = TRUE;
   if (self->follow)
     self->output_id = g_dbus_connection_signal_subscribe (
         g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
@@ -250,11 +249,12 @@ on_log_readable (gpointer user_data)
   FfLogFollower *self = user_data;
   /* before reading: a run that had ended has nothing beyond this read */
   gboolean finished = !self->follow || run_has_finished (self);
-  g_autofree guint8 *buf = g_malloc (READ_CHUNK);
   gssize n;
 
+  if (self->read_buf == NULL)
+    self->read_buf = g_malloc (READ_CHUNK);
   do
-    n = read (self->log_fd, buf, READ_CHUNK);
+    n = read (self->log_fd, self->read_buf, READ_CHUNK);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     {
@@ -266,7 +266,7 @@ on_log_readable (gpointer user_data)
     }
   if (n > 0)
     {
-      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&buf), n);
+      g_autoptr (GBytes) bytes = g_bytes_new (self->read_buf, n);
       self->written += n;
       g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes);
       /* ::data may have aborted, which removed this source */
@@ -334,11 +334,12 @@ on_open_log (GObject *source, GAsyncResult *result, gpointer user_data)
   read_descriptor_soon (self);
 }
 
-/* Until OpenLog has answered, the first read is still to come anyway. */
+/* Until OpenLog has answered, the first read is still to come anyway. A
+ * follower subscribed to Output follows over the bus. */
 static void
 on_state_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
 {
-  if (self->over_bus)
+  if (self->output_id != 0)
     read_more (self);
   else
     read_descriptor_soon (self);
@@ -387,6 +388,7 @@ ff_log_follower_finalize (GObject *object)
   FfLogFollower *self = FF_LOG_FOLLOWER (object);
 
   g_clear_error (&self->error);
+  g_free (self->read_buf);
   G_OBJECT_CLASS (ff_log_follower_parent_class)->finalize (object);
 }
 
