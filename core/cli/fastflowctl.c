@@ -353,19 +353,6 @@ print_outcome (Ctl *ctl, const gchar *path)
   return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (run));
 }
 
-static gboolean
-env_key_is_valid (const gchar *key, gsize len)
-{
-  if (len == 0 || !(g_ascii_isalpha (key[0]) || key[0] == '_'))
-    return FALSE;
-  for (gsize i = 1; i < len; i++)
-    {
-      if (!g_ascii_isalnum (key[i]) && key[i] != '_')
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static GVariant *
 build_env (Ctl *ctl, gchar **entries, gboolean *ok)
 {
@@ -378,7 +365,7 @@ build_env (Ctl *ctl, gchar **entries, gboolean *ok)
       const gchar *eq = strchr (entries[i], '=');
       g_autofree gchar *key = NULL;
 
-      if (eq == NULL || !env_key_is_valid (entries[i], eq - entries[i]))
+      if (eq == NULL || !ff_env_name_is_valid (entries[i], eq - entries[i]))
         {
           usage_error (ctl,
                        _ ("“%s” is not KEY=VALUE (KEY: letters, digits and “_”, not starting "

@@ -1155,19 +1155,8 @@ pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requeste
   return "local";
 }
 
-static gboolean
-env_key_is_valid (const gchar *key)
-{
-  if (key == NULL || !(g_ascii_isalpha (*key) || *key == '_'))
-    return FALSE;
-  for (const gchar *p = key; *p != '\0'; p++)
-    {
-      if (!g_ascii_isalnum (*p) && *p != '_')
-        return FALSE;
-    }
-  return TRUE;
-}
-
+/* What a caller passes with a run; pipeline.json's own default_env may set
+ * what is refused here: the author owns the pipeline. */
 static gboolean
 check_env (GHashTable *env, GError **error)
 {
@@ -1179,12 +1168,8 @@ check_env (GHashTable *env, GError **error)
   g_hash_table_iter_init (&iter, env);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
-      if (!env_key_is_valid (key))
-        {
-          g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                       _ ("“%s” is not a valid environment variable name"), (const gchar *) key);
-          return FALSE;
-        }
+      if (!ff_env_check_caller_name (key, error))
+        return FALSE;
     }
   return TRUE;
 }

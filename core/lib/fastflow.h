@@ -8,6 +8,7 @@
 #include "ff-cron-schedule.h"
 #include "ff-enums.h"
 #include "ff-enum-types.h"
+#include "ff-env.h"
 #include "ff-error.h"
 #include "ff-execution.h"
 #include "ff-executor.h"

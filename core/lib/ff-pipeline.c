@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ff-env.h"
 #include "ff-error.h"
 #include "ff-cron-schedule.h"
 #include "ff-pipeline.h"
@@ -343,19 +344,6 @@ ff_parse_size (const gchar *text, guint64 *bytes)
       return TRUE;
     }
   return FALSE;
-}
-
-static gboolean
-env_name_is_valid (const gchar *name)
-{
-  if (name[0] == '\0' || g_ascii_isdigit (name[0]))
-    return FALSE;
-  for (const gchar *p = name; *p != '\0'; p++)
-    {
-      if (!g_ascii_isalnum (*p) && *p != '_')
-        return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- date-times ---- */
@@ -912,7 +900,7 @@ parse_env (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     {
       g_autofree gchar *key_field = field_name (field, key);
 
-      if (!env_name_is_valid (key))
+      if (!ff_env_name_is_valid (key, -1))
         {
           g_autofree gchar *got = g_strdup_printf ("“%s”", key);
           add_error (p, field,
@@ -948,7 +936,7 @@ parse_secrets (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     return;
   for (gsize i = 0; names[i] != NULL; i++)
     {
-      if (!env_name_is_valid (names[i]))
+      if (!ff_env_name_is_valid (names[i], -1))
         {
           g_autofree gchar *got = g_strdup_printf ("“%s”", names[i]);
           add_error (p, field,
