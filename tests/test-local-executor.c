@@ -164,13 +164,19 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+test_run_launch_on (TestRun *run, FfLocalExecutor *executor, FfRunRequest *request)
+{
+  run->launched_at = g_get_monotonic_time ();
+  ff_executor_launch_async (FF_EXECUTOR (executor), request, NULL, on_launched, run);
+  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+}
+
+static void
 test_run_launch (TestRun *run, FfRunRequest *request)
 {
   g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
 
-  run->launched_at = g_get_monotonic_time ();
-  ff_executor_launch_async (FF_EXECUTOR (executor), request, NULL, on_launched, run);
-  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+  test_run_launch_on (run, executor, request);
 }
 
 /* Waits for ::exited, then checks it came once and nothing followed it. */
@@ -426,6 +432,100 @@ test_env_and_cwd (void)
   assert_output (run->out, expected);
   assert_output (run->err, "");
   remove_pipeline_dir (dir);
+}
+
+/* The names of the variables `env` printed, one a line. */
+static GStrv
+env_names (GByteArray *out)
+{
+  g_autofree gchar *text = g_strndup ((const gchar *) out->data, out->len);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gchar *eq = strchr (lines[i], '=');
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      g_strv_builder_add (names, lines[i]);
+    }
+  return g_strv_builder_end (names);
+}
+
+/* Runs `env` on @executor, with the daemon's environment holding what a
+ * run must not see. */
+static GStrv
+run_env_on (FfLocalExecutor *executor)
+{
+  const gchar *argv[] = { "env", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (TestRun) run = test_run_new (TRUE);
+
+  g_setenv ("DOCKER_PROXY_URL", "http://127.0.0.1:2375", TRUE);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
+  g_setenv ("SECRET_X", "from-the-daemon", TRUE);
+  g_setenv ("LC_TIME", "C", TRUE);
+  ff_run_request_set_env_var (request, "FROM_REQUEST", "yes");
+  test_run_launch_on (run, executor, request);
+  test_run_wait_exited (run);
+  g_unsetenv ("DOCKER_PROXY_URL");
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_unsetenv ("SECRET_X");
+  g_assert_cmpint (run->exit_code, ==, 0);
+  remove_pipeline_dir (dir);
+  return env_names (run->out);
+}
+
+/* A run's environment is built: the daemon's PATH, HOME, language and the
+ * run's own variables, nothing else of the daemon's. */
+static void
+test_env_built (void)
+{
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+  g_auto (GStrv) names = run_env_on (executor);
+  g_autofree gchar *listed = g_strjoinv (" ", names);
+
+  g_test_message ("the run saw: %s", listed);
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "DOCKER_PROXY_URL"));
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "DBUS_SESSION_BUS_ADDRESS"));
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "SECRET_X"));
+  /* meson test sets them for the test, not for what it runs */
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "MALLOC_CHECK_"));
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "FASTFLOW_PLUGIN_PATH"));
+  g_assert_true (g_strv_contains ((const gchar *const *) names, "PATH"));
+  g_assert_true (g_strv_contains ((const gchar *const *) names, "LC_TIME"));
+  g_assert_true (g_strv_contains ((const gchar *const *) names, "FROM_REQUEST"));
+  if (g_getenv ("HOME") != NULL)
+    g_assert_true (g_strv_contains ((const gchar *const *) names, "HOME"));
+}
+
+/* [executor.local] pass_env lets more through, and only what it names. */
+static void
+test_env_pass_env (void)
+{
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+  g_autoptr (GKeyFile) config = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) names = NULL;
+
+  g_assert_true (g_key_file_load_from_data (
+      config, "[executor.local]\npass_env=SECRET_X; DBUS_SESSION_BUS_ADDRESS\n", -1,
+      G_KEY_FILE_NONE, &error));
+  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
+  g_assert_no_error (error);
+  names = run_env_on (executor);
+  g_assert_true (g_strv_contains ((const gchar *const *) names, "SECRET_X"));
+  g_assert_true (g_strv_contains ((const gchar *const *) names, "DBUS_SESSION_BUS_ADDRESS"));
+  g_assert_false (g_strv_contains ((const gchar *const *) names, "DOCKER_PROXY_URL"));
+
+  /* a name that is none is a configuration error that names the key */
+  g_key_file_set_string (config, "executor.local", "pass_env", "DISPLAY;NOT VALID");
+  g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "pass_env"));
+  g_assert_nonnull (strstr (error->message, "NOT VALID"));
 }
 
 /* "./run.sh" is the pipeline's file, whatever the daemon's own folder is. */
@@ -901,6 +1001,8 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/large-pattern", test_large_pattern);
   g_test_add_func ("/local-executor/long-line", test_long_line);
   g_test_add_func ("/local-executor/env-and-cwd", test_env_and_cwd);
+  g_test_add_func ("/local-executor/env-built", test_env_built);
+  g_test_add_func ("/local-executor/env-pass-env", test_env_pass_env);
   g_test_add_func ("/local-executor/relative-command", test_relative_command);
   g_test_add_func ("/local-executor/missing-entry", test_missing_entry);
   g_test_add_func ("/local-executor/missing-folder", test_missing_folder);

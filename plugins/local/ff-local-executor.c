@@ -2,16 +2,20 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "ff-local-execution.h"
 #include "ff-local-executor.h"
 #include "ff-local-spawn.h"
+
+#define CONFIG_GROUP "executor.local"
 
 /* Runs pipelines as child processes of the daemon: no isolation beyond a
  * process group, for machines without Docker and for development. */
 struct _FfLocalExecutor
 {
   GObject parent_instance;
+  GStrv pass_env; /* [executor.local] pass_env: more of the daemon's variables */
 };
 
 static void ff_local_executor_iface_init (FfExecutorInterface *iface);
@@ -25,6 +29,68 @@ static const gchar *
 ff_local_executor_get_name (FfExecutor *executor)
 {
   return "local";
+}
+
+/* What a run gets of the daemon's own environment: what a program needs
+ * to find its tools, its user and its language. Everything else the daemon
+ * holds (DOCKER_PROXY_URL, the bus address, the operator's credentials)
+ * is its own configuration; with DOCKER_PROXY_URL a pipeline could make
+ * itself a privileged container. */
+static const gchar *const kept_names[] = {
+  "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", NULL,
+};
+
+static gboolean
+is_kept (FfLocalExecutor *self, const gchar *name)
+{
+  return g_strv_contains (kept_names, name) || g_str_has_prefix (name, "LC_") ||
+         (self->pass_env != NULL && g_strv_contains ((const gchar *const *) self->pass_env, name));
+}
+
+/* The base a run's own variables are laid over: never the daemon's whole
+ * environment. */
+static GStrv
+dup_base_environ (FfLocalExecutor *self)
+{
+  g_auto (GStrv) daemon_env = g_get_environ ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; daemon_env[i] != NULL; i++)
+    {
+      const gchar *eq = strchr (daemon_env[i], '=');
+      g_autofree gchar *name = NULL;
+
+      if (eq == NULL)
+        continue;
+      name = g_strndup (daemon_env[i], eq - daemon_env[i]);
+      if (is_kept (self, name))
+        g_strv_builder_add (builder, daemon_env[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+ff_local_executor_configure (FfExecutor *executor, GKeyFile *config, GError **error)
+{
+  FfLocalExecutor *self = FF_LOCAL_EXECUTOR (executor);
+  g_auto (GStrv) names = NULL;
+
+  names = g_key_file_get_string_list (config, CONFIG_GROUP, "pass_env", NULL, NULL);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_strstrip (names[i]);
+      if (!ff_env_name_is_valid (names[i], -1))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       _ ("[%s] pass_env: “%s” is not a variable name (letters, digits and “_”, "
+                          "not starting with a digit; names are separated by “;”)"),
+                       CONFIG_GROUP, names[i]);
+          return FALSE;
+        }
+    }
+  g_strfreev (self->pass_env);
+  self->pass_env = g_steal_pointer (&names);
+  return TRUE;
 }
 
 /* "./run.sh" means the file in the pipeline folder, not one on PATH. */
@@ -52,7 +118,7 @@ ff_local_executor_launch_async (FfExecutor *executor,
 {
   g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
-  g_auto (GStrv) base_env = g_get_environ ();
+  g_auto (GStrv) base_env = dup_base_environ (FF_LOCAL_EXECUTOR (executor));
   g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
   g_auto (GStrv) argv = resolve_argv (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
@@ -109,13 +175,22 @@ static void
 ff_local_executor_iface_init (FfExecutorInterface *iface)
 {
   iface->get_name = ff_local_executor_get_name;
+  iface->configure = ff_local_executor_configure;
   iface->launch_async = ff_local_executor_launch_async;
   iface->launch_finish = ff_local_executor_launch_finish;
 }
 
 static void
+ff_local_executor_finalize (GObject *object)
+{
+  g_strfreev (FF_LOCAL_EXECUTOR (object)->pass_env);
+  G_OBJECT_CLASS (ff_local_executor_parent_class)->finalize (object);
+}
+
+static void
 ff_local_executor_class_init (FfLocalExecutorClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = ff_local_executor_finalize;
 }
 
 static void
