@@ -311,6 +311,18 @@ ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
   return g_subprocess_get_exit_status (proc);
 }
 
+guint16
+ff_test_free_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
 void
 ff_test_remove_tree (const gchar *path)
 {

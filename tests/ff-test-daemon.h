@@ -52,6 +52,8 @@ void ff_test_wait_for_exit (GSubprocess *proc);
 /* A GSubprocessLauncher child setup: the child dies with the test, also
  * when an assertion ends the test before it could clean up. */
 void ff_test_die_with_parent (gpointer user_data);
+/* A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
+guint16 ff_test_free_port (void);
 /* Removes a folder and all in it, not following symbolic links. */
 void ff_test_remove_tree (const gchar *path);
 

@@ -65,11 +65,54 @@ test_bad_values (void)
     }
 }
 
+/* allowed_executors: a list; not set means any; empty is refused; a
+ * default_executor outside it stops fastflowd at start-up. */
+static void
+test_allowed_executors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfConfig) config = load ("[daemon]\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_null (ff_config_get_allowed_executors (config));
+  g_assert_true (ff_config_executor_is_allowed (config, "local"));
+  g_assert_true (ff_config_check_executors (config, &error));
+  g_clear_object (&config);
+
+  config = load ("[daemon]\nallowed_executors = docker-proxy ; swarm;\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (ff_config_get_allowed_executors (config),
+                    ((const gchar *const[]){ "docker-proxy", "swarm", NULL }));
+  g_assert_false (ff_config_executor_is_allowed (config, "local"));
+  g_assert_true (ff_config_executor_is_allowed (config, "swarm"));
+  g_assert_true (ff_config_check_executors (config, &error));
+  /* as --default-executor=local would */
+  ff_config_set_default_executor (config, "local");
+  g_assert_false (ff_config_check_executors (config, &error));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "default_executor"));
+  g_assert_nonnull (strstr (error->message, "allowed_executors"));
+  g_assert_nonnull (strstr (error->message, "“local”"));
+  g_clear_error (&error);
+  g_clear_object (&config);
+
+  config = load ("[daemon]\ndefault_executor=local\nallowed_executors=local\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (ff_config_check_executors (config, &error));
+  g_clear_object (&config);
+
+  config = load ("[daemon]\nallowed_executors=\n", &error);
+  g_assert_null (config);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "allowed_executors"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/on-stop", test_on_stop);
   g_test_add_func ("/config/bad-values", test_bad_values);
+  g_test_add_func ("/config/allowed-executors", test_allowed_executors);
   return g_test_run ();
 }

@@ -343,18 +343,6 @@ test_limits_and_disabled (void)
   g_assert_cmpstr (forced_out, ==, "forced\n");
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr (GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
 typedef struct
 {
   gboolean done;
@@ -417,7 +405,7 @@ static void
 test_webhooks (void)
 {
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
-  guint16 port = free_port ();
+  guint16 port = ff_test_free_port ();
   /* metrics on the same address: one server for both */
   g_autofree gchar *config = g_strdup_printf (
       "[daemon]\n[http]\nlisten=127.0.0.1:%u\n[metrics]\nlisten=127.0.0.1:%u\n", port, port);

@@ -20,6 +20,7 @@ struct _FfConfig
   gboolean missed_skip;
   gboolean leave_running; /* on_stop=leave-running */
   gchar *default_executor;
+  GStrv allowed_executors; /* NULL: every installed one */
   guint max_concurrent_runs;
   gint64 default_timeout;
   guint stop_grace_ms;
@@ -41,6 +42,7 @@ ff_config_finalize (GObject *object)
   g_free (self->pipelines_dir);
   g_free (self->state_dir);
   g_free (self->default_executor);
+  g_strfreev (self->allowed_executors);
   g_clear_pointer (&self->time_zone, g_time_zone_unref);
   g_free (self->python);
   G_OBJECT_CLASS (ff_config_parent_class)->finalize (object);
@@ -158,6 +160,39 @@ read_on_stop (FfConfig *self, GError **error)
   return TRUE;
 }
 
+/* allowed_executors: which executors may run anything at all. Not set:
+ * every installed one; set to nothing would stop every run, which is more
+ * likely a slip than a wish. */
+static gboolean
+read_allowed_executors (FfConfig *self, GError **error)
+{
+  g_auto (GStrv) names = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) allowed = NULL;
+
+  if (!g_key_file_has_key (self->keyfile, DAEMON_GROUP, "allowed_executors", NULL))
+    return TRUE;
+  names = g_key_file_get_string_list (self->keyfile, DAEMON_GROUP, "allowed_executors", NULL, NULL);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      if (*g_strstrip (names[i]) != '\0')
+        g_strv_builder_add (builder, names[i]);
+    }
+  allowed = g_strv_builder_end (builder);
+  if (allowed[0] == NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[%s] allowed_executors is empty: name the executors that may run "
+                      "pipelines, separated by “;” (e.g. docker-proxy;swarm), or remove the key "
+                      "to allow every installed one"),
+                   DAEMON_GROUP);
+      return FALSE;
+    }
+  g_strfreev (self->allowed_executors);
+  self->allowed_executors = g_steal_pointer (&allowed);
+  return TRUE;
+}
+
 static gboolean
 apply_keyfile (FfConfig *self, GError **error)
 {
@@ -194,7 +229,8 @@ apply_keyfile (FfConfig *self, GError **error)
       !read_uint (self, "keep_days", 100 * 366, &keep_days, error) ||
       !read_uint (self, "keep_runs", G_MAXUINT32, &keep_runs, error))
     return FALSE;
-  if (!read_schedule_keys (self, error) || !read_on_stop (self, error))
+  if (!read_schedule_keys (self, error) || !read_on_stop (self, error) ||
+      !read_allowed_executors (self, error))
     return FALSE;
   if (max_runs == 0)
     {
@@ -308,6 +344,45 @@ void
 ff_config_set_default_executor (FfConfig *self, const gchar *name)
 {
   replace_string (&self->default_executor, name);
+}
+
+/* (nullable): [daemon] allowed_executors; NULL = every installed executor */
+const gchar *const *
+ff_config_get_allowed_executors (FfConfig *self)
+{
+  return (const gchar *const *) self->allowed_executors;
+}
+
+gboolean
+ff_config_executor_is_allowed (FfConfig *self, const gchar *name)
+{
+  return self->allowed_executors == NULL ||
+         g_strv_contains ((const gchar *const *) self->allowed_executors, name);
+}
+
+/**
+ * ff_config_check_executors:
+ *
+ * The settings that only make sense together, once the command line is
+ * applied: a default_executor the operator also forbids would refuse every
+ * pipeline that names none, so fastflowd does not start with it.
+ *
+ * Returns: %FALSE with a message naming both keys when they disagree
+ */
+gboolean
+ff_config_check_executors (FfConfig *self, GError **error)
+{
+  g_autofree gchar *allowed = NULL;
+
+  if (self->default_executor == NULL || *self->default_executor == '\0' ||
+      ff_config_executor_is_allowed (self, self->default_executor))
+    return TRUE;
+  allowed = g_strjoinv (";", self->allowed_executors);
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               _ ("[%s] default_executor “%s” (or --default-executor) is not among [%s] "
+                  "allowed_executors (%s): add it there or choose one of them"),
+               DAEMON_GROUP, self->default_executor, DAEMON_GROUP, allowed);
+  return FALSE;
 }
 
 guint

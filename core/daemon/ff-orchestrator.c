@@ -1054,10 +1054,69 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   return g_steal_pointer (&request);
 }
 
+/* The operator's word on executors holds for every run, whoever starts
+ * it: StartRun, fastflowctl, a webhook, a schedule, a trigger, a run
+ * queued before fastflow.conf changed. Returns the message, or NULL. */
+static gchar *
+executor_refusal (FfOrchestrator *self, const gchar *name)
+{
+  g_autofree gchar *allowed = NULL;
+
+  if (ff_config_executor_is_allowed (self->config, name))
+    return NULL;
+  allowed = g_strjoinv (";", (gchar **) ff_config_get_allowed_executors (self->config));
+  return ff_message_new (GETTEXT_PACKAGE,
+                         N_ ("The executor “%s” is not allowed on this machine ([daemon] "
+                             "allowed_executors in fastflow.conf is %s)"),
+                         name, allowed, NULL);
+}
+
+/* The first of a caller's variables (@env may be NULL) that a caller may
+ * not set, or NULL. */
+static const gchar *
+find_refused_variable (GHashTable *env, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (env == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, env);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      if (!ff_env_check_caller_name (key, error))
+        return key;
+    }
+  return NULL;
+}
+
+/* A run starts under today's rules, also one queued by an earlier
+ * fastflowd (its history may predate them, or fastflow.conf changed since)
+ * or waiting for a retry: an executor no longer allowed, or a variable a
+ * caller may not set, and it does not start. Returns the message, or NULL. */
+static gchar *
+refusal_of (FfOrchestrator *self, FfRun *run)
+{
+  gchar *refusal = executor_refusal (self, ff_run_get_executor (run));
+  const gchar *variable;
+
+  if (refusal != NULL)
+    return refusal;
+  variable = find_refused_variable (ff_run_get_env (run), NULL);
+  if (variable != NULL)
+    return ff_message_new (GETTEXT_PACKAGE,
+                           N_ ("The variable %s came with the run from a caller, who may "
+                               "not set it: it changes how programs are loaded or how an "
+                               "interpreter starts, or it is one of fastflow’s own"),
+                           variable, NULL);
+  return NULL;
+}
+
 static void
 launch_entry (FfOrchestrator *self, RunEntry *entry)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *refusal = NULL;
   g_autoptr (FfRunRequest) request = NULL;
   FfPipeline *pipeline;
   FfExecutor *executor;
@@ -1077,6 +1136,12 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
           ff_message_new (GETTEXT_PACKAGE, N_ ("The pipeline “%s” no longer exists"),
                           ff_run_get_pipeline (entry->run), NULL);
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
+      return;
+    }
+  refusal = refusal_of (self, entry->run);
+  if (refusal != NULL)
+    {
+      finish_entry (entry, FF_REASON_REFUSED, -1, refusal);
       return;
     }
   executor = g_hash_table_lookup (self->executors, ff_run_get_executor (entry->run));
@@ -1138,10 +1203,13 @@ dispatch_queue (FfOrchestrator *self)
     self->dispatch_id = g_idle_add (dispatch_idle, self);
 }
 
+/* Without a configured default: docker-proxy when it is set up, else
+ * local, else the first the operator allows. */
 static const gchar *
 pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requested)
 {
   const gchar *configured = ff_config_get_default_executor (self->config);
+  const gchar *const *allowed = ff_config_get_allowed_executors (self->config);
 
   if (requested != NULL && *requested != '\0')
     return requested;
@@ -1150,9 +1218,32 @@ pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requeste
   if (configured != NULL && *configured != '\0')
     return configured;
   if (g_getenv ("DOCKER_PROXY_URL") != NULL &&
-      g_hash_table_contains (self->executors, "docker-proxy"))
+      g_hash_table_contains (self->executors, "docker-proxy") &&
+      ff_config_executor_is_allowed (self->config, "docker-proxy"))
     return "docker-proxy";
-  return "local";
+  if (allowed == NULL || g_strv_contains (allowed, "local"))
+    return "local";
+  return allowed[0];
+}
+
+static gboolean
+check_executor (FfOrchestrator *self, const gchar *name, GError **error)
+{
+  g_autofree gchar *refusal = executor_refusal (self, name);
+
+  if (refusal != NULL)
+    {
+      g_autofree gchar *text = ff_message_format (refusal);
+
+      g_set_error_literal (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, text);
+      return FALSE;
+    }
+  if (!g_hash_table_contains (self->executors, name))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, _ ("Unknown executor “%s”"), name);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* What a caller passes with a run; pipeline.json's own default_env may set
@@ -1160,18 +1251,7 @@ pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requeste
 static gboolean
 check_env (GHashTable *env, GError **error)
 {
-  GHashTableIter iter;
-  gpointer key;
-
-  if (env == NULL)
-    return TRUE;
-  g_hash_table_iter_init (&iter, env);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (!ff_env_check_caller_name (key, error))
-        return FALSE;
-    }
-  return TRUE;
+  return find_refused_variable (env, error) == NULL;
 }
 
 static guint
@@ -1258,12 +1338,8 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   if (pipeline == NULL || !check_env (env, error))
     return NULL;
   executor_name = pick_executor (self, pipeline, executor);
-  if (!g_hash_table_contains (self->executors, executor_name))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, _ ("Unknown executor “%s”"),
-                   executor_name);
-      return NULL;
-    }
+  if (!check_executor (self, executor_name, error))
+    return NULL;
   if (run_config != NULL && *run_config != '\0' &&
       ff_pipeline_lookup_schedule (pipeline, run_config) == NULL)
     {
@@ -2126,6 +2202,22 @@ ff_orchestrator_init (FfOrchestrator *self)
   g_queue_init (&self->expiring);
 }
 
+/* A name in allowed_executors that no plugin answers to is most likely a
+ * typo; the daemon runs on with the others. */
+static void
+warn_unknown_allowed (FfOrchestrator *self)
+{
+  const gchar *const *allowed = ff_config_get_allowed_executors (self->config);
+
+  for (guint i = 0; allowed != NULL && allowed[i] != NULL; i++)
+    {
+      if (!g_hash_table_contains (self->executors, allowed[i]))
+        g_warning (_ ("[daemon] allowed_executors names “%s”, which is not an installed "
+                      "executor"),
+                   allowed[i]);
+    }
+}
+
 static gboolean
 ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 {
@@ -2134,6 +2226,8 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   const gchar *state_dir = ff_config_get_state_dir (self->config);
   g_autofree gchar *absolute_state = NULL;
 
+  if (!ff_config_check_executors (self->config, error))
+    return FALSE;
   /* absolute: executors mount files from it (route files) */
   absolute_state = g_canonicalize_filename (state_dir, NULL);
   self->logs_dir = g_build_filename (absolute_state, "logs", NULL);
@@ -2153,6 +2247,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   ff_plugin_loader_load_all ();
   self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
+  warn_unknown_allowed (self);
   self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
   connect_collectors (self);
   if (g_hash_table_size (self->executors) == 0)
@@ -2161,6 +2256,8 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
                FF_PLUGINDIR);
 
   self->registry = ff_pipeline_registry_new (ff_config_get_pipelines_dir (self->config));
+  ff_pipeline_registry_set_allowed_executors (self->registry,
+                                              ff_config_get_allowed_executors (self->config));
   if (!ff_pipeline_registry_reload (self->registry, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);

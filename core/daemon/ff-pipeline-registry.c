@@ -19,6 +19,7 @@ struct _FfPipelineRegistry
   GHashTable *by_name;  /* name → FfPipeline (in pipelines) */
   GHashTable *warned;   /* names of skipped folders already reported */
   gchar *last_error;
+  GStrv allowed_executors; /* NULL: any */
   gboolean watching;
   GFileMonitor *dir_monitor;
   GHashTable *monitors; /* pipeline name → GFileMonitor on its folder */
@@ -187,6 +188,35 @@ mark_trigger_cycles (GPtrArray *pipelines)
     }
 }
 
+/* An executor the operator did not allow is not the author's to choose:
+ * such a pipeline is broken, with the setting named. */
+static void
+mark_forbidden_executors (FfPipelineRegistry *self, GPtrArray *pipelines)
+{
+  g_autofree gchar *allowed = NULL;
+
+  if (self->allowed_executors == NULL)
+    return;
+  allowed = g_strjoinv (";", self->allowed_executors);
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+      const gchar *executor = ff_pipeline_get_executor (pipeline);
+      g_autofree gchar *json = NULL;
+      g_autofree gchar *message = NULL;
+
+      if (ff_pipeline_is_broken (pipeline) || executor == NULL ||
+          g_strv_contains ((const gchar *const *) self->allowed_executors, executor))
+        continue;
+      json = g_build_filename (ff_pipeline_get_dir (pipeline), "pipeline.json", NULL);
+      message = g_strdup_printf (_ ("%s: field “executor”: the executor “%s” is not allowed on "
+                                    "this machine ([daemon] allowed_executors in fastflow.conf "
+                                    "is %s)"),
+                                 json, executor, allowed);
+      ff_pipeline_add_error (pipeline, message);
+    }
+}
+
 static gboolean
 same_list (GPtrArray *a, GPtrArray *b)
 {
@@ -238,6 +268,7 @@ ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error)
         g_ptr_array_add (pipelines, reuse (self, fresh));
     }
   mark_trigger_cycles (pipelines);
+  mark_forbidden_executors (self, pipelines);
   replace_pipelines (self, pipelines);
   if (self->watching)
     sync_monitors (self);
@@ -408,6 +439,20 @@ ff_pipeline_registry_new (const gchar *dir)
   return self;
 }
 
+/**
+ * ff_pipeline_registry_set_allowed_executors:
+ * @names: (nullable): the executors a pipeline may name; %NULL: any
+ *
+ * Takes effect with the next ff_pipeline_registry_reload().
+ */
+void
+ff_pipeline_registry_set_allowed_executors (FfPipelineRegistry *self, const gchar *const *names)
+{
+  g_return_if_fail (FF_IS_PIPELINE_REGISTRY (self));
+  g_strfreev (self->allowed_executors);
+  self->allowed_executors = g_strdupv ((gchar **) names);
+}
+
 const gchar *
 ff_pipeline_registry_get_dir (FfPipelineRegistry *self)
 {
@@ -448,6 +493,7 @@ ff_pipeline_registry_finalize (GObject *object)
 
   g_free (self->dir);
   g_free (self->last_error);
+  g_strfreev (self->allowed_executors);
   g_hash_table_unref (self->by_name);
   g_ptr_array_unref (self->pipelines);
   g_hash_table_unref (self->warned);

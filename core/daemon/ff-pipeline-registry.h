@@ -17,6 +17,8 @@ G_DECLARE_FINAL_TYPE (FfPipelineRegistry, ff_pipeline_registry, FF, PIPELINE_REG
  * #FfPipelineRegistry::changed after each scan that changed something.
  */
 FfPipelineRegistry *ff_pipeline_registry_new (const gchar *dir);
+void ff_pipeline_registry_set_allowed_executors (FfPipelineRegistry *self,
+                                                 const gchar *const *names);
 const gchar *ff_pipeline_registry_get_dir (FfPipelineRegistry *self);
 /* Fails only when the folder cannot be read at all; the list is then empty. */
 gboolean ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error);

@@ -50,11 +50,37 @@ static const gchar *const reserved_names[] = {
   "GIO_MODULE_DIR",
   "GI_TYPELIB_PATH",
   "GIO_EXTRA_MODULES",
+  /* more interpreters and libraries that load or run code named here */
+  "ZDOTDIR",
+  "CLASSPATH",
+  "PHPRC",
+  "PHP_INI_SCAN_DIR",
+  "TCLLIBPATH",
+  "R_PROFILE",
+  "R_PROFILE_USER",
+  "R_ENVIRON",
+  "R_ENVIRON_USER",
+  "ERL_AFLAGS",
+  "ERL_ZFLAGS",
+  "ERL_FLAGS",
+  "DOTNET_STARTUP_HOOKS",
+  "OPENSSL_CONF",
+  "OPENSSL_ENGINES",
+  "OPENSSL_MODULES",
+  "GIT_CONFIG_COUNT",
+  "GIT_CONFIG_PARAMETERS",
+  "GIT_EXEC_PATH",
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_ASKPASS",
+  "GIT_PROXY_COMMAND",
+  "GIT_EXTERNAL_DIFF",
   NULL,
 };
 
+/* LUA_INIT, LUA_INIT_5_4, … alike */
 static const gchar *const reserved_prefixes[] = {
-  "LD_", "DYLD_", "FASTFLOW_", "BASH_FUNC_", NULL,
+  "LD_", "DYLD_", "FASTFLOW_", "BASH_FUNC_", "LUA_INIT", "LUA_PATH", "LUA_CPATH", NULL,
 };
 
 /**
