@@ -332,7 +332,46 @@ test_caller_variables (void)
   g_assert_cmpstr (out, ==, "PYTHONPATH=/app/lib NODE_OPTIONS=--trace WHO=ci\n");
 }
 
-/* 4: a run queued by an earlier fastflowd starts under today's rules */
+/* 4: StartRun's options: only those the interface names, and a
+ * triggered_by that does not pass for fastflowd's own */
+
+static void
+test_start_run_options (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *long_label = g_strnfill (65, 'x');
+  g_autofree gchar *too_long = g_strdup_printf ("{'triggered_by': <'%s'>}", long_label);
+  const gchar *forged[] = { "schedule", "schedule:nightly", "downstream:1", "restart:7",
+                            "webhook",  "Schedule:nightly", " webhook" };
+
+  ff_test_daemon_add_pipeline (d, "off", "main.sh", "echo forced\n", "pipeline.json",
+                               "{\"enabled\": false}", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  assert_refused (start_run (d, "off", "{'force': <true>, 'no_such_option': <42>}"),
+                  "no_such_option");
+  assert_refused (start_run (d, "off", "{'force': <'yes'>}"), "force");
+  for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+    {
+      g_autofree gchar *options =
+          g_strdup_printf ("{'force': <true>, 'triggered_by': <'%s'>}", forged[i]);
+      assert_refused (start_run (d, "off", options), "triggered_by");
+    }
+  assert_refused (start_run (d, "off", "{'force': <true>, 'triggered_by': <'a\\u001b[31mred'>}"),
+                  "triggered_by");
+  assert_refused (start_run (d, "off", too_long), "triggered_by");
+  g_assert_cmpuint (count_runs (d), ==, 0);
+
+  /* force starts a disabled pipeline; a plain label is kept as given */
+  g_assert_null (start_run (d, "off", "{'force': <true>, 'triggered_by': <'deploy-bot: #42'>}"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", "1", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "forced\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "1", NULL), ==, 0);
+  assert_contains (out, "deploy-bot: #42");
+}
+
+/* 5: a run queued by an earlier fastflowd starts under today's rules */
 
 static gboolean
 on_timeout (gpointer user_data)
@@ -448,6 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/env/local-run-environment", test_local_environment);
   g_test_add_func ("/env/allowed-executors", test_allowed_executors);
   g_test_add_func ("/env/caller-variables", test_caller_variables);
+  g_test_add_func ("/env/start-run-options", test_start_run_options);
   g_test_add_func ("/env/requeued-runs", test_requeued_runs);
   return g_test_run ();
 }

@@ -445,23 +445,131 @@ env_from_options (GVariantDict *options, GError **error)
   return table;
 }
 
+/* The options StartRun knows (data/org.fastflow.Orchestrator1.xml). */
+static const gchar *const start_run_options[] = {
+  "env", "executor", "run_config", "triggered_by", "force", NULL,
+};
+
+/* An option the interface does not name is refused rather than ignored: a
+ * caller who misspells one, or expects one of a newer daemon, learns so. */
 static gboolean
-lookup_string_option (GVariantDict *options, const gchar *key, const gchar **out, GError **error)
+check_option_names (GVariant *options, GError **error)
+{
+  GVariantIter iter;
+  const gchar *key;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    {
+      if (!g_strv_contains (start_run_options, key))
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                       _ ("StartRun has no option “%s” (it knows env, executor, run_config, "
+                          "triggered_by and force)"),
+                       key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* *out is the option's value of @type (the dict keeps it alive), or NULL
+ * when the option is not given. */
+static gboolean
+lookup_option (GVariantDict *options,
+               const gchar *key,
+               const GVariantType *type,
+               GVariant **out,
+               GError **error)
 {
   g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
 
   *out = NULL;
   if (value == NULL)
     return TRUE;
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+  if (!g_variant_is_of_type (value, type))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("The option “%s” must be a string (s), not %s"), key,
-                   g_variant_get_type_string (value));
+                   _ ("The option “%s” must be of type %s, not %s"), key,
+                   g_variant_type_peek_string (type), g_variant_get_type_string (value));
       return FALSE;
     }
+  *out = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+lookup_string_option (GVariantDict *options, const gchar *key, const gchar **out, GError **error)
+{
+  g_autoptr (GVariant) value = NULL;
+
+  *out = NULL;
+  if (!lookup_option (options, key, G_VARIANT_TYPE_STRING, &value, error))
+    return FALSE;
   /* the dict keeps the value alive */
-  *out = g_variant_get_string (value, NULL);
+  if (value != NULL)
+    *out = g_variant_get_string (value, NULL);
+  return TRUE;
+}
+
+static gboolean
+lookup_bool_option (GVariantDict *options, const gchar *key, gboolean *out, GError **error)
+{
+  g_autoptr (GVariant) value = NULL;
+
+  if (!lookup_option (options, key, G_VARIANT_TYPE_BOOLEAN, &value, error))
+    return FALSE;
+  if (value != NULL)
+    *out = g_variant_get_boolean (value);
+  return TRUE;
+}
+
+/* What fastflowd itself writes as TriggeredBy; a caller's word must not
+ * pass for it. */
+static const gchar *const daemon_origins[] = {
+  "schedule", "downstream", "restart", "webhook", NULL,
+};
+
+#define TRIGGERED_BY_MAX_CHARS 64
+
+/* triggered_by from a caller: a short label of printable characters that
+ * does not claim one of the daemon's own origins (`schedule`, `schedule:…`,
+ * `downstream:…`, `restart:…`, `webhook`, in any case). */
+static gboolean
+check_triggered_by (const gchar *value, GError **error)
+{
+  const gchar *colon;
+  g_autofree gchar *origin = NULL;
+
+  if (value == NULL || *value == '\0')
+    return TRUE;
+  if (!g_utf8_validate (value, -1, NULL) || g_utf8_strlen (value, -1) > TRIGGERED_BY_MAX_CHARS)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “triggered_by” must be text of at most %d characters"),
+                   TRIGGERED_BY_MAX_CHARS);
+      return FALSE;
+    }
+  for (const gchar *p = value; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (!g_unichar_isprint (g_utf8_get_char (p)))
+        {
+          g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                       _ ("The option “triggered_by” must not hold control or formatting "
+                          "characters"));
+          return FALSE;
+        }
+    }
+  colon = strchr (value, ':');
+  origin = g_ascii_strdown (value, colon != NULL ? colon - value : -1);
+  if (g_strv_contains (daemon_origins, g_strstrip (origin)))
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “triggered_by” cannot be “%s”: schedule, downstream, restart "
+                      "and webhook are what fastflowd itself records"),
+                   value);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -481,15 +589,14 @@ handle_start_run (FfDBusManager *manager,
   FfRun *run = NULL;
 
   g_variant_dict_init (&dict, options);
-  env = env_from_options (&dict, &error);
-  if (env != NULL && lookup_string_option (&dict, "executor", &executor, &error) &&
+  if (check_option_names (options, &error) && (env = env_from_options (&dict, &error)) != NULL &&
+      lookup_string_option (&dict, "executor", &executor, &error) &&
       lookup_string_option (&dict, "run_config", &run_config, &error) &&
-      lookup_string_option (&dict, "triggered_by", &triggered_by, &error))
-    {
-      g_variant_dict_lookup (&dict, "force", "b", &force);
-      run = ff_orchestrator_start_run (self->orchestrator, pipeline, env, executor, run_config,
-                                       triggered_by, force, &error);
-    }
+      lookup_string_option (&dict, "triggered_by", &triggered_by, &error) &&
+      lookup_bool_option (&dict, "force", &force, &error) &&
+      check_triggered_by (triggered_by, &error))
+    run = ff_orchestrator_start_run (self->orchestrator, pipeline, env, executor, run_config,
+                                     triggered_by, force, &error);
   g_variant_dict_clear (&dict);
   if (run == NULL)
     {
