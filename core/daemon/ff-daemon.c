@@ -21,6 +21,9 @@ struct _FfDaemon
   GHashTable *backlog;  /* FfRun → Backlog */
   gboolean flushing;
   FfAuthority *authority; /* NULL: whoever reaches the bus name may call */
+  /* With an authority: run path → GPtrArray of the clients that asked for
+   * its log (ReadLog), the ones its Output signals go to. */
+  GHashTable *followers;
 };
 
 /* Output that waits in the run's log until the bus has taken what went
@@ -103,6 +106,27 @@ handle_cancel (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon 
   return TRUE;
 }
 
+/* On the system bus a follower is one that subscribed, then read: Output
+ * goes to it from now on, and the read covers everything before. */
+static void
+add_follower (FfDaemon *self, GDBusMethodInvocation *invocation)
+{
+  const gchar *path = g_dbus_method_invocation_get_object_path (invocation);
+  const gchar *sender = g_dbus_method_invocation_get_sender (invocation);
+  GPtrArray *followers;
+
+  if (self->authority == NULL || sender == NULL)
+    return;
+  followers = g_hash_table_lookup (self->followers, path);
+  if (followers == NULL)
+    {
+      followers = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (self->followers, g_strdup (path), followers);
+    }
+  if (!g_ptr_array_find_with_equal_func (followers, sender, g_str_equal, NULL))
+    g_ptr_array_add (followers, g_strdup (sender));
+}
+
 static gboolean
 handle_read_log (FfDBusRun *skeleton,
                  GDBusMethodInvocation *invocation,
@@ -115,6 +139,7 @@ handle_read_log (FfDBusRun *skeleton,
   guint64 next = 0;
   gboolean complete = FALSE;
 
+  add_follower (self, invocation);
   data = ff_orchestrator_read_log (self->orchestrator, ff_dbus_run_get_id (skeleton), offset,
                                    MIN (max, READ_LOG_MAX), &next, &complete, &error);
   if (data == NULL)
@@ -172,7 +197,10 @@ handle_get_metrics (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDa
   return TRUE;
 }
 
-/* Also asked for property reads and writes of the interface. */
+/* The interface's own methods only: GDBus answers property reads, the
+ * object manager and introspection without asking, which is why
+ * ff_authority_guard () filters those before GDBus sees them. Run in a
+ * thread of GDBus's, where the bus may be asked and waited for. */
 static gboolean
 on_authorize_method (GDBusInterfaceSkeleton *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -182,7 +210,6 @@ on_authorize_method (GDBusInterfaceSkeleton *skeleton,
 
   if (self->authority == NULL || ff_authority_check (self->authority, invocation, &error))
     return TRUE;
-  g_message ("%s", error->message);
   return_error (g_object_ref (invocation), error);
   return FALSE;
 }
@@ -226,6 +253,7 @@ on_run_removed (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
 
   if (self->object_manager != NULL)
     g_dbus_object_manager_server_unexport (self->object_manager, path);
+  g_hash_table_remove (self->followers, path);
   g_signal_handlers_disconnect_matched (run, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, on_run_notify, NULL);
   g_hash_table_remove (self->exported, run);
 }
@@ -238,14 +266,53 @@ on_run_created (FfOrchestrator *orchestrator, FfRun *run, FfDaemon *self)
   ff_dbus_manager_emit_run_created (self->manager, path, ff_run_get_pipeline (run));
 }
 
-static void
+/* Each follower of the run that is still let in gets its own copy;
+ * returns whether any did. */
+static gboolean
+send_output_to_followers (FfDaemon *self, FfRun *run, guint64 offset, GBytes *data)
+{
+  g_autofree gchar *path = run_path (run);
+  GPtrArray *followers = g_hash_table_lookup (self->followers, path);
+  g_autoptr (GVariant) parameters = NULL;
+  gboolean sent = FALSE;
+
+  if (followers == NULL)
+    return FALSE;
+  parameters = g_variant_ref_sink (g_variant_new (
+      "(t@ay)", offset, g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE)));
+  for (guint i = 0; i < followers->len;)
+    {
+      const gchar *follower = g_ptr_array_index (followers, i);
+
+      if (!ff_authority_lets_in (self->authority, follower))
+        {
+          g_ptr_array_remove_index_fast (followers, i);
+          continue;
+        }
+      g_dbus_connection_emit_signal (self->connection, follower, path,
+                                     ff_dbus_run_interface_info ()->name, "Output", parameters,
+                                     NULL);
+      sent = TRUE;
+      i++;
+    }
+  return sent;
+}
+
+/* Returns whether a signal went out, for the flush that paces them. */
+static gboolean
 emit_output (FfDaemon *self, FfRun *run, guint64 offset, GBytes *data)
 {
   FfDBusObjectSkeleton *object = export_run (self, run);
-  g_autoptr (FfDBusRun) skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
+  g_autoptr (FfDBusRun) skeleton = NULL;
 
+  /* on the system bus a signal without a destination would reach any
+   * match rule the bus policy lets through */
+  if (self->authority != NULL)
+    return send_output_to_followers (self, run, offset, data);
+  skeleton = ff_dbus_object_get_run (FF_DBUS_OBJECT (object));
   ff_dbus_run_emit_output (skeleton, offset,
                            g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE));
+  return TRUE;
 }
 
 static void
@@ -296,9 +363,8 @@ on_output_flushed (GObject *source, GAsyncResult *result, gpointer user_data)
         g_warning ("%s", read_error->message);
       if (data != NULL && g_bytes_get_size (data) > 0)
         {
-          emit_output (self, run, backlog->from, data);
+          sent |= emit_output (self, run, backlog->from, data);
           backlog->from = next;
-          sent = TRUE;
         }
       if (data != NULL && g_bytes_get_size (data) == READ_LOG_MAX)
         continue;
@@ -306,7 +372,8 @@ on_output_flushed (GObject *source, GAsyncResult *result, gpointer user_data)
       if (finished)
         emit_run_finished (self, run);
     }
-  if (sent)
+  /* output nobody followed still has to be read past, to its RunFinished */
+  if (sent || g_hash_table_size (self->backlog) > 0)
     flush_output (self);
 }
 
@@ -333,8 +400,8 @@ on_run_output (
         }
       return;
     }
-  emit_output (self, run, offset, data);
-  flush_output (self);
+  if (emit_output (self, run, offset, data))
+    flush_output (self);
 }
 
 static void
@@ -832,8 +899,8 @@ handle_list_executors (FfDBusManager *manager, GDBusMethodInvocation *invocation
   return TRUE;
 }
 
-/* Set before ff_daemon_export (): from then on every method call and
- * property access is checked. */
+/* Set before ff_daemon_export (): from then on every call to fastflowd's
+ * objects is checked, and their signals go to the callers let in only. */
 void
 ff_daemon_set_authority (FfDaemon *self, FfAuthority *authority)
 {
@@ -843,10 +910,15 @@ ff_daemon_set_authority (FfDaemon *self, FfAuthority *authority)
 gboolean
 ff_daemon_export (FfDaemon *self, GDBusConnection *connection, GError **error)
 {
+  const gchar *const checked_interfaces[] = { ff_dbus_manager_interface_info ()->name,
+                                              ff_dbus_run_interface_info ()->name, NULL };
   GHashTableIter iter;
   gpointer key, value;
 
   self->connection = g_object_ref (connection);
+  /* before the objects appear on the bus */
+  if (self->authority != NULL)
+    ff_authority_guard (self->authority, connection, FF_DBUS_PATH, checked_interfaces);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), connection,
                                          FF_DBUS_PATH, error))
     return FALSE;
@@ -866,6 +938,8 @@ ff_daemon_unexport (FfDaemon *self)
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_clear_object (&self->object_manager);
+  if (self->authority != NULL)
+    ff_authority_unguard (self->authority);
   g_clear_object (&self->connection);
 }
 
@@ -882,6 +956,7 @@ ff_daemon_dispose (GObject *object)
   g_clear_object (&self->authority);
   g_clear_pointer (&self->exported, g_hash_table_unref);
   g_clear_pointer (&self->backlog, g_hash_table_unref);
+  g_clear_pointer (&self->followers, g_hash_table_unref);
   G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
 }
 
@@ -897,6 +972,8 @@ ff_daemon_init (FfDaemon *self)
   self->exported =
       g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_object_unref);
   self->backlog = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
+  self->followers =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 }
 
 FfDaemon *
