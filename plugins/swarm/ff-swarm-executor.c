@@ -106,12 +106,6 @@ ff_swarm_executor_new (void)
   return g_object_new (FF_TYPE_SWARM_EXECUTOR, NULL);
 }
 
-static FfDockerPolicy *
-new_policy (FfDockerBaseExecutor *base)
-{
-  return ff_docker_policy_new (NULL, NULL);
-}
-
 /* ---- configuration ---- */
 
 static gboolean
@@ -839,7 +833,6 @@ ff_swarm_executor_class_init (FfSwarmExecutorClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ff_swarm_executor_finalize;
   base_class->name = FF_SWARM_EXECUTOR_NAME;
   base_class->configure = configure;
-  base_class->new_policy = new_policy;
   base_class->probe_health_async = probe_async;
   base_class->probe_health_finish = probe_health_finish;
   base_class->diagnose_async = probe_async;
