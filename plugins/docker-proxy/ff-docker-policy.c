@@ -279,6 +279,15 @@ ff_docker_policy_check_pipeline_dir (FfDockerPolicy *self,
               NULL);
       return FALSE;
     }
+  if (!is_allowed (self, real, pipelines_dir) && self->allowed_roots[0] == NULL)
+    {
+      refuse (error,
+              N_ ("The pipeline folder “%s” is refused: it leads to %s, outside the pipelines "
+                  "folder; allowed_roots in [%s] names further folders a pipeline folder may "
+                  "lead to"),
+              dir, real, self->group, NULL);
+      return FALSE;
+    }
   if (!is_allowed (self, real, pipelines_dir))
     {
       g_autofree gchar *roots = g_strjoinv (", ", self->allowed_roots);
@@ -287,7 +296,7 @@ ff_docker_policy_check_pipeline_dir (FfDockerPolicy *self,
               N_ ("The pipeline folder “%s” is refused: it leads to %s, which is neither in "
                   "the pipelines folder nor in an allowed root (%s); allowed_roots in [%s] "
                   "names further folders"),
-              dir, real, *roots != '\0' ? roots : "-", self->group, NULL);
+              dir, real, roots, self->group, NULL);
       return FALSE;
     }
   if (resolved != NULL)

@@ -454,7 +454,7 @@ test_refusals (void)
     { NULL, "/var/run/docker.sock", "socket" },
     { NULL, "/var/run", "Docker socket" },
     { NULL, "/", "Docker socket" },
-    { NULL, outside, "allowed root" },
+    { NULL, outside, "outside the pipelines folder" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
