@@ -279,6 +279,43 @@ test_symlink_swap_refused (void)
   ff_test_remove_tree (outside);
 }
 
+/* pipeline.json asking for what fastflow never allows: the pipeline is
+ * broken with a message that says so, and nothing starts (125). */
+static void
+test_never_allowed_fields (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  static const gchar *const fields[] = {
+    "\"privileged\": true",
+    "\"cap_add\": [\"SYS_ADMIN\"]",
+    "\"volumes\": [\"/var/run/docker.sock:/var/run/docker.sock\"]",
+    "\"devices\": [\"/dev/kmsg\"]",
+    "\"network\": \"host\"",
+  };
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree gchar *base = g_strdup_printf ("never%u", i);
+
+      g_ptr_array_add (names, name (base));
+      add_docker_pipeline (d, g_ptr_array_index (names, i), fields[i], "echo never\n");
+    }
+  ff_test_daemon_start (d, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_assert_cmpint (
+          ff_test_daemon_ctl (d, &out, &err, "run", g_ptr_array_index (names, i), NULL), ==, 125);
+      g_test_message ("%s: %s", fields[i], err);
+      g_assert_null (strstr (out, "never"));
+      g_assert_true (strstr (err, "never allows") != NULL || strstr (err, "not allowed") != NULL);
+      g_assert_cmpuint (count_containers (g_ptr_array_index (names, i)), ==, 0);
+    }
+}
+
 static void
 test_post_refused (void)
 {
@@ -575,6 +612,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
   g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
+  g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
