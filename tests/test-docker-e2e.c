@@ -316,6 +316,34 @@ test_never_allowed_fields (void)
     }
 }
 
+/* The engine's own socket as the proxy URL: fastflowctl executors shows
+ * docker-proxy unavailable with the reason, and a run starts nothing. */
+static void
+test_engine_socket_unavailable (void)
+{
+  g_autoptr (FfTestDaemon) d = new_daemon ("unix:///var/run/docker.sock");
+  g_autofree gchar *pipeline = name ("on-engine");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *run_out = NULL, *run_err = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *at;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
+  g_test_message ("%s", out);
+  /* the executor's line carries the reason instead of "available" */
+  at = strstr (out, "docker-proxy");
+  g_assert_nonnull (at);
+  line = g_strndup (at, strcspn (at, "\n"));
+  g_assert_nonnull (strstr (line, "engine's own socket"));
+  g_assert_null (strstr (line, " available"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &run_err, "run", pipeline, NULL), ==, 125);
+  g_test_message ("%s", run_err);
+  g_assert_nonnull (strstr (run_err, "engine's own socket"));
+  g_assert_cmpuint (count_containers (pipeline), ==, 0);
+}
+
 static void
 test_post_refused (void)
 {
@@ -613,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
   g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
+  g_test_add_func ("/docker-e2e/engine-socket-unavailable", test_engine_socket_unavailable);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
