@@ -50,23 +50,32 @@ docker_json (const gchar *extra)
                           extra != NULL ? extra : "");
 }
 
-/* A daemon whose docker-proxy executor uses @proxy_url. */
+/* A daemon whose docker-proxy executor uses @proxy_url, with @extra
+ * lines in [executor.docker-proxy]. */
 static FfTestDaemon *
-new_daemon (const gchar *proxy_url)
+new_daemon_with (const gchar *proxy_url, const gchar *extra)
 {
   FfTestDaemon *d = ff_test_daemon_new ();
-  g_autofree gchar *config = g_strdup_printf ("[daemon]\n"
-                                              "[metrics]\n"
-                                              "interval_ms=200\n"
-                                              "[executor.docker-proxy]\n"
-                                              "proxy_url=%s\n"
-                                              "image=%s\n",
-                                              proxy_url, g_getenv ("FASTFLOW_TEST_IMAGE"));
+  g_autofree gchar *config =
+      g_strdup_printf ("[daemon]\n"
+                       "[metrics]\n"
+                       "interval_ms=200\n"
+                       "[executor.docker-proxy]\n"
+                       "proxy_url=%s\n"
+                       "image=%s\n"
+                       "%s",
+                       proxy_url, g_getenv ("FASTFLOW_TEST_IMAGE"), extra != NULL ? extra : "");
   g_autoptr (GError) error = NULL;
 
   g_file_set_contents (d->config_path, config, -1, &error);
   g_assert_no_error (error);
   return d;
+}
+
+static FfTestDaemon *
+new_daemon (const gchar *proxy_url)
+{
+  return new_daemon_with (proxy_url, NULL);
 }
 
 static void
@@ -195,6 +204,144 @@ test_succeeds (void)
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
   g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
   g_assert_cmpstr (json_object_get_string_member (status, "route"), ==, "blue");
+}
+
+/* allowed_roots set to a folder of its own: the pipeline in the pipelines
+ * folder still runs, and the route file (under the state folder, in no
+ * allowed root) is still mounted and read. */
+static void
+test_allowed_roots_set (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autofree gchar *root = g_dir_make_tmp ("ff-root-XXXXXX", NULL);
+  g_autofree gchar *extra = g_strdup_printf ("allowed_roots=%s\n", root);
+  g_autoptr (FfTestDaemon) d = new_daemon_with (ff_test_proxy_get_url (proxy), extra);
+  g_autofree gchar *pipeline = name ("rooted");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo ran\necho green > \"$FASTFLOW_ROUTE_FILE\"\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_test_message ("%s", err);
+  g_assert_cmpstr (out, ==, "ran\n");
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
+  g_assert_cmpstr (json_object_get_string_member (status, "route"), ==, "green");
+  g_rmdir (root);
+}
+
+/* The pipeline folder checked at scan time is swapped for a symlink out
+ * of the pipelines folder before the run: the launch resolves it again,
+ * refuses it (refused, exit 126), and no container is created. */
+static void
+test_symlink_swap_refused (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("swapped");
+  g_autofree gchar *folder = NULL, *outside = NULL, *target = NULL, *main_sh = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *status;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo inside\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "inside\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a folder outside, that passes for the pipeline if it is followed */
+  outside = g_dir_make_tmp ("ff-outside-XXXXXX", &error);
+  g_assert_no_error (error);
+  folder = g_build_filename (d->pipelines_dir, pipeline, NULL);
+  target = g_build_filename (outside, pipeline, NULL);
+  main_sh = g_build_filename (target, "main.sh", NULL);
+  g_assert_cmpint (g_rename (folder, target), ==, 0);
+  g_assert_true (g_file_set_contents (main_sh, "echo outside\n", -1, &error));
+  g_assert_cmpint (symlink (target, folder), ==, 0);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 126);
+  g_test_message ("%s", err);
+  g_assert_null (strstr (out, "outside"));
+  g_assert_nonnull (strstr (err, "refused"));
+  g_assert_nonnull (strstr (err, target));
+  status = get_status (d, "2", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "refused");
+  /* the first run's container was removed; the second never had one */
+  wait_no_containers (pipeline);
+  ff_test_daemon_stop (d);
+  g_unlink (folder);
+  ff_test_remove_tree (outside);
+}
+
+/* pipeline.json asking for what fastflow never allows: the pipeline is
+ * broken with a message that says so, and nothing starts (125). */
+static void
+test_never_allowed_fields (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  static const gchar *const fields[] = {
+    "\"privileged\": true",
+    "\"cap_add\": [\"SYS_ADMIN\"]",
+    "\"volumes\": [\"/var/run/docker.sock:/var/run/docker.sock\"]",
+    "\"devices\": [\"/dev/kmsg\"]",
+    "\"network\": \"host\"",
+  };
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree gchar *base = g_strdup_printf ("never%u", i);
+
+      g_ptr_array_add (names, name (base));
+      add_docker_pipeline (d, g_ptr_array_index (names, i), fields[i], "echo never\n");
+    }
+  ff_test_daemon_start (d, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      g_assert_cmpint (
+          ff_test_daemon_ctl (d, &out, &err, "run", g_ptr_array_index (names, i), NULL), ==, 125);
+      g_test_message ("%s: %s", fields[i], err);
+      g_assert_null (strstr (out, "never"));
+      g_assert_true (strstr (err, "never allows") != NULL || strstr (err, "not allowed") != NULL);
+      g_assert_cmpuint (count_containers (g_ptr_array_index (names, i)), ==, 0);
+    }
+}
+
+/* The engine's own socket as the proxy URL: fastflowctl executors shows
+ * docker-proxy unavailable with the reason, and a run starts nothing. */
+static void
+test_engine_socket_unavailable (void)
+{
+  g_autoptr (FfTestDaemon) d = new_daemon ("unix:///var/run/docker.sock");
+  g_autofree gchar *pipeline = name ("on-engine");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *run_out = NULL, *run_err = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *at;
+
+  add_docker_pipeline (d, pipeline, NULL, "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
+  g_test_message ("%s", out);
+  /* the executor's line carries the reason instead of "available" */
+  at = strstr (out, "docker-proxy");
+  g_assert_nonnull (at);
+  line = g_strndup (at, strcspn (at, "\n"));
+  g_assert_nonnull (strstr (line, "engine's own socket"));
+  g_assert_null (strstr (line, " available"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &run_err, "run", pipeline, NULL), ==, 125);
+  g_test_message ("%s", run_err);
+  g_assert_nonnull (strstr (run_err, "engine's own socket"));
+  g_assert_cmpuint (count_containers (pipeline), ==, 0);
 }
 
 static void
@@ -491,6 +638,10 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
+  g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
+  g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
+  g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
+  g_test_add_func ("/docker-e2e/engine-socket-unavailable", test_engine_socket_unavailable);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);

@@ -1026,6 +1026,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
     }
   ff_run_request_set_command (request, (const gchar *const *) argv);
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
+  ff_run_request_set_pipelines_dir (request, ff_config_get_pipelines_dir (self->config));
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
   if (!add_run_env (self, entry, pipeline, request, error))
     return NULL;

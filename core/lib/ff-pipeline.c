@@ -1192,6 +1192,36 @@ parse_unsupported (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
                                    p->file, field));
 }
 
+/* TRUE for false, "", 0, [] and {}: a value that asks for nothing. */
+static gboolean
+asks_for_nothing (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_get_length (json_node_get_array (node)) == 0;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_get_size (json_node_get_object (node)) == 0;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return !json_node_get_boolean (node);
+  if (node_is_string (node))
+    return *json_node_get_string (node) == '\0';
+  return FALSE;
+}
+
+/* What a container of the Compose or Docker world may ask for and a
+ * pipeline never gets: a broken pipeline says so, rather than a warning
+ * that the field is unknown and a run that goes ahead without it. */
+static void
+parse_never_allowed (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  if (asks_for_nothing (node))
+    return;
+  g_ptr_array_add (p->errors,
+                   g_strdup_printf (_ ("%s: field “%s”: fastflow never allows this to a "
+                                       "pipeline, because it would reach past the container "
+                                       "into the host; remove the field"),
+                                    p->file, field));
+}
+
 static void
 parse_type (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
 {
@@ -1538,6 +1568,19 @@ static const Field pipeline_fields[] = {
   { "encrypted_env", parse_unsupported, 0 },
   { "secrets", parse_secrets, offsetof (FfPipeline, secrets) },
   { "restart_interval", parse_cron, offsetof (FfPipeline, restart_interval) },
+  { "privileged", parse_never_allowed, 0 },
+  { "cap_add", parse_never_allowed, 0 },
+  { "volumes", parse_never_allowed, 0 },
+  { "mounts", parse_never_allowed, 0 },
+  { "devices", parse_never_allowed, 0 },
+  { "security_opt", parse_never_allowed, 0 },
+  { "network_mode", parse_never_allowed, 0 },
+  { "pid", parse_never_allowed, 0 },
+  { "ipc", parse_never_allowed, 0 },
+  { "userns_mode", parse_never_allowed, 0 },
+  { "sysctls", parse_never_allowed, 0 },
+  { "cgroup_parent", parse_never_allowed, 0 },
+  { "runtime", parse_never_allowed, 0 },
 };
 
 static void

@@ -9,6 +9,7 @@ struct _FfRunRequest
   guint64 run_id;
   gchar *pipeline;
   gchar *pipeline_dir;
+  gchar *pipelines_dir;
   GStrv command;
   GHashTable *env;
   GHashTable *labels;
@@ -34,6 +35,7 @@ ff_run_request_finalize (GObject *object)
 
   g_free (self->pipeline);
   g_free (self->pipeline_dir);
+  g_free (self->pipelines_dir);
   g_strfreev (self->command);
   g_hash_table_unref (self->env);
   g_hash_table_unref (self->labels);
@@ -99,6 +101,28 @@ ff_run_request_set_pipeline_dir (FfRunRequest *self, const gchar *dir)
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   g_free (self->pipeline_dir);
   self->pipeline_dir = g_strdup (dir);
+}
+
+/**
+ * ff_run_request_get_pipelines_dir:
+ *
+ * Returns: (nullable): the daemon's pipelines folder, in which the
+ *   pipeline folder was found; an executor that mounts the pipeline folder
+ *   takes it as the root the folder must lie in
+ */
+const gchar *
+ff_run_request_get_pipelines_dir (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->pipelines_dir;
+}
+
+void
+ff_run_request_set_pipelines_dir (FfRunRequest *self, const gchar *dir)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->pipelines_dir);
+  self->pipelines_dir = g_strdup (dir);
 }
 
 const gchar *const *

@@ -24,6 +24,12 @@ const gchar *ff_run_request_get_pipeline (FfRunRequest *self);
 const gchar *ff_run_request_get_pipeline_dir (FfRunRequest *self);
 void ff_run_request_set_pipeline_dir (FfRunRequest *self, const gchar *dir);
 
+/* The daemon's pipelines folder, which holds the pipeline folder: the
+ * root a mounted pipeline folder must lie in, unless the executor's
+ * allowed_roots name more. */
+const gchar *ff_run_request_get_pipelines_dir (FfRunRequest *self);
+void ff_run_request_set_pipelines_dir (FfRunRequest *self, const gchar *dir);
+
 /* argv, run with the pipeline folder as working directory. */
 const gchar *const *ff_run_request_get_command (FfRunRequest *self);
 void ff_run_request_set_command (FfRunRequest *self, const gchar *const *argv);

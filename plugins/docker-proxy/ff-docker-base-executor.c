@@ -23,6 +23,8 @@ typedef struct
   gchar *network;
   gchar *user;
   guint max_connections;
+  GStrv allowed_roots;
+  GStrv engine_sockets;
 
   FfDockerClient *client;
   FfDockerPolicy *policy;
@@ -52,6 +54,8 @@ ff_docker_base_executor_finalize (GObject *object)
   g_free (priv->image);
   g_free (priv->network);
   g_free (priv->user);
+  g_strfreev (priv->allowed_roots);
+  g_strfreev (priv->engine_sockets);
   g_clear_object (&priv->client);
   g_clear_object (&priv->policy);
   G_OBJECT_CLASS (ff_docker_base_executor_parent_class)->finalize (object);
@@ -152,24 +156,52 @@ ff_docker_base_executor_note_error (FfDockerBaseExecutor *self, const GError *er
     GET_PRIVATE (self)->healthy = FALSE;
 }
 
+/* Talking to the engine's own socket skips every rule of the proxy: the
+ * executor stays unavailable, with the reason, until the URL is fixed. */
+static gboolean
+check_not_engine (FfDockerBaseExecutor *self, FfDockerClient *client, GError **error)
+{
+  FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  const gchar *path = ff_docker_client_get_socket_path (client);
+
+  if (path == NULL || !ff_docker_policy_is_engine_socket (priv->policy, path))
+    return TRUE;
+  g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN,
+               _ ("The Docker proxy URL %s is the Docker engine's own socket, which would "
+                  "bypass every rule of a socket proxy; fastflow does not use it. Point "
+                  "proxy_url in [%s] (or DOCKER_PROXY_URL) at the socket proxy, or remove the "
+                  "socket from engine_sockets if it is not the engine's"),
+               priv->url, priv->group);
+  return FALSE;
+}
+
 /* The client is made on first use, so that a daemon whose proxy URL is
  * broken still starts, and reports it where it is used. */
 gboolean
 ff_docker_base_executor_ensure_client (FfDockerBaseExecutor *self, GError **error)
 {
-  FfDockerBaseExecutorClass *klass = FF_DOCKER_BASE_EXECUTOR_GET_CLASS (self);
   FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  g_autoptr (FfDockerClient) client = NULL;
 
   if (priv->policy == NULL)
-    priv->policy = klass->new_policy (self);
+    priv->policy = ff_docker_policy_new (priv->group, (const gchar *const *) priv->allowed_roots,
+                                         (const gchar *const *) priv->engine_sockets);
   if (priv->client != NULL)
     return TRUE;
-  priv->client = ff_docker_client_new (priv->url, priv->max_connections, error);
-  if (priv->client == NULL)
+  client = ff_docker_client_new (priv->url, priv->max_connections, error);
+  if (client == NULL || !check_not_engine (self, client, error))
     return FALSE;
-  if (klass->client_created != NULL)
-    klass->client_created (self);
+  priv->client = g_steal_pointer (&client);
   return TRUE;
+}
+
+static void
+read_list (FfDockerBaseExecutor *self, GKeyFile *config, const gchar *key, GStrv *field)
+{
+  if (!g_key_file_has_key (config, GET_PRIVATE (self)->group, key, NULL))
+    return;
+  g_strfreev (*field);
+  *field = g_key_file_get_string_list (config, GET_PRIVATE (self)->group, key, NULL, NULL);
 }
 
 /* An empty value unsets the setting. */
@@ -199,6 +231,7 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
 {
   FfDockerBaseExecutor *self = FF_DOCKER_BASE_EXECUTOR (executor);
   FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  g_autoptr (GError) error_local = NULL;
 
   ff_docker_base_executor_read_string (self, config, "proxy_url", &priv->url);
   if (priv->url == NULL)
@@ -206,14 +239,22 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   ff_docker_base_executor_read_string (self, config, "image", &priv->image);
   ff_docker_base_executor_read_string (self, config, "network", &priv->network);
   ff_docker_base_executor_read_string (self, config, "user", &priv->user);
+  read_list (self, config, "allowed_roots", &priv->allowed_roots);
+  read_list (self, config, "engine_sockets", &priv->engine_sockets);
   if (!FF_DOCKER_BASE_EXECUTOR_GET_CLASS (self)->configure (self, config, error))
     return FALSE;
 
   g_clear_object (&priv->client);
   g_clear_object (&priv->policy);
   priv->healthy = FALSE;
-  if (!ff_docker_base_executor_ensure_client (self, error))
-    return FALSE;
+  /* The proxy being the engine's socket is not a setting that cannot be
+   * read: the executor is kept, and unavailable with the reason. */
+  if (!ff_docker_base_executor_ensure_client (self, &error_local) &&
+      !g_error_matches (error_local, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN))
+    {
+      g_propagate_error (error, g_steal_pointer (&error_local));
+      return FALSE;
+    }
   /* The default network must pass the same rule as a pipeline's. */
   return priv->network == NULL ||
          ff_docker_policy_check_network (priv->policy, priv->network, error);
@@ -331,6 +372,23 @@ ff_docker_base_executor_check_request (FfDockerBaseExecutor *self,
   if (!ff_docker_policy_check_network (priv->policy, network, error))
     return NULL;
   return network;
+}
+
+/* The pipeline folder as it is now, resolved, if it may be used: below the
+ * pipelines folder or in an allowed root. Returns: the resolved folder, or
+ * %NULL with @error set. */
+gchar *
+ff_docker_base_executor_check_pipeline_dir (FfDockerBaseExecutor *self,
+                                            FfRunRequest *request,
+                                            GError **error)
+{
+  gchar *resolved = NULL;
+
+  if (!ff_docker_policy_check_pipeline_dir (
+          GET_PRIVATE (self)->policy, ff_run_request_get_pipeline_dir (request),
+          ff_run_request_get_pipelines_dir (request), &resolved, error))
+    return NULL;
+  return resolved;
 }
 
 /* The pipeline's image, else the executor's default. */

@@ -16,9 +16,7 @@ G_DECLARE_DERIVABLE_TYPE (
  * FfDockerBaseExecutorClass:
  * @name: the executor's name, also that of its `[executor.NAME]` group
  * @configure: reads the settings of the executor's own, after the shared
- *   ones (proxy_url, image, network, user)
- * @new_policy: the rules that requests must pass, made once per client
- * @client_created: (optional): a look at a new client
+ *   ones (proxy_url, image, network, user, allowed_roots, engine_sockets)
  * @probe_health_async: whether the engine can run things now
  * @probe_health_finish: %FALSE with the reason it cannot
  * @diagnose_async: the detailed findings about the proxy and the engine
@@ -43,8 +41,6 @@ struct _FfDockerBaseExecutorClass
 
   const gchar *name;
   gboolean (*configure) (FfDockerBaseExecutor *self, GKeyFile *config, GError **error);
-  FfDockerPolicy *(*new_policy) (FfDockerBaseExecutor *self);
-  void (*client_created) (FfDockerBaseExecutor *self);
   void (*probe_health_async) (FfDockerBaseExecutor *self,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback,
@@ -96,6 +92,9 @@ void ff_docker_base_executor_read_string (FfDockerBaseExecutor *self,
 const gchar *ff_docker_base_executor_check_request (FfDockerBaseExecutor *self,
                                                     FfRunRequest *request,
                                                     GError **error);
+gchar *ff_docker_base_executor_check_pipeline_dir (FfDockerBaseExecutor *self,
+                                                   FfRunRequest *request,
+                                                   GError **error);
 gchar *ff_docker_base_executor_dup_image (FfDockerBaseExecutor *self,
                                           FfRunRequest *request,
                                           GError **error);

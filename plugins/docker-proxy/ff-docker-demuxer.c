@@ -12,9 +12,12 @@
  * 8 header bytes (stream type, three zero bytes, payload length as a
  * big-endian uint32) and the payload. With a TTY it sends the raw bytes;
  * with timestamps=1 every log message is a line then, so "frame" means a
- * line there. Bytes arrive in arbitrary pieces; only whole frames leave,
- * so that a stream cut in the middle of one loses nothing that a resumed
- * request will not send again.
+ * line there. Bytes arrive in arbitrary pieces; a frame leaves whole if
+ * it is at most FF_DOCKER_DEMUXER_MAX_PIECE bytes, else in pieces of that
+ * size as they arrive (marked as start and end), so that memory stays
+ * bounded whatever length a header claims or however long a line gets.
+ * A stream cut in the middle of a frame is told by get_pending(); the
+ * resume cursor knows how much of that frame was delivered.
  */
 
 #define HEADER_SIZE 8
@@ -28,7 +31,9 @@ struct _FfDockerDemuxer
   gboolean multiplexed;
   FfDockerFrameFunc func;
   gpointer user_data;
-  GByteArray *buf; /* the start of a frame that is not complete yet */
+  GByteArray *buf;  /* the header, then the payload not delivered yet */
+  gboolean started; /* a piece of the current frame was delivered */
+  gsize left;       /* multiplexed: payload bytes of the frame not yet seen */
 };
 
 G_DEFINE_TYPE (FfDockerDemuxer, ff_docker_demuxer, G_TYPE_OBJECT)
@@ -101,31 +106,50 @@ check_header (const guint8 *header, GError **error)
 }
 
 static gboolean
-deliver (FfDockerDemuxer *self, guint8 type, const guint8 *data, gsize len, GError **error)
+deliver (FfDockerDemuxer *self,
+         guint8 type,
+         const guint8 *data,
+         gsize len,
+         FfDockerPieceFlags flags,
+         GError **error)
 {
   if (type == STREAM_SYSTEMERR)
     {
-      g_autofree gchar *text = g_strndup ((const gchar *) data, len);
+      g_autofree gchar *text = g_strndup ((const gchar *) data, MIN (len, 4096));
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
                    _ ("The Docker engine reported an error in the log stream: %s"),
                    g_strstrip (text));
       return FALSE;
     }
   /* Stream 0 is stdin, which only an attach echoes; count it as output. */
-  self->func (type == FF_STREAM_STDERR ? FF_STREAM_STDERR : FF_STREAM_STDOUT, data, len,
+  self->func (type == FF_STREAM_STDERR ? FF_STREAM_STDERR : FF_STREAM_STDOUT, data, len, flags,
               self->user_data);
   return TRUE;
 }
 
-/* Completes the buffered frame from @data; returns how much it consumed. */
-static gsize
-fill_buffered (
-    FfDockerDemuxer *self, const guint8 *data, gsize len, gboolean *complete, GError **error)
+/* Delivers the buffered payload of the current frame as a piece. */
+static gboolean
+deliver_buffered (FfDockerDemuxer *self, gboolean end, GError **error)
+{
+  FfDockerPieceFlags flags =
+      (self->started ? 0 : FF_DOCKER_PIECE_START) | (end ? FF_DOCKER_PIECE_END : 0);
+  guint8 type = self->buf->data[0];
+
+  self->started = !end;
+  if (!deliver (self, type, self->buf->data + HEADER_SIZE, self->buf->len - HEADER_SIZE, flags,
+                error))
+    return FALSE;
+  g_byte_array_set_size (self->buf, end ? 0 : HEADER_SIZE);
+  return TRUE;
+}
+
+/* Takes the bytes of a frame that began in an earlier push; returns how
+ * many it used, or -1 on error. */
+static gssize
+fill_buffered (FfDockerDemuxer *self, const guint8 *data, gsize len, GError **error)
 {
   gsize used = 0;
-  gsize want;
 
-  *complete = FALSE;
   if (self->buf->len < HEADER_SIZE)
     {
       used = MIN (len, HEADER_SIZE - self->buf->len);
@@ -133,14 +157,25 @@ fill_buffered (
       if (self->buf->len < HEADER_SIZE)
         return used;
       if (!check_header (self->buf->data, error))
-        return 0;
+        return -1;
+      self->left = frame_size (self->buf->data);
+      self->started = FALSE;
     }
-  want = HEADER_SIZE + frame_size (self->buf->data) - self->buf->len;
-  want = MIN (want, len - used);
-  g_byte_array_append (self->buf, data + used, want);
-  used += want;
-  *complete = self->buf->len == HEADER_SIZE + frame_size (self->buf->data);
-  return used;
+  while (TRUE)
+    {
+      gsize room = HEADER_SIZE + FF_DOCKER_DEMUXER_MAX_PIECE - self->buf->len;
+      gsize take = MIN (MIN (self->left, len - used), room);
+
+      g_byte_array_append (self->buf, data + used, take);
+      used += take;
+      self->left -= take;
+      if (self->left == 0)
+        return deliver_buffered (self, TRUE, error) ? (gssize) used : -1;
+      if (self->buf->len - HEADER_SIZE < FF_DOCKER_DEMUXER_MAX_PIECE)
+        return used;
+      if (!deliver_buffered (self, FALSE, error))
+        return -1;
+    }
 }
 
 static gboolean
@@ -150,21 +185,13 @@ push_multiplexed (FfDockerDemuxer *self, const guint8 *data, gsize len, GError *
 
   if (self->buf->len > 0)
     {
-      gboolean complete;
-      g_autoptr (GError) error_local = NULL;
+      gssize used = fill_buffered (self, data, len, error);
 
-      pos = fill_buffered (self, data, len, &complete, &error_local);
-      if (error_local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&error_local));
-          return FALSE;
-        }
-      if (!complete)
-        return TRUE;
-      if (!deliver (self, self->buf->data[0], self->buf->data + HEADER_SIZE,
-                    self->buf->len - HEADER_SIZE, error))
+      if (used < 0)
         return FALSE;
-      g_byte_array_set_size (self->buf, 0);
+      pos = (gsize) used;
+      if (self->buf->len > 0)
+        return TRUE;
     }
 
   /* Whole frames straight from the caller's buffer, without a copy. */
@@ -178,24 +205,25 @@ push_multiplexed (FfDockerDemuxer *self, const guint8 *data, gsize len, GError *
       size = frame_size (header);
       if (len - pos - HEADER_SIZE < size)
         break;
-      if (!deliver (self, header[0], header + HEADER_SIZE, size, error))
+      if (!deliver (self, header[0], header + HEADER_SIZE, size, FF_DOCKER_PIECE_WHOLE, error))
         return FALSE;
       pos += HEADER_SIZE + size;
     }
 
-  if (pos < len)
-    {
-      gboolean complete;
-      g_autoptr (GError) error_local = NULL;
-
-      fill_buffered (self, data + pos, len - pos, &complete, &error_local);
-      if (error_local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&error_local));
-          return FALSE;
-        }
-    }
+  if (pos < len && fill_buffered (self, data + pos, len - pos, error) < 0)
+    return FALSE;
   return TRUE;
+}
+
+/* Raw mode keeps the line being read after a fake header of stdout, so
+ * that both modes share the piece delivery. */
+static void
+raw_begin (FfDockerDemuxer *self)
+{
+  static const guint8 header[HEADER_SIZE] = { FF_STREAM_STDOUT };
+
+  if (self->buf->len == 0)
+    g_byte_array_append (self->buf, header, HEADER_SIZE);
 }
 
 static gboolean
@@ -206,25 +234,28 @@ push_raw (FfDockerDemuxer *self, const guint8 *data, gsize len)
   while (pos < len)
     {
       const guint8 *nl = memchr (data + pos, '\n', len - pos);
-      gsize line_end;
+      gsize end = nl != NULL ? (gsize) (nl - data) + 1 : len;
 
-      if (nl == NULL)
+      if (nl != NULL && self->buf->len == 0 && !self->started)
         {
-          g_byte_array_append (self->buf, data + pos, len - pos);
-          break;
+          self->func (FF_STREAM_STDOUT, data + pos, end - pos, FF_DOCKER_PIECE_WHOLE,
+                      self->user_data);
+          pos = end;
+          continue;
         }
-      line_end = (gsize) (nl - data) + 1;
-      if (self->buf->len > 0)
+      while (pos < end)
         {
-          g_byte_array_append (self->buf, data + pos, line_end - pos);
-          self->func (FF_STREAM_STDOUT, self->buf->data, self->buf->len, self->user_data);
-          g_byte_array_set_size (self->buf, 0);
+          gsize take;
+
+          raw_begin (self);
+          take = MIN (end - pos, HEADER_SIZE + FF_DOCKER_DEMUXER_MAX_PIECE - self->buf->len);
+          g_byte_array_append (self->buf, data + pos, take);
+          pos += take;
+          if (pos == end && nl != NULL)
+            deliver_buffered (self, TRUE, NULL);
+          else if (self->buf->len - HEADER_SIZE == FF_DOCKER_DEMUXER_MAX_PIECE)
+            deliver_buffered (self, FALSE, NULL);
         }
-      else
-        {
-          self->func (FF_STREAM_STDOUT, data + pos, line_end - pos, self->user_data);
-        }
-      pos = line_end;
     }
   return TRUE;
 }
@@ -252,13 +283,15 @@ ff_docker_demuxer_push (FfDockerDemuxer *self, const guint8 *data, gsize len, GE
 /**
  * ff_docker_demuxer_get_pending:
  *
- * Returns: the bytes of a frame that has begun but not ended; non-zero
- *   when a stream ends means it was cut
+ * Returns: non-zero while a frame has begun but not ended (the bytes of
+ *   it held, at least 1); non-zero when a stream ends means it was cut
  */
 gsize
 ff_docker_demuxer_get_pending (FfDockerDemuxer *self)
 {
   g_return_val_if_fail (FF_IS_DOCKER_DEMUXER (self), 0);
+  if (self->buf->len == 0 && self->started)
+    return 1;
   return self->buf->len;
 }
 
@@ -274,9 +307,10 @@ ff_docker_demuxer_flush (FfDockerDemuxer *self)
 {
   g_return_if_fail (FF_IS_DOCKER_DEMUXER (self));
 
-  if (!self->multiplexed && self->buf->len > 0)
-    self->func (FF_STREAM_STDOUT, self->buf->data, self->buf->len, self->user_data);
+  if (!self->multiplexed && (self->buf->len > HEADER_SIZE || self->started))
+    deliver_buffered (self, TRUE, NULL);
   g_byte_array_set_size (self->buf, 0);
+  self->started = FALSE;
 }
 
 /* Forgets a partial frame, before a new request starts a new stream. */
@@ -285,4 +319,6 @@ ff_docker_demuxer_reset (FfDockerDemuxer *self)
 {
   g_return_if_fail (FF_IS_DOCKER_DEMUXER (self));
   g_byte_array_set_size (self->buf, 0);
+  self->started = FALSE;
+  self->left = 0;
 }

@@ -37,8 +37,6 @@ struct _FfDockerExecutor
   guint max_grace_seconds;
   guint reconnect_grace_seconds;
   gboolean init;
-  GStrv allowed_roots;
-  GStrv engine_sockets;
 
   GHashTable *attached; /* ids of the containers re-attached: not leftovers */
 };
@@ -71,6 +69,8 @@ typedef struct
   gchar *name;
   gchar *id;
   gboolean id_is_name; /* the create broke off; its id is unknown */
+  gchar *app_source;   /* the pipeline folder, resolved at launch */
+  gchar *route_source; /* the route file, resolved */
 } Launch;
 
 static void
@@ -81,6 +81,8 @@ launch_free (Launch *launch)
   g_free (launch->image);
   g_free (launch->name);
   g_free (launch->id);
+  g_free (launch->app_source);
+  g_free (launch->route_source);
   g_free (launch);
 }
 
@@ -90,8 +92,6 @@ ff_docker_executor_finalize (GObject *object)
   FfDockerExecutor *self = FF_DOCKER_EXECUTOR (object);
 
   g_free (self->tmpfs_size);
-  g_strfreev (self->allowed_roots);
-  g_strfreev (self->engine_sockets);
   g_hash_table_unref (self->attached);
   G_OBJECT_CLASS (ff_docker_executor_parent_class)->finalize (object);
 }
@@ -111,46 +111,6 @@ FfDockerExecutor *
 ff_docker_executor_new (void)
 {
   return g_object_new (FF_TYPE_DOCKER_EXECUTOR, NULL);
-}
-
-/* Talking to the engine's own socket skips every rule of the proxy. */
-static void
-client_created (FfDockerBaseExecutor *base)
-{
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
-  const gchar *path = ff_docker_client_get_socket_path (get_client (self));
-  g_autofree gchar *real = NULL;
-
-  if (path == NULL)
-    return;
-  real = realpath (path, NULL);
-  for (guint i = 0; self->engine_sockets != NULL && self->engine_sockets[i] != NULL; i++)
-    {
-      g_autofree gchar *engine = realpath (self->engine_sockets[i], NULL);
-
-      if (g_strcmp0 (path, self->engine_sockets[i]) == 0 ||
-          (real != NULL && g_strcmp0 (real, engine) == 0))
-        {
-          g_warning (_ ("The Docker proxy URL %s points at the Docker engine's own socket; "
-                        "fastflow then bypasses every rule of a socket proxy. Point "
-                        "DOCKER_PROXY_URL at the proxy instead."),
-                     ff_docker_base_executor_get_url (base));
-          return;
-        }
-    }
-}
-
-static FfDockerPolicy *
-new_policy (FfDockerBaseExecutor *base)
-{
-  FfDockerExecutor *self = FF_DOCKER_EXECUTOR (base);
-  static const gchar *const default_sockets[] = { "/var/run/docker.sock", "/run/docker.sock",
-                                                  NULL };
-
-  if (self->engine_sockets == NULL)
-    self->engine_sockets = g_strdupv ((gchar **) default_sockets);
-  return ff_docker_policy_new ((const gchar *const *) self->allowed_roots,
-                               (const gchar *const *) self->engine_sockets);
 }
 
 static gboolean
@@ -207,17 +167,6 @@ configure (FfDockerBaseExecutor *base, GKeyFile *config, GError **error)
       g_propagate_prefixed_error (error, g_steal_pointer (&error_local), "[%s] init: ", GROUP);
       return FALSE;
     }
-  if (g_key_file_has_key (config, GROUP, "allowed_roots", NULL))
-    {
-      g_strfreev (self->allowed_roots);
-      self->allowed_roots = g_key_file_get_string_list (config, GROUP, "allowed_roots", NULL, NULL);
-    }
-  if (g_key_file_has_key (config, GROUP, "engine_sockets", NULL))
-    {
-      g_strfreev (self->engine_sockets);
-      self->engine_sockets =
-          g_key_file_get_string_list (config, GROUP, "engine_sockets", NULL, NULL);
-    }
   return TRUE;
 }
 
@@ -270,12 +219,9 @@ add_bind_mount (JsonBuilder *builder, const gchar *source, const gchar *target, 
 }
 
 static void
-add_host_config (FfDockerExecutor *self,
-                 JsonBuilder *builder,
-                 FfRunRequest *request,
-                 const gchar *app_source,
-                 const gchar *network)
+add_host_config (FfDockerExecutor *self, JsonBuilder *builder, Launch *launch, const gchar *network)
 {
+  FfRunRequest *request = launch->request;
   static const gchar *const cap_drop[] = { "ALL", NULL };
   static const gchar *const security_opt[] = { "no-new-privileges", NULL };
   guint64 memory = ff_run_request_get_memory_limit (request);
@@ -286,10 +232,10 @@ add_host_config (FfDockerExecutor *self,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "Mounts");
   json_builder_begin_array (builder);
-  if (app_source != NULL)
-    add_bind_mount (builder, app_source, APP_DIR, TRUE);
-  if (ff_run_request_get_route_file (request) != NULL)
-    add_bind_mount (builder, ff_run_request_get_route_file (request), ROUTE_FILE, FALSE);
+  if (launch->app_source != NULL)
+    add_bind_mount (builder, launch->app_source, APP_DIR, TRUE);
+  if (launch->route_source != NULL)
+    add_bind_mount (builder, launch->route_source, ROUTE_FILE, FALSE);
   json_builder_end_array (builder);
   if (memory > 0)
     {
@@ -330,27 +276,24 @@ add_host_config (FfDockerExecutor *self,
 }
 
 static JsonNode *
-build_body (FfDockerExecutor *self,
-            FfRunRequest *request,
-            const gchar *image,
-            const gchar *app_source,
-            const gchar *network)
+build_body (FfDockerExecutor *self, Launch *launch, const gchar *network)
 {
+  FfRunRequest *request = launch->request;
   static const gchar *const no_entrypoint[] = { "", NULL };
   const gchar *user = ff_docker_base_executor_get_user (FF_DOCKER_BASE_EXECUTOR (self));
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "Image");
-  json_builder_add_string_value (builder, image);
+  json_builder_add_string_value (builder, launch->image);
   /* The request's command is the whole argv; an image's ENTRYPOINT would
    * put itself in front of it. [""] clears it. */
   ff_docker_spec_add_string_array (builder, "Entrypoint", no_entrypoint);
   ff_docker_spec_add_string_array (builder, "Cmd", ff_run_request_get_command (request));
   ff_docker_spec_add_env (builder, "Env", request,
-                          ff_run_request_get_route_file (request) != NULL ? ROUTE_FILE : NULL);
+                          launch->route_source != NULL ? ROUTE_FILE : NULL);
   ff_docker_spec_add_labels (builder, "Labels", request, FF_DOCKER_EXECUTOR_NAME);
-  if (app_source != NULL)
+  if (launch->app_source != NULL)
     {
       json_builder_set_member_name (builder, "WorkingDir");
       json_builder_add_string_value (builder, APP_DIR);
@@ -365,32 +308,48 @@ build_body (FfDockerExecutor *self,
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_set_member_name (builder, "OpenStdin");
   json_builder_add_boolean_value (builder, FALSE);
-  add_host_config (self, builder, request, app_source, network);
+  add_host_config (self, builder, launch, network);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
 
-/* Everything the proxy cannot judge, before any request is sent. */
+/* Everything the proxy cannot judge, before any request is sent. The
+ * pipeline folder is resolved here, once, and the resolved path is what
+ * is mounted. The route file is fastflow's own: it must not be the
+ * engine's socket, but the pipeline folder's roots do not apply. */
 static gboolean
 prepare (FfDockerExecutor *self, Launch *launch, GError **error)
 {
   FfDockerBaseExecutor *base = FF_DOCKER_BASE_EXECUTOR (self);
   FfRunRequest *request = launch->request;
-  const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  const gchar *route = ff_run_request_get_route_file (request);
   const gchar *network = ff_docker_base_executor_check_request (base, request, error);
-  g_autofree gchar *app_source = NULL;
+  const gchar *sources[3] = { NULL };
+  guint n = 0;
 
   if (network == NULL)
     return FALSE;
-  if (dir != NULL && !ff_docker_policy_check_mount (get_policy (self), dir, &app_source, error))
-    return FALSE;
+  if (ff_run_request_get_pipeline_dir (request) != NULL)
+    {
+      launch->app_source = ff_docker_base_executor_check_pipeline_dir (base, request, error);
+      if (launch->app_source == NULL)
+        return FALSE;
+      sources[n++] = launch->app_source;
+    }
+  if (route != NULL)
+    {
+      if (!ff_docker_policy_check_own_mount (get_policy (self), route, &launch->route_source,
+                                             error))
+        return FALSE;
+      sources[n++] = launch->route_source;
+    }
   launch->image = ff_docker_base_executor_dup_image (base, request, error);
   if (launch->image == NULL)
     return FALSE;
   launch->name = ff_docker_spec_dup_name (request);
-  launch->body = build_body (self, request, launch->image, app_source, network);
+  launch->body = build_body (self, launch, network);
   return ff_docker_policy_check_create_body (get_policy (self), json_node_get_object (launch->body),
-                                             error);
+                                             sources, error);
 }
 
 /* A launch that fails after create removes its container. */
@@ -878,8 +837,6 @@ ff_docker_executor_class_init (FfDockerExecutorClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ff_docker_executor_finalize;
   base_class->name = FF_DOCKER_EXECUTOR_NAME;
   base_class->configure = configure;
-  base_class->new_policy = new_policy;
-  base_class->client_created = client_created;
   base_class->probe_health_async = probe_health_async;
   base_class->probe_health_finish = probe_health_finish;
   base_class->diagnose_async = diagnose_async;

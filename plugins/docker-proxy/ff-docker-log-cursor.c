@@ -42,6 +42,8 @@ typedef struct
   guint count;        /* messages delivered with exactly that time */
   guint skip;         /* of those, how many a resumed request still repeats */
   gboolean open_line; /* the last one did not end the line */
+  gsize partial;      /* bytes of the last one delivered, if it came in
+                       * pieces and did not end; 0 once it ended */
 } Mark;
 
 struct _FfDockerLogCursor
@@ -50,6 +52,10 @@ struct _FfDockerLogCursor
   Mark marks[N_STREAMS];
   gboolean seen_any;
   gint64 newest_ns;
+  /* The message whose pieces are coming: what of it is still to skip. */
+  FfStream piece_stream;
+  gboolean piece_drop;
+  gsize piece_skip;
   /* Parsing the date is the slow part; consecutive messages share it. */
   gchar cached_prefix[MAX_TIMESTAMP_LEN];
   gint64 cached_sec;
@@ -132,25 +138,18 @@ parse_timestamp (FfDockerLogCursor *self, const gchar *ts, gint64 *sec, gint32 *
   return parse_seconds (self, date, p, sec);
 }
 
-/**
- * ff_docker_log_cursor_take:
- * @stream: the stream the message came on
- * @message: (array length=len): one log message as the engine sent it
- * @payload_offset: (out): where the output starts, after the timestamp
- * @is_new: (out): %FALSE for a message an earlier request delivered
- *
- * Records @message as read.
- *
- * Returns: %FALSE if @message does not start with a timestamp
- */
-gboolean
-ff_docker_log_cursor_take (FfDockerLogCursor *self,
-                           FfStream stream,
-                           const guint8 *message,
-                           gsize len,
-                           gsize *payload_offset,
-                           gboolean *is_new,
-                           GError **error)
+/* As ff_docker_log_cursor_take(), and for a message an earlier request
+ * delivered only in part, @resume_from is how much of its payload that
+ * was. */
+static gboolean
+take_full (FfDockerLogCursor *self,
+           FfStream stream,
+           const guint8 *message,
+           gsize len,
+           gsize *payload_offset,
+           gboolean *is_new,
+           gsize *resume_from,
+           GError **error)
 {
   const guint8 *space;
   gchar ts[MAX_TIMESTAMP_LEN];
@@ -182,6 +181,7 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
     }
   *payload_offset = (gsize) (space - message) + 1;
   ns = sec * G_GINT64_CONSTANT (1000000000) + nsec;
+  *resume_from = 0;
   if (!self->seen_any || ns > self->newest_ns)
     self->newest_ns = ns;
   self->seen_any = TRUE;
@@ -205,9 +205,105 @@ ff_docker_log_cursor_take (FfDockerLogCursor *self,
       if (ns == mark->ns)
         mark->skip--;
       *is_new = FALSE;
+      /* the last one at that time, cut in the middle: its rest is new */
+      *resume_from = ns == mark->ns && mark->skip == 0 ? mark->partial : 0;
     }
   if (*is_new)
-    mark->open_line = len == *payload_offset || message[len - 1] != '\n';
+    {
+      mark->partial = 0;
+      mark->open_line = len == *payload_offset || message[len - 1] != '\n';
+    }
+  return TRUE;
+}
+
+/**
+ * ff_docker_log_cursor_take:
+ * @stream: the stream the message came on
+ * @message: (array length=len): one log message as the engine sent it
+ * @payload_offset: (out): where the output starts, after the timestamp
+ * @is_new: (out): %FALSE for a message an earlier request delivered
+ *
+ * Records @message as read.
+ *
+ * Returns: %FALSE if @message does not start with a timestamp
+ */
+gboolean
+ff_docker_log_cursor_take (FfDockerLogCursor *self,
+                           FfStream stream,
+                           const guint8 *message,
+                           gsize len,
+                           gsize *payload_offset,
+                           gboolean *is_new,
+                           GError **error)
+{
+  gsize resume_from = 0;
+
+  return take_full (self, stream, message, len, payload_offset, is_new, &resume_from, error);
+}
+
+/**
+ * ff_docker_log_cursor_take_piece:
+ * @stream: the stream the piece came on
+ * @data: (array length=len): a piece of a log message, as the demuxer
+ *   delivers it
+ * @flags: whether it starts or ends the message
+ * @offset: (out): where the new output in @data starts
+ * @out_len: (out): how many bytes from there are new; 0 for none
+ *
+ * Records a piece of a message as read. The start piece carries the
+ * timestamp. A message cut in the middle is resumed where it was cut: a
+ * resumed request sends it whole again, and only its rest is new.
+ *
+ * Returns: %FALSE if a start piece does not start with a timestamp
+ */
+gboolean
+ff_docker_log_cursor_take_piece (FfDockerLogCursor *self,
+                                 FfStream stream,
+                                 const guint8 *data,
+                                 gsize len,
+                                 FfDockerPieceFlags flags,
+                                 gsize *offset,
+                                 gsize *out_len,
+                                 GError **error)
+{
+  Mark *mark;
+  gsize start = 0;
+  gsize skip;
+
+  g_return_val_if_fail (FF_IS_DOCKER_LOG_CURSOR (self), FALSE);
+  g_return_val_if_fail ((guint) stream < N_STREAMS, FALSE);
+
+  *offset = 0;
+  *out_len = 0;
+  if (flags & FF_DOCKER_PIECE_START)
+    {
+      gboolean is_new = FALSE;
+      gsize resume_from = 0;
+
+      if (!take_full (self, stream, data, len, &start, &is_new, &resume_from, error))
+        return FALSE;
+      self->piece_stream = stream;
+      self->piece_drop = !is_new && resume_from == 0;
+      self->piece_skip = resume_from;
+    }
+  if (self->piece_drop || stream != self->piece_stream)
+    return TRUE;
+  mark = &self->marks[stream];
+  skip = MIN (self->piece_skip, len - start);
+  self->piece_skip -= skip;
+  *offset = start + skip;
+  *out_len = len - *offset;
+  if (flags & FF_DOCKER_PIECE_END)
+    {
+      mark->partial = 0;
+      if (!(flags & FF_DOCKER_PIECE_START))
+        mark->open_line = len == 0 || data[len - 1] != '\n';
+      self->piece_drop = TRUE;
+      return TRUE;
+    }
+  /* cut here, the message is open: a resume starts at its time */
+  mark->partial += *out_len;
+  mark->open_line = TRUE;
   return TRUE;
 }
 
@@ -222,6 +318,7 @@ ff_docker_log_cursor_rewind (FfDockerLogCursor *self)
   g_return_if_fail (FF_IS_DOCKER_LOG_CURSOR (self));
   for (guint i = 0; i < N_STREAMS; i++)
     self->marks[i].skip = self->marks[i].count;
+  self->piece_drop = TRUE;
 }
 
 /**

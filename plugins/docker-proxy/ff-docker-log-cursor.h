@@ -3,6 +3,8 @@
 
 #include <fastflow.h>
 
+#include "ff-docker-demuxer.h"
+
 G_BEGIN_DECLS
 
 #define FF_TYPE_DOCKER_LOG_CURSOR (ff_docker_log_cursor_get_type ())
@@ -16,6 +18,14 @@ gboolean ff_docker_log_cursor_take (FfDockerLogCursor *self,
                                     gsize *payload_offset,
                                     gboolean *is_new,
                                     GError **error);
+gboolean ff_docker_log_cursor_take_piece (FfDockerLogCursor *self,
+                                          FfStream stream,
+                                          const guint8 *data,
+                                          gsize len,
+                                          FfDockerPieceFlags flags,
+                                          gsize *offset,
+                                          gsize *out_len,
+                                          GError **error);
 void ff_docker_log_cursor_rewind (FfDockerLogCursor *self);
 gchar *ff_docker_log_cursor_dup_since (FfDockerLogCursor *self);
 

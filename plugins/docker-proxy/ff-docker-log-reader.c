@@ -67,23 +67,24 @@ flush_pending (FfDockerLogReader *self)
 }
 
 static void
-on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
+on_frame (
+    FfStream stream, const guint8 *data, gsize len, FfDockerPieceFlags flags, gpointer user_data)
 {
   FfDockerLogReader *self = user_data;
   gsize offset = 0;
-  gboolean is_new = FALSE;
+  gsize fresh = 0;
 
   if (self->frame_error != NULL)
     return;
-  if (!ff_docker_log_cursor_take (self->cursor, stream, data, len, &offset, &is_new,
-                                  &self->frame_error) ||
-      !is_new)
+  if (!ff_docker_log_cursor_take_piece (self->cursor, stream, data, len, flags, &offset, &fresh,
+                                        &self->frame_error) ||
+      fresh == 0)
     return;
   /* A change of stream keeps the order in which the program wrote. */
   if (stream != self->pending_stream)
     flush_pending (self);
   self->pending_stream = stream;
-  g_byte_array_append (self->pending, data + offset, len - offset);
+  g_byte_array_append (self->pending, data + offset, fresh);
 }
 
 /**

@@ -106,12 +106,6 @@ ff_swarm_executor_new (void)
   return g_object_new (FF_TYPE_SWARM_EXECUTOR, NULL);
 }
 
-static FfDockerPolicy *
-new_policy (FfDockerBaseExecutor *base)
-{
-  return ff_docker_policy_new (NULL, NULL);
-}
-
 /* ---- configuration ---- */
 
 static gboolean
@@ -241,6 +235,29 @@ probe_health_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **
   return TRUE;
 }
 
+/* Before API 1.44 (Docker 25) a service cannot ask for no_new_privs: no
+ * field of the 1.41 ContainerSpec sets it (Privileges has only
+ * CredentialSpec and SELinuxContext). Tasks still run with every
+ * capability dropped, so a setuid program gains none; the engine's own
+ * "no-new-privileges": true in daemon.json sets it for every container of
+ * that node, tasks included. fastflow runs such tasks and says so here. */
+static void
+add_no_new_privileges_check (FfDockerClient *client, GPtrArray *checks)
+{
+  const gchar *version = ff_docker_client_get_api_version (client);
+  g_autofree gchar *message = NULL;
+
+  if (version == NULL || ff_swarm_api_is_at_least (client, 44))
+    return;
+  message = g_strdup_printf (_ ("The engine speaks API %s; services can ask for "
+                                "no-new-privileges only from API 1.44 (Docker 25) on. Tasks run "
+                                "with all capabilities dropped; set \"no-new-privileges\": true "
+                                "in daemon.json on every node to have it as well"),
+                             version);
+  g_ptr_array_add (checks,
+                   ff_executor_check_new ("no-new-privileges", FF_CHECK_LEVEL_WARNING, message));
+}
+
 static GPtrArray *
 diagnose_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
@@ -254,7 +271,9 @@ diagnose_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **erro
       checks = g_ptr_array_new_with_free_func (g_object_unref);
       g_ptr_array_add (checks,
                        ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, error_local->message));
+      return checks;
     }
+  add_no_new_privileges_check (ff_docker_base_executor_get_client (base), checks);
   return checks;
 }
 
@@ -628,63 +647,175 @@ create_objects (GTask *task)
                                FF_DOCKER_CALL_LONG, NULL, on_config_created, task);
 }
 
-static void
-on_archived (GObject *source, GAsyncResult *res, gpointer user_data)
+/* Packing the folder: tar's output is read as it comes and tar is stopped
+ * once it passes what a config can carry, so that a big folder costs
+ * neither the time nor the memory of packing it whole. */
+#define READ_SIZE (64 * 1024)
+#define MAX_TAR_ERRORS 4096
+
+typedef struct
 {
-  GTask *task = user_data;
+  GTask *task; /* the launch */
+  GSubprocess *tar;
+  GByteArray *archive;
+  GByteArray *errors; /* the start of tar's complaints */
+  guint open;         /* the two streams being read, and the wait for tar */
+  gboolean too_big;
+  GError *error;
+} Pack;
+
+static void
+pack_free (Pack *pack)
+{
+  g_object_unref (pack->tar);
+  g_byte_array_unref (pack->archive);
+  g_byte_array_unref (pack->errors);
+  g_clear_error (&pack->error);
+  g_free (pack);
+}
+
+static void
+pack_fail (GTask *task, const gchar *detail)
+{
   Launch *launch = g_task_get_task_data (task);
-  GSubprocess *tar = G_SUBPROCESS (source);
-  g_autoptr (GBytes) out = NULL;
-  g_autoptr (GBytes) err = NULL;
-  g_autoptr (GError) error = NULL;
-  const gchar *pipeline = ff_run_request_get_pipeline (launch->request);
 
-  if (!g_subprocess_communicate_finish (tar, res, &out, &err, &error))
+  g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
+                           _ ("The folder of pipeline %s could not be packed: %s"),
+                           ff_run_request_get_pipeline (launch->request), detail);
+  g_object_unref (task);
+}
+
+static void
+pack_refuse_size (GTask *task)
+{
+  Launch *launch = g_task_get_task_data (task);
+  g_autofree gchar *max = g_format_size (MAX_ARCHIVE_BYTES);
+  g_autofree gchar *message = ff_message_new (
+      GETTEXT_PACKAGE,
+      N_ ("The folder of pipeline %s is more than %s when packed, more than a swarm config "
+          "can carry to a node; keep data out of the pipeline folder or use the docker-proxy "
+          "executor"),
+      ff_run_request_get_pipeline (launch->request), max, NULL);
+
+  g_task_return_error (task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message));
+  g_object_unref (task);
+}
+
+static void
+pack_done (Pack *pack)
+{
+  GTask *task = pack->task;
+  Launch *launch = g_task_get_task_data (task);
+  g_autofree gchar *detail = NULL;
+
+  if (--pack->open > 0)
+    return;
+  if (pack->too_big)
+    pack_refuse_size (task);
+  else if (pack->error != NULL && g_error_matches (pack->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _ ("The folder of pipeline %s could not be packed: %s"), pipeline,
-                               error->message);
+      g_task_return_error (task, g_steal_pointer (&pack->error));
       g_object_unref (task);
+    }
+  else if (pack->error != NULL)
+    pack_fail (task, pack->error->message);
+  else if (!g_subprocess_get_successful (pack->tar))
+    {
+      detail = g_strndup ((const gchar *) pack->errors->data, pack->errors->len);
+      pack_fail (task, g_strstrip (detail));
+    }
+  else
+    {
+      launch->archive = g_byte_array_free_to_bytes (g_steal_pointer (&pack->archive));
+      pack->archive = g_byte_array_new ();
+      ff_docker_base_executor_ensure_healthy (task, create_objects);
+    }
+  pack_free (pack);
+}
+
+/* Stops tar (once) when something went wrong or it wrote too much. */
+static void
+pack_stop (Pack *pack, GError *error)
+{
+  if (pack->error == NULL && error != NULL)
+    pack->error = error;
+  else if (error != NULL)
+    g_error_free (error);
+  g_subprocess_force_exit (pack->tar);
+}
+
+static void read_pack_stream (Pack *pack, gboolean out);
+
+static void
+on_pack_read (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pack *pack = user_data;
+  gboolean out = G_INPUT_STREAM (source) == g_subprocess_get_stdout_pipe (pack->tar);
+  GError *error = NULL;
+  g_autoptr (GBytes) bytes =
+      g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, &error);
+  GByteArray *into = out ? pack->archive : pack->errors;
+  gsize len = bytes != NULL ? g_bytes_get_size (bytes) : 0;
+
+  if (bytes == NULL)
+    {
+      pack_stop (pack, error);
+      pack_done (pack);
       return;
     }
-  if (!g_subprocess_get_successful (tar))
+  if (len == 0)
     {
-      g_autofree gchar *detail = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
-
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _ ("The folder of pipeline %s could not be packed: %s"), pipeline,
-                               g_strstrip (detail));
-      g_object_unref (task);
+      pack_done (pack);
       return;
     }
-  if (g_bytes_get_size (out) > MAX_ARCHIVE_BYTES)
+  if (out)
+    g_byte_array_append (into, g_bytes_get_data (bytes, NULL), len);
+  else if (into->len < MAX_TAR_ERRORS)
+    g_byte_array_append (into, g_bytes_get_data (bytes, NULL),
+                         MIN (len, MAX_TAR_ERRORS - into->len));
+  if (out && into->len > MAX_ARCHIVE_BYTES)
     {
-      g_autofree gchar *size = g_format_size (g_bytes_get_size (out));
-      g_autofree gchar *max = g_format_size (MAX_ARCHIVE_BYTES);
-      g_autofree gchar *message = ff_message_new (
-          GETTEXT_PACKAGE,
-          N_ ("The folder of pipeline %s is %s when packed, more than the %s that a swarm config "
-              "can carry to a node; keep data out of the pipeline folder or use the "
-              "docker-proxy executor"),
-          pipeline, size, max, NULL);
-
-      g_task_return_error (task,
-                           g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message));
-      g_object_unref (task);
+      /* no more reading: what is left is never needed. Closing the pipe
+       * also ends tar's gzip, which would otherwise wait to write. */
+      pack->too_big = TRUE;
+      g_input_stream_close (G_INPUT_STREAM (source), NULL, NULL);
+      pack_stop (pack, NULL);
+      pack_done (pack);
       return;
     }
-  launch->archive = g_steal_pointer (&out);
-  ff_docker_base_executor_ensure_healthy (task, create_objects);
+  read_pack_stream (pack, out);
+}
+
+static void
+read_pack_stream (Pack *pack, gboolean out)
+{
+  GInputStream *stream =
+      out ? g_subprocess_get_stdout_pipe (pack->tar) : g_subprocess_get_stderr_pipe (pack->tar);
+
+  g_input_stream_read_bytes_async (stream, READ_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (pack->task), on_pack_read, pack);
+}
+
+static void
+on_tar_exited (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pack *pack = user_data;
+
+  /* not cancellable: tar is always waited for, never left a zombie */
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  pack_done (pack);
 }
 
 /* The folder as a gzipped tar, by the system's tar in a subprocess, so
  * that reading it never blocks the main loop. Caches and version control
- * stay behind: they only take room in the config. */
+ * stay behind: they only take room in the config. @dir is the folder
+ * resolved at launch, so tar never follows a symlink to elsewhere. */
 static void
 pack_folder (GTask *task, const gchar *dir)
 {
-  g_autoptr (GSubprocess) tar = NULL;
-  GError *error = NULL;
+  g_autoptr (GError) error = NULL;
+  Pack *pack;
+  GSubprocess *tar;
 
   tar = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                           "tar", "-C", dir, "--exclude=.git", "--exclude=__pycache__",
@@ -692,16 +823,18 @@ pack_folder (GTask *task, const gchar *dir)
                           "-", ".", NULL);
   if (tar == NULL)
     {
-      Launch *launch = g_task_get_task_data (task);
-
-      g_task_return_new_error (task, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
-                               _ ("The folder of pipeline %s could not be packed: %s"),
-                               ff_run_request_get_pipeline (launch->request), error->message);
-      g_error_free (error);
-      g_object_unref (task);
+      pack_fail (task, error->message);
       return;
     }
-  g_subprocess_communicate_async (tar, NULL, g_task_get_cancellable (task), on_archived, task);
+  pack = g_new0 (Pack, 1);
+  pack->task = task;
+  pack->tar = tar;
+  pack->archive = g_byte_array_new ();
+  pack->errors = g_byte_array_new ();
+  pack->open = 3;
+  read_pack_stream (pack, TRUE);
+  read_pack_stream (pack, FALSE);
+  g_subprocess_wait_async (tar, NULL, on_tar_exited, pack);
 }
 
 /* Everything the proxy cannot judge, before any request is sent. */
@@ -733,6 +866,7 @@ launch_async (FfDockerBaseExecutor *base,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Launch *launch = g_new0 (Launch, 1);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
+  g_autofree gchar *resolved = NULL;
   GError *error = NULL;
 
   g_task_set_source_tag (task, launch_async);
@@ -744,10 +878,20 @@ launch_async (FfDockerBaseExecutor *base,
       g_object_unref (task);
       return;
     }
-  if (dir != NULL)
-    pack_folder (task, dir);
-  else
-    ff_docker_base_executor_ensure_healthy (task, create_objects);
+  if (dir == NULL)
+    {
+      ff_docker_base_executor_ensure_healthy (task, create_objects);
+      return;
+    }
+  /* resolved once, here, and packed from where it leads */
+  resolved = ff_docker_base_executor_check_pipeline_dir (base, request, &error);
+  if (resolved == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  pack_folder (task, resolved);
 }
 
 /* ---- leftovers ---- */
@@ -839,7 +983,6 @@ ff_swarm_executor_class_init (FfSwarmExecutorClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ff_swarm_executor_finalize;
   base_class->name = FF_SWARM_EXECUTOR_NAME;
   base_class->configure = configure;
-  base_class->new_policy = new_policy;
   base_class->probe_health_async = probe_async;
   base_class->probe_health_finish = probe_health_finish;
   base_class->diagnose_async = probe_async;

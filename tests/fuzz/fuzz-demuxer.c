@@ -8,7 +8,8 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, gsize size);
 
 static void
-on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
+on_frame (
+    FfStream stream, const guint8 *data, gsize len, FfDockerPieceFlags flags, gpointer user_data)
 {
   *(gsize *) user_data += len;
 }

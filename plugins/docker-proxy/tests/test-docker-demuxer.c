@@ -59,35 +59,41 @@ collected_clear (Collected *c)
   g_object_unref (c->cursor);
 }
 
-/* Frames as they come, timestamps included. */
+/* Frames as they come, timestamps included; a frame in pieces counts once. */
 static void
-on_frame_raw (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
+on_frame_raw (
+    FfStream stream, const guint8 *data, gsize len, FfDockerPieceFlags flags, gpointer user_data)
 {
   Collected *c = user_data;
 
   g_string_append_len (stream == FF_STREAM_STDERR ? c->err : c->out, (const gchar *) data, len);
-  g_string_append_c (c->order, stream == FF_STREAM_STDERR ? 'e' : 'o');
-  c->frames++;
+  if (flags & FF_DOCKER_PIECE_START)
+    g_string_append_c (c->order, stream == FF_STREAM_STDERR ? 'e' : 'o');
+  if (flags & FF_DOCKER_PIECE_END)
+    c->frames++;
 }
 
 /* Frames through the cursor, as the execution emits them. */
 static void
-on_frame (FfStream stream, const guint8 *data, gsize len, gpointer user_data)
+on_frame (
+    FfStream stream, const guint8 *data, gsize len, FfDockerPieceFlags flags, gpointer user_data)
 {
   Collected *c = user_data;
   g_autoptr (GError) error = NULL;
   gsize offset = 0;
-  gboolean is_new = FALSE;
+  gsize fresh = 0;
 
-  g_assert_true (
-      ff_docker_log_cursor_take (c->cursor, stream, data, len, &offset, &is_new, &error));
+  g_assert_true (ff_docker_log_cursor_take_piece (c->cursor, stream, data, len, flags, &offset,
+                                                  &fresh, &error));
   g_assert_no_error (error);
-  c->frames++;
-  if (!is_new)
+  if (flags & FF_DOCKER_PIECE_END)
+    c->frames++;
+  if (fresh == 0)
     return;
   g_string_append_len (stream == FF_STREAM_STDERR ? c->err : c->out, (const gchar *) data + offset,
-                       len - offset);
-  g_string_append_c (c->order, stream == FF_STREAM_STDERR ? 'e' : 'o');
+                       fresh);
+  if (flags & FF_DOCKER_PIECE_START)
+    g_string_append_c (c->order, stream == FF_STREAM_STDERR ? 'e' : 'o');
 }
 
 static void
@@ -275,6 +281,151 @@ test_demuxer_raw (void)
 
 /* A request cut after every possible frame, resumed from since=: every
  * byte exactly once, although the engine repeats the message at since. */
+#define MIB (1024 * 1024)
+#define TS "2026-11-28T13:10:07.368317297Z "
+
+/* The bytes of a payload, different at every position. */
+static void
+fill_payload (GByteArray *into, gsize from, gsize len)
+{
+  for (gsize i = from; i < from + len; i++)
+    {
+      guint8 b = (guint8) (i * 131 + i / 251);
+      g_byte_array_append (into, &b, 1);
+    }
+}
+
+/* A header that claims 4 GiB, then 3 MiB of it: the demuxer never holds
+ * more than one piece, and what it delivered is exactly the payload so
+ * far, timestamp stripped by the cursor. */
+static void
+test_demuxer_huge_frame (void)
+{
+  static const guint8 header[8] = { FF_STREAM_STDOUT, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
+  g_autoptr (FfDockerDemuxer) demuxer = NULL;
+  g_autoptr (GByteArray) sent = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  gsize max_pending = 0;
+  Collected c;
+
+  collected_init (&c);
+  demuxer = ff_docker_demuxer_new (TRUE, on_frame, &c);
+  g_assert_true (ff_docker_demuxer_push (demuxer, header, sizeof (header), &error));
+  g_assert_true (ff_docker_demuxer_push (demuxer, (const guint8 *) TS, strlen (TS), &error));
+  for (gsize done = 0; done < 3 * MIB; done += 50000)
+    {
+      g_autoptr (GByteArray) chunk = g_byte_array_new ();
+
+      fill_payload (chunk, done, 50000);
+      g_byte_array_append (sent, chunk->data, chunk->len);
+      g_assert_true (ff_docker_demuxer_push (demuxer, chunk->data, chunk->len, &error));
+      g_assert_no_error (error);
+      max_pending = MAX (max_pending, ff_docker_demuxer_get_pending (demuxer));
+    }
+  g_test_message ("most held at once: %" G_GSIZE_FORMAT " bytes; delivered %" G_GSIZE_FORMAT,
+                  max_pending, c.out->len);
+  g_assert_cmpuint (max_pending, <=, 8 + FF_DOCKER_DEMUXER_MAX_PIECE);
+  /* everything but the last piece being filled, byte for byte */
+  g_assert_cmpuint (c.out->len, >, 3 * MIB - FF_DOCKER_DEMUXER_MAX_PIECE - strlen (TS));
+  g_assert_true (memcmp (c.out->str, sent->data, c.out->len) == 0);
+  g_assert_cmpuint (ff_docker_demuxer_get_pending (demuxer), >, 0);
+  g_assert_cmpuint (c.frames, ==, 0);
+  collected_clear (&c);
+}
+
+/* With a TTY, a line of 3 MiB without a newline (a progress bar): held a
+ * piece at a time, delivered exactly and in order with the next line. */
+static void
+test_demuxer_long_raw_line (void)
+{
+  g_autoptr (FfDockerDemuxer) demuxer = NULL;
+  g_autoptr (GByteArray) line = g_byte_array_new ();
+  g_autoptr (GByteArray) want = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  static const gchar next[] = "\n2026-11-28T13:10:09Z next\n";
+  gsize max_pending = 0;
+  Collected c;
+
+  g_byte_array_append (line, (const guint8 *) TS, strlen (TS));
+  for (gsize done = 0; done < 3 * MIB; done += 4096)
+    {
+      g_autoptr (GByteArray) chunk = g_byte_array_new ();
+
+      fill_payload (chunk, done, 4096);
+      /* no newline in the line itself */
+      for (guint i = 0; i < chunk->len; i++)
+        chunk->data[i] = chunk->data[i] == '\n' ? 'n' : chunk->data[i];
+      g_byte_array_append (line, chunk->data, chunk->len);
+      g_byte_array_append (want, chunk->data, chunk->len);
+    }
+  g_byte_array_append (line, (const guint8 *) next, strlen (next));
+  g_byte_array_append (want, (const guint8 *) "\nnext\n", 6);
+
+  collected_init (&c);
+  demuxer = ff_docker_demuxer_new (FALSE, on_frame, &c);
+  for (gsize pos = 0; pos < line->len; pos += 30000)
+    {
+      g_assert_true (
+          ff_docker_demuxer_push (demuxer, line->data + pos, MIN (30000, line->len - pos), &error));
+      max_pending = MAX (max_pending, ff_docker_demuxer_get_pending (demuxer));
+    }
+  g_test_message ("most held at once: %" G_GSIZE_FORMAT " bytes", max_pending);
+  g_assert_cmpuint (max_pending, <=, 8 + FF_DOCKER_DEMUXER_MAX_PIECE);
+  g_assert_cmpuint (ff_docker_demuxer_get_pending (demuxer), ==, 0);
+  g_assert_cmpuint (c.out->len, ==, want->len);
+  g_assert_true (memcmp (c.out->str, want->data, want->len) == 0);
+  g_assert_cmpuint (c.frames, ==, 2);
+  collected_clear (&c);
+}
+
+/* A big frame cut after some of its pieces went out: the resumed request
+ * sends it whole again, and only its rest is delivered. */
+static void
+test_cursor_resume_in_piece (void)
+{
+  static const gsize sizes[] = { 200 * 1024, 100, 150 * 1024 };
+  static const gsize cuts[] = { 8 + 31 + 70 * 1024, 8 + 31 + 150 * 1024, 200 * 1024 + 39 + 20 };
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+  g_autoptr (GByteArray) want = g_byte_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree gchar *ts = g_strdup_printf ("2026-11-28T13:10:0%u.000000001Z ", i);
+      gsize size = strlen (ts) + sizes[i];
+      guint8 header[8] = { FF_STREAM_STDOUT, 0, 0, 0, size >> 24, size >> 16, size >> 8, size };
+      g_autoptr (GByteArray) payload = g_byte_array_new ();
+
+      fill_payload (payload, i * 1000, sizes[i]);
+      g_byte_array_append (stream, header, 8);
+      g_byte_array_append (stream, (const guint8 *) ts, strlen (ts));
+      g_byte_array_append (stream, payload->data, payload->len);
+      g_byte_array_append (want, payload->data, payload->len);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
+    {
+      g_autoptr (FfDockerDemuxer) demuxer = NULL;
+      g_autoptr (GError) error = NULL;
+      Collected c;
+
+      collected_init (&c);
+      demuxer = ff_docker_demuxer_new (TRUE, on_frame, &c);
+      for (gsize pos = 0; pos < cuts[i]; pos += 8192)
+        g_assert_true (ff_docker_demuxer_push (demuxer, stream->data + pos,
+                                               MIN (8192, cuts[i] - pos), &error));
+      g_assert_cmpuint (ff_docker_demuxer_get_pending (demuxer), >, 0);
+      /* the engine sends everything again from the start (since=0) */
+      ff_docker_demuxer_reset (demuxer);
+      ff_docker_log_cursor_rewind (c.cursor);
+      for (gsize pos = 0; pos < stream->len; pos += 8192)
+        g_assert_true (ff_docker_demuxer_push (demuxer, stream->data + pos,
+                                               MIN (8192, stream->len - pos), &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (c.out->len, ==, want->len);
+      g_assert_true (memcmp (c.out->str, want->data, want->len) == 0);
+      collected_clear (&c);
+    }
+}
+
 static void
 test_cursor_resume (void)
 {
@@ -472,6 +623,9 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-demuxer/truncated", test_demuxer_truncated);
   g_test_add_func ("/docker-demuxer/malformed", test_demuxer_malformed);
   g_test_add_func ("/docker-demuxer/raw", test_demuxer_raw);
+  g_test_add_func ("/docker-demuxer/huge-frame", test_demuxer_huge_frame);
+  g_test_add_func ("/docker-demuxer/long-raw-line", test_demuxer_long_raw_line);
+  g_test_add_func ("/docker-log-cursor/resume-in-piece", test_cursor_resume_in_piece);
   g_test_add_func ("/docker-log-cursor/resume", test_cursor_resume);
   g_test_add_func ("/docker-log-cursor/same-time", test_cursor_same_time);
   g_test_add_func ("/docker-log-cursor/zones", test_cursor_zones);

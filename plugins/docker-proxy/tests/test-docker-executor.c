@@ -73,7 +73,6 @@ new_config (const gchar *url)
 
   g_key_file_set_string (config, "executor.docker-proxy", "proxy_url", url);
   g_key_file_set_string (config, "executor.docker-proxy", "image", env.image);
-  g_key_file_set_string (config, "executor.docker-proxy", "allowed_roots", env.root);
   return config;
 }
 
@@ -99,6 +98,7 @@ new_request (const gchar *script)
 
   ff_run_request_set_label (request, "org.fastflow.run-id", run_id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", "test-pipe");
+  ff_run_request_set_pipelines_dir (request, env.root);
   return request;
 }
 
@@ -158,6 +158,47 @@ test_output_and_exit_code (void)
   g_assert_cmpint (passing->exit_code, ==, 0);
   g_assert_cmpint (passing->reason, ==, FF_REASON_NONE);
   g_assert_null (passing->message);
+}
+
+/* With allowed_roots set, the route file (fastflow's own, under its state
+ * folder, in no allowed root) is still mounted, and the pipeline folder
+ * in the pipelines folder still runs. */
+static void
+test_route_file_with_allowed_roots (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (GKeyFile) config = new_config (ff_test_proxy_get_url (proxy));
+  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
+  g_autofree gchar *state = g_dir_make_tmp ("ff-state-XXXXXX", NULL);
+  g_autofree gchar *elsewhere = g_dir_make_tmp ("ff-root-XXXXXX", NULL);
+  g_autofree gchar *route = g_build_filename (state, "route", NULL);
+  g_autofree gchar *written = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfTestRun) run = NULL;
+  FfRunRequest *request;
+
+  g_key_file_set_string (config, "executor.docker-proxy", "allowed_roots", elsewhere);
+  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (route, "", 0, &error));
+  g_assert_cmpint (g_chmod (route, 0666), ==, 0);
+  request = new_request ("cat hello.txt; printf next > \"$FASTFLOW_ROUTE_FILE\"");
+  ff_run_request_set_route_file (request, route);
+  ff_run_request_set_env_var (request, "FASTFLOW_ROUTE_FILE", route);
+  run = ff_test_run_start (FF_EXECUTOR (executor), request);
+  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+  if (run->launch_error != NULL)
+    g_test_message ("launch: %s", ff_test_shown (run->launch_error->message));
+  g_assert_no_error (run->launch_error);
+  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  g_assert_cmpstr (run->err->str, ==, "");
+  g_assert_cmpstr (run->out->str, ==, "hello from the pipeline folder\n");
+  g_assert_cmpint (run->exit_code, ==, 0);
+  g_assert_true (g_file_get_contents (route, &written, NULL, &error));
+  g_assert_cmpstr (written, ==, "next");
+  g_unlink (route);
+  g_rmdir (state);
+  g_rmdir (elsewhere);
 }
 
 /* A container that closes its output early and goes on: the end of the
@@ -413,7 +454,7 @@ test_refusals (void)
     { NULL, "/var/run/docker.sock", "socket" },
     { NULL, "/var/run", "Docker socket" },
     { NULL, "/", "Docker socket" },
-    { NULL, outside, "allowed roots" },
+    { NULL, outside, "outside the pipelines folder" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -620,25 +661,21 @@ log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoin
   return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
+/* The engine's own socket as the proxy URL: the executor stays, unavailable
+ * with the reason, and launches nothing. */
 static void
-test_engine_socket_warning (void)
+test_engine_socket_refused (void)
 {
-  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
-  g_autoptr (GKeyFile) config = new_config ("unix:///var/run/docker.sock");
-  g_autoptr (GError) error = NULL;
-  gboolean warned = FALSE;
+  g_autoptr (FfExecutor) executor = new_executor ("unix:///var/run/docker.sock");
+  g_autoptr (GError) error = check_health (executor);
+  g_autoptr (GError) launch = NULL;
 
-  GLogLevelFlags fatal;
-
-  /* g_test_init() makes warnings fatal; this one is expected. */
-  g_ptr_array_set_size (warnings, 0);
-  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_log_set_always_fatal (fatal);
-  g_assert_no_error (error);
-  for (guint i = 0; i < warnings->len; i++)
-    warned |= strstr (g_ptr_array_index (warnings, i), "engine's own socket") != NULL;
-  g_assert_true (warned);
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
+  g_test_message ("%s", ff_test_shown (error->message));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "engine's own socket"));
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "engine_sockets"));
+  launch = launch_error (executor, new_request ("true"));
+  g_assert_error (launch, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
 }
 
 static void
@@ -1074,7 +1111,7 @@ main (int argc, char **argv)
   set_up_env ();
   g_test_add_func ("/docker/engine-reachable", test_engine_reachable);
   g_test_add_func ("/docker/configuration", test_configuration);
-  g_test_add_func ("/docker/engine-socket-warning", test_engine_socket_warning);
+  g_test_add_func ("/docker/engine-socket-refused", test_engine_socket_refused);
   g_test_add_func ("/docker/run/output-and-exit-code", test_output_and_exit_code);
   g_test_add_func ("/docker/run/large-output", test_large_output);
   g_test_add_func ("/docker/run/streams-closed-early", test_streams_closed_early);
@@ -1087,6 +1124,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/run/sample-usage", test_sample_usage);
   g_test_add_func ("/docker/run/proxy-restarts", test_proxy_restarts_during_run);
   g_test_add_func ("/docker/refusals", test_refusals);
+  g_test_add_func ("/docker/run/route-file-with-allowed-roots", test_route_file_with_allowed_roots);
   g_test_add_func ("/docker/proxy/down-and-back", test_proxy_down_and_back);
   g_test_add_func ("/docker/proxy/forbidden-post", test_forbidden_post);
   g_test_add_func ("/docker/proxy/forbidden-containers", test_forbidden_containers);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -90,6 +91,7 @@ new_request (const gchar *script)
       ff_test_request_new (env.next_run_id++, script, env.pipeline_dir, env.instance);
 
   ff_run_request_set_stop_grace_ms (request, 2000);
+  ff_run_request_set_pipelines_dir (request, env.root);
   return request;
 }
 
@@ -295,6 +297,23 @@ on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
   health->done = TRUE;
 }
 
+/* The engine's API version, asked of the engine itself. */
+static gboolean
+engine_api_at_least (guint minor)
+{
+  g_autoptr (JsonNode) node = NULL;
+  guint status = 0;
+  const gchar *version;
+  guint64 have = 0;
+
+  node = engine_get ("/version", &status);
+  g_assert_cmpuint (status, ==, 200);
+  version = json_object_get_string_member (json_node_get_object (node), "ApiVersion");
+  g_assert_true (g_str_has_prefix (version, "1."));
+  g_assert_true (g_ascii_string_to_unsigned (version + 2, 10, 0, 999, &have, NULL));
+  return have >= minor;
+}
+
 /* With one flag off, the health check, the diagnosis and a launch all
  * name it. */
 static void
@@ -385,6 +404,7 @@ test_healthy (void)
   g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
   Health health = { 0 };
   Health diagnosis = { 0 };
+  gboolean nnp_warned = FALSE;
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
   ff_test_wait_within (&health.done, 60);
@@ -394,9 +414,24 @@ test_healthy (void)
   ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
   ff_test_wait_within (&diagnosis.done, 60);
   g_assert_no_error (diagnosis.error);
+  /* everything OK; on an engine before API 1.44 (Docker 20.10 here), a
+   * warning that tasks run without no-new-privileges, and what sets it */
   for (guint i = 0; i < diagnosis.checks->len; i++)
-    g_assert_cmpint (ff_executor_check_get_level (g_ptr_array_index (diagnosis.checks, i)), ==,
-                     FF_CHECK_LEVEL_OK);
+    {
+      FfExecutorCheck *check = g_ptr_array_index (diagnosis.checks, i);
+
+      g_test_message ("%s: %s", ff_executor_check_get_name (check),
+                      ff_executor_check_get_message (check));
+      if (g_strcmp0 (ff_executor_check_get_name (check), "no-new-privileges") == 0)
+        {
+          nnp_warned = TRUE;
+          g_assert_cmpint (ff_executor_check_get_level (check), ==, FF_CHECK_LEVEL_WARNING);
+          g_assert_nonnull (strstr (ff_executor_check_get_message (check), "daemon.json"));
+          continue;
+        }
+      g_assert_cmpint (ff_executor_check_get_level (check), ==, FF_CHECK_LEVEL_OK);
+    }
+  g_assert_cmpint (nnp_warned, ==, !engine_api_at_least (44));
   g_ptr_array_unref (diagnosis.checks);
 }
 
@@ -434,6 +469,67 @@ test_image_missing (void)
   g_test_message ("image: %s", ff_test_shown (run->message));
   g_assert_cmpint (run->reason, ==, FF_REASON_IMAGE_NOT_FOUND);
   g_assert_nonnull (strstr (ff_test_shown (run->message), "does-not-exist"));
+}
+
+/* A pipeline folder that is a symlink out of the pipelines folder is
+ * refused before tar follows it, and nothing is created. */
+static void
+test_symlinked_folder (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autofree gchar *outside = g_dir_make_tmp ("ff-swarm-outside-XXXXXX", NULL);
+  g_autofree gchar *secret = g_build_filename (outside, "secret.txt", NULL);
+  g_autofree gchar *link = g_build_filename (env.root, "linked", NULL);
+  FfRunRequest *request = new_request ("cat secret.txt");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (secret, "not for the swarm\n", -1, NULL));
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  ff_run_request_set_pipeline_dir (request, link);
+  error = launch_error (executor, request);
+  g_test_message ("%s", ff_test_shown (error->message));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "outside the pipelines folder"));
+  assert_nothing_left ();
+  g_unlink (link);
+  g_unlink (secret);
+  g_rmdir (outside);
+}
+
+/* A folder far bigger than a config: tar is stopped once its output passes
+ * the cap. The file is 1 MiB of random bytes and then a hole of 64 GiB,
+ * which tar would read as zeros for minutes if it were read to its end. */
+static void
+test_oversize_folder (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  g_autofree gchar *dir = g_build_filename (env.root, "big", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "data.bin", NULL);
+  g_autoptr (GBytes) random = NULL;
+  g_autofree guint8 *bytes = g_malloc (1024 * 1024);
+  FfRunRequest *request = new_request ("echo never");
+  g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  for (gsize i = 0; i < 1024 * 1024; i += 4)
+    {
+      guint32 r = g_random_int ();
+      memcpy (bytes + i, &r, 4);
+    }
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (file, (const gchar *) bytes, 1024 * 1024, NULL));
+  g_assert_cmpint (truncate (file, G_GINT64_CONSTANT (64) << 30), ==, 0);
+  ff_run_request_set_pipeline_dir (request, dir);
+  error = launch_error (executor, request);
+  g_test_message ("%s (after %" G_GINT64_FORMAT " ms)", ff_test_shown (error->message),
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  g_assert_nonnull (strstr (ff_test_shown (error->message), "more than"));
+  assert_nothing_left ();
+  g_unlink (file);
+  g_rmdir (dir);
 }
 
 static gchar *
@@ -667,6 +763,8 @@ main (int argc, char **argv)
   g_test_add_func ("/swarm/placement-unmet", test_placement_unmet);
   g_test_add_func ("/swarm/placement-met", test_placement_met);
   g_test_add_func ("/swarm/image-missing", test_image_missing);
+  g_test_add_func ("/swarm/symlinked-folder", test_symlinked_folder);
+  g_test_add_func ("/swarm/oversize-folder", test_oversize_folder);
   g_test_add_func ("/swarm/forbidden/services", test_forbidden_services);
   g_test_add_func ("/swarm/forbidden/tasks", test_forbidden_tasks);
   g_test_add_func ("/swarm/forbidden/nodes", test_forbidden_nodes);
