@@ -152,6 +152,18 @@ create_route_file (const gchar *path, GError **error)
   return FALSE;
 }
 
+/* A route is shown and kept like output: with the run's secrets hidden. */
+static void
+set_route_hidden (FfOrchestrator *self, FfRun *run, const gchar *route)
+{
+  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
+  g_autofree gchar *hidden = NULL;
+
+  if (entry != NULL && entry->masker != NULL)
+    route = hidden = ff_secret_masker_mask_text (entry->masker, route);
+  ff_run_set_route (run, route);
+}
+
 /* The first line the run wrote to its route file, then the file is gone. */
 static void
 take_route (FfOrchestrator *self, FfRun *run)
@@ -166,7 +178,7 @@ take_route (FfOrchestrator *self, FfRun *run)
   text[strcspn (text, "\r\n")] = '\0';
   g_strstrip (text);
   if (*text != '\0' && g_utf8_validate (text, -1, NULL) && strlen (text) <= 200)
-    ff_run_set_route (run, text);
+    set_route_hidden (self, run, text);
 }
 
 static gchar *
