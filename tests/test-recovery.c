@@ -33,10 +33,12 @@ name (const gchar *base)
   return g_strdup_printf ("%s-%s", base, suffix);
 }
 
-static FfTestDaemon *
-new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *docker_extra)
+static void
+write_config (FfTestDaemon *d,
+              const gchar *proxy_url,
+              const gchar *daemon_extra,
+              const gchar *docker_extra)
 {
-  FfTestDaemon *d = ff_test_daemon_new ();
   g_autofree gchar *config =
       g_strdup_printf ("[daemon]\n%s\n"
                        "[executor.docker-proxy]\n"
@@ -48,6 +50,16 @@ new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *dock
 
   g_file_set_contents (d->config_path, config, -1, &error);
   g_assert_no_error (error);
+  /* it may hold [secrets] */
+  g_assert_cmpint (g_chmod (d->config_path, 0600), ==, 0);
+}
+
+static FfTestDaemon *
+new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *docker_extra)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+
+  write_config (d, proxy_url, daemon_extra, docker_extra);
   return d;
 }
 
@@ -425,6 +437,50 @@ test_kill_reattach (void)
   wait_run (d, "4", "succeeded", "later ran\n");
   poll_until (no_container, talk);
   poll_until (no_container, quick);
+}
+
+/* The operator changes a secret's value in fastflow.conf while the daemon
+ * is down: the container still prints the value it was started with, and
+ * that is what the re-attached run hides (the old value is nowhere kept
+ * by fastflow; the container's environment has it). */
+static void
+test_kill_secret_changed (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), NULL, "[secrets]\nRTOKEN=value-A-before-restart");
+  g_autofree gchar *pipeline = name ("rotated");
+  g_autofree gchar *log = NULL, *container = NULL;
+  g_autofree gchar *old_hidden = g_strnfill (strlen ("value-A-before-restart"), '*');
+  g_autofree gchar *expected = NULL;
+  EngineLog after = { NULL, "after " };
+
+  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json",
+                               "{\"executor\": \"docker-proxy\", \"secrets\": [\"RTOKEN\"]}",
+                               "main.sh",
+                               "echo \"before $RTOKEN\"\n"
+                               "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                               "echo \"after $RTOKEN\"\n",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  expected = g_strdup_printf ("before %s\n", old_hidden);
+  wait_run (d, "1", "running", expected);
+  ff_test_daemon_kill (d);
+
+  write_config (d, ff_test_proxy_get_url (proxy), NULL, "[secrets]\nRTOKEN=B");
+  touch (d, pipeline, "go");
+  container = container_of (pipeline);
+  after.container = container;
+  poll_until (engine_log_has, &after);
+
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "succeeded", NULL);
+  log = log_of (d, "1");
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("before %s\nafter %s\n", old_hidden, old_hidden);
+  g_assert_cmpstr (log, ==, expected);
+  poll_until (no_container, pipeline);
 }
 
 /* kill -9 while a container writes without pause, and a write of the log
@@ -952,6 +1008,7 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_func ("/recovery/kill-secret-changed", test_kill_secret_changed);
   g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);
   g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
   g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);
