@@ -754,12 +754,20 @@ test_pipelines_removed (void)
   g_autofree gchar *reload_out = NULL, *reload_err = NULL, *back = NULL, *back_err = NULL;
   g_autoptr (GError) error = NULL;
   const gchar *rm[] = { "/bin/rm", "-rf", "--", d->pipelines_dir, NULL };
+  g_autofree gchar *container = NULL;
+  /* -w: its working folder /app is gone by then */
+  const gchar *release_argv[] = { "/usr/bin/docker",  "exec", "-w", "/tmp", NULL, "sh", "-c",
+                                  ": > /tmp/release", NULL };
   gint rm_status = 0;
   Listed listed = { d, local };
 
   ff_test_daemon_add_pipeline (d, local, "main.sh", local_script, NULL);
-  /* the container's folder is a bind mount: it stays, if emptied */
-  add_docker_pipeline (d, docker, "echo docker-ready\nsleep 3\necho docker-end\n");
+  /* the container's folder is a bind mount: it stays, if emptied; its
+   * gate is in its own /tmp, opened with docker exec */
+  add_docker_pipeline (d, docker,
+                       "echo docker-ready\n"
+                       "while [ ! -e /tmp/release ]; do sleep 0.1; done\n"
+                       "echo docker-end\n");
   ff_test_daemon_start (d, NULL);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", local, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
@@ -777,9 +785,19 @@ test_pipelines_removed (void)
   g_assert_cmpint (ff_test_daemon_ctl (d, &again, &again_err, "run", local, NULL), !=, 0);
   g_test_message ("a run of a pipeline that is gone: %s", again_err);
   g_assert_nonnull (strstr (again_err, local));
+  /* both still go on while their folders are gone */
+  local_status = status_of (d, "1");
+  docker_status = status_of (d, "2");
+  g_assert_cmpstr (member (local_status, "state"), ==, "running");
+  g_assert_cmpstr (member (docker_status, "state"), ==, "running");
+  g_clear_pointer (&local_status, json_node_unref);
+  g_clear_pointer (&docker_status, json_node_unref);
 
   g_file_set_contents (gate, "", 0, &error);
   g_assert_no_error (error);
+  container = container_of (docker);
+  release_argv[4] = container;
+  g_free (docker_out (release_argv));
   wait_run (d, "1", NULL, NULL);
   wait_run (d, "2", NULL, NULL);
   local_status = status_of (d, "1");
