@@ -143,29 +143,24 @@ typedef struct
   FfTestDaemon *d;
   const gchar *id;
   StatusCheck check;
-  gboolean done;
 } StatusWait;
 
 static gboolean
-on_check_status (gpointer user_data)
+status_says (gpointer data)
 {
-  StatusWait *wait = user_data;
+  StatusWait *wait = data;
   g_autoptr (JsonNode) node = NULL;
 
-  if (!wait->check (get_status (wait->d, wait->id, &node)))
-    return G_SOURCE_CONTINUE;
-  wait->done = TRUE;
-  return G_SOURCE_REMOVE;
+  return wait->check (get_status (wait->d, wait->id, &node));
 }
 
-/* Asks for the run's status every 100 ms until @check says yes. */
+/* Asks for the run's status until @check says yes. */
 static void
 wait_status (FfTestDaemon *d, const gchar *id, StatusCheck check)
 {
-  StatusWait wait = { d, id, check, FALSE };
+  StatusWait wait = { d, id, check };
 
-  g_timeout_add (100, on_check_status, &wait);
-  ff_test_wait_for_flag (&wait.done);
+  ff_test_poll_until (status_says, &wait);
 }
 
 /* Opens the gate a pipeline's script waits for: a file in its folder,

@@ -120,28 +120,23 @@ typedef struct
   FfTestDaemon *d;
   const gchar *id;
   guint count;
-  gboolean done;
 } SampleWait;
 
 static gboolean
-on_check_samples (gpointer user_data)
+has_samples (gpointer data)
 {
-  SampleWait *wait = user_data;
+  SampleWait *wait = data;
 
-  if (count_samples (wait->d, wait->id) < wait->count)
-    return G_SOURCE_CONTINUE;
-  wait->done = TRUE;
-  return G_SOURCE_REMOVE;
+  return count_samples (wait->d, wait->id) >= wait->count;
 }
 
 /* Waits until run @id has @more samples than it has now. */
 static void
 wait_more_samples (FfTestDaemon *d, const gchar *id, guint more)
 {
-  SampleWait wait = { d, id, count_samples (d, id) + more, FALSE };
+  SampleWait wait = { d, id, count_samples (d, id) + more };
 
-  g_timeout_add (100, on_check_samples, &wait);
-  ff_test_wait_for_flag (&wait.done);
+  ff_test_poll_until (has_samples, &wait);
 }
 
 /* A run of @pipeline, sampled @samples times once it is @ready. */
