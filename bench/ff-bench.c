@@ -9,6 +9,10 @@
  *   ff-bench spawn N PROG [ARG…]    N fork/exec's of PROG from a C loop, the
  *                                   output read from a pipe: the physical limit;
  *                                   the latency is fork → first byte read
+ *   ff-bench spawn-parallel N K PROG [ARG…]
+ *                                   the same with K children at a time, their
+ *                                   pipes read with poll(): the peer of K runs
+ *                                   in flight
  *   ff-bench startup PROG [ARG…]    starts PROG and waits until the bus name
  *                                   org.fastflow.Orchestrator1 has an owner
  *
@@ -16,7 +20,9 @@
  * startup_ms) for the scripts to compare.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -224,56 +230,99 @@ bench_runs (guint n, const gchar *pipeline, guint parallel)
 
 /* --- fork/exec from a C loop --------------------------------------------- */
 
+/* One child of the loop: its pid, the read end of its stdout, when it was
+ * forked and whether its first byte has come. */
+typedef struct
+{
+  pid_t pid;
+  int fd;
+  gint64 start;
+  gboolean first;
+} Child;
+
+static gboolean
+child_start (Child *child, char **argv)
+{
+  int fds[2];
+
+  if (pipe2 (fds, O_CLOEXEC) != 0)
+    return FALSE;
+  child->start = g_get_monotonic_time ();
+  child->first = TRUE;
+  child->pid = fork ();
+  if (child->pid < 0)
+    return FALSE;
+  if (child->pid == 0)
+    {
+      dup2 (fds[1], STDOUT_FILENO);
+      execvp (argv[0], argv);
+      _exit (127);
+    }
+  close (fds[1]);
+  child->fd = fds[0];
+  return TRUE;
+}
+
+/* Reads what the child wrote; FALSE once its output has ended and it has
+ * been reaped, with *@ok saying whether it exited 0. */
+static gboolean
+child_read (Child *child, GArray *latencies, gboolean *ok)
+{
+  char buf[65536];
+  ssize_t got = read (child->fd, buf, sizeof buf);
+  int status;
+
+  if (got < 0 && errno == EINTR)
+    return TRUE;
+  if (got > 0 && child->first)
+    {
+      gint64 latency = g_get_monotonic_time () - child->start;
+      g_array_append_val (latencies, latency);
+      child->first = FALSE;
+    }
+  if (got > 0)
+    return TRUE;
+  close (child->fd);
+  while (waitpid (child->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  *ok = WIFEXITED (status) && WEXITSTATUS (status) == 0;
+  return FALSE;
+}
+
+/* @n fork/exec's of @argv, @k of them at a time (1: one after the other). */
 static int
-bench_spawn (guint n, char **argv)
+bench_spawn (guint n, guint k, char **argv)
 {
   g_autoptr (GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree Child *children = g_new0 (Child, k);
+  g_autofree struct pollfd *fds = g_new0 (struct pollfd, k);
   gint64 t0 = g_get_monotonic_time ();
+  guint started = 0, running = 0;
 
-  for (guint i = 0; i < n; i++)
+  while (started < n || running > 0)
     {
-      int fds[2];
-      char buf[65536];
-      gint64 start = g_get_monotonic_time ();
-      gboolean first = TRUE;
-      ssize_t got;
-      int status;
-      pid_t pid;
+      for (; running < k && started < n; running++, started++)
+        {
+          if (!child_start (&children[running], argv))
+            return 1;
+        }
+      for (guint i = 0; i < running; i++)
+        fds[i] = (struct pollfd){ .fd = children[i].fd, .events = POLLIN };
+      if (poll (fds, running, -1) < 0 && errno != EINTR)
+        return 1;
+      /* from the end, so that a finished child's slot takes the last one */
+      for (guint i = running; i-- > 0;)
+        {
+          gboolean ok = TRUE;
 
-      if (pipe (fds) != 0)
-        return 1;
-      pid = fork ();
-      if (pid < 0)
-        return 1;
-      if (pid == 0)
-        {
-          dup2 (fds[1], STDOUT_FILENO);
-          close (fds[0]);
-          close (fds[1]);
-          execvp (argv[0], argv);
-          _exit (127);
-        }
-      close (fds[1]);
-      while ((got = read (fds[0], buf, sizeof buf)) != 0)
-        {
-          if (got < 0 && errno == EINTR)
+          if (fds[i].revents == 0 || child_read (&children[i], latencies, &ok))
             continue;
-          if (got < 0)
-            break;
-          if (first)
+          if (!ok)
             {
-              gint64 latency = g_get_monotonic_time () - start;
-              g_array_append_val (latencies, latency);
-              first = FALSE;
+              g_printerr ("ff-bench: %s failed\n", argv[0]);
+              return 1;
             }
-        }
-      close (fds[0]);
-      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-        ;
-      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-        {
-          g_printerr ("ff-bench: %s failed\n", argv[0]);
-          return 1;
+          children[i] = children[--running];
         }
     }
   report ("spawn", n, g_get_monotonic_time () - t0, latencies);
@@ -342,9 +391,13 @@ main (int argc, char **argv)
     return bench_runs ((guint) g_ascii_strtoull (argv[2], NULL, 10), argv[3],
                        argc >= 5 ? (guint) g_ascii_strtoull (argv[4], NULL, 10) : 1);
   if (argc >= 4 && g_str_equal (argv[1], "spawn"))
-    return bench_spawn ((guint) g_ascii_strtoull (argv[2], NULL, 10), argv + 3);
+    return bench_spawn ((guint) g_ascii_strtoull (argv[2], NULL, 10), 1, argv + 3);
+  if (argc >= 5 && g_str_equal (argv[1], "spawn-parallel"))
+    return bench_spawn ((guint) g_ascii_strtoull (argv[2], NULL, 10),
+                        MAX ((guint) g_ascii_strtoull (argv[3], NULL, 10), 1), argv + 4);
   if (argc >= 3 && g_str_equal (argv[1], "startup"))
     return bench_startup (argv + 2);
-  g_printerr ("Usage: ff-bench runs N PIPELINE [K] | spawn N PROG [ARG…] | startup PROG [ARG…]\n");
+  g_printerr ("Usage: ff-bench runs N PIPELINE [K] | spawn N PROG [ARG…] | spawn-parallel N K PROG "
+              "[ARG…] | startup PROG [ARG…]\n");
   return 2;
 }

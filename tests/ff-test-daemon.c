@@ -432,6 +432,34 @@ ff_test_wait_for_flag (gboolean *flag)
   g_source_remove (timeout);
 }
 
+typedef struct
+{
+  FfTestCheck check;
+  gpointer data;
+  gboolean done;
+} Poll;
+
+static gboolean
+on_poll (gpointer user_data)
+{
+  Poll *poll = user_data;
+
+  if (!poll->check (poll->data))
+    return G_SOURCE_CONTINUE;
+  poll->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ff_test_poll_until (FfTestCheck check, gpointer data)
+{
+  Poll poll = { check, data, FALSE };
+  guint id = g_timeout_add (100, on_poll, &poll);
+
+  ff_test_wait_for_flag (&poll.done);
+  (void) id;
+}
+
 void
 ff_test_wait_for_exit (GSubprocess *proc)
 {

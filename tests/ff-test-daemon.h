@@ -48,6 +48,9 @@ void ff_test_daemon_free (FfTestDaemon *self);
 void ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text);
 /* Iterates the main loop until *@flag is set. */
 void ff_test_wait_for_flag (gboolean *flag);
+/* Asks @check every 100 ms, on the main loop, until it says yes. */
+typedef gboolean (*FfTestCheck) (gpointer data);
+void ff_test_poll_until (FfTestCheck check, gpointer data);
 void ff_test_wait_for_exit (GSubprocess *proc);
 /* A GSubprocessLauncher child setup: the child dies with the test, also
  * when an assertion ends the test before it could clean up. */

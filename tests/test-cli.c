@@ -626,6 +626,71 @@ test_pipelines (void)
   g_assert_nonnull (strstr (table, json_object_get_string_member (broken, "error")));
 }
 
+/* Nothing but text and newlines: no escape sequence, no C0 or C1 control
+ * character, no DEL. */
+static void
+assert_printable (const gchar *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if ((*p < 0x20 && *p != '\n') || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+        g_error ("a control character 0x%02x at byte %td of: %s", *p, p - (const guchar *) text,
+                 text);
+    }
+}
+
+/* A pipeline's author writes its description, its broken pipeline.json and
+ * its route: fastflowctl prints them without the terminal escapes in them
+ * (a title set, the screen cleared), while the run's own output stays
+ * byte for byte what the run wrote. */
+static void
+test_hostile_text (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *evil;
+
+  ff_test_daemon_add_pipeline (
+      d, "evil", "pipeline.json",
+      "{\"description\": \"x\\u001b]0;pwned\\u0007\\u001b[2Jy\\u009b31m\\u007fz\\tw\"}", "main.sh",
+      "printf '\\033[2Jraw\\007\\n'\n"
+      "printf '\\033]0;route\\007to\\033[1A' > \"$FASTFLOW_ROUTE_FILE\"\n"
+      "exit 3\n",
+      NULL);
+  ff_test_daemon_add_pipeline (d, "evil-broken", "main.sh", "true\n", "pipeline.json",
+                               "{\"network\": \"\\u001b[2Jhost\\u0007\"}", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "pipelines", NULL), ==, 0);
+  g_test_message ("%s", out);
+  assert_printable (out);
+  g_assert_nonnull (strstr (out, "xy\xef\xbf\xbd"
+                                 "31m\xef\xbf\xbdz w"));
+  g_assert_nonnull (strstr (out, "host\xef\xbf\xbd"));
+  /* the data itself, for scripts, as it is */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "pipelines", "--json", NULL), ==, 0);
+  evil = find_by_name (parse_json_array (out, &node), "evil");
+  g_assert_cmpstr (json_object_get_string_member (evil, "description"), ==,
+                   "x\033]0;pwned\007\033[2Jy\xc2\x9b"
+                   "31m\x7fz\tw");
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "evil", NULL), ==, 3);
+  g_assert_cmpstr (out, ==, "\033[2Jraw\007\n");
+  assert_printable (err);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "1", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "\033[2Jraw\007\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "1", NULL), ==, 0);
+  g_test_message ("%s", out);
+  assert_printable (out);
+  g_assert_nonnull (strstr (out, " to\n"));
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "evil-broken", NULL), ==, 125);
+  g_test_message ("%s", err);
+  assert_printable (err);
+  g_assert_nonnull (strstr (err, "host\xef\xbf\xbd"));
+}
+
 static void
 test_executors (void)
 {
@@ -847,6 +912,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/runs", test_runs);
   g_test_add_func ("/cli/pipelines", test_pipelines);
   g_test_add_func ("/cli/executors", test_executors);
+  g_test_add_func ("/cli/hostile-text", test_hostile_text);
   g_test_add_func ("/cli/reload", test_reload);
   g_test_add_func ("/cli/colour", test_colour);
   return g_test_run ();

@@ -1186,8 +1186,13 @@ test_max_concurrent_runs (void)
   g_autoptr (FfDBusRun) second_run = NULL;
   g_autofree gchar *first = NULL;
   g_autofree gchar *second = NULL;
+  g_autofree gchar *gate = NULL, *script = NULL;
+  g_autoptr (GError) error = NULL;
 
-  ff_test_daemon_add_pipeline (d, "nap", "main.sh", "echo started\nsleep 1\n", NULL);
+  /* the first run holds its slot until the test has looked */
+  gate = g_build_filename (d->tmpdir, "release", NULL);
+  script = g_strdup_printf ("echo started\nwhile [ ! -e '%s' ]; do sleep 0.05; done\n", gate);
+  ff_test_daemon_add_pipeline (d, "nap", "main.sh", script, NULL);
   ff_test_daemon_start (d, "--max-concurrent-runs=1", NULL);
   c = client_new (d, TRUE);
   first = client_start (c, "nap");
@@ -1200,6 +1205,8 @@ test_max_concurrent_runs (void)
   g_assert_cmpstr (ff_dbus_run_get_state (second_run), ==, "queued");
   g_assert_cmpint (ff_dbus_run_get_started_at (second_run), ==, 0);
   g_clear_object (&second_run);
+  g_file_set_contents (gate, "", 0, &error);
+  g_assert_no_error (error);
 
   first_run = client_wait_end (c, first, "succeeded", "none", "", 0);
   second_run = client_wait_end (c, second, "succeeded", "none", "", 0);

@@ -145,6 +145,66 @@ wait_no_containers (const gchar *pipeline)
   ff_test_wait_for_flag (&gone);
 }
 
+typedef gboolean (*StatusCheck) (JsonObject *status);
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+  StatusCheck check;
+} StatusWait;
+
+static gboolean
+status_says (gpointer data)
+{
+  StatusWait *wait = data;
+  g_autoptr (JsonNode) node = NULL;
+
+  return wait->check (get_status (wait->d, wait->id, &node));
+}
+
+/* Asks for the run's status until @check says yes. */
+static void
+wait_status (FfTestDaemon *d, const gchar *id, StatusCheck check)
+{
+  StatusWait wait = { d, id, check };
+
+  ff_test_poll_until (status_says, &wait);
+}
+
+/* Opens the gate a pipeline's script waits for: a file in its folder,
+ * which the container sees in /app. */
+static void
+release (FfTestDaemon *d, const gchar *pipeline)
+{
+  g_autofree gchar *path = g_build_filename (d->pipelines_dir, pipeline, "release", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+}
+
+/* Starts `fastflowctl run` of @pipeline and reads its output until @text. */
+static GSubprocess *
+follow_until (FfTestDaemon *d, const gchar *pipeline, GString *output, const gchar *text)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  GSubprocess *run = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, NULL);
+
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (run), output, text);
+  return run;
+}
+
+/* Reads the run's output to its end; its exit status. */
+static gint
+follow_to_end (GSubprocess *run, GString *output)
+{
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (run), output, NULL);
+  ff_test_wait_for_exit (run);
+  return g_subprocess_get_exit_status (run);
+}
+
 /* Output and exit code of a container run equal the local executor's. */
 static void
 test_same_as_local (void)
@@ -567,11 +627,19 @@ test_least_privilege (void)
  * warning; and with /stats refused, a run that still succeeds and says
  * why it could not be measured. */
 /* A file in the tmpfs /tmp is memory of the container; a shell variable
- * would overshoot while the command substitution grows its buffer. */
+ * would overshoot while the command substitution grows its buffer. It is
+ * held until the test has seen it measured. */
 static const gchar hold_64mb[] = "head -c 67108864 /dev/zero > /tmp/hold\n"
                                  "echo holding\n"
-                                 "sleep 3\n"
+                                 "while [ ! -e /app/release ]; do sleep 0.1; done\n"
                                  "wc -c < /tmp/hold\n";
+
+static gboolean
+held_and_warned (JsonObject *status)
+{
+  return json_object_get_int_member (status, "memory_peak_bytes") > 64 * 0.8 * 1024 * 1024 &&
+         json_object_get_boolean_member (status, "soft_limit_exceeded");
+}
 
 static void
 test_metrics (void)
@@ -579,15 +647,20 @@ test_metrics (void)
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
   g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
   g_autofree gchar *pipeline = name ("hold");
-  g_autofree gchar *out = NULL, *err = NULL, *log = NULL;
+  g_autofree gchar *err = NULL, *log = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GSubprocess) run = NULL;
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
   gdouble peak;
 
   add_docker_pipeline (d, pipeline, "\"mem_soft_limit\": \"32m\"", hold_64mb);
   ff_test_daemon_start (d, NULL);
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
-  g_assert_true (g_str_has_suffix (out, "67108864\n"));
+  run = follow_until (d, pipeline, output, "holding\n");
+  wait_status (d, "1", held_and_warned);
+  release (d, pipeline);
+  g_assert_cmpint (follow_to_end (run, output), ==, 0);
+  g_assert_true (g_str_has_suffix (output->str, "67108864\n"));
   status = get_status (d, "1", &node);
   peak = json_object_get_int_member (status, "memory_peak_bytes") / (1024.0 * 1024.0);
   g_test_message ("peak %.1f MiB", peak);
@@ -599,6 +672,12 @@ test_metrics (void)
   g_assert_null (strstr (strstr (log, "[fastflow] Soft memory") + 1, "[fastflow] Soft memory"));
 }
 
+static gboolean
+has_metrics_message (JsonObject *status)
+{
+  return *json_object_get_string_member (status, "metrics_message") != '\0';
+}
+
 static void
 test_stats_refused (void)
 {
@@ -606,15 +685,22 @@ test_stats_refused (void)
       0, (const gchar *const[]){ "CONTAINERS=1", "POST=1", "FF_DENY_STATS=1", NULL }, NULL);
   g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
   g_autofree gchar *pipeline = name ("unmeasured");
-  g_autofree gchar *out = NULL, *err = NULL, *status_out = NULL, *status_err = NULL;
+  g_autofree gchar *status_out = NULL, *status_err = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GSubprocess) run = NULL;
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
 
-  add_docker_pipeline (d, pipeline, NULL, "echo start; sleep 2; echo end\n");
+  add_docker_pipeline (d, pipeline, NULL,
+                       "echo start; while [ ! -e /app/release ]; do sleep 0.1; done; echo end\n");
   ff_test_daemon_start (d, NULL);
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
-  g_assert_nonnull (strstr (out, "start\n"));
-  g_assert_true (g_str_has_suffix (out, "end\n"));
+  run = follow_until (d, pipeline, output, "start\n");
+  /* the collector has tried to sample and says why it could not */
+  wait_status (d, "1", has_metrics_message);
+  release (d, pipeline);
+  g_assert_cmpint (follow_to_end (run, output), ==, 0);
+  g_assert_true (g_str_has_prefix (output->str, "start\n"));
+  g_assert_true (g_str_has_suffix (output->str, "end\n"));
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
   g_test_message ("%s", json_object_get_string_member (status, "metrics_message"));

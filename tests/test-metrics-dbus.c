@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -11,14 +12,17 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static const gchar hold_64mb[] = "import time\n"
+/* Each holds on until the test creates the file $GATE: the test waits for
+ * the samples it needs, not for a time it hopes is long enough. */
+static const gchar hold_64mb[] = "import os, time\n"
                                  "x = b'x' * (64 << 20)\n"
                                  "print('holding', flush=True)\n"
-                                 "time.sleep(2.5)\n";
+                                 "while not os.path.exists(os.environ['GATE']):\n"
+                                 "    time.sleep(0.05)\n";
 
-static const gchar busy_loop[] = "import time\n"
-                                 "end = time.time() + 2.5\n"
-                                 "while time.time() < end:\n"
+static const gchar busy_loop[] = "import os\n"
+                                 "print('busy', flush=True)\n"
+                                 "while not os.path.exists(os.environ['GATE']):\n"
                                  "    pass\n";
 
 static FfTestDaemon *
@@ -52,12 +56,98 @@ ctl_json (FfTestDaemon *d, const gchar *command, const gchar *id)
   return node;
 }
 
-static void
-run (FfTestDaemon *d, const gchar *pipeline)
+/* A run that holds on: `fastflowctl run` of it, and its gate. */
+typedef struct
 {
-  g_autofree gchar *out = NULL, *err = NULL;
+  GSubprocess *ctl;
+  GString *output;
+  gchar *gate;
+} Held;
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+static void
+held_free (Held *held)
+{
+  g_clear_object (&held->ctl);
+  g_string_free (held->output, TRUE);
+  g_free (held->gate);
+  g_free (held);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Held, held_free)
+
+/* Starts @pipeline and reads its output until @ready. */
+static Held *
+hold_start (FfTestDaemon *d, const gchar *pipeline, const gchar *ready)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  Held *held = g_new0 (Held, 1);
+  g_autofree gchar *gate_name = g_strdup_printf ("gate-%s", pipeline);
+  g_autofree gchar *env = NULL;
+
+  held->gate = g_build_filename (d->tmpdir, gate_name, NULL);
+  held->output = g_string_new (NULL);
+  env = g_strdup_printf ("GATE=%s", held->gate);
+  g_unlink (held->gate);
+  held->ctl = ff_test_daemon_spawn_ctl (d, launcher, "run", pipeline, "-e", env, NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (held->ctl), held->output, ready);
+  return held;
+}
+
+/* Opens the gate and waits for the run to end well. */
+static void
+hold_release (Held *held)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (held->gate, "", 0, &error);
+  g_assert_no_error (error);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (held->ctl), held->output, NULL);
+  ff_test_wait_for_exit (held->ctl);
+  g_assert_cmpint (g_subprocess_get_exit_status (held->ctl), ==, 0);
+}
+
+static guint
+count_samples (FfTestDaemon *d, const gchar *id)
+{
+  g_autoptr (JsonNode) samples = ctl_json (d, "metrics", id);
+
+  return json_array_get_length (json_node_get_array (samples));
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+  guint count;
+} SampleWait;
+
+static gboolean
+has_samples (gpointer data)
+{
+  SampleWait *wait = data;
+
+  return count_samples (wait->d, wait->id) >= wait->count;
+}
+
+/* Waits until run @id has @more samples than it has now. */
+static void
+wait_more_samples (FfTestDaemon *d, const gchar *id, guint more)
+{
+  SampleWait wait = { d, id, count_samples (d, id) + more };
+
+  ff_test_poll_until (has_samples, &wait);
+}
+
+/* A run of @pipeline, sampled @samples times once it is @ready. */
+static void
+run_sampled (
+    FfTestDaemon *d, const gchar *pipeline, const gchar *ready, const gchar *id, guint samples)
+{
+  g_autoptr (Held) held = hold_start (d, pipeline, ready);
+
+  wait_more_samples (d, id, samples);
+  hold_release (held);
 }
 
 static void
@@ -68,7 +158,7 @@ test_peak_memory (void)
   g_autoptr (JsonNode) samples = NULL;
   gdouble peak;
 
-  run (d, "hold");
+  run_sampled (d, "hold", "holding\n", "1", 2);
   status = ctl_json (d, "status", "1");
   peak = json_object_get_int_member (json_node_get_object (status), "memory_peak_bytes") / MIB;
   g_test_message ("peak %.1f MiB", peak);
@@ -89,7 +179,8 @@ test_busy_cpu (void)
   JsonArray *array;
   gdouble highest = 0;
 
-  run (d, "busy");
+  /* about as many as the 2.5 s this ran once gave */
+  run_sampled (d, "busy", "busy\n", "1", 10);
   samples = ctl_json (d, "metrics", "1");
   array = json_node_get_array (samples);
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -120,7 +211,8 @@ test_soft_limit_once (void)
   g_autoptr (JsonNode) status = NULL;
   g_autofree gchar *log = NULL, *err = NULL;
 
-  run (d, "soft");
+  /* samples enough over the limit for a second warning, were there one */
+  run_sampled (d, "soft", "holding\n", "1", 5);
   status = ctl_json (d, "status", "1");
   g_assert_true (
       json_object_get_boolean_member (json_node_get_object (status), "soft_limit_exceeded"));
@@ -144,11 +236,11 @@ test_series_kept (void)
   g_autoptr (JsonNode) restarted = NULL;
   g_autoptr (JsonNode) hold = NULL;
 
-  run (d, "busy");
+  run_sampled (d, "busy", "busy\n", "1", 2);
   before = ctl_json (d, "metrics", "1");
-  /* another run of 2.5 s: long enough for the first run's samples to grow,
-   * had its sampling not stopped */
-  run (d, "hold");
+  /* another run, sampled a few times: the first run's samples would have
+   * grown meanwhile, had its sampling not stopped */
+  run_sampled (d, "hold", "holding\n", "2", 3);
   after = ctl_json (d, "metrics", "1");
   g_assert_cmpuint (json_array_get_length (json_node_get_array (after)), ==,
                     json_array_get_length (json_node_get_array (before)));
@@ -166,23 +258,20 @@ static void
 test_top (void)
 {
   g_autoptr (FfTestDaemon) d = start_daemon ();
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr (GSubprocess) running = NULL;
-  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (Held) running = NULL;
   g_autofree gchar *idle = NULL, *busy = NULL, *err = NULL, *err2 = NULL;
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &idle, &err, "top", "--once", NULL), ==, 0);
   g_assert_cmpstr (idle, ==, "No runs are running.\n");
-  running = ff_test_daemon_spawn_ctl (d, launcher, "run", "hold", NULL);
-  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (running), output, "holding\n");
+  running = hold_start (d, "hold", "holding\n");
+  /* its memory is known once it has been sampled */
+  wait_more_samples (d, "1", 1);
   g_assert_cmpint (ff_test_daemon_ctl (d, &busy, &err2, "top", "--once", NULL), ==, 0);
   g_test_message ("%s", busy);
   g_assert_nonnull (strstr (busy, "PIPELINE"));
   g_assert_nonnull (strstr (busy, "hold"));
   g_assert_nonnull (strstr (busy, "MiB"));
-  ff_test_wait_for_exit (running);
-  g_assert_cmpint (g_subprocess_get_exit_status (running), ==, 0);
+  hold_release (running);
 }
 
 int

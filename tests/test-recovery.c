@@ -33,10 +33,12 @@ name (const gchar *base)
   return g_strdup_printf ("%s-%s", base, suffix);
 }
 
-static FfTestDaemon *
-new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *docker_extra)
+static void
+write_config (FfTestDaemon *d,
+              const gchar *proxy_url,
+              const gchar *daemon_extra,
+              const gchar *docker_extra)
 {
-  FfTestDaemon *d = ff_test_daemon_new ();
   g_autofree gchar *config =
       g_strdup_printf ("[daemon]\n%s\n"
                        "[executor.docker-proxy]\n"
@@ -48,6 +50,16 @@ new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *dock
 
   g_file_set_contents (d->config_path, config, -1, &error);
   g_assert_no_error (error);
+  /* it may hold [secrets] */
+  g_assert_cmpint (g_chmod (d->config_path, 0600), ==, 0);
+}
+
+static FfTestDaemon *
+new_daemon (const gchar *proxy_url, const gchar *daemon_extra, const gchar *docker_extra)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+
+  write_config (d, proxy_url, daemon_extra, docker_extra);
   return d;
 }
 
@@ -98,37 +110,6 @@ log_of (FfTestDaemon *d, const gchar *id)
   return out;
 }
 
-/* Polling on the main loop, every 100 ms, until @check says yes. */
-typedef gboolean (*Check) (gpointer data);
-
-typedef struct
-{
-  Check check;
-  gpointer data;
-  gboolean done;
-} Poll;
-
-static gboolean
-on_poll (gpointer user_data)
-{
-  Poll *poll = user_data;
-
-  if (!poll->check (poll->data))
-    return G_SOURCE_CONTINUE;
-  poll->done = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-poll_until (Check check, gpointer data)
-{
-  Poll poll = { check, data, FALSE };
-  guint id = g_timeout_add (100, on_poll, &poll);
-
-  ff_test_wait_for_flag (&poll.done);
-  (void) id;
-}
-
 typedef struct
 {
   FfTestDaemon *d;
@@ -161,7 +142,7 @@ wait_run (FfTestDaemon *d, const gchar *id, const gchar *state, const gchar *tex
 {
   RunWait wait = { d, id, state, text };
 
-  poll_until (run_reached, &wait);
+  ff_test_poll_until (run_reached, &wait);
 }
 
 static gchar *
@@ -380,17 +361,17 @@ test_kill_reattach (void)
   /* the local run ends with the daemon that ran it */
   g_assert_true (g_file_get_contents (pid_file, &sleeper_pid, NULL, NULL));
   g_strstrip (sleeper_pid);
-  poll_until (process_gone, sleeper_pid);
+  ff_test_poll_until (process_gone, sleeper_pid);
 
   /* the container goes on without anyone following it */
   container = container_of (talk);
   g_assert_cmpstr (container, !=, "");
   touch (d, talk, "release1");
   down.container = container;
-  poll_until (engine_log_has, &down);
+  ff_test_poll_until (engine_log_has, &down);
   quick_container = container_of (quick);
   touch (d, quick, "release");
-  poll_until (container_stopped, quick_container);
+  ff_test_poll_until (container_stopped, quick_container);
 
   ff_test_daemon_start (d, NULL);
   wait_run (d, "1", "running", "phase2-done");
@@ -423,8 +404,52 @@ test_kill_reattach (void)
   g_assert_cmpstr (member (sleeper_status, "reason"), ==, "orchestrator-restarted");
 
   wait_run (d, "4", "succeeded", "later ran\n");
-  poll_until (no_container, talk);
-  poll_until (no_container, quick);
+  ff_test_poll_until (no_container, talk);
+  ff_test_poll_until (no_container, quick);
+}
+
+/* The operator changes a secret's value in fastflow.conf while the daemon
+ * is down: the container still prints the value it was started with, and
+ * that is what the re-attached run hides (the old value is nowhere kept
+ * by fastflow; the container's environment has it). */
+static void
+test_kill_secret_changed (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon (ff_test_proxy_get_url (proxy), NULL, "[secrets]\nRTOKEN=value-A-before-restart");
+  g_autofree gchar *pipeline = name ("rotated");
+  g_autofree gchar *log = NULL, *container = NULL;
+  g_autofree gchar *old_hidden = g_strnfill (strlen ("value-A-before-restart"), '*');
+  g_autofree gchar *expected = NULL;
+  EngineLog after = { NULL, "after " };
+
+  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json",
+                               "{\"executor\": \"docker-proxy\", \"secrets\": [\"RTOKEN\"]}",
+                               "main.sh",
+                               "echo \"before $RTOKEN\"\n"
+                               "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+                               "echo \"after $RTOKEN\"\n",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  expected = g_strdup_printf ("before %s\n", old_hidden);
+  wait_run (d, "1", "running", expected);
+  ff_test_daemon_kill (d);
+
+  write_config (d, ff_test_proxy_get_url (proxy), NULL, "[secrets]\nRTOKEN=B");
+  touch (d, pipeline, "go");
+  container = container_of (pipeline);
+  after.container = container;
+  ff_test_poll_until (engine_log_has, &after);
+
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "succeeded", NULL);
+  log = log_of (d, "1");
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("before %s\nafter %s\n", old_hidden, old_hidden);
+  g_assert_cmpstr (log, ==, expected);
+  ff_test_poll_until (no_container, pipeline);
 }
 
 /* kill -9 while a container writes without pause, and a write of the log
@@ -462,7 +487,7 @@ test_kill_mid_stream (void)
   g_assert_no_error (error);
   container = container_of (pipeline);
   running.container = container;
-  poll_until (engine_log_has, &running);
+  ff_test_poll_until (engine_log_has, &running);
 
   ff_test_daemon_start (d, NULL);
   wait_run (d, "1", "running", NULL);
@@ -482,7 +507,7 @@ test_kill_mid_stream (void)
   g_assert_cmpstr (lines[n - 1], ==, "");
   status = status_of (d, "1");
   g_assert_cmpstr (member (status, "state"), ==, "succeeded");
-  poll_until (no_container, pipeline);
+  ff_test_poll_until (no_container, pipeline);
 }
 
 /* kill -9, and the daemon comes back while its proxy is still away: the
@@ -517,7 +542,7 @@ test_kill_proxy_away (void)
   wait_run (d, "1", "succeeded", NULL);
   log = log_of (d, "1");
   g_assert_cmpstr (log, ==, "before\nafter\n");
-  poll_until (no_container, pipeline);
+  ff_test_poll_until (no_container, pipeline);
   ff_test_proxy_stop (proxy);
 }
 
@@ -547,14 +572,14 @@ test_stop_leaves_running (void)
   container = container_of (pipeline);
   g_assert_cmpstr (container, !=, "");
   touch (d, pipeline, "go");
-  poll_until (container_stopped, container);
+  ff_test_poll_until (container_stopped, container);
   ff_test_daemon_start (d, NULL);
   wait_run (d, "1", "failed", NULL);
   status = status_of (d, "1");
   g_assert_cmpstr (member (status, "reason"), ==, "exit-code");
   log = log_of (d, "1");
   g_assert_cmpstr (log, ==, "before\nafter\n");
-  poll_until (no_container, pipeline);
+  ff_test_poll_until (no_container, pipeline);
 }
 
 /* Writes to @path until the file system is full. */
@@ -643,7 +668,7 @@ test_disk_full (void)
   /* the end of run 2, which the full disk kept out of the store, gets in
    * once there is room, without a restart */
   saved.answer = member (writer, "state");
-  poll_until (store_says, &saved);
+  ff_test_poll_until (store_says, &saved);
   g_assert_cmpint (ff_test_daemon_ctl (d, &again, &again_err, "run", pipeline, NULL), ==, 0);
   g_assert_cmpstr (again, ==, "hello\n");
 
@@ -698,12 +723,20 @@ test_pipelines_removed (void)
   g_autofree gchar *reload_out = NULL, *reload_err = NULL, *back = NULL, *back_err = NULL;
   g_autoptr (GError) error = NULL;
   const gchar *rm[] = { "/bin/rm", "-rf", "--", d->pipelines_dir, NULL };
+  g_autofree gchar *container = NULL;
+  /* -w: its working folder /app is gone by then */
+  const gchar *release_argv[] = { "/usr/bin/docker",  "exec", "-w", "/tmp", NULL, "sh", "-c",
+                                  ": > /tmp/release", NULL };
   gint rm_status = 0;
   Listed listed = { d, local };
 
   ff_test_daemon_add_pipeline (d, local, "main.sh", local_script, NULL);
-  /* the container's folder is a bind mount: it stays, if emptied */
-  add_docker_pipeline (d, docker, "echo docker-ready\nsleep 3\necho docker-end\n");
+  /* the container's folder is a bind mount: it stays, if emptied; its
+   * gate is in its own /tmp, opened with docker exec */
+  add_docker_pipeline (d, docker,
+                       "echo docker-ready\n"
+                       "while [ ! -e /tmp/release ]; do sleep 0.1; done\n"
+                       "echo docker-end\n");
   ff_test_daemon_start (d, NULL);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "--detach", local, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
@@ -717,13 +750,23 @@ test_pipelines_removed (void)
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (rm_status, NULL));
   g_assert_false (g_file_test (d->pipelines_dir, G_FILE_TEST_EXISTS));
-  poll_until (pipeline_unlisted, &listed);
+  ff_test_poll_until (pipeline_unlisted, &listed);
   g_assert_cmpint (ff_test_daemon_ctl (d, &again, &again_err, "run", local, NULL), !=, 0);
   g_test_message ("a run of a pipeline that is gone: %s", again_err);
   g_assert_nonnull (strstr (again_err, local));
+  /* both still go on while their folders are gone */
+  local_status = status_of (d, "1");
+  docker_status = status_of (d, "2");
+  g_assert_cmpstr (member (local_status, "state"), ==, "running");
+  g_assert_cmpstr (member (docker_status, "state"), ==, "running");
+  g_clear_pointer (&local_status, json_node_unref);
+  g_clear_pointer (&docker_status, json_node_unref);
 
   g_file_set_contents (gate, "", 0, &error);
   g_assert_no_error (error);
+  container = container_of (docker);
+  release_argv[4] = container;
+  g_free (docker_out (release_argv));
   wait_run (d, "1", NULL, NULL);
   wait_run (d, "2", NULL, NULL);
   local_status = status_of (d, "1");
@@ -734,7 +777,7 @@ test_pipelines_removed (void)
   docker_log = log_of (d, "2");
   g_assert_cmpstr (local_log, ==, "local-ready\nlocal-end\n");
   g_assert_cmpstr (docker_log, ==, "docker-ready\ndocker-end\n");
-  poll_until (no_container, docker);
+  ff_test_poll_until (no_container, docker);
 
   /* the folder back, with a pipeline: found again on Reload, and it runs */
   ff_test_daemon_add_pipeline (d, local, "main.sh", "echo back\n", NULL);
@@ -877,7 +920,7 @@ test_back_in_grace (gconstpointer data)
   outage_begin (&outage);
   away = g_get_monotonic_time ();
   touch (d, pipeline, "go");
-  poll_until (container_stopped, container);
+  ff_test_poll_until (container_stopped, container);
   outage_end (&outage);
   g_test_message ("%s away for %.1f s", outage.engine ? "engine" : "proxy",
                   (g_get_monotonic_time () - away) / 1e6);
@@ -890,7 +933,7 @@ test_back_in_grace (gconstpointer data)
   g_assert_cmpstr (member (status, "reason"), ==, "exit-code");
   log = log_of (d, "1");
   g_assert_cmpstr (log, ==, expected->str);
-  poll_until (no_container, pipeline);
+  ff_test_poll_until (no_container, pipeline);
   outage_clear (&outage);
 }
 
@@ -935,7 +978,7 @@ test_gone_past_grace (gconstpointer data)
   g_assert_false (container_stopped (container));
 
   outage_end (&outage);
-  poll_until (no_container, pipeline);
+  ff_test_poll_until (no_container, pipeline);
   outage_clear (&outage);
 }
 
@@ -952,6 +995,7 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_func ("/recovery/kill-secret-changed", test_kill_secret_changed);
   g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);
   g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
   g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);

@@ -413,10 +413,13 @@ test_webhooks (void)
   g_autofree gchar *scheduled = NULL, *bad_body = NULL, *log = NULL, *err = NULL;
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GError) error = NULL;
+  /* run 1 holds its instance until the test has seen the 429 */
+  g_autofree gchar *gate = g_build_filename (d->tmpdir, "release", NULL);
+  g_autofree gchar *script = g_strdup_printf (
+      "echo \"hook $WHO $MODE\"; while [ ! -e '%s' ]; do sleep 0.05; done\n", gate);
 
   g_assert_true (g_file_set_contents (d->config_path, config, -1, NULL));
-  ff_test_daemon_add_pipeline (d, "hooked", "main.sh", "echo \"hook $WHO $MODE\"; sleep 2\n",
-                               "pipeline.json",
+  ff_test_daemon_add_pipeline (d, "hooked", "main.sh", script, "pipeline.json",
                                "{\"webhook_key\": \"s3cret\", \"max_instances\": 1,"
                                " \"schedules\": [{\"id\": \"fast\", \"webhook_key\": \"other\","
                                " \"default_env\": {\"MODE\": \"fast\"}}]}",
@@ -433,6 +436,7 @@ test_webhooks (void)
   g_assert_cmpuint (post (port, "/api/webhooks/nope/s3cret", NULL, &missing), ==, 404);
   g_assert_cmpuint (post (port, "/api/webhooks/plain/x", NULL, &nohooks), ==, 404);
   g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", "[1]", &bad_body), ==, 400);
+  g_assert_true (g_file_set_contents (gate, "", 0, NULL));
   g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "1", NULL), ==, 0);
   g_assert_cmpstr (log, ==, "hook ci \n");
   g_clear_pointer (&log, g_free);

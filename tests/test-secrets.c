@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "ff-test-daemon.h"
@@ -134,11 +135,38 @@ test_missing_and_configured (void)
   assert_nowhere_in (d->state_dir, CONFIGURED_SECRET);
 }
 
+/* A run's route is what it wrote to $FASTFLOW_ROUTE_FILE: published as the
+ * Route property and kept in the history, so hidden like its output. */
+static void
+test_route_masked (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *hidden = stars (INLINE_SECRET);
+  g_autofree gchar *expected = g_strdup_printf ("to-%s", hidden);
+  g_autoptr (JsonNode) status = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ff_test_daemon_add_pipeline (
+      d, "router", "main.sh", "printf 'to-%s\\n' \"$TOKEN\" > \"$FASTFLOW_ROUTE_FILE\"\n",
+      "pipeline.json", "{\"secrets\": {\"TOKEN\": \"" INLINE_SECRET "\"}}", NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "router", NULL), ==, 0);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", "1", NULL), ==, 0);
+  status = json_from_string (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "route"), ==,
+                   expected);
+  ff_test_daemon_stop (d);
+  assert_nowhere_in (d->state_dir, INLINE_SECRET);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/secrets/masked", test_masked);
   g_test_add_func ("/secrets/missing-and-configured", test_missing_and_configured);
+  g_test_add_func ("/secrets/route-masked", test_route_masked);
   return g_test_run ();
 }

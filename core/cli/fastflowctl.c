@@ -41,16 +41,19 @@ typedef gint (*CommandFunc) (Ctl *ctl, gint argc, gchar **argv);
 
 static void print_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
 
+/* An error may quote a pipeline's own words (a broken pipeline.json). */
 static void
 print_error (const gchar *format, ...)
 {
   g_autofree gchar *text = NULL;
+  g_autofree gchar *printable = NULL;
   va_list args;
 
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("fastflowctl: %s\n", text);
+  printable = ff_cli_printable (text, TRUE);
+  g_printerr ("fastflowctl: %s\n", printable);
 }
 
 /* A mistake on the command line: says what and where the help is. */
@@ -324,6 +327,7 @@ print_outcome (Ctl *ctl, const gchar *path)
   g_autoptr (FfDBusRun) run = run_proxy (ctl, path, &error);
   g_autofree gchar *badge = NULL;
   g_autofree gchar *duration = NULL;
+  g_autofree gchar *pipeline = NULL, *message = NULL;
   FfReason reason;
 
   if (run == NULL)
@@ -338,14 +342,16 @@ print_outcome (Ctl *ctl, const gchar *path)
                         ff_cli_use_color (STDERR_FILENO));
   duration =
       ff_cli_format_duration (ff_dbus_run_get_started_at (run), ff_dbus_run_get_finished_at (run));
+  pipeline = ff_cli_printable (ff_dbus_run_get_pipeline (run), FALSE);
+  message = ff_cli_printable (ff_dbus_run_get_message (run), FALSE);
   if (g_str_equal (ff_dbus_run_get_state (run), "succeeded"))
     /* TRANSLATORS: run 12 (hello): Succeeded [2.1 s] */
-    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_dbus_run_get_id (run),
-                ff_dbus_run_get_pipeline (run), badge, duration);
+    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_dbus_run_get_id (run), pipeline, badge,
+                duration);
   else
     /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
-    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run),
-                ff_dbus_run_get_pipeline (run), badge, ff_dbus_run_get_message (run), duration);
+    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run), pipeline,
+                badge, message, duration);
   if (!ff_reason_from_string (ff_dbus_run_get_reason (run), &reason))
     reason = FF_REASON_NONE;
   if (ctl->status != 0)
@@ -475,12 +481,21 @@ cmd_logs (Ctl *ctl, gint argc, gchar **argv)
 
 /* --- status, runs ------------------------------------------------------ */
 
+/* @value as it is: fastflowctl's own colours, around printable text. */
 static void
-print_field (const gchar *label, const gchar *value)
+print_painted_field (const gchar *label, const gchar *value)
 {
   g_autofree gchar *padded = ff_cli_pad (label, 16);
 
   g_print ("%s %s\n", padded, value);
+}
+
+static void
+print_field (const gchar *label, const gchar *value)
+{
+  g_autofree gchar *printable = ff_cli_printable (value, FALSE);
+
+  print_painted_field (label, printable);
 }
 
 static void
@@ -490,7 +505,8 @@ print_status (FfDBusRun *run)
   g_autofree gchar *badge =
       ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), color);
   g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
-  g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, ff_dbus_run_get_state (run));
+  g_autofree gchar *state_id = ff_cli_printable (ff_dbus_run_get_state (run), FALSE);
+  g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, state_id);
   g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_dbus_run_get_attempt (run),
                                                ff_dbus_run_get_max_attempts (run));
   g_autofree gchar *created = ff_cli_format_time (ff_dbus_run_get_created_at (run));
@@ -506,7 +522,7 @@ print_status (FfDBusRun *run)
 
   print_field (_ ("Run"), id);
   print_field (_ ("Pipeline"), ff_dbus_run_get_pipeline (run));
-  print_field (_ ("State"), state);
+  print_painted_field (_ ("State"), state);
   print_field (_ ("Message"), ff_dbus_run_get_message (run));
   if (*ff_dbus_run_get_reason (run) != '\0')
     {
@@ -699,6 +715,7 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_autofree gchar *last_col = NULL;
   g_autofree gchar *executor_col = NULL;
   g_autofree gchar *schedule_col = NULL;
+  g_autofree gchar *description_text = NULL;
 
   g_variant_lookup (pipeline, "name", "&s", &name);
   g_variant_lookup (pipeline, "description", "&s", &description);
@@ -723,14 +740,16 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   last_col = ff_cli_pad (last, 12);
   executor_col = ff_cli_pad (*executor != '\0' ? executor : _ ("default"), 14);
   schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);
+  description_text = ff_cli_printable (description, FALSE);
   g_print ("%s %s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, next_col,
-           description);
+           description_text);
   if (broken)
     {
       g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
         {
-          g_autofree gchar *line = g_strdup_printf ("    %s", lines[i]);
+          g_autofree gchar *text = ff_cli_printable (lines[i], FALSE);
+          g_autofree gchar *line = g_strdup_printf ("    %s", text);
           g_autofree gchar *painted =
               color ? g_strconcat ("\033[31m", line, "\033[0m", NULL) : g_strdup (line);
           g_print ("%s\n", painted);
@@ -837,15 +856,16 @@ print_checks (GVariant *checks, gboolean color)
   while (g_variant_iter_next (&iter, "(&s&s&s)", &check, &level, &message))
     {
       const gchar *mark = "✓", *paint = "\033[32m";
+      g_autofree gchar *text = ff_cli_printable (message, FALSE);
 
       if (g_str_equal (level, "warning"))
         mark = "!", paint = "\033[33m";
       else if (g_str_equal (level, "error"))
         mark = "✗", paint = "\033[31m";
       if (color)
-        g_print ("    %s%s\033[0m %s\n", paint, mark, message);
+        g_print ("    %s%s\033[0m %s\n", paint, mark, text);
       else
-        g_print ("    %s %s\n", mark, message);
+        g_print ("    %s %s\n", mark, text);
     }
 }
 
@@ -918,9 +938,10 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       g_autofree gchar *name_col = ff_cli_pad (name, 16);
+      g_autofree gchar *text = ff_cli_printable (available ? _ ("available") : message, FALSE);
       g_autoptr (GVariant) checks = NULL;
 
-      g_print ("%s %s\n", name_col, available ? _ ("available") : message);
+      g_print ("%s %s\n", name_col, text);
       if (!verbose)
         continue;
       checks = diagnose (ctl, name);
@@ -1004,7 +1025,10 @@ cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
       return EXIT_SUCCESS;
     }
   if (*ff_dbus_run_get_metrics_message (run) != '\0')
-    g_print ("%s\n", ff_dbus_run_get_metrics_message (run));
+    {
+      g_autofree gchar *text = ff_cli_printable (ff_dbus_run_get_metrics_message (run), TRUE);
+      g_print ("%s\n", text);
+    }
   ff_cli_print_samples (samples);
   return EXIT_SUCCESS;
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ff-cli-output.h"
@@ -55,7 +56,7 @@ ff_cli_badge (const gchar *state, const gchar *error_class, gboolean color)
   /* a state without its error class, as in the pipelines' last state */
   if (g_strcmp0 (state, "failed") == 0)
     return paint (COLOR_RED, _ ("Failed"), color);
-  return g_strdup (state);
+  return ff_cli_printable (state, FALSE);
 }
 
 /* Words for the stable ids of ErrorClass and Reason. */
@@ -198,11 +199,74 @@ ff_cli_print_json (JsonNode *node)
   g_print ("%s\n", text);
 }
 
+#define ESC 0x1b
+#define BEL 0x07
+
+/* The end of the escape sequence that starts at @p, just past ESC. A
+ * terminal reads the same: CSI up to its final byte, a control string
+ * (OSC, DCS, SOS, PM, APC) up to BEL or ST, anything else as ESC plus its
+ * intermediate bytes and one final byte. */
+static const gchar *
+skip_escape (const gchar *p)
+{
+  if (*p == '[')
+    {
+      for (p++; *p >= 0x20 && *p <= 0x3f; p++)
+        ;
+      return *p >= 0x40 && *p <= 0x7e ? p + 1 : p;
+    }
+  if (*p == ']' || *p == 'P' || *p == 'X' || *p == '^' || *p == '_')
+    {
+      for (p++; *p != '\0' && *p != BEL; p++)
+        {
+          if (p[0] == ESC && p[1] == '\\')
+            return p + 2;
+        }
+      return *p == BEL ? p + 1 : p;
+    }
+  for (; *p >= 0x20 && *p <= 0x2f; p++)
+    ;
+  return *p >= 0x30 && *p <= 0x7e ? p + 1 : p;
+}
+
+/* A pipeline's description or a message is the pipeline author's text:
+ * printed as it came, it could set the terminal's title, clear the screen
+ * or forge lines. Escape sequences go whole; other control characters
+ * (C0, DEL, C1) become U+FFFD, so that the reader sees something was
+ * there; a tab is a space. The run's own output never comes here. */
+gchar *
+ff_cli_printable (const gchar *text, gboolean keep_newlines)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
+  const gchar *p = valid;
+
+  while (*p != '\0')
+    {
+      gunichar c = g_utf8_get_char (p);
+      const gchar *next = g_utf8_next_char (p);
+
+      if (c == ESC)
+        next = skip_escape (next);
+      else if (c == '\n' && keep_newlines)
+        g_string_append_c (out, '\n');
+      else if (c == '\n' || c == '\t')
+        g_string_append_c (out, ' ');
+      else if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        g_string_append_unichar (out, 0xfffd);
+      else
+        g_string_append_len (out, p, next - p);
+      p = next;
+    }
+  return g_string_free (out, FALSE);
+}
+
 gchar *
 ff_cli_pad (const gchar *text, guint width)
 {
-  glong len = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
-  GString *s = g_string_new (text);
+  g_autofree gchar *printable = ff_cli_printable (text, FALSE);
+  glong len = g_utf8_strlen (printable, -1);
+  GString *s = g_string_new (printable);
 
   for (glong i = len; i < (glong) width; i++)
     g_string_append_c (s, ' ');

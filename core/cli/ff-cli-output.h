@@ -16,7 +16,11 @@ gchar *ff_cli_format_duration (gint64 start_usec, gint64 end_usec);
 gchar *ff_cli_format_size (guint64 bytes);
 JsonNode *ff_cli_run_to_json (FfDBusRun *run);
 void ff_cli_print_json (JsonNode *node);
-/* Pads @text with spaces to @width columns (not bytes). */
+/* Text from the daemon (pipeline-authored descriptions, names, messages)
+ * made safe for a terminal: no escape sequences, no control characters;
+ * newlines only with @keep_newlines, as spaces otherwise. */
+gchar *ff_cli_printable (const gchar *text, gboolean keep_newlines);
+/* Pads @text (made printable) with spaces to @width columns (not bytes). */
 gchar *ff_cli_pad (const gchar *text, guint width);
 
 G_END_DECLS

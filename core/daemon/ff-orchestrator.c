@@ -152,6 +152,18 @@ create_route_file (const gchar *path, GError **error)
   return FALSE;
 }
 
+/* A route is shown and kept like output: with the run's secrets hidden. */
+static void
+set_route_hidden (FfOrchestrator *self, FfRun *run, const gchar *route)
+{
+  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
+  g_autofree gchar *hidden = NULL;
+
+  if (entry != NULL && entry->masker != NULL)
+    route = hidden = ff_secret_masker_mask_text (entry->masker, route);
+  ff_run_set_route (run, route);
+}
+
 /* The first line the run wrote to its route file, then the file is gone. */
 static void
 take_route (FfOrchestrator *self, FfRun *run)
@@ -166,7 +178,7 @@ take_route (FfOrchestrator *self, FfRun *run)
   text[strcspn (text, "\r\n")] = '\0';
   g_strstrip (text);
   if (*text != '\0' && g_utf8_validate (text, -1, NULL) && strlen (text) <= 200)
-    ff_run_set_route (run, text);
+    set_route_hidden (self, run, text);
 }
 
 static gchar *
@@ -1925,6 +1937,37 @@ reattach_done (FfOrchestrator *self)
     remove_leftovers (self);
 }
 
+/* The run printed its secrets with the values it was started with; the
+ * configuration may hold others by now. Where the executor tells the
+ * values it still has (a container's environment), those are hidden. */
+static void
+hide_secrets_of_execution (FfOrchestrator *self, RunEntry *entry, FfExecution *execution)
+{
+  gchar **envp = (gchar **) ff_execution_get_environ (execution);
+  FfPipeline *pipeline =
+      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
+  const gchar *const *names;
+  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
+  g_auto (GStrv) all = NULL;
+
+  if (envp == NULL || pipeline == NULL)
+    return;
+  names = ff_pipeline_get_secrets (pipeline);
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      const gchar *value = g_environ_getenv (envp, names[i]);
+
+      /* not there: the configured values stay better than none */
+      if (value == NULL)
+        return;
+      g_strv_builder_add (values, value);
+    }
+  all = g_strv_builder_end (values);
+  g_clear_object (&entry->masker);
+  if (all[0] != NULL)
+    entry->masker = ff_secret_masker_new ((const gchar *const *) all);
+}
+
 static void
 on_reattached (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1946,6 +1989,7 @@ on_reattached (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_message (_ ("Run %" PRIu64 " of %s is followed again after the restart"),
                  ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
+      hide_secrets_of_execution (self, entry, execution);
       follow_execution (entry, execution);
     }
   reattach_done (self);

@@ -9,6 +9,7 @@
 typedef struct
 {
   gboolean exited;
+  GStrv envp; /* as the executor found it, or NULL */
 } FfExecutionPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (FfExecution, ff_execution, G_TYPE_OBJECT)
@@ -23,8 +24,19 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
+ff_execution_finalize (GObject *object)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (FF_EXECUTION (object));
+
+  g_strfreev (priv->envp);
+  G_OBJECT_CLASS (ff_execution_parent_class)->finalize (object);
+}
+
+static void
 ff_execution_class_init (FfExecutionClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = ff_execution_finalize;
+
   /**
    * FfExecution::output:
    * @self: the execution
@@ -92,6 +104,42 @@ ff_execution_has_exited (FfExecution *self)
 
   g_return_val_if_fail (FF_IS_EXECUTION (self), TRUE);
   return priv->exited;
+}
+
+/**
+ * ff_execution_get_environ:
+ *
+ * The environment the execution's program runs with, as its executor found
+ * it: a re-attached container still holds the values it was started with,
+ * which fastflow itself does not keep (secrets). Not every executor tells.
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): `NAME=value`
+ *   strings as g_get_environ() gives them, or %NULL when not known
+ */
+const gchar *const *
+ff_execution_get_environ (FfExecution *self)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_val_if_fail (FF_IS_EXECUTION (self), NULL);
+  return (const gchar *const *) priv->envp;
+}
+
+/**
+ * ff_execution_set_environ:
+ * @envp: (array zero-terminated=1) (nullable): `NAME=value` strings
+ *
+ * For executors: tells the environment the execution runs with (see
+ * ff_execution_get_environ()), before the execution is handed over.
+ */
+void
+ff_execution_set_environ (FfExecution *self, const gchar *const *envp)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_if_fail (FF_IS_EXECUTION (self));
+  g_strfreev (priv->envp);
+  priv->envp = g_strdupv ((gchar **) envp);
 }
 
 void

@@ -48,10 +48,12 @@ struct _FfExecutionClass
 void ff_execution_cancel (FfExecution *self, guint grace_ms);
 gboolean ff_execution_sample_usage (FfExecution *self, FfUsage *usage, GError **error);
 gboolean ff_execution_has_exited (FfExecution *self);
+const gchar *const *ff_execution_get_environ (FfExecution *self);
 
 /* For executor implementations. */
 void ff_execution_emit_output (FfExecution *self, FfStream stream, GBytes *data);
 void
 ff_execution_emit_exited (FfExecution *self, gint exit_code, FfReason reason, const gchar *message);
+void ff_execution_set_environ (FfExecution *self, const gchar *const *envp);
 
 G_END_DECLS

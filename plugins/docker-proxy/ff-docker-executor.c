@@ -669,6 +669,31 @@ log_is_whole (JsonObject *host)
   return options == NULL || !json_object_has_member (options, "max-size");
 }
 
+/* The container's environment, as it was created: the run's secret values
+ * are there and nowhere else after a restart (fastflow does not keep them),
+ * so the orchestrator hides what was printed with them, not today's. */
+static void
+take_environ (FfExecution *execution, JsonObject *config)
+{
+  JsonNode *node = config != NULL ? json_object_get_member (config, "Env") : NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) envp = NULL;
+  JsonArray *env;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+  env = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (env); i++)
+    {
+      JsonNode *element = json_array_get_element (env, i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        g_strv_builder_add (builder, json_node_get_string (element));
+    }
+  envp = g_strv_builder_end (builder);
+  ff_execution_set_environ (execution, (const gchar *const *) envp);
+}
+
 static void
 on_reattach_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -719,6 +744,7 @@ on_reattach_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
                    : 0,
       self->max_grace_seconds * 1000);
   ff_docker_execution_set_reconnect_grace (execution, self->reconnect_grace_seconds * 1000);
+  take_environ (FF_EXECUTION (execution), config);
   /* the sweep for leftovers keeps away from it */
   g_hash_table_add (self->attached, g_strdup (reattach->id));
   ff_docker_execution_start (execution);
