@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "ff-daemon.h"
+#include "ff-http-server.h"
 #include "ff-notifier.h"
 #include "ff-webhook-server.h"
 
@@ -226,6 +227,9 @@ main (int argc, char **argv)
   if (metrics_address != NULL)
     g_key_file_set_string (ff_config_get_keyfile (config), "metrics", "listen", metrics_address);
 
+  /* before the metrics plugin or the webhooks acquire a server */
+  ff_http_server_set_limits (ff_config_get_http_max_connections (config),
+                             ff_config_get_http_idle_timeout (config));
   d.orchestrator = ff_orchestrator_new (config, &error);
   if (d.orchestrator == NULL)
     {
