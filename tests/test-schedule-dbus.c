@@ -510,20 +510,6 @@ read_to_close (GSocketConnection *connection)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static guint64
-rss_bytes (GSubprocess *process)
-{
-  g_autofree gchar *path =
-      g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (process));
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  line = strstr (status, "VmRSS:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
-}
-
 static guint
 count_fds (GSubprocess *process)
 {
@@ -568,7 +554,7 @@ test_webhook_body_limit (void)
   const gsize chunk_size = 256 * 1024;
 
   start_hooked_daemon (d, port, "");
-  rss_before = rss_bytes (d->daemon);
+  rss_before = ff_test_memory_bytes (d->daemon, "VmRSS");
 
   /* the headers alone: the answer comes without the body */
   announced = connect_raw (port);
@@ -593,7 +579,7 @@ test_webhook_body_limit (void)
   g_test_message ("the server stopped taking the chunked body after %" G_GUINT64_FORMAT " bytes",
                   written);
   g_assert_cmpuint (written, <, flood);
-  g_assert_cmpuint (rss_bytes (d->daemon), <, rss_before + 16 * 1024 * 1024);
+  g_assert_cmpuint (ff_test_memory_bytes (d->daemon, "VmRSS"), <, rss_before + 16 * 1024 * 1024);
 
   /* and it still serves */
   g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 201);

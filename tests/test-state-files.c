@@ -113,20 +113,6 @@ test_route_symlink (void)
   g_assert_cmpuint (mode_of (target), ==, 0600);
 }
 
-static guint64
-peak_rss (FfTestDaemon *d)
-{
-  g_autofree gchar *path =
-      g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (d->daemon));
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  line = strstr (status, "VmHWM:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10) * 1024;
-}
-
 /* A run's route file is its own and fastflowd reads a few KiB of it: a
  * 400 MB one (sparse) does not reach the daemon's memory, its first line
  * is the route. A local run's route file is 0600. */
@@ -145,15 +131,16 @@ test_route_bounded (void)
                                "truncate -s 400M \"$FASTFLOW_ROUTE_FILE\"\n",
                                NULL);
   ff_test_daemon_start (d, NULL);
-  before = peak_rss (d);
+  before = ff_test_memory_bytes (d->daemon, "VmHWM");
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "router", NULL), ==, 0);
   g_assert_cmpint (ff_test_daemon_ctl (d, &status, &status_err, "status", "1", "--json", NULL), ==,
                    0);
   node = json_from_string (status, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "route"), ==, "big");
-  g_test_message ("peak RSS %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT, before, peak_rss (d));
-  g_assert_cmpuint (peak_rss (d), <, before + 32 * 1024 * 1024);
+  g_test_message ("peak RSS %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT, before,
+                  ff_test_memory_bytes (d->daemon, "VmHWM"));
+  g_assert_cmpuint (ff_test_memory_bytes (d->daemon, "VmHWM"), <, before + 32 * 1024 * 1024);
   g_assert_cmpstr (out, ==, "600\n");
 }
 
