@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "ff-test-daemon.h"
@@ -467,4 +468,18 @@ ff_test_wait_for_exit (GSubprocess *proc)
 
   g_subprocess_wait_async (proc, NULL, on_wait_exited, &exited);
   ff_test_wait_for_flag (&exited);
+}
+
+guint64
+ff_test_memory_bytes (GSubprocess *proc, const gchar *field)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (proc));
+  g_autofree gchar *key = g_strconcat ("\n", field, ":", NULL);
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, key);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10) * 1024;
 }

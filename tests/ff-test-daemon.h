@@ -52,6 +52,9 @@ void ff_test_wait_for_flag (gboolean *flag);
 typedef gboolean (*FfTestCheck) (gpointer data);
 void ff_test_poll_until (FfTestCheck check, gpointer data);
 void ff_test_wait_for_exit (GSubprocess *proc);
+/* A size from /proc/PID/status of @proc, in bytes: @field "VmRSS" (now),
+ * "VmHWM" (the peak). */
+guint64 ff_test_memory_bytes (GSubprocess *proc, const gchar *field);
 /* A GSubprocessLauncher child setup: the child dies with the test, also
  * when an assertion ends the test before it could clean up. */
 void ff_test_die_with_parent (gpointer user_data);

@@ -51,6 +51,8 @@ test_bad_values (void)
     { "[daemon]\nmissed=later\n", "missed" },
     { "[daemon]\ntime_zone=Mars/Olympus\n", "time_zone" },
     { "[daemon]\nkeep_days=-1\n", "keep_days" },
+    { "[http]\nidle_timeout=0\n", "[http] idle_timeout: expected a whole number from 1 to 3600" },
+    { "[http]\nmax_connections=lots\n", "[http] max_connections" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -107,6 +109,23 @@ test_allowed_executors (void)
   g_assert_nonnull (strstr (error->message, "allowed_executors"));
 }
 
+/* The HTTP server's limits: defaults, and what fastflow.conf sets. */
+static void
+test_http_limits (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfConfig) config = load ("[daemon]\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (ff_config_get_http_max_connections (config), ==, 32);
+  g_assert_cmpuint (ff_config_get_http_idle_timeout (config), ==, 10);
+  g_clear_object (&config);
+  config = load ("[http]\nmax_connections = 4\nidle_timeout=1\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ff_config_get_http_max_connections (config), ==, 4);
+  g_assert_cmpuint (ff_config_get_http_idle_timeout (config), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -114,5 +133,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/on-stop", test_on_stop);
   g_test_add_func ("/config/bad-values", test_bad_values);
   g_test_add_func ("/config/allowed-executors", test_allowed_executors);
+  g_test_add_func ("/config/http-limits", test_http_limits);
   return g_test_run ();
 }

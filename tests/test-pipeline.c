@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fastflow.h"
 
@@ -777,6 +780,48 @@ test_bad_files (Fixture *fixture, gconstpointer data)
   assert_contains (ff_pipeline_get_error (pipeline), "not a regular file");
 }
 
+/* pipeline.json is opened once, without following a link and without
+ * waiting for a writer, and its size is known before it is read: a FIFO
+ * does not hang the load, a link out of the folder is not read, a 2 MiB
+ * file is refused by its size. */
+static void
+test_hostile_files (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *dir = make_pipeline (fixture, "p", NULL);
+  g_autofree gchar *json_path = g_build_filename (dir, "pipeline.json", NULL);
+  g_autofree gchar *outside = g_build_filename (fixture->root, "outside.json", NULL);
+  g_autoptr (FfPipeline) pipeline = NULL;
+  gint fd;
+
+  g_assert_cmpint (mkfifo (json_path, 0644), ==, 0);
+  pipeline = ff_pipeline_new_from_dir (dir, NULL);
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline), json_path);
+  assert_contains (ff_pipeline_get_error (pipeline), "not a regular file");
+  g_clear_object (&pipeline);
+  g_assert_cmpint (g_remove (json_path), ==, 0);
+
+  /* valid JSON, and still not read */
+  g_assert_true (g_file_set_contents (outside, "{\"description\": \"from outside\"}", -1, NULL));
+  g_assert_cmpint (symlink (outside, json_path), ==, 0);
+  pipeline = ff_pipeline_new_from_dir (dir, NULL);
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline),
+                   "a symbolic link, which fastflow does not follow");
+  g_assert_cmpstr (ff_pipeline_get_description (pipeline), !=, "from outside");
+  g_clear_object (&pipeline);
+  g_assert_cmpint (g_remove (json_path), ==, 0);
+
+  /* sparse: 2 MiB of nothing */
+  fd = g_open (json_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 2 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+  pipeline = ff_pipeline_new_from_dir (dir, NULL);
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline), "larger than 1 MiB");
+}
+
 static void
 test_unknown_fields (Fixture *fixture, gconstpointer data)
 {
@@ -1078,6 +1123,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/broken-has-defaults", test_broken_has_defaults);
   ADD ("/pipeline/not-json", test_not_json);
   ADD ("/pipeline/bad-files", test_bad_files);
+  ADD ("/pipeline/hostile-files", test_hostile_files);
   ADD ("/pipeline/unknown-fields", test_unknown_fields);
   ADD ("/pipeline/fast-flow-forms", test_fast_flow_forms);
   ADD ("/pipeline/warnings", test_warnings);

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ff-test-daemon.h"
 
@@ -446,6 +447,226 @@ test_webhooks (void)
   assert_metrics_served (port);
 }
 
+/* ---- what reaches the HTTP server before any key is checked ---- */
+
+/* A client that cannot hang the test: every read or write gives up after
+ * this long. */
+#define RAW_TIMEOUT_S 15
+
+static GSocketConnection *
+connect_raw (guint16 port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GError) error = NULL;
+  GSocketConnection *connection =
+      g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), RAW_TIMEOUT_S);
+  return connection;
+}
+
+static void
+send_text (GSocketConnection *connection, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), text,
+                             strlen (text), NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Everything the server sends until it closes the connection; fails when
+ * it keeps it open past RAW_TIMEOUT_S. */
+static gchar *
+read_to_close (GSocketConnection *connection)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_autoptr (GString) text = g_string_new (NULL);
+  gchar buffer[4096];
+  gssize n;
+
+  do
+    {
+      g_autoptr (GError) error = NULL;
+
+      n = g_input_stream_read (in, buffer, sizeof buffer, NULL, &error);
+      /* a reset after the answer is a close too */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+        break;
+      g_assert_no_error (error);
+      g_string_append_len (text, buffer, n);
+    }
+  while (n > 0);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static guint
+count_fds (GSubprocess *process)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (process));
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+start_hooked_daemon (FfTestDaemon *d, guint16 port, const gchar *http_keys)
+{
+  g_autofree gchar *config =
+      g_strdup_printf ("[daemon]\n[http]\nlisten=127.0.0.1:%u\n%s", port, http_keys);
+
+  g_assert_true (g_file_set_contents (d->config_path, config, -1, NULL));
+  ff_test_daemon_add_pipeline (d, "hooked", "main.sh", "echo hooked\n", "pipeline.json",
+                               "{\"webhook_key\": \"s3cret-0123456789\"}", NULL);
+  ff_test_daemon_start (d, NULL);
+}
+
+#define HOOK_REQUEST "POST /api/webhooks/hooked/s3cret-0123456789 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+/* A body past 64 KiB is answered 413 before it is read, whether its
+ * length is announced or it comes in chunks; the daemon's memory does not
+ * grow with it. */
+static void
+test_webhook_body_limit (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  guint16 port = ff_test_free_port ();
+  g_autoptr (GSocketConnection) announced = NULL;
+  g_autoptr (GSocketConnection) chunked = NULL;
+  g_autofree gchar *answer = NULL, *ok = NULL;
+  g_autofree gchar *chunk = NULL;
+  guint64 rss_before, written = 0;
+  const guint64 flood = 256 * 1024 * 1024;
+  const gsize chunk_size = 256 * 1024;
+
+  start_hooked_daemon (d, port, "");
+  rss_before = ff_test_memory_bytes (d->daemon, "VmRSS");
+
+  /* the headers alone: the answer comes without the body */
+  announced = connect_raw (port);
+  send_text (announced, HOOK_REQUEST "Content-Length: 1048576\r\n\r\n");
+  answer = read_to_close (announced);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+  g_assert_nonnull (strstr (answer, "larger than 64 KiB"));
+
+  /* chunks until the server stops taking them */
+  chunked = connect_raw (port);
+  send_text (chunked, HOOK_REQUEST "Transfer-Encoding: chunked\r\n\r\n");
+  chunk = g_strdup_printf ("%" G_GSIZE_MODIFIER "x\r\n%*s\r\n", chunk_size, (gint) chunk_size, "");
+  while (written < flood)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (chunked)), chunk,
+                                      strlen (chunk), NULL, NULL, &error))
+        break;
+      written += chunk_size;
+    }
+  g_test_message ("the server stopped taking the chunked body after %" G_GUINT64_FORMAT " bytes",
+                  written);
+  g_assert_cmpuint (written, <, flood);
+  g_assert_cmpuint (ff_test_memory_bytes (d->daemon, "VmRSS"), <, rss_before + 16 * 1024 * 1024);
+
+  /* and it still serves */
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 201);
+}
+
+typedef struct
+{
+  GSocketConnection *connection;
+  guint sent;
+  gboolean closed;
+} Dribble;
+
+static gboolean
+on_dribble (gpointer user_data)
+{
+  Dribble *dribble = user_data;
+  GSocket *socket = g_socket_connection_get_socket (dribble->connection);
+
+  if (g_socket_send (socket, "X", 1, NULL, NULL) != 1)
+    return G_SOURCE_REMOVE;
+  dribble->sent++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_dribble_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Dribble *dribble = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes =
+      g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  /* the server's end, not the client's own timeout */
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, 0);
+  dribble->closed = TRUE;
+}
+
+/* Idle connections, more than max_connections of them and more than the
+ * daemon has descriptors for, are answered 503 or closed after
+ * idle_timeout; runs and webhooks keep working. A request whose headers
+ * come a byte at a time is cut too. */
+static void
+test_webhook_connections (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  guint16 port = ff_test_free_port ();
+  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree gchar *out = NULL, *err = NULL, *ok = NULL;
+  g_autoptr (GSocketConnection) slow = NULL;
+  Dribble dribble = { 0 };
+  struct rlimit saved, low;
+  guint busy = 0, source, fds_before;
+
+  /* the daemon inherits a small descriptor limit */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = 64;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  start_hooked_daemon (d, port, "max_connections=4\nidle_timeout=1\n");
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  fds_before = count_fds (d->daemon);
+  for (guint i = 0; i < 100; i++)
+    g_ptr_array_add (idle, connect_raw (port));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "hooked", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hooked\n");
+  for (guint i = 0; i < idle->len; i++)
+    {
+      g_autofree gchar *answer = read_to_close (g_ptr_array_index (idle, i));
+
+      if (g_str_has_prefix (answer, "HTTP/1.1 503"))
+        busy++;
+      else
+        g_assert_cmpstr (answer, ==, "");
+    }
+  g_test_message ("%u of 100 idle connections were answered 503", busy);
+  /* what was cut is closed, not only shut down */
+  g_assert_cmpuint (count_fds (d->daemon), <, fds_before + 4);
+  g_assert_cmpuint (busy, >=, 1);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 201);
+
+  /* a byte every 100 ms keeps the socket busy, but the request never ends */
+  slow = connect_raw (port);
+  send_text (slow, "POST /api/webhooks/hooked/s3cret-0123456789 HTTP/1.1\r\nX-Slow: ");
+  dribble.connection = slow;
+  source = g_timeout_add (100, on_dribble, &dribble);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (slow)), 1,
+                                   G_PRIORITY_DEFAULT, NULL, on_dribble_read, &dribble);
+  ff_test_wait_for_flag (&dribble.closed);
+  g_source_remove (source);
+  g_test_message ("the slow request was cut after %u bytes", dribble.sent);
+  g_assert_cmpuint (dribble.sent, <, 100);
+}
+
 /* Bounds: a run that prints too much is cut at max_log_bytes with a line
  * that says so; old runs leave the history with their logs. */
 static void
@@ -500,5 +721,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/limits-and-disabled", test_limits_and_disabled);
   g_test_add_func ("/schedule-dbus/webhooks", test_webhooks);
   g_test_add_func ("/schedule-dbus/log-cap-and-retention", test_log_cap_and_retention);
+  g_test_add_func ("/schedule-dbus/webhook-body-limit", test_webhook_body_limit);
+  g_test_add_func ("/schedule-dbus/webhook-connections", test_webhook_connections);
   return g_test_run ();
 }

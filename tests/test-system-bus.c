@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <grp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -315,6 +316,30 @@ assert_denied (const gchar *out, const gchar *err)
   g_assert_null (strstr (out, "Pipeline"));
 }
 
+/* The state folder's modes and, when @group is set, its group: shared with
+ * the group that may call fastflowd, or with no one. */
+static void
+assert_state_modes (SystemBus *bus, const gchar *group)
+{
+  struct group *entry = group != NULL ? getgrnam (group) : NULL;
+  const gchar *const paths[] = { "state", "state/logs", "state/fastflow.db", "state/logs/1.log" };
+  const guint shared[] = { 02750, 02750, 0640, 0640 };
+  const guint owner_only[] = { 0700, 0700, 0600, 0600 };
+
+  g_assert_true (group == NULL || entry != NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree gchar *path = g_build_filename (bus->dir, paths[i], NULL);
+      GStatBuf st;
+
+      g_assert_cmpint (g_stat (path, &st), ==, 0);
+      g_test_message ("%s: %04o, group %u", path, (guint) (st.st_mode & 07777), (guint) st.st_gid);
+      g_assert_cmpuint (st.st_mode & 07777, ==, entry != NULL ? shared[i] : owner_only[i]);
+      if (entry != NULL)
+        g_assert_cmpuint (st.st_gid, ==, entry->gr_gid);
+    }
+}
+
 static void
 test_refused (void)
 {
@@ -375,6 +400,8 @@ test_refused (void)
       tool_as (bus, NOBODY, NOBODY, &out, &err, "gdbus", "introspect", ON_BUS (RUN1_PATH), NULL),
       !=, 0);
   assert_denied (out, err);
+  /* nor as files: a group the system does not know shares nothing */
+  assert_state_modes (bus, NULL);
 }
 
 /* A member of the group may do everything. */
@@ -413,6 +440,8 @@ test_group_member (void)
       tool_as (bus, NOBODY, NOBODY, &out, &err, "gdbus", "introspect", ON_BUS (RUN1_PATH), NULL),
       ==, 0);
   g_assert_nonnull (strstr (out, "org.fastflow.Orchestrator1.Run"));
+
+  assert_state_modes (bus, "nogroup");
 }
 
 typedef struct

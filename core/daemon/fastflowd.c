@@ -10,7 +10,9 @@
 #include <stdlib.h>
 
 #include "ff-daemon.h"
+#include "ff-http-server.h"
 #include "ff-notifier.h"
+#include "ff-state-files.h"
 #include "ff-webhook-server.h"
 
 typedef struct
@@ -158,6 +160,7 @@ main (int argc, char **argv)
   g_autofree gchar *default_executor = NULL;
   g_autofree gchar *metrics_address = NULL;
   g_autofree gchar *http_address = NULL;
+  g_autofree gchar *system_group = NULL;
   gint max_runs = 0;
   gboolean system_bus = FALSE, verbose = FALSE, version = FALSE;
   Fastflowd d = { 0 };
@@ -226,6 +229,24 @@ main (int argc, char **argv)
   if (metrics_address != NULL)
     g_key_file_set_string (ff_config_get_keyfile (config), "metrics", "listen", metrics_address);
 
+  system_group =
+      g_key_file_get_string (ff_config_get_keyfile (config), "daemon", "system_group", NULL);
+  if (system_group == NULL || *g_strstrip (system_group) == '\0')
+    {
+      g_free (system_group);
+      system_group = g_strdup ("fastflow");
+    }
+  /* whatever modes an earlier fastflowd or the operator left: the history
+   * is the owner's (and with --system the group's) before anything is read */
+  ff_state_files_set_group (system_bus ? system_group : NULL);
+  if (!ff_state_files_secure (ff_config_get_state_dir (config), &error))
+    {
+      g_printerr ("fastflowd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  /* before the metrics plugin or the webhooks acquire a server */
+  ff_http_server_set_limits (ff_config_get_http_max_connections (config),
+                             ff_config_get_http_idle_timeout (config));
   d.orchestrator = ff_orchestrator_new (config, &error);
   if (d.orchestrator == NULL)
     {
@@ -247,10 +268,7 @@ main (int argc, char **argv)
   d.daemon = ff_daemon_new (d.orchestrator);
   if (system_bus)
     {
-      g_autofree gchar *group =
-          g_key_file_get_string (ff_config_get_keyfile (config), "daemon", "system_group", NULL);
-      g_autoptr (FfAuthority) authority =
-          ff_authority_new (group != NULL && *g_strstrip (group) != '\0' ? group : "fastflow");
+      g_autoptr (FfAuthority) authority = ff_authority_new (system_group);
 
       ff_daemon_set_authority (d.daemon, authority);
     }

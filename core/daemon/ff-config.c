@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-config.h"
+#include "ff-http-server.h"
 
 #define DAEMON_GROUP "daemon"
 
@@ -29,6 +30,8 @@ struct _FfConfig
   guint64 max_log_bytes;
   guint keep_days;
   guint keep_runs;
+  guint http_max_connections;
+  guint http_idle_timeout_s;
 };
 
 G_DEFINE_TYPE (FfConfig, ff_config, G_TYPE_OBJECT)
@@ -68,6 +71,8 @@ ff_config_init (FfConfig *self)
   self->max_log_bytes = G_GUINT64_CONSTANT (1) << 30;
   self->keep_days = 90;
   self->keep_runs = 10000;
+  self->http_max_connections = FF_HTTP_SERVER_DEFAULT_MAX_CONNECTIONS;
+  self->http_idle_timeout_s = FF_HTTP_SERVER_DEFAULT_IDLE_TIMEOUT_S;
 }
 
 FfConfig *
@@ -84,22 +89,49 @@ replace_string (gchar **field, const gchar *value)
 }
 
 static gboolean
-read_uint (FfConfig *self, const gchar *key, guint64 max, guint64 *out, GError **error)
+read_group_uint (FfConfig *self,
+                 const gchar *group,
+                 const gchar *key,
+                 guint64 min,
+                 guint64 max,
+                 guint64 *out,
+                 GError **error)
 {
-  g_autofree gchar *text = g_key_file_get_string (self->keyfile, DAEMON_GROUP, key, NULL);
+  g_autofree gchar *text = g_key_file_get_string (self->keyfile, group, key, NULL);
   guint64 value;
 
   if (text == NULL)
     return TRUE;
   g_strstrip (text);
-  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   _ ("[%s] %s: expected a whole number from 0 to %" PRIu64 ", got “%s”"),
-                   DAEMON_GROUP, key, max, text);
+                   _ ("[%s] %s: expected a whole number from %" PRIu64 " to %" PRIu64 ", got “%s”"),
+                   group, key, min, max, text);
       return FALSE;
     }
   *out = value;
+  return TRUE;
+}
+
+static gboolean
+read_uint (FfConfig *self, const gchar *key, guint64 max, guint64 *out, GError **error)
+{
+  return read_group_uint (self, DAEMON_GROUP, key, 0, max, out, error);
+}
+
+/* The limits of the webhook and metrics server (FfHttpServer). */
+static gboolean
+read_http_keys (FfConfig *self, GError **error)
+{
+  guint64 max_connections = self->http_max_connections;
+  guint64 idle_timeout = self->http_idle_timeout_s;
+
+  if (!read_group_uint (self, "http", "max_connections", 1, 10000, &max_connections, error) ||
+      !read_group_uint (self, "http", "idle_timeout", 1, 3600, &idle_timeout, error))
+    return FALSE;
+  self->http_max_connections = (guint) max_connections;
+  self->http_idle_timeout_s = (guint) idle_timeout;
   return TRUE;
 }
 
@@ -231,6 +263,8 @@ apply_keyfile (FfConfig *self, GError **error)
     return FALSE;
   if (!read_schedule_keys (self, error) || !read_on_stop (self, error) ||
       !read_allowed_executors (self, error))
+    return FALSE;
+  if (!read_http_keys (self, error))
     return FALSE;
   if (max_runs == 0)
     {
@@ -463,4 +497,17 @@ guint
 ff_config_get_keep_runs (FfConfig *self)
 {
   return self->keep_runs;
+}
+
+/* [http] max_connections and idle_timeout: see ff_http_server_set_limits. */
+guint
+ff_config_get_http_max_connections (FfConfig *self)
+{
+  return self->http_max_connections;
+}
+
+guint
+ff_config_get_http_idle_timeout (FfConfig *self)
+{
+  return self->http_idle_timeout_s;
 }

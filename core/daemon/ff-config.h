@@ -43,5 +43,7 @@ GTimeZone *ff_config_get_time_zone (FfConfig *self);
 gboolean ff_config_get_missed_skip (FfConfig *self);
 /* on_stop=leave-running: a stop leaves container runs to the next start */
 gboolean ff_config_get_leave_running (FfConfig *self);
+guint ff_config_get_http_max_connections (FfConfig *self);
+guint ff_config_get_http_idle_timeout (FfConfig *self);
 
 G_END_DECLS

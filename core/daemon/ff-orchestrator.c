@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ff-orchestrator.h"
 #include "ff-scheduler.h"
@@ -130,23 +131,39 @@ route_path (FfOrchestrator *self, guint64 id)
   return g_build_filename (self->logs_dir, name, NULL);
 }
 
-/* An empty file the run may write its route to; writable for a container
- * user too, which reaches it only through its mount. */
-static gboolean
-create_route_file (const gchar *path, GError **error)
+/* The route file is the one file of the state folder a run writes, so it
+ * must be writable by the run's user, and by nobody else who could read it.
+ * Other users of the host never reach it: logs/ is 0700 (ff-state-files).
+ * A local run is fastflowd's own user: 0600. A container's user is another
+ * uid unless [executor.NAME] user names fastflowd's own; and containers run
+ * with CapDrop ALL, so not even their root may write a file of another uid
+ * that is 0600 (unless fastflowd runs as root, or a rootless engine maps
+ * the container's root to fastflowd's user: neither is known here). Then
+ * 0622: the container writes it, only the owner reads it. */
+static mode_t
+route_file_mode (FfOrchestrator *self, FfRun *run)
 {
-  /* not g_file_set_contents (a temporary file, a rename): work in the
-   * state folder is the largest part left of a local run's cost (perf
-   * during bench/local-executor) */
-  gint fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  gint saved_errno;
+  const gchar *executor = ff_run_get_executor (run);
+  g_autofree gchar *group = g_strconcat ("executor.", executor != NULL ? executor : "", NULL);
+  g_autofree gchar *user = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint64 uid;
 
-  /* fchmod: past the umask */
-  if (fd >= 0 && fchmod (fd, 0666) == 0)
-    return g_close (fd, error);
-  saved_errno = errno;
-  if (fd >= 0)
-    g_close (fd, NULL);
+  if (g_strcmp0 (executor, "local") == 0)
+    return 0600;
+  user = g_key_file_get_string (ff_config_get_keyfile (self->config), group, "user", NULL);
+  if (user == NULL)
+    return 0622;
+  parts = g_strsplit (g_strstrip (user), ":", 2);
+  if (g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT32, &uid, NULL) &&
+      uid == (guint64) geteuid ())
+    return 0600;
+  return 0622;
+}
+
+static gboolean
+route_file_error (const gchar *path, gint saved_errno, GError **error)
+{
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                _ ("Cannot prepare the route file %s: %s"), path, g_strerror (saved_errno));
   return FALSE;
@@ -164,17 +181,75 @@ set_route_hidden (FfOrchestrator *self, FfRun *run, const gchar *route)
   ff_run_set_route (run, route);
 }
 
-/* The first line the run wrote to its route file, then the file is gone. */
+/* An empty file the run may write its route to. What stands in its place
+ * is never followed: a stale file of an earlier attempt goes, anything else
+ * (a symbolic link, a FIFO, a folder) is refused. */
+static gboolean
+create_route_file (FfOrchestrator *self, FfRun *run, const gchar *path, GError **error)
+{
+  mode_t mode = route_file_mode (self, run);
+  GStatBuf st;
+  gint fd;
+
+  if (g_lstat (path, &st) == 0)
+    {
+      if (!S_ISREG (st.st_mode))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       _ ("Cannot prepare the route file %s: something that is not a regular file "
+                          "is in its place (a symbolic link?); fastflow neither follows nor "
+                          "replaces it"),
+                       path);
+          return FALSE;
+        }
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        return route_file_error (path, errno, error);
+    }
+  /* not g_file_set_contents (a temporary file, a rename): work in the
+   * state folder is the largest part left of a local run's cost (perf
+   * during bench/local-executor) */
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  /* fchmod: past the umask */
+  if (fd >= 0 && fchmod (fd, mode) == 0)
+    return g_close (fd, error);
+  if (fd >= 0)
+    {
+      gint saved_errno = errno;
+
+      g_close (fd, NULL);
+      return route_file_error (path, saved_errno, error);
+    }
+  return route_file_error (path, errno, error);
+}
+
+/* A route is a word or two; the file may be anything the run made of it. */
+#define ROUTE_READ_MAX 4096
+
+/* The first line the run wrote to its route file, then the file is gone.
+ * One bounded read through a descriptor that follows no link and waits
+ * for no writer: a 400 MB route file costs 4 KiB. */
 static void
 take_route (FfOrchestrator *self, FfRun *run)
 {
   g_autofree gchar *path = route_path (self, ff_run_get_id (run));
-  g_autofree gchar *text = NULL;
-  gsize len = 0;
+  gchar text[ROUTE_READ_MAX + 1];
+  struct stat st;
+  gssize n = -1;
+  gint fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
 
-  if (!g_file_get_contents (path, &text, &len, NULL))
-    return;
   g_unlink (path);
+  if (fd < 0)
+    return;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    {
+      do
+        n = read (fd, text, ROUTE_READ_MAX);
+      while (n < 0 && errno == EINTR);
+    }
+  g_close (fd, NULL);
+  if (n <= 0)
+    return;
+  text[n] = '\0';
   text[strcspn (text, "\r\n")] = '\0';
   g_strstrip (text);
   if (*text != '\0' && g_utf8_validate (text, -1, NULL) && strlen (text) <= 200)
@@ -1046,7 +1121,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
   ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
   route = route_path (self, ff_run_get_id (run));
-  if (!create_route_file (route, error))
+  if (!create_route_file (self, run, route, error))
     return NULL;
   ff_run_request_set_route_file (request, route);
   ff_run_request_set_env_var (request, "FASTFLOW_ROUTE_FILE", route);

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-run-checkpoint.h"
+#include "ff-state-files.h"
 
 /*
  * One line of fixed length, rewritten in place with a single pwrite(): a
@@ -99,10 +100,17 @@ ff_run_checkpoint_save (FfRunCheckpoint *self, const FfLogPosition *pos, GError 
   g_assert (len == LINE_LEN);
   if (self->fd < 0)
     {
-      self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+      self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                         ff_state_files_file_mode ());
       if (self->fd < 0)
         {
           set_errno_error (error, errno, self->path);
+          return FALSE;
+        }
+      if (!ff_state_files_fix_fd (self->fd, self->path, error))
+        {
+          g_close (self->fd, NULL);
+          self->fd = -1;
           return FALSE;
         }
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ff-run-log.h"
+#include "ff-state-files.h"
 
 struct _FfRunLog
 {
@@ -99,10 +100,17 @@ ff_run_log_open (FfRunLog *self, GError **error)
 
   if (self->fd >= 0)
     return TRUE;
-  self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  /* not followed: logs/ holds only what fastflowd put there */
+  self->fd = g_open (self->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                     ff_state_files_file_mode ());
   if (self->fd < 0)
     {
       set_errno_error (error, errno, LOG_OPEN, self->path);
+      return FALSE;
+    }
+  if (!ff_state_files_fix_fd (self->fd, self->path, error))
+    {
+      ff_run_log_close (self);
       return FALSE;
     }
   if (fstat (self->fd, &st) == 0)
@@ -181,10 +189,16 @@ ff_run_log_read (FfRunLog *self, guint64 offset, gsize max, GError **error)
 gint
 ff_run_log_open_reader (FfRunLog *self, gboolean create, GError **error)
 {
-  gint fd = g_open (self->path, O_RDONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
+  gint fd = g_open (self->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0),
+                    ff_state_files_file_mode ());
 
   if (fd < 0)
     set_errno_error (error, errno, LOG_OPEN, self->path);
+  else if (create && !ff_state_files_fix_fd (fd, self->path, error))
+    {
+      g_close (fd, NULL);
+      return -1;
+    }
   return fd;
 }
 

@@ -4,11 +4,14 @@
 #include <inttypes.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 #include "ff-run-store.h"
+#include "ff-state-files.h"
 
 /* The statements the store uses, prepared once and kept for its lifetime. */
 typedef enum
@@ -350,6 +353,31 @@ migrate (FfRunStore *self, GError **error)
   return apply_migrations (self, version, error);
 }
 
+/* SQLite would create the file 0644; its -wal and -shm take the mode of
+ * the database file. */
+static gboolean
+create_db_file (FfRunStore *self, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gint fd =
+      g_open (self->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, ff_state_files_file_mode ());
+  gboolean ok;
+
+  if (fd < 0)
+    {
+      gint saved_errno = errno;
+
+      g_set_error (error, FF_ERROR, FF_ERROR_STORAGE, _ ("The run history %s cannot be opened: %s"),
+                   self->path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  ok = ff_state_files_fix_fd (fd, self->path, &local_error);
+  g_close (fd, NULL);
+  if (!ok)
+    g_set_error_literal (error, FF_ERROR, FF_ERROR_STORAGE, local_error->message);
+  return ok;
+}
+
 static gboolean
 open_db (FfRunStore *self, GError **error)
 {
@@ -364,6 +392,8 @@ open_db (FfRunStore *self, GError **error)
                    g_strerror (saved_errno));
       return FALSE;
     }
+  if (!create_db_file (self, error))
+    return FALSE;
   /* one thread uses the connection, so SQLite's own locking is not needed */
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

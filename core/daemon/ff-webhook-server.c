@@ -9,8 +9,9 @@
 #include "ff-http-server.h"
 #include "ff-webhook-server.h"
 
+/* Bodies past FF_HTTP_SERVER_MAX_BODY, too many or idle connections never
+ * reach the handler: FfHttpServer answers or cuts them. */
 #define PREFIX "/api/webhooks/"
-#define MAX_BODY (64 * 1024)
 
 struct _FfWebhookServer
 {

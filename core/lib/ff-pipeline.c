@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ff-env.h"
 #include "ff-error.h"
@@ -1682,38 +1685,88 @@ check_pipeline (FfPipeline *self, Parser *p)
     }
 }
 
-/* Reads the file, refusing what would hurt: a FIFO, a huge file, bytes
- * that are not text. */
+static void
+add_read_error (Parser *p, const gchar *path, gint saved_errno)
+{
+  if (saved_errno == ELOOP)
+    g_ptr_array_add (p->errors,
+                     g_strdup_printf (_ ("%s: a symbolic link, which fastflow does not follow; "
+                                         "put the file itself in the pipeline's folder"),
+                                      path));
+  else
+    g_ptr_array_add (
+        p->errors, g_strdup_printf (_ ("%s: cannot be read: %s"), path, g_strerror (saved_errno)));
+}
+
+/* At most MAX_JSON_SIZE + 1 bytes: one more than allowed tells that the
+ * file grew past the limit since fstat. */
+static gssize
+read_bounded (gint fd, gchar *buffer, gsize size)
+{
+  gsize done = 0;
+
+  while (done < size)
+    {
+      gssize n = read (fd, buffer + done, size - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      done += (gsize) n;
+    }
+  return (gssize) done;
+}
+
+/* Reads the file through one descriptor, refusing what would hurt: a
+ * symbolic link (its target may lie anywhere), a FIFO (a read would wait
+ * for a writer and hang the daemon's main loop), a huge file, bytes that
+ * are not text. Checking a path and then opening it again would let a
+ * FIFO be swapped in between. */
 static gboolean
 read_json_file (const gchar *path, Parser *p, GBytes **out)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree gchar *contents = NULL;
-  GStatBuf st;
-  gsize length;
+  struct stat st;
+  gssize length;
   const gchar *end;
+  gint fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+  gint saved_errno;
 
-  if (g_stat (path, &st) != 0)
+  if (fd < 0 || fstat (fd, &st) != 0)
     {
-      int saved_errno = errno;
-      g_ptr_array_add (p->errors, g_strdup_printf (_ ("%s: cannot be read: %s"), path,
-                                                   g_strerror (saved_errno)));
+      saved_errno = errno;
+      if (fd >= 0)
+        g_close (fd, NULL);
+      add_read_error (p, path, saved_errno);
       return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
+      g_close (fd, NULL);
       g_ptr_array_add (p->errors, g_strdup_printf (_ ("%s: not a regular file"), path));
       return FALSE;
     }
-  if (st.st_size > MAX_JSON_SIZE ||
-      (g_file_get_contents (path, &contents, &length, &error) && length > MAX_JSON_SIZE))
+  /* the size before a byte is read; the read stops one past it */
+  if (st.st_size <= MAX_JSON_SIZE)
     {
-      g_ptr_array_add (p->errors, g_strdup_printf (_ ("%s: the file is larger than 1 MiB"), path));
+      contents = g_malloc (MAX_JSON_SIZE + 1);
+      length = read_bounded (fd, contents, MAX_JSON_SIZE + 1);
+    }
+  else
+    length = MAX_JSON_SIZE + 1;
+  saved_errno = errno;
+  g_close (fd, NULL);
+  if (length < 0)
+    {
+      add_read_error (p, path, saved_errno);
       return FALSE;
     }
-  if (error != NULL)
+  if (length > MAX_JSON_SIZE)
     {
-      g_ptr_array_add (p->errors, g_strdup_printf ("%s", error->message));
+      g_ptr_array_add (p->errors, g_strdup_printf (_ ("%s: the file is larger than 1 MiB"), path));
       return FALSE;
     }
   if (!g_utf8_validate (contents, length, &end))
@@ -1723,7 +1776,7 @@ read_json_file (const gchar *path, Parser *p, GBytes **out)
                                         (guint) (end - contents)));
       return FALSE;
     }
-  *out = g_bytes_new_take (g_steal_pointer (&contents), length);
+  *out = g_bytes_new_take (g_realloc (g_steal_pointer (&contents), MAX (length, 1)), length);
   return TRUE;
 }
 
