@@ -275,6 +275,11 @@ test_allowed_executors (void)
   assert_contains (err, "allowed_executors");
   g_assert_cmpuint (count_runs (d), ==, 0);
 
+  /* and the executors say so: installed, but not available here */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "executors", NULL), ==, 0);
+  assert_contains (out, "local");
+  assert_contains (out, "allowed_executors");
+
   /* not named at all: the default is an allowed one, not local (whose run
    * would print), although DOCKER_PROXY_URL is not set */
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "plain", NULL), ==, 125);

@@ -778,7 +778,10 @@ health_check_complete (HealthCheck *check)
   for (guint i = 0; i < check->names->len; i++)
     {
       const gchar *name = g_ptr_array_index (check->names, i);
-      const gchar *message = g_hash_table_lookup (check->results, name);
+      g_autofree gchar *refusal =
+          ff_orchestrator_dup_executor_refusal (check->self->orchestrator, name);
+      g_autofree gchar *refused = refusal != NULL ? ff_message_format (refusal) : NULL;
+      const gchar *message = refused != NULL ? refused : g_hash_table_lookup (check->results, name);
       gboolean available = message == NULL || *message == '\0';
       g_variant_builder_add (&builder, "(sbs)", name, available,
                              available ? _ ("Available") : message);

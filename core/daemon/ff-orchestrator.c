@@ -1144,9 +1144,11 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
 
 /* The operator's word on executors holds for every run, whoever starts
  * it: StartRun, fastflowctl, a webhook, a schedule, a trigger, a run
- * queued before fastflow.conf changed. Returns the message, or NULL. */
-static gchar *
-executor_refusal (FfOrchestrator *self, const gchar *name)
+ * queued before fastflow.conf changed; ListExecutors shows it too.
+ * Returns why @name may not run anything here (a message of
+ * ff_message_new), or NULL. */
+gchar *
+ff_orchestrator_dup_executor_refusal (FfOrchestrator *self, const gchar *name)
 {
   g_autofree gchar *allowed = NULL;
 
@@ -1185,7 +1187,7 @@ find_refused_variable (GHashTable *env, GError **error)
 static gchar *
 refusal_of (FfOrchestrator *self, FfRun *run)
 {
-  gchar *refusal = executor_refusal (self, ff_run_get_executor (run));
+  gchar *refusal = ff_orchestrator_dup_executor_refusal (self, ff_run_get_executor (run));
   const gchar *variable;
 
   if (refusal != NULL)
@@ -1317,7 +1319,7 @@ pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requeste
 static gboolean
 check_executor (FfOrchestrator *self, const gchar *name, GError **error)
 {
-  g_autofree gchar *refusal = executor_refusal (self, name);
+  g_autofree gchar *refusal = ff_orchestrator_dup_executor_refusal (self, name);
 
   if (refusal != NULL)
     {

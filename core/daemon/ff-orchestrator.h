@@ -57,6 +57,7 @@ gint ff_orchestrator_open_log (FfOrchestrator *self, guint64 id, GError **error)
 GPtrArray *ff_orchestrator_dup_live_runs (FfOrchestrator *self);
 /* name → executor */
 GHashTable *ff_orchestrator_get_executors (FfOrchestrator *self);
+gchar *ff_orchestrator_dup_executor_refusal (FfOrchestrator *self, const gchar *name);
 
 void ff_orchestrator_shutdown_async (FfOrchestrator *self,
                                      GCancellable *cancellable,
