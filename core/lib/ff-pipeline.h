@@ -3,126 +3,14 @@
 
 #include <glib-object.h>
 
+#include "ff-retry-strategy.h"
+#include "ff-schedule.h"
+#include "ff-trigger.h"
+
 G_BEGIN_DECLS
 
 #define FF_TYPE_PIPELINE (ff_pipeline_get_type ())
 G_DECLARE_FINAL_TYPE (FfPipeline, ff_pipeline, FF, PIPELINE, GObject)
-
-/**
- * FfRetryStrategyKind:
- * @FF_RETRY_STRATEGY_FIXED_DELAY: the same delay before each retry
- * @FF_RETRY_STRATEGY_EXPONENTIAL_BACKOFF: delay × multiplier each time, up to a maximum
- * @FF_RETRY_STRATEGY_CUSTOM_SCHEDULE: an explicit list of delays
- */
-typedef enum
-{
-  FF_RETRY_STRATEGY_FIXED_DELAY,
-  FF_RETRY_STRATEGY_EXPONENTIAL_BACKOFF,
-  FF_RETRY_STRATEGY_CUSTOM_SCHEDULE,
-} FfRetryStrategyKind;
-
-/**
- * FfRetryStrategy:
- * @kind: how the delay grows
- * @initial_delay: seconds before the first retry; for fixed_delay the delay
- *   before every retry
- * @max_delay: the cap of exponential_backoff, in seconds
- * @multiplier: the growth factor of exponential_backoff
- * @custom_delays: (element-type gdouble) (nullable): seconds before each
- *   retry for custom_schedule (the last one repeats), else %NULL
- *
- * `retry_strategy` of pipeline.json. Without one a pipeline waits a fixed
- * 60 seconds, as Fast-Flow does.
- */
-typedef struct
-{
-  FfRetryStrategyKind kind;
-  gdouble initial_delay;
-  gdouble max_delay;
-  gdouble multiplier;
-  GArray *custom_delays;
-} FfRetryStrategy;
-
-#define FF_TYPE_RETRY_STRATEGY (ff_retry_strategy_get_type ())
-GType ff_retry_strategy_get_type (void);
-FfRetryStrategy *ff_retry_strategy_copy (const FfRetryStrategy *self);
-void ff_retry_strategy_free (FfRetryStrategy *self);
-/* Seconds to wait before retry number @retry (1 = the first retry). */
-gdouble ff_retry_strategy_get_delay (const FfRetryStrategy *self, guint retry);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfRetryStrategy, ff_retry_strategy_free)
-
-/**
- * FfTrigger:
- * @pipeline: the downstream pipeline
- * @on_success: fire when the upstream run succeeded (default %TRUE)
- * @on_failure: fire when it failed (default %FALSE)
- * @on_route: (nullable): fire when the upstream run wrote this route
- * @run_config_id: (nullable): the `schedules[]` id to run with
- */
-typedef struct
-{
-  gchar *pipeline;
-  gboolean on_success;
-  gboolean on_failure;
-  gchar *on_route;
-  gchar *run_config_id;
-} FfTrigger;
-
-#define FF_TYPE_TRIGGER (ff_trigger_get_type ())
-GType ff_trigger_get_type (void);
-FfTrigger *ff_trigger_copy (const FfTrigger *self);
-void ff_trigger_free (FfTrigger *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTrigger, ff_trigger_free)
-
-/**
- * FfSchedule:
- * @id: the run configuration's id (`run_config_id`), unique in the pipeline
- * @enabled: %FALSE keeps the schedule but never fires it
- * @schedule_cron: (nullable): a five-field cron expression
- * @schedule_interval_seconds: seconds between runs, 0 if unset
- * @schedule_start: µs since the epoch the schedule starts, 0 if unset
- * @schedule_end: µs since the epoch it ends (inclusive), 0 if unset
- * @run_once_at: µs since the epoch of a single run, 0 if unset
- * @default_env: (element-type utf8 utf8): this schedule's variables; they
- *   override the pipeline's `default_env`. Never %NULL.
- * @timeout: seconds, 0 = none, -1 = the pipeline's
- * @retry_attempts: -1 = the pipeline's
- * @retry_strategy: (nullable): %NULL = the pipeline's
- * @cpu_hard_limit: cores, 0 = the pipeline's
- * @mem_hard_limit: bytes, 0 = the pipeline's
- * @cpu_soft_limit: cores, 0 = the pipeline's
- * @mem_soft_limit: bytes, 0 = the pipeline's
- * @webhook_key: (nullable): a webhook key that runs this configuration
- *
- * One entry of `schedules[]`: a named run configuration with its own timer
- * and overrides. When a pipeline has schedules, its top-level
- * schedule_* fields are not used for timers (as in Fast-Flow).
- */
-typedef struct
-{
-  gchar *id;
-  gboolean enabled;
-  gchar *schedule_cron;
-  guint64 schedule_interval_seconds;
-  gint64 schedule_start;
-  gint64 schedule_end;
-  gint64 run_once_at;
-  GHashTable *default_env;
-  gint64 timeout;
-  gint retry_attempts;
-  FfRetryStrategy *retry_strategy;
-  gdouble cpu_hard_limit;
-  guint64 mem_hard_limit;
-  gdouble cpu_soft_limit;
-  guint64 mem_soft_limit;
-  gchar *webhook_key;
-} FfSchedule;
-
-#define FF_TYPE_SCHEDULE (ff_schedule_get_type ())
-GType ff_schedule_get_type (void);
-FfSchedule *ff_schedule_copy (const FfSchedule *self);
-void ff_schedule_free (FfSchedule *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfSchedule, ff_schedule_free)
 
 /**
  * FfPipeline:
