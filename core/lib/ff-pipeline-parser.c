@@ -728,107 +728,165 @@ check_timing (
     }
 }
 
-static void
-parse_schedules (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+/* An array of objects such as schedules[] or downstream_triggers[]: each
+ * element is parsed by @fields and kept once it has its @key member. */
+typedef struct
 {
-  const gchar *expected = _ ("an array of objects with an “id”");
-  GPtrArray *schedules = *(GPtrArray **) dest;
+  const gchar *expected;         /* N_() the array */
+  const gchar *expected_element; /* N_() one element */
+  const Field *fields;
+  gsize n_fields;
+  const gchar *key;          /* the member an element cannot do without */
+  gsize key_offset;          /* of its gchar * in the element */
+  const gchar *key_expected; /* N_() */
+  gpointer (*new_element) (void);
+  GDestroyNotify free_element;
+  /* Optional: after the members, whether or not the key is there. */
+  void (*check) (Parser *p, const gchar *prefix, gpointer element);
+  /* Optional: FALSE drops an element that has its key. */
+  gboolean (*accept) (
+      Parser *p, const gchar *prefix, JsonObject *object, gpointer element, GPtrArray *elements);
+} ObjectArray;
+
+static gpointer
+parse_element (Parser *p, const ObjectArray *spec, const gchar *prefix, JsonNode *node)
+{
+  g_autofree gchar *key_field = ff_parser_field_name (prefix, spec->key);
+  JsonObject *object;
+  gpointer element;
+  JsonNode *key;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ff_parser_type_error (p, prefix, _ (spec->expected_element), node);
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  element = spec->new_element ();
+  ff_parser_parse_members (p, prefix, object, spec->fields, spec->n_fields, element);
+  if (spec->check != NULL)
+    spec->check (p, prefix, element);
+  if (G_STRUCT_MEMBER (gchar *, element, spec->key_offset) == NULL)
+    {
+      key = json_object_get_member (object, spec->key);
+      if (key == NULL || JSON_NODE_HOLDS_NULL (key))
+        ff_parser_missing_error (p, key_field, _ (spec->key_expected));
+      spec->free_element (element);
+      return NULL;
+    }
+  return element;
+}
+
+static void
+parse_object_array (
+    Parser *p, const gchar *field, JsonNode *node, const ObjectArray *spec, GPtrArray *elements)
+{
   JsonArray *array;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      ff_parser_type_error (p, field, expected, node);
+      ff_parser_type_error (p, field, _ (spec->expected), node);
       return;
     }
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      JsonNode *element = json_array_get_element (array, i);
+      JsonNode *member = json_array_get_element (array, i);
       g_autofree gchar *prefix = g_strdup_printf ("%s[%u]", field, i);
-      g_autofree gchar *id_field = ff_parser_field_name (prefix, "id");
-      g_autoptr (FfSchedule) schedule = NULL;
-      JsonObject *object;
+      gpointer element = parse_element (p, spec, prefix, member);
 
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        {
-          ff_parser_type_error (p, prefix, _ ("an object with an “id”"), element);
-          continue;
-        }
-      object = json_node_get_object (element);
-      schedule = ff_schedule_new ();
-      ff_parser_parse_members (p, prefix, object, schedule_fields, G_N_ELEMENTS (schedule_fields),
-                               schedule);
-      check_timing (p, prefix, schedule->schedule_cron, &schedule->schedule_interval_seconds,
-                    schedule->schedule_start, schedule->schedule_end);
-      if (schedule->id == NULL)
-        {
-          if (!json_object_has_member (object, "id") ||
-              JSON_NODE_HOLDS_NULL (json_object_get_member (object, "id")))
-            ff_parser_missing_error (p, id_field,
-                                     _ ("a name for this run configuration such as “prod”"));
-          continue;
-        }
-      for (guint j = 0; j < schedules->len; j++)
-        {
-          FfSchedule *other = g_ptr_array_index (schedules, j);
-
-          if (g_strcmp0 (other->id, schedule->id) == 0)
-            {
-              ff_parser_value_error (p, id_field, _ ("an id no other schedule has"),
-                                     json_object_get_member (object, "id"));
-              g_clear_pointer (&schedule, ff_schedule_free);
-              break;
-            }
-        }
-      if (schedule != NULL)
-        g_ptr_array_add (schedules, g_steal_pointer (&schedule));
+      if (element == NULL)
+        continue;
+      if (spec->accept != NULL &&
+          !spec->accept (p, prefix, json_node_get_object (member), element, elements))
+        spec->free_element (element);
+      else
+        g_ptr_array_add (elements, element);
     }
+}
+
+static void
+check_schedule (Parser *p, const gchar *prefix, gpointer element)
+{
+  FfSchedule *schedule = element;
+
+  check_timing (p, prefix, schedule->schedule_cron, &schedule->schedule_interval_seconds,
+                schedule->schedule_start, schedule->schedule_end);
+}
+
+/* Ids name run configurations, so each is used once. */
+static gboolean
+accept_schedule (
+    Parser *p, const gchar *prefix, JsonObject *object, gpointer element, GPtrArray *schedules)
+{
+  FfSchedule *schedule = element;
+  g_autofree gchar *id_field = ff_parser_field_name (prefix, "id");
+
+  for (guint j = 0; j < schedules->len; j++)
+    {
+      FfSchedule *other = g_ptr_array_index (schedules, j);
+
+      if (g_strcmp0 (other->id, schedule->id) == 0)
+        {
+          ff_parser_value_error (p, id_field, _ ("an id no other schedule has"),
+                                 json_object_get_member (object, "id"));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+accept_trigger (
+    Parser *p, const gchar *prefix, JsonObject *object, gpointer element, GPtrArray *triggers)
+{
+  FfTrigger *trigger = element;
+
+  if (!trigger->on_success && !trigger->on_failure && trigger->on_route == NULL)
+    ff_parser_add_warning (p, g_strdup_printf (_ ("%s: field “%s” never fires: on_success and "
+                                                  "on_failure are false and there is no on_route"),
+                                               p->file, prefix));
+  return TRUE;
+}
+
+static const ObjectArray schedules_spec = {
+  N_ ("an array of objects with an “id”"),
+  N_ ("an object with an “id”"),
+  schedule_fields,
+  G_N_ELEMENTS (schedule_fields),
+  "id",
+  offsetof (FfSchedule, id),
+  N_ ("a name for this run configuration such as “prod”"),
+  (gpointer (*) (void)) ff_schedule_new,
+  (GDestroyNotify) ff_schedule_free,
+  check_schedule,
+  accept_schedule,
+};
+
+static const ObjectArray triggers_spec = {
+  N_ ("an array of objects with a “pipeline”"),
+  N_ ("an object with a “pipeline”"),
+  trigger_fields,
+  G_N_ELEMENTS (trigger_fields),
+  "pipeline",
+  offsetof (FfTrigger, pipeline),
+  NAME_EXPECTED,
+  (gpointer (*) (void)) ff_trigger_new,
+  (GDestroyNotify) ff_trigger_free,
+  NULL,
+  accept_trigger,
+};
+
+static void
+parse_schedules (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  parse_object_array (p, field, node, &schedules_spec, *(GPtrArray **) dest);
 }
 
 static void
 parse_triggers (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
 {
-  const gchar *expected = _ ("an array of objects with a “pipeline”");
-  GPtrArray *triggers = *(GPtrArray **) dest;
-  JsonArray *array;
-
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      ff_parser_type_error (p, field, expected, node);
-      return;
-    }
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      g_autofree gchar *prefix = g_strdup_printf ("%s[%u]", field, i);
-      g_autofree gchar *pipeline_field = ff_parser_field_name (prefix, "pipeline");
-      g_autoptr (FfTrigger) trigger = NULL;
-      JsonObject *object;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        {
-          ff_parser_type_error (p, prefix, _ ("an object with a “pipeline”"), element);
-          continue;
-        }
-      object = json_node_get_object (element);
-      trigger = ff_trigger_new ();
-      ff_parser_parse_members (p, prefix, object, trigger_fields, G_N_ELEMENTS (trigger_fields),
-                               trigger);
-      if (trigger->pipeline == NULL)
-        {
-          if (!json_object_has_member (object, "pipeline") ||
-              JSON_NODE_HOLDS_NULL (json_object_get_member (object, "pipeline")))
-            ff_parser_missing_error (p, pipeline_field, _ (NAME_EXPECTED));
-          continue;
-        }
-      if (!trigger->on_success && !trigger->on_failure && trigger->on_route == NULL)
-        ff_parser_add_warning (p,
-                               g_strdup_printf (_ ("%s: field “%s” never fires: on_success and "
-                                                   "on_failure are false and there is no on_route"),
-                                                p->file, prefix));
-      g_ptr_array_add (triggers, g_steal_pointer (&trigger));
-    }
+  parse_object_array (p, field, node, &triggers_spec, *(GPtrArray **) dest);
 }
 
 /* ---- the pipeline ---- */
