@@ -965,10 +965,12 @@ test_warnings (Fixture *fixture, gconstpointer data)
 
   pipeline = load_good (fixture, "{\"cpu_hard_limit\": 1, \"cpu_soft_limit\": 2, "
                                  "\"mem_hard_limit\": \"1m\", \"mem_soft_limit\": \"2m\"}");
-  g_assert_cmpuint (count_warnings (pipeline), ==, 3);
+  /* The engine's 6 MiB minimum is the docker executors' to say
+   * (test-docker-executor /docker/refusals): another executor may run
+   * with 1 MiB. */
+  g_assert_cmpuint (count_warnings (pipeline), ==, 2);
   assert_contains (ff_pipeline_get_warnings (pipeline)[0], "“cpu_soft_limit” is above");
   assert_contains (ff_pipeline_get_warnings (pipeline)[1], "“mem_soft_limit” is above");
-  assert_contains (ff_pipeline_get_warnings (pipeline)[2], "below 6 MiB");
   g_clear_object (&pipeline);
 
   pipeline = load_good (fixture, "{\"schedule_cron\": \"0 9 * * *\", "

@@ -14,8 +14,6 @@
 
 #define ONE_YEAR (G_GINT64_CONSTANT (365) * 24 * 3600)
 #define MIN_WEBHOOK_KEY_LENGTH 16
-/* Docker refuses a memory limit below 6 MiB. */
-#define MIN_DOCKER_MEMORY (G_GUINT64_CONSTANT (6) * 1024 * 1024)
 
 #define SIZE_EXPECTED                                                                              \
   N_ ("a size such as “512m”, “1g”, “1.5g”, “2GiB”, “100 MB” or a number of bytes")
@@ -953,11 +951,6 @@ check_limits (FfPipeline *self, Parser *p)
         p, g_strdup_printf (_ ("%s: field “mem_soft_limit” is above “mem_hard_limit” "
                                "and can never be reached"),
                             p->file));
-  if (self->mem_hard_limit > 0 && self->mem_hard_limit < MIN_DOCKER_MEMORY)
-    ff_parser_add_warning (p,
-                           g_strdup_printf (_ ("%s: field “mem_hard_limit” is below 6 MiB, which "
-                                               "Docker refuses"),
-                                            p->file));
 }
 
 /* Fast-Flow refuses a pipeline whose webhook keys repeat. */

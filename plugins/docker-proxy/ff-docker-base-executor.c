@@ -14,6 +14,8 @@
 #define DEFAULT_URL "http://docker-proxy:2375"
 #define DEFAULT_IMAGE "python:3.12-slim"
 #define DEFAULT_MAX_CONNECTIONS 64
+/* The engine refuses a smaller memory limit, with its own words. */
+#define MIN_DOCKER_MEMORY (G_GUINT64_CONSTANT (6) * 1024 * 1024)
 
 typedef struct
 {
@@ -357,6 +359,7 @@ ff_docker_base_executor_check_request (FfDockerBaseExecutor *self,
   FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
   const gchar *const *command = ff_run_request_get_command (request);
   const gchar *network = ff_run_request_get_network (request);
+  guint64 memory = ff_run_request_get_memory_limit (request);
 
   if (!ff_docker_base_executor_ensure_client (self, error))
     return NULL;
@@ -365,6 +368,15 @@ ff_docker_base_executor_check_request (FfDockerBaseExecutor *self,
       g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED,
                    _ ("The run of pipeline %s has no command to start"),
                    ff_run_request_get_pipeline (request));
+      return NULL;
+    }
+  if (memory > 0 && memory < MIN_DOCKER_MEMORY)
+    {
+      g_autofree gchar *size = g_format_size_full (memory, G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED,
+                   _ ("Pipeline %s asks for a memory limit of %s, below 6 MiB, which Docker "
+                      "refuses; raise “mem_hard_limit” in its pipeline.json"),
+                   ff_run_request_get_pipeline (request), size);
       return NULL;
     }
   if (network == NULL)

@@ -447,14 +447,17 @@ test_refusals (void)
   {
     const gchar *network;
     const gchar *dir;
+    guint64 memory;
     const gchar *mention;
   } cases[] = {
-    { "host", NULL, "host" },
-    { "container:abc", NULL, "container:abc" },
-    { NULL, "/var/run/docker.sock", "socket" },
-    { NULL, "/var/run", "Docker socket" },
-    { NULL, "/", "Docker socket" },
-    { NULL, outside, "outside the pipelines folder" },
+    { "host", NULL, 0, "host" },
+    { "container:abc", NULL, 0, "container:abc" },
+    { NULL, "/var/run/docker.sock", 0, "socket" },
+    { NULL, "/var/run", 0, "Docker socket" },
+    { NULL, "/", 0, "Docker socket" },
+    { NULL, outside, 0, "outside the pipelines folder" },
+    /* The engine's minimum, said by the executor rather than the core. */
+    { NULL, NULL, 1024 * 1024, "below 6 MiB" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -466,6 +469,8 @@ test_refusals (void)
         ff_run_request_set_network (request, cases[i].network);
       if (cases[i].dir != NULL)
         ff_run_request_set_pipeline_dir (request, cases[i].dir);
+      if (cases[i].memory > 0)
+        ff_run_request_set_memory_limit (request, cases[i].memory);
       error = launch_error (executor, request);
       g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
       g_assert_nonnull (strstr (ff_test_shown (error->message), cases[i].mention));
