@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The two halves of the pipeline.json parser: ff-pipeline-reader.c reads
+/* The parser of pipeline.json, in three files: ff-pipeline-reader.c reads
  * the file and its JSON values and words the messages;
- * ff-pipeline-parser.c knows what each field means. Not installed. */
+ * ff-pipeline-parser.c knows what each field means; ff-retry-strategy.c
+ * reads retry_strategy next to the type it fills. Not installed. */
 
 #include <json-glib/json-glib.h>
 
 #include "ff-pipeline-private.h"
 
 G_BEGIN_DECLS
+
+#define ONE_YEAR (G_GINT64_CONSTANT (365) * 24 * 3600)
 
 /* Where messages go, and the file they name. */
 typedef struct
@@ -87,6 +90,12 @@ G_GNUC_INTERNAL void ff_parser_parse_members (Parser *p,
                                               const Field *fields,
                                               gsize n_fields,
                                               gpointer base);
+
+/* ---- fields ---- */
+
+/* retry_strategy, in ff-retry-strategy.c */
+G_GNUC_INTERNAL void
+ff_parser_parse_retry_strategy (Parser *p, const gchar *field, JsonNode *node, gpointer dest);
 
 /* ---- the file ---- */
 
