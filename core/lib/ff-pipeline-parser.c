@@ -172,6 +172,21 @@ parse_size (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
   *(guint64 *) dest = bytes;
 }
 
+/* ff_env_name_is_valid, with the message that names @field. */
+static gboolean
+check_env_name (Parser *p, const gchar *field, const gchar *name)
+{
+  g_autofree gchar *got = NULL;
+
+  if (ff_env_name_is_valid (name, -1))
+    return TRUE;
+  got = g_strdup_printf ("“%s”", name);
+  ff_parser_add_error (
+      p, field, _ ("variable names of letters, digits and “_” that do not start with a digit"),
+      got);
+  return FALSE;
+}
+
 static void
 parse_env (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
 {
@@ -190,14 +205,9 @@ parse_env (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     {
       g_autofree gchar *key_field = ff_parser_field_name (field, key);
 
-      if (!ff_env_name_is_valid (key, -1))
-        {
-          g_autofree gchar *got = g_strdup_printf ("“%s”", key);
-          ff_parser_add_error (
-              p, field,
-              _ ("variable names of letters, digits and “_” that do not start with a digit"), got);
-        }
-      else if (!ff_parser_node_is_string (value))
+      if (!check_env_name (p, field, key))
+        continue;
+      if (!ff_parser_node_is_string (value))
         {
           ff_parser_type_error (p, key_field, _ ("a string (write numbers and booleans in quotes)"),
                                 value);
@@ -227,14 +237,8 @@ parse_secrets (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     return;
   for (gsize i = 0; names[i] != NULL; i++)
     {
-      if (!ff_env_name_is_valid (names[i], -1))
-        {
-          g_autofree gchar *got = g_strdup_printf ("“%s”", names[i]);
-          ff_parser_add_error (
-              p, field,
-              _ ("variable names of letters, digits and “_” that do not start with a digit"), got);
-          continue;
-        }
+      if (!check_env_name (p, field, names[i]))
+        continue;
       g_hash_table_insert (secrets, g_strdup (names[i]), NULL);
     }
 }
