@@ -5,7 +5,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "ff-test-daemon.h"
 
@@ -99,14 +98,6 @@ ff_test_daemon_add_pipeline (FfTestDaemon *self, const gchar *name, ...)
   va_end (args);
 }
 
-/* A test that fails aborts without cleaning up; the daemon must not
- * outlive it and keep the test's output pipes open. */
-void
-ff_test_die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static void
 on_name_appeared (GDBusConnection *connection,
                   const gchar *name,
@@ -114,13 +105,6 @@ on_name_appeared (GDBusConnection *connection,
                   gpointer user_data)
 {
   *(gboolean *) user_data = TRUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
 }
 
 /* The wait outlives start-up when the daemon does not exit, so its state
@@ -144,6 +128,21 @@ on_daemon_exited (GObject *source, GAsyncResult *result, gpointer user_data)
   wait->exited = TRUE;
 }
 
+typedef struct
+{
+  gboolean appeared;
+  ExitWait *exit;
+} StartWait;
+
+/* The daemon owns its name, or will never own it. */
+static gboolean
+start_settled (gpointer data)
+{
+  StartWait *start = data;
+
+  return start->appeared || start->exit->exited;
+}
+
 void
 ff_test_daemon_start (FfTestDaemon *self, ...)
 {
@@ -152,8 +151,8 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
   g_autoptr (GError) error = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   ExitWait *wait = g_new0 (ExitWait, 1);
-  gboolean appeared = FALSE, timed_out = FALSE;
-  guint watch, timeout;
+  StartWait start = { FALSE, wait };
+  guint watch;
   const gchar *arg;
   va_list args;
 
@@ -178,19 +177,14 @@ ff_test_daemon_start (FfTestDaemon *self, ...)
 
   watch = g_bus_watch_name_on_connection (self->connection, FF_TEST_BUS_NAME,
                                           G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
-                                          &appeared, NULL);
-  timeout = g_timeout_add_seconds (FF_TEST_START_TIMEOUT_S, on_timeout, &timed_out);
+                                          &start.appeared, NULL);
   g_subprocess_wait_async (self->daemon, cancellable, on_daemon_exited, wait);
-  while (!appeared && !timed_out && !wait->exited)
-    g_main_context_iteration (NULL, TRUE);
+  ff_test_wait_until_within (start_settled, &start, FF_TEST_START_TIMEOUT_S,
+                             "fastflowd to own " FF_TEST_BUS_NAME);
   g_bus_unwatch_name (watch);
-  if (!timed_out)
-    g_source_remove (timeout);
   if (wait->exited)
     g_error ("fastflowd exited during start-up with status %d",
              g_subprocess_get_status (self->daemon));
-  if (timed_out)
-    g_error ("fastflowd did not own %s within %d s", FF_TEST_BUS_NAME, FF_TEST_START_TIMEOUT_S);
   wait->abandoned = TRUE;
   g_cancellable_cancel (cancellable);
 }
@@ -312,39 +306,6 @@ ff_test_daemon_ctl_bytes (FfTestDaemon *self, GBytes **out, gchar **err, ...)
   return g_subprocess_get_exit_status (proc);
 }
 
-guint16
-ff_test_free_port (void)
-{
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr (GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
-void
-ff_test_remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree gchar *child = g_build_filename (path, name, NULL);
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            ff_test_remove_tree (child);
-          else
-            g_unlink (child);
-        }
-    }
-  g_rmdir (path);
-}
-
 void
 ff_test_daemon_free (FfTestDaemon *self)
 {
@@ -359,127 +320,4 @@ ff_test_daemon_free (FfTestDaemon *self)
   g_free (self->state_dir);
   g_free (self->config_path);
   g_free (self);
-}
-
-/* Waiting on the main loop, with a safety timeout that fails the test. */
-
-typedef struct
-{
-  GString *text;
-  gboolean eof;
-  gboolean timed_out;
-} Reader;
-
-static void
-on_text_read (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Reader *reader = user_data;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  g_assert_no_error (error);
-  if (g_bytes_get_size (bytes) == 0)
-    reader->eof = TRUE;
-  else
-    g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
-static gboolean
-has_text (GString *buffer, const gchar *text)
-{
-  return text != NULL && strstr (buffer->str, text) != NULL;
-}
-
-/* Reads @stream on the main loop until @text has appeared, or to its end
- * when @text is NULL. */
-void
-ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text)
-{
-  Reader reader = { .text = buffer };
-  guint timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &reader.timed_out);
-
-  while (!has_text (buffer, text) && !reader.eof && !reader.timed_out)
-    {
-      gsize before = buffer->len;
-
-      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, on_text_read,
-                                       &reader);
-      while (buffer->len == before && !reader.eof && !reader.timed_out)
-        g_main_context_iteration (NULL, TRUE);
-    }
-  g_assert_false (reader.timed_out);
-  if (text != NULL)
-    g_assert_nonnull (strstr (buffer->str, text));
-  g_source_remove (timeout);
-}
-
-static void
-on_wait_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-}
-
-/* Iterates the main loop until *@flag is set; fails after FF_TEST_WAIT_TIMEOUT_S. */
-void
-ff_test_wait_for_flag (gboolean *flag)
-{
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (timeout);
-}
-
-typedef struct
-{
-  FfTestCheck check;
-  gpointer data;
-  gboolean done;
-} Poll;
-
-static gboolean
-on_poll (gpointer user_data)
-{
-  Poll *poll = user_data;
-
-  if (!poll->check (poll->data))
-    return G_SOURCE_CONTINUE;
-  poll->done = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-void
-ff_test_poll_until (FfTestCheck check, gpointer data)
-{
-  Poll poll = { check, data, FALSE };
-  guint id = g_timeout_add (100, on_poll, &poll);
-
-  ff_test_wait_for_flag (&poll.done);
-  (void) id;
-}
-
-void
-ff_test_wait_for_exit (GSubprocess *proc)
-{
-  gboolean exited = FALSE;
-
-  g_subprocess_wait_async (proc, NULL, on_wait_exited, &exited);
-  ff_test_wait_for_flag (&exited);
-}
-
-guint64
-ff_test_memory_bytes (GSubprocess *proc, const gchar *field)
-{
-  g_autofree gchar *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (proc));
-  g_autofree gchar *key = g_strconcat ("\n", field, ":", NULL);
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  line = strstr (status, key);
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen (key), NULL, 10) * 1024;
 }

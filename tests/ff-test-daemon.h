@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fastflow.h"
+#include "ff-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -40,28 +41,6 @@ GSubprocess *ff_test_daemon_spawn_ctl (FfTestDaemon *self,
                                        GSubprocessLauncher *launcher,
                                        ...) G_GNUC_NULL_TERMINATED;
 void ff_test_daemon_free (FfTestDaemon *self);
-
-/* How long a test waits for an event before it fails. */
-#define FF_TEST_WAIT_TIMEOUT_S 60
-/* Reads @stream on the main loop into @buffer until @text has appeared, or
- * to its end when @text is NULL. */
-void ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text);
-/* Iterates the main loop until *@flag is set. */
-void ff_test_wait_for_flag (gboolean *flag);
-/* Asks @check every 100 ms, on the main loop, until it says yes. */
-typedef gboolean (*FfTestCheck) (gpointer data);
-void ff_test_poll_until (FfTestCheck check, gpointer data);
-void ff_test_wait_for_exit (GSubprocess *proc);
-/* A size from /proc/PID/status of @proc, in bytes: @field "VmRSS" (now),
- * "VmHWM" (the peak). */
-guint64 ff_test_memory_bytes (GSubprocess *proc, const gchar *field);
-/* A GSubprocessLauncher child setup: the child dies with the test, also
- * when an assertion ends the test before it could clean up. */
-void ff_test_die_with_parent (gpointer user_data);
-/* A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
-guint16 ff_test_free_port (void);
-/* Removes a folder and all in it, not following symbolic links. */
-void ff_test_remove_tree (const gchar *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestDaemon, ff_test_daemon_free)
 

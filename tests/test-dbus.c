@@ -14,8 +14,6 @@
 #define MANAGER_PATH "/org/fastflow/Orchestrator1"
 #define RUN_IFACE "org.fastflow.Orchestrator1.Run"
 #define ERROR_PREFIX "org.fastflow.Orchestrator1.Error."
-/* Generous: a loaded CI machine is slow, and a hang must still fail. */
-#define SAFETY_TIMEOUT_S 60
 
 /* A client of one daemon: a manager proxy and everything the daemon
  * announced since the client was made. */
@@ -114,30 +112,6 @@ client_free (Client *c)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_free)
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-on_safety_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Spins the main loop until @cond holds; fails the test after the
- * safety timeout. */
-static void
-wait_until (Condition cond, gpointer data, const gchar *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (SAFETY_TIMEOUT_S, on_safety_timeout, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out after %d s waiting for %s", SAFETY_TIMEOUT_S, what);
-  g_source_remove (id);
-}
-
 typedef struct
 {
   Client *c;
@@ -159,7 +133,7 @@ client_wait_finished (Client *c, const gchar *path)
   RunWait w = { c, path, NULL };
   g_autofree gchar *what = g_strdup_printf ("RunFinished of %s", path);
 
-  wait_until (run_has_finished, &w, what);
+  ff_test_wait_until (run_has_finished, &w, what);
   return g_hash_table_lookup (c->finished, path);
 }
 
@@ -181,7 +155,7 @@ client_wait_output (Client *c, const gchar *path, const gchar *needle)
   g_autofree gchar *what = g_strdup_printf ("“%s” in the output of %s", needle, path);
 
   g_assert_cmpuint (c->output_sub, !=, 0);
-  wait_until (output_has, &w, what);
+  ff_test_wait_until (output_has, &w, what);
 }
 
 static gchar *
@@ -1089,7 +1063,7 @@ test_object_manager (void)
   /* after keep_finished_seconds it is gone from the bus, and GetRun
    * brings it back from the history */
   w = (ObjectWait){ manager, first };
-  wait_until (object_is_gone, &w, "the first run to be unexported");
+  ff_test_wait_until (object_is_gone, &w, "the first run to be unexported");
   ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (first), &again, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, first);

@@ -379,18 +379,17 @@ test_start_run_options (void)
 /* 5: a run queued by an earlier fastflowd starts under today's rules */
 
 static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
 state_is_finished (const gchar *state)
 {
   const gchar *finished[] = { "succeeded", "failed", "cancelled", "timed-out", NULL };
 
   return state != NULL && g_strv_contains (finished, state);
+}
+
+static gboolean
+run_is_finished (gpointer run)
+{
+  return state_is_finished (ff_dbus_run_get_state (run));
 }
 
 /* Waits on the main loop until run @id has finished. */
@@ -401,8 +400,6 @@ wait_finished (FfTestDaemon *d, guint64 id)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
   FfDBusRun *run;
-  gboolean timed_out = FALSE;
-  guint timeout;
 
   manager = ff_dbus_manager_proxy_new_sync (d->connection, G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
                                             MANAGER_PATH, NULL, &error);
@@ -412,11 +409,7 @@ wait_finished (FfTestDaemon *d, guint64 id)
   run = ff_dbus_run_proxy_new_sync (d->connection, G_DBUS_PROXY_FLAGS_NONE, BUS_NAME, path, NULL,
                                     &error);
   g_assert_no_error (error);
-  timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &timed_out);
-  while (!state_is_finished (ff_dbus_run_get_state (run)) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (timeout);
+  ff_test_wait_until (run_is_finished, run, "the run to finish");
   return run;
 }
 

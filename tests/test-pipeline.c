@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fastflow.h"
+#include "ff-test-util.h"
 
 #define assert_contains(haystack, needle)                                                          \
   G_STMT_START                                                                                     \
@@ -28,26 +29,6 @@ typedef struct
 } Fixture;
 
 static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const gchar *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_remove (path);
-      return;
-    }
-  dir = g_dir_open (path, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
@@ -59,7 +40,7 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
 static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
-  remove_tree (fixture->root);
+  ff_test_remove_tree (fixture->root);
   g_free (fixture->root);
 }
 

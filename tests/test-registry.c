@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ff-pipeline-registry.h"
+#include "ff-test-util.h"
 
 /* Generous: file notification and the registry's debounce take far less. */
 #define SAFETY_TIMEOUT_SECONDS 20
@@ -43,26 +44,6 @@ typedef struct
 } Fixture;
 
 static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const gchar *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_remove (path);
-      return;
-    }
-  dir = g_dir_open (path, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 on_changed (FfPipelineRegistry *registry, Fixture *fixture)
 {
   fixture->changed++;
@@ -89,7 +70,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
     g_test_message ("unexpected warning: %s", (const gchar *) g_ptr_array_index (warnings, i));
   g_assert_cmpuint (warnings->len, ==, 0);
   g_clear_object (&fixture->registry);
-  remove_tree (fixture->root);
+  ff_test_remove_tree (fixture->root);
   g_free (fixture->root);
   g_free (fixture->dir);
 }
@@ -143,27 +124,27 @@ list_names (FfPipelineRegistry *registry)
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
-static gboolean
-on_safety_timeout (gpointer user_data)
+typedef struct
 {
-  gboolean *timed_out = user_data;
+  Fixture *fixture;
+  guint target;
+} ChangedWait;
 
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
+static gboolean
+changed_enough (gpointer data)
+{
+  ChangedWait *wait = data;
+
+  return wait->fixture->changed >= wait->target;
 }
 
 /* Runs the main loop until "changed" was emitted TARGET times in all. */
 static void
 wait_for_changed (Fixture *fixture, guint target)
 {
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (SAFETY_TIMEOUT_SECONDS, on_safety_timeout, &timed_out);
+  ChangedWait wait = { fixture, target };
 
-  while (fixture->changed < target && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("“changed” was not emitted within %d seconds", SAFETY_TIMEOUT_SECONDS);
-  g_source_remove (timeout_id);
+  ff_test_wait_until_within (changed_enough, &wait, SAFETY_TIMEOUT_SECONDS, "“changed”");
 }
 
 static void

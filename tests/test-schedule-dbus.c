@@ -31,26 +31,27 @@ count_runs (FfTestDaemon *d)
   return json_array_get_length (json_node_get_array (runs));
 }
 
-static gboolean
-on_check_runs (gpointer user_data)
+typedef struct
 {
-  gpointer *data = user_data;
+  FfTestDaemon *d;
+  guint n;
+} RunsWait;
 
-  if (count_runs (data[0]) < GPOINTER_TO_UINT (data[1]))
-    return G_SOURCE_CONTINUE;
-  *(gboolean *) data[2] = TRUE;
-  return G_SOURCE_REMOVE;
+static gboolean
+has_runs (gpointer data)
+{
+  RunsWait *wait = data;
+
+  return count_runs (wait->d) >= wait->n;
 }
 
-/* Asks the daemon every 200 ms until @n runs exist. */
+/* Asks the daemon until @n runs exist. */
 static void
 wait_for_runs (FfTestDaemon *d, guint n)
 {
-  gboolean done = FALSE;
-  gpointer data[] = { d, GUINT_TO_POINTER (n), &done };
+  RunsWait wait = { d, n };
 
-  g_timeout_add (200, on_check_runs, data);
-  ff_test_wait_for_flag (&done);
+  ff_test_poll_until (has_runs, &wait);
 }
 
 /* An interval of a second fires by itself, marked as scheduled, and the

@@ -101,13 +101,6 @@ write_gated_pipeline (const gchar *dir, const gchar *pipelines)
   g_assert_no_error (error);
 }
 
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_name_appeared (GDBusConnection *c, const gchar *name, const gchar *owner, gpointer user_data)
 {
@@ -123,8 +116,8 @@ system_bus_new (const gchar *config)
   g_autofree gchar *conf_path = NULL, *conf = NULL, *policy = NULL;
   g_autofree gchar *pipelines = NULL, *state = NULL, *daemon_conf = NULL, *pipeline = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  gboolean appeared = FALSE, timed_out = FALSE;
-  guint watch, timeout;
+  gboolean appeared = FALSE;
+  guint watch;
 
   self->dir = g_dir_make_tmp ("ff-system-bus-XXXXXX", &error);
   g_assert_no_error (error);
@@ -175,12 +168,8 @@ system_bus_new (const gchar *config)
   watch = g_bus_watch_name_on_connection (self->connection, "org.fastflow.Orchestrator1",
                                           G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared, NULL,
                                           &appeared, NULL);
-  timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &timed_out);
-  while (!appeared && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
+  ff_test_wait_until (ff_test_is_set, &appeared, "fastflowd to own its name");
   g_bus_unwatch_name (watch);
-  g_assert_false (timed_out);
-  g_source_remove (timeout);
   return self;
 }
 

@@ -17,9 +17,7 @@
 
 #include "fastflow.h"
 #include "ff-local-executor.h"
-
-/* Generous, for a loaded machine or valgrind; only reached when a test fails. */
-#define SAFETY_TIMEOUT_S 60
+#include "ff-test-util.h"
 
 #define LARGE_SIZE 20000000
 
@@ -75,30 +73,6 @@ test_run_free (TestRun *run)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestRun, test_run_free)
-
-static gboolean
-on_safety_timeout (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main loop until *@flag is set; failing after @timeout_s. */
-static void
-wait_until (const gboolean *flag, guint timeout_s, const gchar *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, on_safety_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_test_message ("Timed out after %u s waiting for %s", timeout_s, what);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
 
 /* Dispatches whatever is already pending, without waiting for more. */
 static void
@@ -168,7 +142,7 @@ test_run_launch_on (TestRun *run, FfLocalExecutor *executor, FfRunRequest *reque
 {
   run->launched_at = g_get_monotonic_time ();
   ff_executor_launch_async (FF_EXECUTOR (executor), request, NULL, on_launched, run);
-  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+  ff_test_wait_until (ff_test_is_set, &run->launched, "the launch to finish");
 }
 
 static void
@@ -185,7 +159,7 @@ test_run_wait_exited (TestRun *run)
 {
   g_assert_no_error (run->launch_error);
   g_assert_nonnull (run->execution);
-  wait_until (&run->exited, SAFETY_TIMEOUT_S, "the execution to exit");
+  ff_test_wait_until (ff_test_is_set, &run->exited, "the execution to exit");
   drain_main_context ();
   g_assert_cmpuint (run->exited_count, ==, 1);
   g_assert_cmpuint (run->output_after_exit, ==, 0);
@@ -793,15 +767,15 @@ test_launch_cancelled (void)
   g_assert_cmpint (poll_fd.fd, >=, 0);
   ff_executor_launch_async (FF_EXECUTOR (executor), request, cancellable, on_launched, run);
   /* not the main loop: that would hand the execution over before the cancel */
-  g_assert_cmpint (g_poll (&poll_fd, 1, SAFETY_TIMEOUT_S * 1000), ==, 1);
+  g_assert_cmpint (g_poll (&poll_fd, 1, FF_TEST_WAIT_TIMEOUT_S * 1000), ==, 1);
   g_assert_cmpint (read (poll_fd.fd, buffer, sizeof buffer), ==, 3);
   g_cancellable_cancel (cancellable);
-  wait_until (&run->launched, SAFETY_TIMEOUT_S, "the launch to finish");
+  ff_test_wait_until (ff_test_is_set, &run->launched, "the launch to finish");
   g_assert_error (run->launch_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (run->execution);
 
   g_unix_fd_add (poll_fd.fd, G_IO_HUP, on_fifo_closed, &closed);
-  wait_until (&closed, 10, "the dropped child to be killed");
+  ff_test_wait_until_within (ff_test_is_set, &closed, 10, "the dropped child to be killed");
   g_close (poll_fd.fd, NULL);
   remove_pipeline_dir (dir);
 }
@@ -836,7 +810,7 @@ test_cancel_ignoring_term (void)
   test_run_launch (run, request);
   g_assert_no_error (run->launch_error);
   /* "ready" comes after the trap is in place */
-  wait_until (&run->got_output, SAFETY_TIMEOUT_S, "the trap to be set");
+  ff_test_wait_until (ff_test_is_set, &run->got_output, "the trap to be set");
   cancelled_at = g_get_monotonic_time ();
   ff_execution_cancel (run->execution, 200);
   /* a second cancel neither restarts the grace period nor adds an exit */
@@ -888,7 +862,8 @@ test_background_grandchild (void)
   g_assert_cmpint (pid, >, 1);
 
   g_child_watch_add ((GPid) pid, on_orphan_exited, &orphan);
-  wait_until (&orphan.exited, 10, "the background child to be killed");
+  ff_test_wait_until_within (ff_test_is_set, &orphan.exited, 10,
+                             "the background child to be killed");
   g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), ==, 0);
   g_assert_true (WIFSIGNALED (orphan.wait_status));
   g_assert_cmpint (WTERMSIG (orphan.wait_status), ==, SIGKILL);
@@ -939,7 +914,7 @@ test_sample_busy (void)
   sampler.execution = run->execution;
   /* pacing of the samples, up to 5 s; the wait is on the sampler */
   g_timeout_add (200, on_sample, &sampler);
-  wait_until (&sampler.done, SAFETY_TIMEOUT_S, "CPU samples");
+  ff_test_wait_until (ff_test_is_set, &sampler.done, "CPU samples");
   g_test_message ("%u samples, max CPU %.1f%%, max memory %" G_GUINT64_FORMAT " bytes",
                   sampler.samples, sampler.max_cpu, sampler.max_memory);
   g_assert_cmpfloat (sampler.max_cpu, >, 30);

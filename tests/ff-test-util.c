@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "ff-test-util.h"
+
+/* Waiting on the main loop, with a safety timeout that fails the test. */
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+ff_test_is_set (gpointer flag)
+{
+  return *(const gboolean *) flag;
+}
+
+void
+ff_test_wait_until_within (FfTestCheck check, gpointer data, guint seconds, const gchar *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+
+  while (!check (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out after %u s waiting for %s", seconds, what);
+  g_source_remove (timeout);
+}
+
+void
+ff_test_wait_until (FfTestCheck check, gpointer data, const gchar *what)
+{
+  ff_test_wait_until_within (check, data, FF_TEST_WAIT_TIMEOUT_S, what);
+}
+
+void
+ff_test_wait_for_flag (const gboolean *flag)
+{
+  ff_test_wait_until (ff_test_is_set, (gpointer) flag, "an event");
+}
+
+typedef struct
+{
+  FfTestCheck check;
+  gpointer data;
+  gboolean done;
+} Poll;
+
+static gboolean
+on_poll (gpointer user_data)
+{
+  Poll *poll = user_data;
+
+  if (!poll->check (poll->data))
+    return G_SOURCE_CONTINUE;
+  poll->done = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ff_test_poll_until (FfTestCheck check, gpointer data)
+{
+  Poll poll = { check, data, FALSE };
+  guint id = g_timeout_add (100, on_poll, &poll);
+
+  ff_test_wait_until (ff_test_is_set, &poll.done, "a condition to hold");
+  (void) id;
+}
+
+typedef struct
+{
+  GString *text;
+  gboolean eof;
+  gboolean timed_out;
+} Reader;
+
+static void
+on_text_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reader *reader = user_data;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  g_assert_no_error (error);
+  if (g_bytes_get_size (bytes) == 0)
+    reader->eof = TRUE;
+  else
+    g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static gboolean
+has_text (GString *buffer, const gchar *text)
+{
+  return text != NULL && strstr (buffer->str, text) != NULL;
+}
+
+void
+ff_test_wait_for_text (GInputStream *stream, GString *buffer, const gchar *text)
+{
+  Reader reader = { .text = buffer };
+  guint timeout = g_timeout_add_seconds (FF_TEST_WAIT_TIMEOUT_S, on_timeout, &reader.timed_out);
+
+  while (!has_text (buffer, text) && !reader.eof && !reader.timed_out)
+    {
+      gsize before = buffer->len;
+
+      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, NULL, on_text_read,
+                                       &reader);
+      while (buffer->len == before && !reader.eof && !reader.timed_out)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_false (reader.timed_out);
+  if (text != NULL)
+    g_assert_nonnull (strstr (buffer->str, text));
+  g_source_remove (timeout);
+}
+
+static void
+on_wait_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+void
+ff_test_wait_for_exit (GSubprocess *proc)
+{
+  gboolean exited = FALSE;
+
+  g_subprocess_wait_async (proc, NULL, on_wait_exited, &exited);
+  ff_test_wait_until (ff_test_is_set, &exited, "a process to exit");
+}
+
+void
+ff_test_remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const gchar *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_remove (path);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      ff_test_remove_tree (child);
+    }
+  g_rmdir (path);
+}
+
+guint64
+ff_test_memory_bytes (GSubprocess *proc, const gchar *field)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (proc));
+  g_autofree gchar *key = g_strconcat ("\n", field, ":", NULL);
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, key);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10) * 1024;
+}
+
+/* A test that fails aborts without cleaning up; a child must not outlive
+ * it and keep the test's output pipes open. */
+void
+ff_test_die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+guint16
+ff_test_free_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
