@@ -16,6 +16,7 @@
 #include "ff-plugin-loader.h"
 #include "ff-run-checkpoint.h"
 #include "ff-run-log.h"
+#include "ff-run-policy.h"
 #include "ff-run-store.h"
 
 /* One live run and what it needs while it is live. */
@@ -58,6 +59,7 @@ struct _FfOrchestrator
   FfScheduler *scheduler;
   FfRunStore *store;
   GHashTable *executors;
+  GPtrArray *by_priority; /* FfExecutor, highest extension point priority first */
   GPtrArray *collectors;
   GHashTable *entries; /* id → RunEntry */
   GQueue queue;        /* RunEntry, oldest first */
@@ -460,7 +462,6 @@ report_run_finished (FfOrchestrator *self, FfRun *run)
 }
 
 static void append_note (RunEntry *entry, const gchar *note);
-static const FfSchedule *run_config_of (FfPipeline *pipeline, FfRun *run);
 
 static void keep_output (RunEntry *entry, GBytes *data);
 
@@ -494,41 +495,10 @@ detach_execution (RunEntry *entry)
   let_go (entry);
 }
 
-/* What a failed attempt of a run with attempts left does next: not
- * whatever the user stopped or fastflow refused, nor while shutting down.
- * Infrastructure errors are retried like pipeline errors. */
 static gboolean
 should_retry (RunEntry *entry, FfReason reason)
 {
-  if (entry->self->shutdown_task != NULL ||
-      ff_run_get_attempt (entry->run) >= ff_run_get_max_attempts (entry->run))
-    return FALSE;
-  switch (reason)
-    {
-    case FF_REASON_NONE:
-    case FF_REASON_CANCELLED:
-    case FF_REASON_REFUSED:
-    case FF_REASON_ORCHESTRATOR_RESTARTED:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
-static gdouble
-retry_delay (FfOrchestrator *self, RunEntry *entry)
-{
-  FfPipeline *pipeline =
-      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  const FfSchedule *config = pipeline != NULL ? run_config_of (pipeline, entry->run) : NULL;
-  const FfRetryStrategy *strategy = NULL;
-
-  if (config != NULL && config->retry_strategy != NULL)
-    strategy = config->retry_strategy;
-  else if (pipeline != NULL)
-    strategy = ff_pipeline_get_retry (pipeline);
-  return strategy != NULL ? ff_retry_strategy_get_delay (strategy, ff_run_get_attempt (entry->run))
-                          : 0;
+  return entry->self->shutdown_task == NULL && ff_run_policy_should_retry (entry->run, reason);
 }
 
 static gboolean
@@ -545,14 +515,15 @@ on_retry_due (gpointer user_data)
 
 /* The attempt is over and recorded; the run waits for its next one. */
 static void
-retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+retry_entry (
+    RunEntry *entry, FfPipeline *pipeline, FfReason reason, gint exit_code, const gchar *message)
 {
   FfOrchestrator *self = entry->self;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *summary = ff_reason_dup_summary (reason, exit_code);
   g_autofree gchar *note = NULL;
   guint attempt = ff_run_get_attempt (entry->run);
-  gdouble delay = retry_delay (self, entry);
+  gdouble delay = ff_run_policy_retry_delay (pipeline, entry->run);
 
   detach_execution (entry);
   if (!ff_run_store_record_attempt (self->store, entry->run, ff_reason_get_final_state (reason),
@@ -576,38 +547,22 @@ retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mess
   dispatch_queue (self);
 }
 
-static gboolean
-trigger_matches (const FfTrigger *trigger, FfRun *run)
-{
-  FfRunState state = ff_run_get_state (run);
-
-  /* a run someone stopped is not a result to act on */
-  if (state == FF_RUN_STATE_CANCELLED)
-    return FALSE;
-  if (trigger->on_route != NULL)
-    return g_strcmp0 (trigger->on_route, ff_run_get_route (run)) == 0;
-  if (state == FF_RUN_STATE_SUCCEEDED)
-    return trigger->on_success;
-  return trigger->on_failure;
-}
-
 /* downstream_triggers: runs of other pipelines that this run's end starts. */
 static void
-fire_downstream (FfOrchestrator *self, FfRun *run)
+fire_downstream (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
 {
-  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
-  GPtrArray *triggers = pipeline != NULL ? ff_pipeline_get_downstream_triggers (pipeline) : NULL;
-  g_autofree gchar *by = g_strdup_printf ("downstream:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  g_autoptr (GPtrArray) triggers = NULL;
+  g_autofree gchar *by = NULL;
 
-  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline))
+  if (self->shutdown_task != NULL)
     return;
-  for (guint i = 0; triggers != NULL && i < triggers->len; i++)
+  triggers = ff_run_policy_dup_triggers_to_fire (pipeline, run);
+  by = g_strdup_printf ("downstream:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  for (guint i = 0; i < triggers->len; i++)
     {
       const FfTrigger *trigger = g_ptr_array_index (triggers, i);
       g_autoptr (GError) error = NULL;
 
-      if (!trigger_matches (trigger, run))
-        continue;
       if (ff_orchestrator_start_run (self, trigger->pipeline, NULL, NULL, trigger->run_config_id,
                                      by, FALSE, &error) == NULL)
         g_message (_ ("Run %" PRIu64 " of %s did not start %s: %s"), ff_run_get_id (run),
@@ -669,16 +624,12 @@ restart_now (FfOrchestrator *self, FfRun *run)
 /* restart_on_crash: a long-running pipeline that failed starts again after
  * its restart_cooldown; one that ended well, or was stopped, does not. */
 static void
-maybe_restart (FfOrchestrator *self, FfRun *run)
+maybe_restart (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
 {
-  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
   Restart *restart;
   guint cooldown, id;
 
-  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline) ||
-      !ff_pipeline_get_restart_on_crash (pipeline) || !ff_pipeline_get_enabled (pipeline) ||
-      ff_run_get_state (run) != FF_RUN_STATE_FAILED ||
-      ff_run_get_reason (run) == FF_REASON_REFUSED ||
+  if (self->shutdown_task != NULL || !ff_run_policy_should_restart_on_crash (pipeline, run) ||
       g_hash_table_contains (self->restarts, ff_run_get_pipeline (run)))
     return;
   cooldown = ff_pipeline_get_restart_cooldown (pipeline);
@@ -704,6 +655,9 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   g_autofree gchar *hidden = NULL;
   gboolean was_running =
       entry->execution != NULL || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
+  /* once for all the decisions below; it may have changed since the launch */
+  FfPipeline *pipeline =
+      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
 
   /* an executor's message may quote what the run printed */
   if (entry->masker != NULL && message != NULL)
@@ -711,7 +665,7 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
 
   if (was_running && should_retry (entry, reason))
     {
-      retry_entry (entry, reason, exit_code, message);
+      retry_entry (entry, pipeline, reason, exit_code, message);
       return;
     }
   if (entry->log_failed && (message == NULL || *message == '\0'))
@@ -743,8 +697,8 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, entry->run);
   schedule_expiry (entry);
   maybe_finish_shutdown (self);
-  fire_downstream (self, entry->run);
-  maybe_restart (self, entry->run);
+  fire_downstream (self, pipeline, entry->run);
+  maybe_restart (self, pipeline, entry->run);
   if (entry->restart_after)
     restart_now (self, entry->run);
   dispatch_queue (self);
@@ -907,28 +861,6 @@ on_run_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The schedules[] entry a run was started with, if any. */
-static const FfSchedule *
-run_config_of (FfPipeline *pipeline, FfRun *run)
-{
-  const gchar *id = ff_run_get_run_config (run);
-
-  return id != NULL && *id != '\0' ? ff_pipeline_lookup_schedule (pipeline, id) : NULL;
-}
-
-/* A run configuration's value wins over the pipeline's, which wins over
- * the daemon's default. */
-static gint64
-effective_timeout (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
-{
-  const FfSchedule *config = run_config_of (pipeline, run);
-  gint64 timeout = ff_pipeline_get_timeout (pipeline);
-
-  if (config != NULL && config->timeout >= 0)
-    timeout = config->timeout;
-  return timeout >= 0 ? timeout : ff_config_get_default_timeout (self->config);
-}
-
 static void
 apply_run_config (FfRunRequest *request, const FfSchedule *config)
 {
@@ -968,9 +900,9 @@ follow_execution (RunEntry *entry, FfExecution *execution)
       return;
     }
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  timeout_ms = (pipeline != NULL ? effective_timeout (self, pipeline, entry->run)
-                                 : ff_config_get_default_timeout (self->config)) *
-               1000;
+  timeout_ms =
+      ff_run_policy_timeout (pipeline, entry->run, ff_config_get_default_timeout (self->config)) *
+      1000;
   if (timeout_ms <= 0)
     return;
   /* g_timeout_add_seconds () may fire up to a second early: with
@@ -1078,8 +1010,8 @@ add_run_env (FfOrchestrator *self,
              GError **error)
 {
   add_env (ff_pipeline_get_default_env (pipeline), request);
-  if (run_config_of (pipeline, entry->run) != NULL)
-    add_env (run_config_of (pipeline, entry->run)->default_env, request);
+  if (ff_run_policy_run_config (pipeline, entry->run) != NULL)
+    add_env (ff_run_policy_run_config (pipeline, entry->run)->default_env, request);
   add_env (ff_run_get_env (entry->run), request);
   return take_secrets (self, entry, pipeline, request, error);
 }
@@ -1133,7 +1065,7 @@ build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GErr
   ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
   ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
   ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
-  apply_run_config (request, run_config_of (pipeline, run));
+  apply_run_config (request, ff_run_policy_run_config (pipeline, run));
   ff_run_request_set_executor (request, ff_run_get_executor (run));
   ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
   ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
@@ -1293,8 +1225,34 @@ dispatch_queue (FfOrchestrator *self)
     self->dispatch_id = g_idle_add (dispatch_idle, self);
 }
 
-/* Without a configured default: docker-proxy when it is set up, else
- * local, else the first the operator allows. */
+/* The executors in the order of their extension point priority, which
+ * GIO keeps sorted, highest first. */
+static GPtrArray *
+sort_by_priority (GHashTable *executors)
+{
+  GIOExtensionPoint *point = g_io_extension_point_lookup (FF_EXECUTOR_EXTENSION_POINT_NAME);
+  GPtrArray *sorted = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = g_io_extension_point_get_extensions (point); l != NULL; l = l->next)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, executors);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          if (G_OBJECT_TYPE (value) == g_io_extension_get_type (l->data) &&
+              !g_ptr_array_find (sorted, value, NULL))
+            g_ptr_array_add (sorted, g_object_ref (value));
+        }
+    }
+  return sorted;
+}
+
+/* Without a configured default: the configured executor of the highest
+ * priority that the operator allows (docker-proxy when DOCKER_PROXY_URL is
+ * set, else local, the last resort), else the first the operator allows.
+ * NULL when there is none. */
 static const gchar *
 pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requested)
 {
@@ -1307,13 +1265,15 @@ pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requeste
     return ff_pipeline_get_executor (pipeline);
   if (configured != NULL && *configured != '\0')
     return configured;
-  if (g_getenv ("DOCKER_PROXY_URL") != NULL &&
-      g_hash_table_contains (self->executors, "docker-proxy") &&
-      ff_config_executor_is_allowed (self->config, "docker-proxy"))
-    return "docker-proxy";
-  if (allowed == NULL || g_strv_contains (allowed, "local"))
-    return "local";
-  return allowed[0];
+  for (guint i = 0; i < self->by_priority->len; i++)
+    {
+      FfExecutor *executor = g_ptr_array_index (self->by_priority, i);
+
+      if (ff_executor_is_configured (executor) &&
+          ff_config_executor_is_allowed (self->config, ff_executor_get_name (executor)))
+        return ff_executor_get_name (executor);
+    }
+  return allowed != NULL ? allowed[0] : NULL;
 }
 
 static gboolean
@@ -1342,17 +1302,6 @@ static gboolean
 check_env (GHashTable *env, GError **error)
 {
   return find_refused_variable (env, error) == NULL;
-}
-
-static guint
-retry_attempts_of (FfPipeline *pipeline, const gchar *run_config)
-{
-  const FfSchedule *config =
-      run_config != NULL ? ff_pipeline_lookup_schedule (pipeline, run_config) : NULL;
-
-  if (config != NULL && config->retry_attempts >= 0)
-    return (guint) config->retry_attempts;
-  return ff_pipeline_get_retry_attempts (pipeline);
 }
 
 static guint
@@ -1428,6 +1377,15 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   if (pipeline == NULL || !check_env (env, error))
     return NULL;
   executor_name = pick_executor (self, pipeline, executor);
+  if (executor_name == NULL)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("No installed executor is set up to run the pipeline “%s”, which names "
+                      "none: name one with \"executor\" in its pipeline.json or with "
+                      "default_executor in fastflow.conf"),
+                   name);
+      return NULL;
+    }
   if (!check_executor (self, executor_name, error))
     return NULL;
   if (run_config != NULL && *run_config != '\0' &&
@@ -1461,7 +1419,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
-  ff_run_set_max_attempts (run, 1 + retry_attempts_of (pipeline, run_config));
+  ff_run_set_max_attempts (run, ff_run_policy_max_attempts (pipeline, run_config));
   if (!ff_run_store_save (self->store, run, error))
     return NULL;
 
@@ -2095,7 +2053,7 @@ build_reattach_request (FfOrchestrator *self, FfRun *run)
       ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
       ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
       ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
-      apply_run_config (request, run_config_of (pipeline, run));
+      apply_run_config (request, ff_run_policy_run_config (pipeline, run));
     }
   return g_steal_pointer (&request);
 }
@@ -2274,6 +2232,7 @@ ff_orchestrator_finalize (GObject *object)
   g_clear_object (&self->scheduler);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->by_priority, g_ptr_array_unref);
   g_clear_pointer (&self->executors, g_hash_table_unref);
   g_clear_pointer (&self->collectors, g_ptr_array_unref);
   g_clear_object (&self->config);
@@ -2369,6 +2328,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   ff_plugin_loader_load_all ();
   self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
+  self->by_priority = sort_by_priority (self->executors);
   warn_unknown_allowed (self);
   self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
   connect_collectors (self);
