@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-run-policy.h"
+#include "ff-test-daemon.h"
 
 static const gchar policy_json[] =
     "{\n"
@@ -63,14 +64,9 @@ static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   g_autofree gchar *root = g_path_get_dirname (fixture->dir);
-  g_autofree gchar *json = g_build_filename (fixture->dir, "pipeline.json", NULL);
-  g_autofree gchar *main_py = g_build_filename (fixture->dir, "main.py", NULL);
 
   g_clear_object (&fixture->pipeline);
-  g_assert_cmpint (g_unlink (json), ==, 0);
-  g_assert_cmpint (g_unlink (main_py), ==, 0);
-  g_assert_cmpint (g_rmdir (fixture->dir), ==, 0);
-  g_assert_cmpint (g_rmdir (root), ==, 0);
+  ff_test_remove_tree (root);
   g_free (fixture->dir);
 }
 

@@ -5,66 +5,11 @@
 
 #include <glib/gi18n.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "ff-orchestrator.h"
-#include "ff-scheduler.h"
+#include "ff-orchestrator-private.h"
 #include "ff-plugin-loader.h"
-#include "ff-run-job.h"
-#include "ff-run-log.h"
 #include "ff-run-policy.h"
-#include "ff-run-store.h"
-
-/* One run in the live table: a run not finished yet, with the job that
- * runs it, or a finished one kept for a while (or loaded again from
- * history) for its log. */
-typedef struct
-{
-  FfOrchestrator *self;
-  FfRun *run;
-  FfRunLog *log;
-  FfRunJob *job;          /* NULL for a run loaded finished from history */
-  GList *expire_link;     /* in the orchestrator's expiring queue */
-  gint64 expire_at;       /* monotonic µs */
-  guint retry_id;         /* waiting for the next attempt */
-  gboolean restart_after; /* restart_interval: start anew once it stopped */
-  gboolean reattaching;   /* an earlier daemon's run, being looked for */
-  GArray *samples;        /* FfRunSample, not yet in the store */
-} RunEntry;
-
-/* Samples go to the store in batches: one transaction per sample and run
- * would cost a write a second for each running run. */
-#define SAMPLES_PER_WRITE 30
-
-struct _FfOrchestrator
-{
-  GObject parent_instance;
-  FfConfig *config;
-  FfPipelineRegistry *registry;
-  FfScheduler *scheduler;
-  FfRunStore *store;
-  GHashTable *executors;
-  GPtrArray *by_priority; /* FfExecutor, highest extension point priority first */
-  GPtrArray *collectors;
-  GHashTable *entries; /* id → RunEntry */
-  GQueue queue;        /* RunEntry, oldest first */
-  GQueue expiring;     /* finished RunEntry, by expire_at */
-  guint expiry_id;
-  guint running;
-  GHashTable *restarts; /* pipeline → source id of its pending restart */
-  guint retention_id;
-  GCancellable *cancellable;
-  FfRunJobHost host; /* what the jobs share: config, collectors, logs folder */
-  guint dispatch_id;
-  GTask *shutdown_task;
-  guint reattaching;   /* runs of an earlier daemon being looked for */
-  GHashTable *unsaved; /* id → FfRun whose last save failed, e.g. disk full */
-  guint unsaved_id;
-};
 
 G_DEFINE_TYPE (FfOrchestrator, ff_orchestrator, G_TYPE_OBJECT)
 
@@ -89,8 +34,6 @@ enum
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void dispatch_queue (FfOrchestrator *self);
-
 static void
 run_entry_free (RunEntry *entry)
 {
@@ -106,8 +49,8 @@ run_entry_free (RunEntry *entry)
   g_free (entry);
 }
 
-static gchar *
-log_path (FfOrchestrator *self, guint64 id)
+gchar *
+ff_orchestrator_dup_log_path (FfOrchestrator *self, guint64 id)
 {
   g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".log", id);
   return g_build_filename (self->host.logs_dir, name, NULL);
@@ -115,11 +58,17 @@ log_path (FfOrchestrator *self, guint64 id)
 
 static void watch_job (RunEntry *entry);
 
-static RunEntry *
-add_entry (FfOrchestrator *self, FfRun *run)
+void
+ff_orchestrator_emit_removed (FfOrchestrator *self, FfRun *run)
+{
+  g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, run);
+}
+
+RunEntry *
+ff_orchestrator_add_entry (FfOrchestrator *self, FfRun *run)
 {
   RunEntry *entry = g_new0 (RunEntry, 1);
-  g_autofree gchar *path = log_path (self, ff_run_get_id (run));
+  g_autofree gchar *path = ff_orchestrator_dup_log_path (self, ff_run_get_id (run));
 
   entry->self = self;
   entry->run = g_object_ref (run);
@@ -132,122 +81,8 @@ add_entry (FfOrchestrator *self, FfRun *run)
   return entry;
 }
 
-/* Finished runs leave the live table after keep_finished_seconds, all on
- * one timer rather than a GSource each: the main loop walks every source on
- * every iteration, and with a thousand runs kept that walk was the daemon's
- * hottest path (a third of its CPU in bench/local-executor). The delay is
- * the same for all, so the queue stays in deadline order by appending. */
-static gboolean on_expiry_due (gpointer user_data);
-
-static void
-arm_expiry (FfOrchestrator *self)
-{
-  RunEntry *head = g_queue_peek_head (&self->expiring);
-  gint64 wait;
-
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  if (head == NULL)
-    return;
-  wait = MAX (head->expire_at - g_get_monotonic_time (), 0) / 1000;
-  self->expiry_id = g_timeout_add ((guint) MIN (wait, G_MAXUINT), on_expiry_due, self);
-}
-
-static gboolean
-on_expiry_due (gpointer user_data)
-{
-  FfOrchestrator *self = user_data;
-  /* within a second counts as due: one wake-up for a burst of runs */
-  gint64 due = g_get_monotonic_time () + G_USEC_PER_SEC;
-  RunEntry *entry;
-
-  self->expiry_id = 0;
-  while ((entry = g_queue_peek_head (&self->expiring)) != NULL && entry->expire_at <= due)
-    {
-      g_autoptr (FfRun) run = g_object_ref (entry->run);
-
-      g_queue_delete_link (&self->expiring, entry->expire_link);
-      entry->expire_link = NULL;
-      g_hash_table_remove (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
-      g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, run);
-    }
-  arm_expiry (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_expiry (RunEntry *entry)
-{
-  FfOrchestrator *self = entry->self;
-  guint keep = MAX (ff_config_get_keep_finished_seconds (self->config), 1);
-
-  if (entry->expire_link != NULL)
-    g_queue_delete_link (&self->expiring, entry->expire_link);
-  entry->expire_at = g_get_monotonic_time () + (gint64) keep * G_USEC_PER_SEC;
-  g_queue_push_tail (&self->expiring, entry);
-  entry->expire_link = g_queue_peek_tail_link (&self->expiring);
-  if (self->expiry_id == 0 || self->expiring.head == entry->expire_link)
-    arm_expiry (self);
-}
-
-/* The run's row and, once it finished, its last attempt's. */
-static gboolean
-store_run (FfOrchestrator *self, FfRun *run, GError **error)
-{
-  return ff_run_store_save (self->store, run, error) &&
-         (!ff_run_state_is_finished (ff_run_get_state (run)) ||
-          ff_run_store_save_attempt (self->store, run, error));
-}
-
-static gboolean
-on_save_retry (gpointer user_data)
-{
-  FfOrchestrator *self = user_data;
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->unsaved);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      g_autoptr (GError) error = NULL;
-
-      /* still full: the rest would fail the same way */
-      if (!store_run (self, value, &error))
-        return G_SOURCE_CONTINUE;
-      g_hash_table_iter_remove (&iter);
-    }
-  g_message (_ ("The run history can be written again; every run is saved"));
-  self->unsaved_id = 0;
-  return G_SOURCE_REMOVE;
-}
-
-/* A save that fails (a full disk) is tried again every few seconds until it
- * succeeds, so that what the history says of a run catches up with it: a
- * run that ended meanwhile would otherwise be found `running` by the next
- * daemon and marked lost. */
-static void
-note_unsaved (FfOrchestrator *self, FfRun *run, const GError *error)
-{
-  if (!g_hash_table_contains (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))))
-    g_warning ("%s", error->message);
-  g_hash_table_replace (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)), g_object_ref (run));
-  if (self->unsaved_id == 0)
-    self->unsaved_id = g_timeout_add_seconds (2, on_save_retry, self);
-}
-
-static void
-save_run (FfOrchestrator *self, FfRun *run)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!ff_run_store_save (self->store, run, &error))
-    note_unsaved (self, run, error);
-  else if (self->unsaved_id != 0 &&
-           g_hash_table_lookup (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))) != NULL)
-    g_hash_table_remove (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)));
-}
-
-static void
-notify_counts (FfOrchestrator *self)
+void
+ff_orchestrator_notify_counts (FfOrchestrator *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_RUNS]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_QUEUED_RUNS]);
@@ -264,8 +99,6 @@ maybe_finish_shutdown (FfOrchestrator *self)
   g_task_return_boolean (self->shutdown_task, TRUE);
   g_clear_object (&self->shutdown_task);
 }
-
-static void flush_samples (FfOrchestrator *self, RunEntry *entry);
 
 static void
 report_run_finished (FfOrchestrator *self, FfRun *run)
@@ -292,8 +125,8 @@ on_retry_due (gpointer user_data)
 
   entry->retry_id = 0;
   g_queue_push_tail (&entry->self->queue, entry);
-  notify_counts (entry->self);
-  dispatch_queue (entry->self);
+  ff_orchestrator_notify_counts (entry->self);
+  ff_orchestrator_dispatch_queue (entry->self);
   return G_SOURCE_REMOVE;
 }
 
@@ -318,16 +151,16 @@ retry_entry (
   note = g_strdup_printf (_ ("Attempt %u of %u failed (%s); attempt %u starts in %.0f s"), attempt,
                           ff_run_get_max_attempts (entry->run), summary, attempt + 1, delay);
   ff_run_job_append_note (entry->job, note);
-  flush_samples (self, entry);
+  ff_orchestrator_flush_samples (self, entry);
   if (!ff_run_set_state (entry->run, FF_RUN_STATE_QUEUED, &error))
     g_warning ("%s", error->message);
   ff_run_set_attempt (entry->run, attempt + 1);
-  save_run (self, entry->run);
+  ff_orchestrator_save_run (self, entry->run);
   if (self->running > 0)
     self->running--;
   entry->retry_id = g_timeout_add ((guint) MIN (delay * 1000, G_MAXUINT - 1), on_retry_due, entry);
-  notify_counts (self);
-  dispatch_queue (self);
+  ff_orchestrator_notify_counts (self);
+  ff_orchestrator_dispatch_queue (self);
 }
 
 /* downstream_triggers: runs of other pipelines that this run's end starts. */
@@ -469,10 +302,10 @@ keep_finished (RunEntry *entry)
   FfOrchestrator *self = entry->self;
   g_autoptr (GError) error = NULL;
 
-  flush_samples (self, entry);
-  save_run (self, entry->run);
+  ff_orchestrator_flush_samples (self, entry);
+  ff_orchestrator_save_run (self, entry->run);
   if (!ff_run_store_save_attempt (self->store, entry->run, &error))
-    note_unsaved (self, entry->run, error);
+    ff_orchestrator_note_unsaved (self, entry->run, error);
 }
 
 /* Collectors, counts, clients; the run stays in the live table a while. */
@@ -486,9 +319,9 @@ announce_finished (RunEntry *entry, gboolean was_running)
            ff_run_state_to_string (ff_run_get_state (entry->run)));
   if (was_running && self->running > 0)
     self->running--;
-  notify_counts (self);
+  ff_orchestrator_notify_counts (self);
   g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, entry->run);
-  schedule_expiry (entry);
+  ff_orchestrator_schedule_expiry (entry);
   maybe_finish_shutdown (self);
 }
 
@@ -503,7 +336,7 @@ follow_up (RunEntry *entry, FfPipeline *pipeline)
   maybe_restart (self, pipeline, entry->run);
   if (entry->restart_after)
     restart_now (self, entry->run);
-  dispatch_queue (self);
+  ff_orchestrator_dispatch_queue (self);
 }
 
 /* How an attempt ended. Every path out of a live run ends here: a failed
@@ -536,80 +369,6 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
 }
 
 static void
-flush_samples (FfOrchestrator *self, RunEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (entry->samples->len == 0)
-    return;
-  if (!ff_run_store_add_samples (self->store, ff_run_get_id (entry->run),
-                                 (const FfRunSample *) (gpointer) entry->samples->data,
-                                 entry->samples->len, &error))
-    g_warning ("%s", error->message);
-  g_array_set_size (entry->samples, 0);
-}
-
-/* The operator's word on executors holds for every run, whoever starts
- * it: StartRun, fastflowctl, a webhook, a schedule, a trigger, a run
- * queued before fastflow.conf changed; ListExecutors shows it too.
- * Returns why @name may not run anything here (a message of
- * ff_message_new), or NULL. */
-gchar *
-ff_orchestrator_dup_executor_refusal (FfOrchestrator *self, const gchar *name)
-{
-  g_autofree gchar *allowed = NULL;
-
-  if (ff_config_executor_is_allowed (self->config, name))
-    return NULL;
-  allowed = g_strjoinv (";", (gchar **) ff_config_get_allowed_executors (self->config));
-  return ff_message_new (GETTEXT_PACKAGE,
-                         N_ ("The executor “%s” is not allowed on this machine ([daemon] "
-                             "allowed_executors in fastflow.conf is %s)"),
-                         name, allowed, NULL);
-}
-
-/* The first of a caller's variables (@env may be NULL) that a caller may
- * not set, or NULL. */
-static const gchar *
-find_refused_variable (GHashTable *env, GError **error)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (env == NULL)
-    return NULL;
-  g_hash_table_iter_init (&iter, env);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (!ff_env_check_caller_name (key, error))
-        return key;
-    }
-  return NULL;
-}
-
-/* A run starts under today's rules, also one queued by an earlier
- * fastflowd (its history may predate them, or fastflow.conf changed since)
- * or waiting for a retry: an executor no longer allowed, or a variable a
- * caller may not set, and it does not start. Returns the message, or NULL. */
-static gchar *
-refusal_of (FfOrchestrator *self, FfRun *run)
-{
-  gchar *refusal = ff_orchestrator_dup_executor_refusal (self, ff_run_get_executor (run));
-  const gchar *variable;
-
-  if (refusal != NULL)
-    return refusal;
-  variable = find_refused_variable (ff_run_get_env (run), NULL);
-  if (variable != NULL)
-    return ff_message_new (GETTEXT_PACKAGE,
-                           N_ ("The variable %s came with the run from a caller, who may "
-                               "not set it: it changes how programs are loaded or how an "
-                               "interpreter starts, or it is one of fastflow’s own"),
-                           variable, NULL);
-  return NULL;
-}
-
-static void
 launch_entry (FfOrchestrator *self, RunEntry *entry)
 {
   g_autoptr (GError) error = NULL;
@@ -623,7 +382,7 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       g_warning ("%s", error->message);
       return;
     }
-  save_run (self, entry->run);
+  ff_orchestrator_save_run (self, entry->run);
 
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
   if (pipeline == NULL)
@@ -634,7 +393,7 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
       return;
     }
-  refusal = refusal_of (self, entry->run);
+  refusal = ff_orchestrator_dup_refusal (self, entry->run);
   if (refusal != NULL)
     {
       finish_entry (entry, FF_REASON_REFUSED, -1, refusal);
@@ -667,150 +426,17 @@ dispatch_idle (gpointer user_data)
          self->running < ff_config_get_max_concurrent_runs (self->config) &&
          !g_queue_is_empty (&self->queue))
     launch_entry (self, g_queue_pop_head (&self->queue));
-  notify_counts (self);
+  ff_orchestrator_notify_counts (self);
   return G_SOURCE_REMOVE;
 }
 
 /* In an idle, so that StartRun's caller gets its answer (and can subscribe)
  * before the run starts. */
-static void
-dispatch_queue (FfOrchestrator *self)
+void
+ff_orchestrator_dispatch_queue (FfOrchestrator *self)
 {
   if (self->dispatch_id == 0)
     self->dispatch_id = g_idle_add (dispatch_idle, self);
-}
-
-/* The executors in the order of their extension point priority, which
- * GIO keeps sorted, highest first. */
-static GPtrArray *
-sort_by_priority (GHashTable *executors)
-{
-  GIOExtensionPoint *point = g_io_extension_point_lookup (FF_EXECUTOR_EXTENSION_POINT_NAME);
-  GPtrArray *sorted = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (GList *l = g_io_extension_point_get_extensions (point); l != NULL; l = l->next)
-    {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, executors);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          if (G_OBJECT_TYPE (value) == g_io_extension_get_type (l->data) &&
-              !g_ptr_array_find (sorted, value, NULL))
-            g_ptr_array_add (sorted, g_object_ref (value));
-        }
-    }
-  return sorted;
-}
-
-/* Without a configured default: the configured executor of the highest
- * priority that the operator allows (docker-proxy when DOCKER_PROXY_URL is
- * set, else local, the last resort), else the first the operator allows.
- * NULL when there is none. */
-static const gchar *
-pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requested)
-{
-  const gchar *configured = ff_config_get_default_executor (self->config);
-  const gchar *const *allowed = ff_config_get_allowed_executors (self->config);
-
-  if (requested != NULL && *requested != '\0')
-    return requested;
-  if (ff_pipeline_get_executor (pipeline) != NULL)
-    return ff_pipeline_get_executor (pipeline);
-  if (configured != NULL && *configured != '\0')
-    return configured;
-  for (guint i = 0; i < self->by_priority->len; i++)
-    {
-      FfExecutor *executor = g_ptr_array_index (self->by_priority, i);
-
-      if (ff_executor_is_configured (executor) &&
-          ff_config_executor_is_allowed (self->config, ff_executor_get_name (executor)))
-        return ff_executor_get_name (executor);
-    }
-  return allowed != NULL ? allowed[0] : NULL;
-}
-
-static gboolean
-check_executor (FfOrchestrator *self, const gchar *name, GError **error)
-{
-  g_autofree gchar *refusal = ff_orchestrator_dup_executor_refusal (self, name);
-
-  if (refusal != NULL)
-    {
-      g_autofree gchar *text = ff_message_format (refusal);
-
-      g_set_error_literal (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, text);
-      return FALSE;
-    }
-  if (!g_hash_table_contains (self->executors, name))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, _ ("Unknown executor “%s”"), name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* What a caller passes with a run; pipeline.json's own default_env may set
- * what is refused here: the author owns the pipeline. */
-static gboolean
-check_env (GHashTable *env, GError **error)
-{
-  return find_refused_variable (env, error) == NULL;
-}
-
-static guint
-count_active (FfOrchestrator *self, const gchar *pipeline)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      FfRun *run = ((RunEntry *) value)->run;
-      if (!ff_run_state_is_finished (ff_run_get_state (run)) &&
-          g_strcmp0 (ff_run_get_pipeline (run), pipeline) == 0)
-        n++;
-    }
-  return n;
-}
-
-static FfPipeline *
-lookup_runnable (FfOrchestrator *self, const gchar *name, gboolean force, GError **error)
-{
-  FfPipeline *pipeline;
-
-  if (!ff_pipeline_name_is_valid (name))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("“%s” is not a valid pipeline name (letters, digits, “_”, “.” and “-”, "
-                      "not starting with a dot)"),
-                   name);
-      return NULL;
-    }
-  pipeline = ff_pipeline_registry_lookup (self->registry, name);
-  if (pipeline == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_PIPELINE, _ ("No pipeline named “%s” in %s"),
-                   name, ff_pipeline_registry_get_dir (self->registry));
-      return NULL;
-    }
-  if (ff_pipeline_is_broken (pipeline))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
-                   _ ("The pipeline “%s” cannot run: %s"), name, ff_pipeline_get_error (pipeline));
-      return NULL;
-    }
-  if (!ff_pipeline_get_enabled (pipeline) && !force)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_DISABLED,
-                   _ ("The pipeline “%s” is disabled (\"enabled\": false in its pipeline.json)"),
-                   name);
-      return NULL;
-    }
-  return pipeline;
 }
 
 FfRun *
@@ -823,48 +449,13 @@ ff_orchestrator_start_run (FfOrchestrator *self,
                            gboolean force,
                            GError **error)
 {
-  FfPipeline *pipeline;
-  const gchar *executor_name;
+  const gchar *executor_name = NULL;
+  FfPipeline *pipeline = ff_orchestrator_check_start (self, name, env, executor, run_config, force,
+                                                      &executor_name, error);
   g_autoptr (FfRun) run = NULL;
-  guint max_instances;
 
-  pipeline = lookup_runnable (self, name, force, error);
-  if (pipeline == NULL || !check_env (env, error))
+  if (pipeline == NULL)
     return NULL;
-  executor_name = pick_executor (self, pipeline, executor);
-  if (executor_name == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("No installed executor is set up to run the pipeline “%s”, which names "
-                      "none: name one with \"executor\" in its pipeline.json or with "
-                      "default_executor in fastflow.conf"),
-                   name);
-      return NULL;
-    }
-  if (!check_executor (self, executor_name, error))
-    return NULL;
-  if (run_config != NULL && *run_config != '\0' &&
-      ff_pipeline_lookup_schedule (pipeline, run_config) == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("The pipeline “%s” has no run configuration “%s” in its schedules[]"), name,
-                   run_config);
-      return NULL;
-    }
-  max_instances = ff_pipeline_get_max_instances (pipeline);
-  if (max_instances > 0 && count_active (self, name) >= max_instances)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_LIMIT_REACHED,
-                   _ ("The pipeline “%s” already has %u active runs (max_instances)"), name,
-                   max_instances);
-      return NULL;
-    }
-  if (self->shutdown_task != NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_FAILED, _ ("The orchestrator is shutting down"));
-      return NULL;
-    }
-
   run = ff_run_store_create_run (self->store, name, error);
   if (run == NULL)
     return NULL;
@@ -878,10 +469,10 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   if (!ff_run_store_save (self->store, run, error))
     return NULL;
 
-  g_queue_push_tail (&self->queue, add_entry (self, run));
+  g_queue_push_tail (&self->queue, ff_orchestrator_add_entry (self, run));
   g_signal_emit (self, signals[SIGNAL_RUN_CREATED], 0, run);
-  notify_counts (self);
-  dispatch_queue (self);
+  ff_orchestrator_notify_counts (self);
+  ff_orchestrator_dispatch_queue (self);
   return run;
 }
 
@@ -904,8 +495,8 @@ lookup_entry (FfOrchestrator *self, guint64 id, GError **error)
       return NULL;
     }
   /* only finished runs can be missing from the live table */
-  entry = add_entry (self, run);
-  schedule_expiry (entry);
+  entry = ff_orchestrator_add_entry (self, run);
+  ff_orchestrator_schedule_expiry (entry);
   return entry;
 }
 
@@ -1052,7 +643,7 @@ static void
 leave_running (FfOrchestrator *self, RunEntry *entry)
 {
   ff_run_job_let_go (entry->job);
-  flush_samples (self, entry);
+  ff_orchestrator_flush_samples (self, entry);
   ff_run_log_close (entry->log);
   g_message (_ ("Run %" PRIu64 " of %s goes on without fastflowd (on_stop=leave-running); the "
                 "next fastflowd follows it again"),
@@ -1186,260 +777,12 @@ make_instance (const gchar *state_dir)
 }
 
 static void
-on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  FfExecutor *executor = FF_EXECUTOR (source);
-  g_autoptr (GError) error = NULL;
-  guint removed = 0;
-
-  if (!ff_executor_remove_leftovers_finish (executor, result, &removed, &error))
-    {
-      /* an unreachable proxy is reported once, by the health check */
-      if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-        g_debug ("leftovers of %s: %s", ff_executor_get_name (executor), error->message);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message (_ ("Executor %s: could not look for what an earlier fastflowd left behind: %s"),
-                   ff_executor_get_name (executor), error->message);
-      return;
-    }
-  if (removed > 0)
-    g_message (g_dngettext (GETTEXT_PACKAGE,
-                            "Executor %s: removed %u thing left behind by an earlier fastflowd",
-                            "Executor %s: removed %u things left behind by an earlier fastflowd",
-                            removed),
-               ff_executor_get_name (executor), removed);
-}
-
-static RunEntry *
-live_entry (FfOrchestrator *self, guint64 run_id)
-{
-  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (run_id));
-
-  /* a sample that crossed the run's end on the way is of no use */
-  return entry != NULL && entry->job != NULL && ff_run_job_is_executing (entry->job) ? entry : NULL;
-}
-
-static void
-on_collector_usage (FfCollector *collector,
-                    guint64 run_id,
-                    gdouble cpu_percent,
-                    guint64 memory_bytes,
-                    guint64 memory_limit_bytes,
-                    FfOrchestrator *self)
-{
-  RunEntry *entry = live_entry (self, run_id);
-  FfRunSample sample = { g_get_real_time (), cpu_percent, memory_bytes };
-
-  if (entry == NULL)
-    return;
-  ff_run_set_usage (entry->run, cpu_percent, memory_bytes);
-  g_array_append_val (entry->samples, sample);
-  if (entry->samples->len >= SAMPLES_PER_WRITE)
-    flush_samples (self, entry);
-}
-
-/* A collector's word on a running run goes into its log, where whoever
- * reads the output sees it where it happened, and into its state. */
-static void
-on_collector_note (FfCollector *collector, guint64 run_id, const gchar *message, gpointer data)
-{
-  FfOrchestrator *self = FF_ORCHESTRATOR (data);
-  RunEntry *entry = live_entry (self, run_id);
-  guint signal_id = g_signal_get_invocation_hint (collector)->signal_id;
-
-  if (entry == NULL)
-    return;
-  if (signal_id == g_signal_lookup ("soft-limit-exceeded", FF_TYPE_COLLECTOR))
-    ff_run_set_soft_limit_exceeded (entry->run, TRUE);
-  else
-    ff_run_set_metrics_message (entry->run, message);
-  ff_run_job_append_note (entry->job, message);
-  save_run (self, entry->run);
-}
-
-static void
-connect_collectors (FfOrchestrator *self)
-{
-  for (guint i = 0; i < self->collectors->len; i++)
-    {
-      GObject *collector = g_ptr_array_index (self->collectors, i);
-
-      g_signal_connect_object (collector, "usage", G_CALLBACK (on_collector_usage), self, 0);
-      g_signal_connect_object (collector, "soft-limit-exceeded", G_CALLBACK (on_collector_note),
-                               self, 0);
-      g_signal_connect_object (collector, "usage-unavailable", G_CALLBACK (on_collector_note), self,
-                               0);
-    }
-}
-
-/**
- * ff_orchestrator_note_executor_health:
- *
- * Tells the collectors what a health check of @executor found.
- */
-void
-ff_orchestrator_note_executor_health (FfOrchestrator *self,
-                                      const gchar *executor,
-                                      gboolean available)
-{
-  g_return_if_fail (FF_IS_ORCHESTRATOR (self));
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_executor_health_changed (g_ptr_array_index (self->collectors, i), executor,
-                                          available);
-}
-
-/**
- * ff_orchestrator_dup_samples:
- *
- * Returns: (element-type FfRunSample): the resource samples of run @id,
- *   oldest first, also those not written to the store yet
- */
-GArray *
-ff_orchestrator_dup_samples (FfOrchestrator *self, guint64 id, GError **error)
-{
-  RunEntry *entry;
-  g_autoptr (GArray) samples = NULL;
-
-  g_return_val_if_fail (FF_IS_ORCHESTRATOR (self), NULL);
-  samples = ff_run_store_load_samples (self->store, id, error);
-  if (samples == NULL)
-    return NULL;
-  entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
-  if (entry != NULL && entry->samples->len > 0)
-    g_array_append_vals (samples, entry->samples->data, entry->samples->len);
-  return g_steal_pointer (&samples);
-}
-
-static void
-on_start_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  FfExecutor *executor = FF_EXECUTOR (source);
-  FfOrchestrator *self = user_data;
-  g_autoptr (GError) error = NULL;
-  gboolean available = ff_executor_check_health_finish (executor, result, &error);
-
-  /* cancelled: the orchestrator is gone */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  ff_orchestrator_note_executor_health (self, ff_executor_get_name (executor), available);
-  if (available)
-    g_debug ("executor %s is available", ff_executor_get_name (executor));
-  else
-    /* the daemon and the other executors go on; a run checks again */
-    g_message (_ ("Executor %s is not available: %s"), ff_executor_get_name (executor),
-               error->message);
-}
-
-/* Operators learn at start-up, in the log, that a proxy is down. */
-/* History retention (keep_days, keep_runs): old finished runs go with their
- * logs. Live runs are never touched. */
-static void
-forget_old_runs (FfOrchestrator *self)
-{
-  guint days = ff_config_get_keep_days (self->config);
-  gint64 before = days > 0 ? g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC : 0;
-  g_autoptr (GArray) ids = NULL;
-  g_autoptr (GError) error = NULL;
-  guint forgotten = 0;
-
-  if (days == 0 && ff_config_get_keep_runs (self->config) == 0)
-    return;
-  ids = ff_run_store_list_expired (self->store, before, ff_config_get_keep_runs (self->config),
-                                   &error);
-  if (ids == NULL)
-    {
-      g_warning ("%s", error->message);
-      return;
-    }
-  for (guint i = 0; i < ids->len; i++)
-    {
-      guint64 id = g_array_index (ids, guint64, i);
-      RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
-      g_autofree gchar *log = log_path (self, id);
-
-      if (entry != NULL && !ff_run_state_is_finished (ff_run_get_state (entry->run)))
-        continue;
-      if (!ff_run_store_delete_run (self->store, id, &error))
-        {
-          g_warning ("%s", error->message);
-          g_clear_error (&error);
-          continue;
-        }
-      if (entry != NULL)
-        {
-          g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, entry->run);
-          g_hash_table_remove (self->entries, GSIZE_TO_POINTER (id));
-        }
-      g_unlink (log);
-      forgotten++;
-    }
-  if (forgotten > 0)
-    g_message (g_dngettext (GETTEXT_PACKAGE, "Removed %u old run and its log from the history",
-                            "Removed %u old runs and their logs from the history", forgotten),
-               forgotten);
-}
-
-static gboolean
-on_retention_tick (gpointer user_data)
-{
-  forget_old_runs (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-check_executors (FfOrchestrator *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->executors);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ff_executor_check_health_async (FF_EXECUTOR (value), self->cancellable, on_start_health_checked,
-                                    self);
-}
-
-/* The runs of an earlier daemon are finished or followed again by now
- * (recover_runs), so what their executors left besides is of no use: a
- * container still running would only hold resources. The runs this daemon
- * starts meanwhile carry its own id; an executor keeps away from what it
- * re-attached. */
-static void
-remove_leftovers (FfOrchestrator *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->executors);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ff_executor_remove_leftovers_async (FF_EXECUTOR (value), self->host.instance,
-                                        self->host.daemon_id, self->cancellable,
-                                        on_leftovers_removed, NULL);
-}
-
-static void
-reattach_done (FfOrchestrator *self)
-{
-  if (self->reattaching > 0 && --self->reattaching == 0)
-    remove_leftovers (self);
-}
-
-/* A re-attached run was found, or not: one run fewer to look for. */
-static void
-entry_reattach_done (RunEntry *entry)
-{
-  if (!entry->reattaching)
-    return;
-  entry->reattaching = FALSE;
-  reattach_done (entry->self);
-}
-
-static void
 on_job_started (FfRunJob *job, gboolean reattached, RunEntry *entry)
 {
   if (reattached)
-    entry_reattach_done (entry);
+    ff_orchestrator_entry_reattach_done (entry);
   else
-    save_run (entry->self, entry->run);
+    ff_orchestrator_save_run (entry->self, entry->run);
 }
 
 static void
@@ -1452,7 +795,7 @@ static void
 on_job_ended (FfRunJob *job, gint reason, gint exit_code, const gchar *message, RunEntry *entry)
 {
   finish_entry (entry, reason, exit_code, message);
-  entry_reattach_done (entry);
+  ff_orchestrator_entry_reattach_done (entry);
 }
 
 /* A run not finished yet gets the job that runs it. */
@@ -1463,76 +806,6 @@ watch_job (RunEntry *entry)
   g_signal_connect (entry->job, "started", G_CALLBACK (on_job_started), entry);
   g_signal_connect (entry->job, "output", G_CALLBACK (on_job_output), entry);
   g_signal_connect (entry->job, "ended", G_CALLBACK (on_job_ended), entry);
-}
-
-/* A run that was running when the earlier daemon died: followed again when
- * its executor can, otherwise lost with that daemon. */
-static gboolean
-recover_running (FfOrchestrator *self, RunEntry *entry, GError **error)
-{
-  FfRun *run = entry->run;
-  FfExecutor *executor = g_hash_table_lookup (self->executors, ff_run_get_executor (run));
-  g_autoptr (GError) why = NULL;
-  g_autofree gchar *message = NULL;
-
-  if (ff_run_get_state (run) == FF_RUN_STATE_RUNNING && executor != NULL &&
-      ff_executor_can_reattach (executor))
-    {
-      FfPipeline *pipeline =
-          ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
-
-      if (ff_run_job_reattach (entry->job, pipeline, executor, &why))
-        {
-          self->running++;
-          self->reattaching++;
-          entry->reattaching = TRUE;
-          return TRUE;
-        }
-      g_message (_ ("Run %" PRIu64 " of %s cannot be followed again: %s"), ff_run_get_id (run),
-                 ff_run_get_pipeline (run), why->message);
-      message = ff_message_new (GETTEXT_PACKAGE,
-                                N_ ("The run could not be followed again after fastflowd "
-                                    "restarted: %s"),
-                                why->message, NULL);
-    }
-  if (!ff_run_finish (run, FF_REASON_ORCHESTRATOR_RESTARTED, -1, message, g_get_real_time (),
-                      error))
-    return FALSE;
-  save_run (self, run);
-  ff_run_job_forget_position (entry->job);
-  schedule_expiry (entry);
-  return TRUE;
-}
-
-/* Runs the previous daemon left open: queued ones queue again; a run that
- * was running is followed again if its executor can, the others died with
- * it. Leftovers are looked for once every run is found or not. */
-static gboolean
-recover_runs (FfOrchestrator *self, GError **error)
-{
-  g_autoptr (GPtrArray) runs = ff_run_store_load_unfinished (self->store, error);
-
-  if (runs == NULL)
-    return FALSE;
-  /* one for the loop itself, so that the sweep starts once */
-  self->reattaching = 1;
-  for (guint i = 0; i < runs->len; i++)
-    {
-      FfRun *run = g_ptr_array_index (runs, i);
-      RunEntry *entry = add_entry (self, run);
-
-      if (ff_run_get_state (run) == FF_RUN_STATE_QUEUED)
-        {
-          g_queue_push_tail (&self->queue, entry);
-          continue;
-        }
-      if (!recover_running (self, entry, error))
-        return FALSE;
-    }
-  reattach_done (self);
-  notify_counts (self);
-  dispatch_queue (self);
-  return TRUE;
 }
 
 static void
@@ -1561,11 +834,7 @@ ff_orchestrator_finalize (GObject *object)
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
   g_clear_handle_id (&self->retention_id, g_source_remove);
   /* a last try for what a full disk kept out of the history */
-  if (self->unsaved_id != 0)
-    {
-      g_clear_handle_id (&self->unsaved_id, g_source_remove);
-      on_save_retry (self);
-    }
+  ff_orchestrator_save_unsaved_now (self);
   g_hash_table_unref (self->unsaved);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
@@ -1678,11 +947,11 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   ff_plugin_loader_load_all ();
   self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
-  self->by_priority = sort_by_priority (self->executors);
+  self->by_priority = ff_orchestrator_sort_by_priority (self->executors);
   warn_unknown_allowed (self);
   self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
   self->host.collectors = self->collectors;
-  connect_collectors (self);
+  ff_orchestrator_connect_collectors (self);
   if (g_hash_table_size (self->executors) == 0)
     g_warning (_ ("No executor plugin was found (searched FASTFLOW_PLUGIN_PATH and %s); "
                   "no run can start"),
@@ -1694,12 +963,11 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   if (!ff_pipeline_registry_reload (self->registry, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);
-  if (!recover_runs (self, error))
+  if (!ff_orchestrator_recover_runs (self, error))
     return FALSE;
   start_scheduler (self);
-  check_executors (self);
-  forget_old_runs (self);
-  self->retention_id = g_timeout_add_seconds (3600, on_retention_tick, self);
+  ff_orchestrator_check_executors (self);
+  ff_orchestrator_start_retention (self);
   return TRUE;
 }
 
