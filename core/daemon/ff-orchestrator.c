@@ -5,77 +5,11 @@
 
 #include <glib/gi18n.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "ff-orchestrator.h"
-#include "ff-scheduler.h"
+#include "ff-orchestrator-private.h"
 #include "ff-plugin-loader.h"
-#include "ff-run-checkpoint.h"
-#include "ff-run-log.h"
-#include "ff-run-store.h"
-
-/* One live run and what it needs while it is live. */
-typedef struct
-{
-  FfOrchestrator *self;
-  FfRun *run;
-  FfRunLog *log;
-  FfRunRequest *request;
-  FfExecution *execution;
-  GCancellable *cancellable;
-  FfReason stop_reason;
-  guint timeout_id;
-  GList *expire_link; /* in the orchestrator's expiring queue */
-  gint64 expire_at;   /* monotonic µs */
-  guint retry_id;     /* waiting for the next attempt */
-  gboolean log_failed;
-  gboolean mid_line;      /* the log does not end with a newline */
-  gboolean restart_after; /* restart_interval: start anew once it stopped */
-  gboolean log_full;      /* max_log_bytes reached: the rest is not kept */
-  GArray *samples;        /* FfRunSample, not yet in the store */
-  FfSecretMasker *masker; /* the pipeline's secrets, hidden in its output */
-  /* For executors that can follow a run again after a restart: how far the
-   * log got, in the attempt's output (consumed) and in the file. */
-  FfRunCheckpoint *checkpoint;
-  guint64 consumed;
-  guint64 skip; /* re-attached: output the log holds already, sent again */
-  gboolean checkpoint_failed;
-} RunEntry;
-
-/* Samples go to the store in batches: one transaction per sample and run
- * would cost a write a second for each running run. */
-#define SAMPLES_PER_WRITE 30
-
-struct _FfOrchestrator
-{
-  GObject parent_instance;
-  FfConfig *config;
-  FfPipelineRegistry *registry;
-  FfScheduler *scheduler;
-  FfRunStore *store;
-  GHashTable *executors;
-  GPtrArray *collectors;
-  GHashTable *entries; /* id → RunEntry */
-  GQueue queue;        /* RunEntry, oldest first */
-  GQueue expiring;     /* finished RunEntry, by expire_at */
-  guint expiry_id;
-  guint running;
-  gchar *logs_dir;
-  gchar *instance;      /* the org.fastflow.instance label: this state folder */
-  gchar *daemon_id;     /* the org.fastflow.daemon label: this process */
-  GHashTable *restarts; /* pipeline → source id of its pending restart */
-  guint retention_id;
-  GCancellable *cancellable;
-  guint dispatch_id;
-  GTask *shutdown_task;
-  guint reattaching;   /* runs of an earlier daemon being looked for */
-  GHashTable *unsaved; /* id → FfRun whose last save failed, e.g. disk full */
-  guint unsaved_id;
-};
+#include "ff-run-policy.h"
 
 G_DEFINE_TYPE (FfOrchestrator, ff_orchestrator, G_TYPE_OBJECT)
 
@@ -100,334 +34,55 @@ enum
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void dispatch_queue (FfOrchestrator *self);
-
 static void
 run_entry_free (RunEntry *entry)
 {
-  g_clear_handle_id (&entry->timeout_id, g_source_remove);
   if (entry->expire_link != NULL)
     g_queue_delete_link (&entry->self->expiring, entry->expire_link);
   g_clear_handle_id (&entry->retry_id, g_source_remove);
-  if (entry->execution != NULL)
-    g_signal_handlers_disconnect_by_data (entry->execution, entry);
-  g_clear_object (&entry->execution);
-  g_clear_object (&entry->request);
+  if (entry->job != NULL)
+    g_signal_handlers_disconnect_by_data (entry->job, entry);
+  g_clear_object (&entry->job);
   g_clear_pointer (&entry->samples, g_array_unref);
-  g_clear_object (&entry->cancellable);
-  g_clear_object (&entry->masker);
   g_clear_object (&entry->log);
-  g_clear_object (&entry->checkpoint);
   g_clear_object (&entry->run);
   g_free (entry);
 }
 
-/* Next to the run's log: the engine sees host paths, and the file is the
- * run's, like its log. */
-static gchar *
-route_path (FfOrchestrator *self, guint64 id)
-{
-  g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".route", id);
-  return g_build_filename (self->logs_dir, name, NULL);
-}
-
-/* The route file is the one file of the state folder a run writes, so it
- * must be writable by the run's user, and by nobody else who could read it.
- * Other users of the host never reach it: logs/ is 0700 (ff-state-files).
- * A local run is fastflowd's own user: 0600. A container's user is another
- * uid unless [executor.NAME] user names fastflowd's own; and containers run
- * with CapDrop ALL, so not even their root may write a file of another uid
- * that is 0600 (unless fastflowd runs as root, or a rootless engine maps
- * the container's root to fastflowd's user: neither is known here). Then
- * 0622: the container writes it, only the owner reads it. */
-static mode_t
-route_file_mode (FfOrchestrator *self, FfRun *run)
-{
-  const gchar *executor = ff_run_get_executor (run);
-  g_autofree gchar *group = g_strconcat ("executor.", executor != NULL ? executor : "", NULL);
-  g_autofree gchar *user = NULL;
-  g_auto (GStrv) parts = NULL;
-  guint64 uid;
-
-  if (g_strcmp0 (executor, "local") == 0)
-    return 0600;
-  user = g_key_file_get_string (ff_config_get_keyfile (self->config), group, "user", NULL);
-  if (user == NULL)
-    return 0622;
-  parts = g_strsplit (g_strstrip (user), ":", 2);
-  if (g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT32, &uid, NULL) &&
-      uid == (guint64) geteuid ())
-    return 0600;
-  return 0622;
-}
-
-static gboolean
-route_file_error (const gchar *path, gint saved_errno, GError **error)
-{
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _ ("Cannot prepare the route file %s: %s"), path, g_strerror (saved_errno));
-  return FALSE;
-}
-
-/* A route is shown and kept like output: with the run's secrets hidden. */
-static void
-set_route_hidden (FfOrchestrator *self, FfRun *run, const gchar *route)
-{
-  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
-  g_autofree gchar *hidden = NULL;
-
-  if (entry != NULL && entry->masker != NULL)
-    route = hidden = ff_secret_masker_mask_text (entry->masker, route);
-  ff_run_set_route (run, route);
-}
-
-/* An empty file the run may write its route to. What stands in its place
- * is never followed: a stale file of an earlier attempt goes, anything else
- * (a symbolic link, a FIFO, a folder) is refused. */
-static gboolean
-create_route_file (FfOrchestrator *self, FfRun *run, const gchar *path, GError **error)
-{
-  mode_t mode = route_file_mode (self, run);
-  GStatBuf st;
-  gint fd;
-
-  if (g_lstat (path, &st) == 0)
-    {
-      if (!S_ISREG (st.st_mode))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                       _ ("Cannot prepare the route file %s: something that is not a regular file "
-                          "is in its place (a symbolic link?); fastflow neither follows nor "
-                          "replaces it"),
-                       path);
-          return FALSE;
-        }
-      if (g_unlink (path) != 0 && errno != ENOENT)
-        return route_file_error (path, errno, error);
-    }
-  /* not g_file_set_contents (a temporary file, a rename): work in the
-   * state folder is the largest part left of a local run's cost (perf
-   * during bench/local-executor) */
-  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  /* fchmod: past the umask */
-  if (fd >= 0 && fchmod (fd, mode) == 0)
-    return g_close (fd, error);
-  if (fd >= 0)
-    {
-      gint saved_errno = errno;
-
-      g_close (fd, NULL);
-      return route_file_error (path, saved_errno, error);
-    }
-  return route_file_error (path, errno, error);
-}
-
-/* A route is a word or two; the file may be anything the run made of it. */
-#define ROUTE_READ_MAX 4096
-
-/* The first line the run wrote to its route file, then the file is gone.
- * One bounded read through a descriptor that follows no link and waits
- * for no writer: a 400 MB route file costs 4 KiB. */
-static void
-take_route (FfOrchestrator *self, FfRun *run)
-{
-  g_autofree gchar *path = route_path (self, ff_run_get_id (run));
-  gchar text[ROUTE_READ_MAX + 1];
-  struct stat st;
-  gssize n = -1;
-  gint fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
-
-  g_unlink (path);
-  if (fd < 0)
-    return;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-    {
-      do
-        n = read (fd, text, ROUTE_READ_MAX);
-      while (n < 0 && errno == EINTR);
-    }
-  g_close (fd, NULL);
-  if (n <= 0)
-    return;
-  text[n] = '\0';
-  text[strcspn (text, "\r\n")] = '\0';
-  g_strstrip (text);
-  if (*text != '\0' && g_utf8_validate (text, -1, NULL) && strlen (text) <= 200)
-    set_route_hidden (self, run, text);
-}
-
-static gchar *
-log_path (FfOrchestrator *self, guint64 id)
+gchar *
+ff_orchestrator_dup_log_path (FfOrchestrator *self, guint64 id)
 {
   g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".log", id);
-  return g_build_filename (self->logs_dir, name, NULL);
+  return g_build_filename (self->host.logs_dir, name, NULL);
 }
 
-static gchar *
-position_path (FfOrchestrator *self, guint64 id)
+static void watch_job (RunEntry *entry);
+
+void
+ff_orchestrator_emit_removed (FfOrchestrator *self, FfRun *run)
 {
-  g_autofree gchar *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".pos", id);
-  return g_build_filename (self->logs_dir, name, NULL);
+  g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, run);
 }
 
-/* After every write to the log: see FfRunCheckpoint. */
-static void
-save_position (RunEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-  FfLogPosition pos = { ff_run_get_attempt (entry->run), entry->consumed,
-                        ff_run_log_get_size (entry->log), entry->log_full };
-
-  if (entry->checkpoint == NULL || entry->checkpoint_failed)
-    return;
-  if (!ff_run_checkpoint_save (entry->checkpoint, &pos, &error))
-    {
-      /* the run goes on; only a restart could not follow it any more */
-      g_warning ("%s", error->message);
-      entry->checkpoint_failed = TRUE;
-    }
-}
-
-static void
-drop_position (RunEntry *entry)
-{
-  if (entry->checkpoint == NULL)
-    return;
-  ff_run_checkpoint_remove (entry->checkpoint);
-  g_clear_object (&entry->checkpoint);
-}
-
-static RunEntry *
-add_entry (FfOrchestrator *self, FfRun *run)
+RunEntry *
+ff_orchestrator_add_entry (FfOrchestrator *self, FfRun *run)
 {
   RunEntry *entry = g_new0 (RunEntry, 1);
-  g_autofree gchar *path = log_path (self, ff_run_get_id (run));
+  g_autofree gchar *path = ff_orchestrator_dup_log_path (self, ff_run_get_id (run));
 
   entry->self = self;
   entry->run = g_object_ref (run);
   entry->log = ff_run_log_new (path);
   entry->samples = g_array_new (FALSE, FALSE, sizeof (FfRunSample));
+  if (!ff_run_state_is_finished (ff_run_get_state (run)))
+    watch_job (entry);
   g_hash_table_insert (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)), entry);
   g_signal_emit (self, signals[SIGNAL_RUN_ADDED], 0, run);
   return entry;
 }
 
-/* Finished runs leave the live table after keep_finished_seconds, all on
- * one timer rather than a GSource each: the main loop walks every source on
- * every iteration, and with a thousand runs kept that walk was the daemon's
- * hottest path (a third of its CPU in bench/local-executor). The delay is
- * the same for all, so the queue stays in deadline order by appending. */
-static gboolean on_expiry_due (gpointer user_data);
-
-static void
-arm_expiry (FfOrchestrator *self)
-{
-  RunEntry *head = g_queue_peek_head (&self->expiring);
-  gint64 wait;
-
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  if (head == NULL)
-    return;
-  wait = MAX (head->expire_at - g_get_monotonic_time (), 0) / 1000;
-  self->expiry_id = g_timeout_add ((guint) MIN (wait, G_MAXUINT), on_expiry_due, self);
-}
-
-static gboolean
-on_expiry_due (gpointer user_data)
-{
-  FfOrchestrator *self = user_data;
-  /* within a second counts as due: one wake-up for a burst of runs */
-  gint64 due = g_get_monotonic_time () + G_USEC_PER_SEC;
-  RunEntry *entry;
-
-  self->expiry_id = 0;
-  while ((entry = g_queue_peek_head (&self->expiring)) != NULL && entry->expire_at <= due)
-    {
-      g_autoptr (FfRun) run = g_object_ref (entry->run);
-
-      g_queue_delete_link (&self->expiring, entry->expire_link);
-      entry->expire_link = NULL;
-      g_hash_table_remove (self->entries, GSIZE_TO_POINTER (ff_run_get_id (run)));
-      g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, run);
-    }
-  arm_expiry (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_expiry (RunEntry *entry)
-{
-  FfOrchestrator *self = entry->self;
-  guint keep = MAX (ff_config_get_keep_finished_seconds (self->config), 1);
-
-  if (entry->expire_link != NULL)
-    g_queue_delete_link (&self->expiring, entry->expire_link);
-  entry->expire_at = g_get_monotonic_time () + (gint64) keep * G_USEC_PER_SEC;
-  g_queue_push_tail (&self->expiring, entry);
-  entry->expire_link = g_queue_peek_tail_link (&self->expiring);
-  if (self->expiry_id == 0 || self->expiring.head == entry->expire_link)
-    arm_expiry (self);
-}
-
-/* The run's row and, once it finished, its last attempt's. */
-static gboolean
-store_run (FfOrchestrator *self, FfRun *run, GError **error)
-{
-  return ff_run_store_save (self->store, run, error) &&
-         (!ff_run_state_is_finished (ff_run_get_state (run)) ||
-          ff_run_store_save_attempt (self->store, run, error));
-}
-
-static gboolean
-on_save_retry (gpointer user_data)
-{
-  FfOrchestrator *self = user_data;
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->unsaved);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      g_autoptr (GError) error = NULL;
-
-      /* still full: the rest would fail the same way */
-      if (!store_run (self, value, &error))
-        return G_SOURCE_CONTINUE;
-      g_hash_table_iter_remove (&iter);
-    }
-  g_message (_ ("The run history can be written again; every run is saved"));
-  self->unsaved_id = 0;
-  return G_SOURCE_REMOVE;
-}
-
-/* A save that fails (a full disk) is tried again every few seconds until it
- * succeeds, so that what the history says of a run catches up with it: a
- * run that ended meanwhile would otherwise be found `running` by the next
- * daemon and marked lost. */
-static void
-note_unsaved (FfOrchestrator *self, FfRun *run, const GError *error)
-{
-  if (!g_hash_table_contains (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))))
-    g_warning ("%s", error->message);
-  g_hash_table_replace (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)), g_object_ref (run));
-  if (self->unsaved_id == 0)
-    self->unsaved_id = g_timeout_add_seconds (2, on_save_retry, self);
-}
-
-static void
-save_run (FfOrchestrator *self, FfRun *run)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!ff_run_store_save (self->store, run, &error))
-    note_unsaved (self, run, error);
-  else if (self->unsaved_id != 0 &&
-           g_hash_table_lookup (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))) != NULL)
-    g_hash_table_remove (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)));
-}
-
-static void
-notify_counts (FfOrchestrator *self)
+void
+ff_orchestrator_notify_counts (FfOrchestrator *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING_RUNS]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_QUEUED_RUNS]);
@@ -445,8 +100,6 @@ maybe_finish_shutdown (FfOrchestrator *self)
   g_clear_object (&self->shutdown_task);
 }
 
-static void flush_samples (FfOrchestrator *self, RunEntry *entry);
-
 static void
 report_run_finished (FfOrchestrator *self, FfRun *run)
 {
@@ -459,76 +112,10 @@ report_run_finished (FfOrchestrator *self, FfRun *run)
                                MAX (duration, 0));
 }
 
-static void append_note (RunEntry *entry, const gchar *note);
-static const FfSchedule *run_config_of (FfPipeline *pipeline, FfRun *run);
-
-static void keep_output (RunEntry *entry, GBytes *data);
-
-/* Stops following the execution: no more output, exit or samples. */
-static void
-let_go (RunEntry *entry)
-{
-  FfOrchestrator *self = entry->self;
-
-  g_clear_handle_id (&entry->timeout_id, g_source_remove);
-  if (entry->execution == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (entry->execution, entry);
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_finished (g_ptr_array_index (self->collectors, i),
-                                     ff_run_get_id (entry->run));
-  g_clear_object (&entry->execution);
-}
-
-/* The attempt is over: what the masker held back is its output's end. */
-static void
-detach_execution (RunEntry *entry)
-{
-  if (entry->execution != NULL && entry->masker != NULL)
-    {
-      g_autoptr (GBytes) tail = ff_secret_masker_flush (entry->masker);
-
-      if (g_bytes_get_size (tail) > 0)
-        keep_output (entry, tail);
-    }
-  let_go (entry);
-}
-
-/* What a failed attempt of a run with attempts left does next: not
- * whatever the user stopped or fastflow refused, nor while shutting down.
- * Infrastructure errors are retried like pipeline errors. */
 static gboolean
 should_retry (RunEntry *entry, FfReason reason)
 {
-  if (entry->self->shutdown_task != NULL ||
-      ff_run_get_attempt (entry->run) >= ff_run_get_max_attempts (entry->run))
-    return FALSE;
-  switch (reason)
-    {
-    case FF_REASON_NONE:
-    case FF_REASON_CANCELLED:
-    case FF_REASON_REFUSED:
-    case FF_REASON_ORCHESTRATOR_RESTARTED:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
-static gdouble
-retry_delay (FfOrchestrator *self, RunEntry *entry)
-{
-  FfPipeline *pipeline =
-      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  const FfSchedule *config = pipeline != NULL ? run_config_of (pipeline, entry->run) : NULL;
-  const FfRetryStrategy *strategy = NULL;
-
-  if (config != NULL && config->retry_strategy != NULL)
-    strategy = config->retry_strategy;
-  else if (pipeline != NULL)
-    strategy = ff_pipeline_get_retry (pipeline);
-  return strategy != NULL ? ff_retry_strategy_get_delay (strategy, ff_run_get_attempt (entry->run))
-                          : 0;
+  return entry->self->shutdown_task == NULL && ff_run_policy_should_retry (entry->run, reason);
 }
 
 static gboolean
@@ -538,23 +125,24 @@ on_retry_due (gpointer user_data)
 
   entry->retry_id = 0;
   g_queue_push_tail (&entry->self->queue, entry);
-  notify_counts (entry->self);
-  dispatch_queue (entry->self);
+  ff_orchestrator_notify_counts (entry->self);
+  ff_orchestrator_dispatch_queue (entry->self);
   return G_SOURCE_REMOVE;
 }
 
 /* The attempt is over and recorded; the run waits for its next one. */
 static void
-retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+retry_entry (
+    RunEntry *entry, FfPipeline *pipeline, FfReason reason, gint exit_code, const gchar *message)
 {
   FfOrchestrator *self = entry->self;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *summary = ff_reason_dup_summary (reason, exit_code);
   g_autofree gchar *note = NULL;
   guint attempt = ff_run_get_attempt (entry->run);
-  gdouble delay = retry_delay (self, entry);
+  gdouble delay = ff_run_policy_retry_delay (pipeline, entry->run);
 
-  detach_execution (entry);
+  ff_run_job_detach (entry->job);
   if (!ff_run_store_record_attempt (self->store, entry->run, ff_reason_get_final_state (reason),
                                     reason, exit_code, message, g_get_real_time (), &error))
     g_warning ("%s", error->message);
@@ -562,52 +150,35 @@ retry_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mess
    * starts in 60 s */
   note = g_strdup_printf (_ ("Attempt %u of %u failed (%s); attempt %u starts in %.0f s"), attempt,
                           ff_run_get_max_attempts (entry->run), summary, attempt + 1, delay);
-  append_note (entry, note);
-  flush_samples (self, entry);
+  ff_run_job_append_note (entry->job, note);
+  ff_orchestrator_flush_samples (self, entry);
   if (!ff_run_set_state (entry->run, FF_RUN_STATE_QUEUED, &error))
     g_warning ("%s", error->message);
   ff_run_set_attempt (entry->run, attempt + 1);
-  entry->stop_reason = FF_REASON_NONE;
-  save_run (self, entry->run);
+  ff_orchestrator_save_run (self, entry->run);
   if (self->running > 0)
     self->running--;
   entry->retry_id = g_timeout_add ((guint) MIN (delay * 1000, G_MAXUINT - 1), on_retry_due, entry);
-  notify_counts (self);
-  dispatch_queue (self);
-}
-
-static gboolean
-trigger_matches (const FfTrigger *trigger, FfRun *run)
-{
-  FfRunState state = ff_run_get_state (run);
-
-  /* a run someone stopped is not a result to act on */
-  if (state == FF_RUN_STATE_CANCELLED)
-    return FALSE;
-  if (trigger->on_route != NULL)
-    return g_strcmp0 (trigger->on_route, ff_run_get_route (run)) == 0;
-  if (state == FF_RUN_STATE_SUCCEEDED)
-    return trigger->on_success;
-  return trigger->on_failure;
+  ff_orchestrator_notify_counts (self);
+  ff_orchestrator_dispatch_queue (self);
 }
 
 /* downstream_triggers: runs of other pipelines that this run's end starts. */
 static void
-fire_downstream (FfOrchestrator *self, FfRun *run)
+fire_downstream (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
 {
-  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
-  GPtrArray *triggers = pipeline != NULL ? ff_pipeline_get_downstream_triggers (pipeline) : NULL;
-  g_autofree gchar *by = g_strdup_printf ("downstream:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  g_autoptr (GPtrArray) triggers = NULL;
+  g_autofree gchar *by = NULL;
 
-  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline))
+  if (self->shutdown_task != NULL)
     return;
-  for (guint i = 0; triggers != NULL && i < triggers->len; i++)
+  triggers = ff_run_policy_dup_triggers_to_fire (pipeline, run);
+  by = g_strdup_printf ("downstream:%" G_GUINT64_FORMAT, ff_run_get_id (run));
+  for (guint i = 0; i < triggers->len; i++)
     {
       const FfTrigger *trigger = g_ptr_array_index (triggers, i);
       g_autoptr (GError) error = NULL;
 
-      if (!trigger_matches (trigger, run))
-        continue;
       if (ff_orchestrator_start_run (self, trigger->pipeline, NULL, NULL, trigger->run_config_id,
                                      by, FALSE, &error) == NULL)
         g_message (_ ("Run %" PRIu64 " of %s did not start %s: %s"), ff_run_get_id (run),
@@ -669,16 +240,12 @@ restart_now (FfOrchestrator *self, FfRun *run)
 /* restart_on_crash: a long-running pipeline that failed starts again after
  * its restart_cooldown; one that ended well, or was stopped, does not. */
 static void
-maybe_restart (FfOrchestrator *self, FfRun *run)
+maybe_restart (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
 {
-  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
   Restart *restart;
   guint cooldown, id;
 
-  if (self->shutdown_task != NULL || pipeline == NULL || ff_pipeline_is_broken (pipeline) ||
-      !ff_pipeline_get_restart_on_crash (pipeline) || !ff_pipeline_get_enabled (pipeline) ||
-      ff_run_get_state (run) != FF_RUN_STATE_FAILED ||
-      ff_run_get_reason (run) == FF_REASON_REFUSED ||
+  if (self->shutdown_task != NULL || !ff_run_policy_should_restart_on_crash (pipeline, run) ||
       g_hash_table_contains (self->restarts, ff_run_get_pipeline (run)))
     return;
   cooldown = ff_pipeline_get_restart_cooldown (pipeline);
@@ -694,512 +261,111 @@ maybe_restart (FfOrchestrator *self, FfRun *run)
   g_hash_table_insert (self->restarts, g_strdup (ff_run_get_pipeline (run)), GUINT_TO_POINTER (id));
 }
 
-/* Records how a run ended. Every path out of a live run ends here. */
-static void
-finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+/* The message a finished run keeps: the executor's with the run's secrets
+ * hidden (it may quote what the run printed), and a word on a log that
+ * could not be written. */
+static gchar *
+final_message (RunEntry *entry, const gchar *hidden)
 {
-  FfOrchestrator *self = entry->self;
+  if (!ff_run_job_get_log_failed (entry->job))
+    return g_strdup (hidden);
+  if (hidden == NULL || *hidden == '\0')
+    return ff_message_new (GETTEXT_PACKAGE, N_ ("The log is incomplete: it could not be written"),
+                           NULL);
+  return ff_message_new (GETTEXT_PACKAGE,
+                         N_ ("%s (the log is incomplete: it could not be written)"), hidden, NULL);
+}
+
+/* The attempt's execution, route file and log are done with; the run
+ * takes its end. FALSE if it cannot (it was finished already). */
+static gboolean
+close_run (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
+{
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *full_message = NULL;
-  g_autofree gchar *hidden = NULL;
-  gboolean was_running =
-      entry->execution != NULL || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
 
-  /* an executor's message may quote what the run printed */
-  if (entry->masker != NULL && message != NULL)
-    message = hidden = ff_secret_masker_mask_text (entry->masker, message);
-
-  if (was_running && should_retry (entry, reason))
-    {
-      retry_entry (entry, reason, exit_code, message);
-      return;
-    }
-  if (entry->log_failed && (message == NULL || *message == '\0'))
-    message = full_message = ff_message_new (
-        GETTEXT_PACKAGE, N_ ("The log is incomplete: it could not be written"), NULL);
-  else if (entry->log_failed)
-    message = full_message = ff_message_new (
-        GETTEXT_PACKAGE, N_ ("%s (the log is incomplete: it could not be written)"), message, NULL);
   g_clear_handle_id (&entry->retry_id, g_source_remove);
-  detach_execution (entry);
-  take_route (self, entry->run);
+  ff_run_job_detach (entry->job);
+  ff_run_job_take_route (entry->job);
   if (!ff_run_finish (entry->run, reason, exit_code, message, g_get_real_time (), &error))
     {
       g_warning ("%s", error->message);
-      return;
+      return FALSE;
     }
-  ff_run_log_close (entry->log);
-  drop_position (entry);
-  flush_samples (self, entry);
-  save_run (self, entry->run);
+  ff_run_job_close (entry->job);
+  return TRUE;
+}
+
+/* Into the history: its samples, the run, its last attempt. */
+static void
+keep_finished (RunEntry *entry)
+{
+  FfOrchestrator *self = entry->self;
+  g_autoptr (GError) error = NULL;
+
+  ff_orchestrator_flush_samples (self, entry);
+  ff_orchestrator_save_run (self, entry->run);
   if (!ff_run_store_save_attempt (self->store, entry->run, &error))
-    note_unsaved (self, entry->run, error);
+    ff_orchestrator_note_unsaved (self, entry->run, error);
+}
+
+/* Collectors, counts, clients; the run stays in the live table a while. */
+static void
+announce_finished (RunEntry *entry, gboolean was_running)
+{
+  FfOrchestrator *self = entry->self;
+
   report_run_finished (self, entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
   if (was_running && self->running > 0)
     self->running--;
-  notify_counts (self);
+  ff_orchestrator_notify_counts (self);
   g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, entry->run);
-  schedule_expiry (entry);
+  ff_orchestrator_schedule_expiry (entry);
   maybe_finish_shutdown (self);
-  fire_downstream (self, entry->run);
-  maybe_restart (self, entry->run);
+}
+
+/* What the run's end starts: downstream triggers, restart_on_crash,
+ * restart_interval, and the next queued run in its slot. */
+static void
+follow_up (RunEntry *entry, FfPipeline *pipeline)
+{
+  FfOrchestrator *self = entry->self;
+
+  fire_downstream (self, pipeline, entry->run);
+  maybe_restart (self, pipeline, entry->run);
   if (entry->restart_after)
     restart_now (self, entry->run);
-  dispatch_queue (self);
+  ff_orchestrator_dispatch_queue (self);
 }
 
+/* How an attempt ended. Every path out of a live run ends here: a failed
+ * attempt with attempts left waits for its next one; otherwise the run
+ * finishes, goes into the history, is announced, and what follows from
+ * its end starts. */
 static void
-record_output (RunEntry *entry, GBytes *data)
-{
-  g_autoptr (GError) error = NULL;
-  guint64 offset = ff_run_log_get_size (entry->log);
-  gsize len;
-  const guint8 *buf = g_bytes_get_data (data, &len);
-
-  if (len > 0)
-    entry->mid_line = buf[len - 1] != '\n';
-  if (!entry->log_failed && !ff_run_log_append (entry->log, buf, len, &error))
-    {
-      /* keep following: clients still get the output live */
-      g_warning ("%s", error->message);
-      entry->log_failed = TRUE;
-    }
-  if (entry->log_failed)
-    return;
-  save_position (entry);
-  g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
-}
-
-static void append_note (RunEntry *entry, const gchar *note);
-
-/* A run that prints without end fills neither the disk nor the daemon: its
- * log stops at max_log_bytes, with a line that says so. */
-static void
-keep_output (RunEntry *entry, GBytes *data)
-{
-  guint64 cap = ff_config_get_max_log_bytes (entry->self->config);
-  guint64 size = ff_run_log_get_size (entry->log);
-  g_autoptr (GBytes) head = NULL;
-  g_autofree gchar *limit = NULL;
-  g_autofree gchar *note = NULL;
-  g_autoptr (GBytes) rest = NULL;
-  gsize len = g_bytes_get_size (data);
-
-  /* A re-attached execution sends the attempt's output from its start;
-   * the log has the first `consumed` bytes of it already. */
-  if (entry->skip > 0)
-    {
-      gsize skipped = (gsize) MIN (entry->skip, (guint64) len);
-
-      entry->skip -= skipped;
-      if (skipped == len)
-        return;
-      rest = g_bytes_new_from_bytes (data, skipped, len - skipped);
-      data = rest;
-      len -= skipped;
-    }
-  entry->consumed += len;
-  if (entry->log_full)
-    return;
-  if (cap == 0 || size + g_bytes_get_size (data) <= cap)
-    {
-      record_output (entry, data);
-      return;
-    }
-  if (size < cap)
-    {
-      head = g_bytes_new_from_bytes (data, 0, cap - size);
-      record_output (entry, head);
-    }
-  entry->log_full = TRUE;
-  limit = g_format_size_full (cap, G_FORMAT_SIZE_IEC_UNITS);
-  note = ff_message_new (GETTEXT_PACKAGE,
-                         N_ ("The log reached its limit of %s (max_log_bytes); the run goes on, "
-                             "but the rest of its output is not kept"),
-                         limit, NULL);
-  append_note (entry, note);
-}
-
-/* fastflow's own word in a run's log, on a line of its own, so that whoever
- * reads the log sees it where it happened. */
-static void
-append_note (RunEntry *entry, const gchar *note)
-{
-  /* the log is text: a note is written in the daemon's words of the day */
-  g_autofree gchar *words = ff_message_format (note);
-  g_autofree gchar *line =
-      g_strdup_printf ("%s[fastflow] %s\n", entry->mid_line ? "\n" : "", words);
-  g_autoptr (GBytes) data = g_bytes_new_take (line, strlen (line));
-
-  g_steal_pointer (&line);
-  record_output (entry, data);
-}
-
-static void
-on_execution_output (FfExecution *execution, gint stream, GBytes *data, RunEntry *entry)
-{
-  g_autoptr (GBytes) masked = NULL;
-
-  if (entry->masker == NULL)
-    {
-      keep_output (entry, data);
-      return;
-    }
-  masked = ff_secret_masker_feed (entry->masker, data);
-  if (g_bytes_get_size (masked) > 0)
-    keep_output (entry, masked);
-}
-
-static void
-flush_samples (FfOrchestrator *self, RunEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (entry->samples->len == 0)
-    return;
-  if (!ff_run_store_add_samples (self->store, ff_run_get_id (entry->run),
-                                 (const FfRunSample *) (gpointer) entry->samples->data,
-                                 entry->samples->len, &error))
-    g_warning ("%s", error->message);
-  g_array_set_size (entry->samples, 0);
-}
-
-static void
-on_execution_exited (
-    FfExecution *execution, gint exit_code, gint reason, const gchar *message, RunEntry *entry)
-{
-  FfReason final = reason;
-
-  /* A re-attached run whose replay was shorter than what its log had: the
-   * engine lost output meanwhile, and the log says so where it happened. */
-  if (entry->skip > 0)
-    {
-      g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, entry->skip);
-      g_autofree gchar *note =
-          ff_message_new (GETTEXT_PACKAGE,
-                          N_ ("After fastflowd restarted, the executor sent %s bytes less of this "
-                              "run's output than its log had; output may be missing here"),
-                          bytes, NULL);
-
-      entry->skip = 0;
-      append_note (entry, note);
-    }
-  if (entry->stop_reason != FF_REASON_NONE)
-    {
-      final = entry->stop_reason;
-      message = NULL;
-    }
-  else if (reason == FF_REASON_NONE && exit_code != 0)
-    final = FF_REASON_EXIT_CODE;
-  finish_entry (entry, final, exit_code, message);
-}
-
-static gboolean
-on_run_timeout (gpointer user_data)
-{
-  RunEntry *entry = user_data;
-
-  entry->timeout_id = 0;
-  entry->stop_reason = FF_REASON_TIMEOUT;
-  ff_execution_cancel (entry->execution, ff_config_get_stop_grace_ms (entry->self->config));
-  return G_SOURCE_REMOVE;
-}
-
-/* The schedules[] entry a run was started with, if any. */
-static const FfSchedule *
-run_config_of (FfPipeline *pipeline, FfRun *run)
-{
-  const gchar *id = ff_run_get_run_config (run);
-
-  return id != NULL && *id != '\0' ? ff_pipeline_lookup_schedule (pipeline, id) : NULL;
-}
-
-/* A run configuration's value wins over the pipeline's, which wins over
- * the daemon's default. */
-static gint64
-effective_timeout (FfOrchestrator *self, FfPipeline *pipeline, FfRun *run)
-{
-  const FfSchedule *config = run_config_of (pipeline, run);
-  gint64 timeout = ff_pipeline_get_timeout (pipeline);
-
-  if (config != NULL && config->timeout >= 0)
-    timeout = config->timeout;
-  return timeout >= 0 ? timeout : ff_config_get_default_timeout (self->config);
-}
-
-static void
-apply_run_config (FfRunRequest *request, const FfSchedule *config)
-{
-  /* its env goes in with the pipeline's, below StartRun's */
-  if (config == NULL)
-    return;
-  if (config->mem_hard_limit > 0)
-    ff_run_request_set_memory_limit (request, config->mem_hard_limit);
-  if (config->cpu_hard_limit > 0)
-    ff_run_request_set_cpu_limit (request, config->cpu_hard_limit);
-  if (config->mem_soft_limit > 0)
-    ff_run_request_set_memory_soft_limit (request, config->mem_soft_limit);
-  if (config->cpu_soft_limit > 0)
-    ff_run_request_set_cpu_soft_limit (request, config->cpu_soft_limit);
-}
-
-/* From now on the run follows @execution: its output, its end, its
- * resource use and its timeout, counted from when the run started. */
-static void
-follow_execution (RunEntry *entry, FfExecution *execution)
+finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *message)
 {
   FfOrchestrator *self = entry->self;
-  FfPipeline *pipeline;
-  gint64 timeout_ms;
-  gint64 elapsed_ms = (g_get_real_time () - ff_run_get_started_at (entry->run)) / 1000;
+  g_autofree gchar *hidden = ff_run_job_mask (entry->job, message);
+  g_autofree gchar *kept = NULL;
+  gboolean was_running =
+      ff_run_job_is_executing (entry->job) || ff_run_get_state (entry->run) != FF_RUN_STATE_QUEUED;
+  /* once for all the decisions below; it may have changed since the launch */
+  FfPipeline *pipeline =
+      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
 
-  entry->execution = g_object_ref (execution);
-  g_signal_connect (execution, "output", G_CALLBACK (on_execution_output), entry);
-  g_signal_connect (execution, "exited", G_CALLBACK (on_execution_exited), entry);
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_execution_started (g_ptr_array_index (self->collectors, i), entry->request,
-                                    execution);
-
-  if (entry->stop_reason != FF_REASON_NONE)
+  if (was_running && should_retry (entry, reason))
     {
-      ff_execution_cancel (execution, ff_config_get_stop_grace_ms (self->config));
+      retry_entry (entry, pipeline, reason, exit_code, hidden);
       return;
     }
-  pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  timeout_ms = (pipeline != NULL ? effective_timeout (self, pipeline, entry->run)
-                                 : ff_config_get_default_timeout (self->config)) *
-               1000;
-  if (timeout_ms <= 0)
+  kept = final_message (entry, hidden);
+  if (!close_run (entry, reason, exit_code, kept))
     return;
-  /* g_timeout_add_seconds () may fire up to a second early: with
-   * "timeout": 1 a run was stopped after 0.8 s */
-  timeout_ms = MAX (timeout_ms - MAX (elapsed_ms, 0), 1);
-  if (timeout_ms <= G_MAXUINT)
-    entry->timeout_id = g_timeout_add ((guint) timeout_ms, on_run_timeout, entry);
-  else
-    entry->timeout_id =
-        g_timeout_add_seconds ((guint) MIN (timeout_ms / 1000, G_MAXUINT), on_run_timeout, entry);
-}
-
-static void
-on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  RunEntry *entry = user_data;
-  FfOrchestrator *self = entry->self;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FfExecution) execution = NULL;
-  g_autoptr (GError) state_error = NULL;
-
-  execution = ff_executor_launch_finish (FF_EXECUTOR (source), result, &error);
-  g_clear_object (&entry->cancellable);
-  if (execution == NULL)
-    {
-      FfReason reason = FF_REASON_SPAWN_FAILED;
-      if (entry->stop_reason != FF_REASON_NONE)
-        reason = entry->stop_reason;
-      else if (error->domain == FF_EXECUTOR_ERROR)
-        reason = error->code;
-      finish_entry (entry, reason, -1,
-                    entry->stop_reason != FF_REASON_NONE ? NULL : error->message);
-      return;
-    }
-
-  if (!ff_run_set_state (entry->run, FF_RUN_STATE_RUNNING, &state_error))
-    g_warning ("%s", state_error->message);
-  ff_run_set_started_at (entry->run, g_get_real_time ());
-  save_run (self, entry->run);
-  follow_execution (entry, execution);
-}
-
-static void
-add_env (GHashTable *env, FfRunRequest *request)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (env == NULL)
-    return;
-  g_hash_table_iter_init (&iter, env);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    ff_run_request_set_env_var (request, key, value);
-}
-
-/* A secret's value comes from pipeline.json, the run configuration or
- * StartRun like any variable, else from fastflow.conf's [secrets]; the run
- * does not start without it. */
-static gboolean
-take_secrets (FfOrchestrator *self,
-              RunEntry *entry,
-              FfPipeline *pipeline,
-              FfRunRequest *request,
-              GError **error)
-{
-  const gchar *const *names = ff_pipeline_get_secrets (pipeline);
-  GHashTable *env = ff_run_request_get_env (request);
-  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
-  g_auto (GStrv) all = NULL;
-
-  for (gsize i = 0; names[i] != NULL; i++)
-    {
-      g_autofree gchar *configured = NULL;
-
-      if (!g_hash_table_contains (env, names[i]))
-        configured =
-            g_key_file_get_string (ff_config_get_keyfile (self->config), "secrets", names[i], NULL);
-      if (configured != NULL)
-        ff_run_request_set_env_var (request, names[i], configured);
-      if (!g_hash_table_contains (env, names[i]))
-        {
-          g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
-                       _ ("The secret %s of the pipeline “%s” has no value: set it in the "
-                          "[secrets] group of fastflow.conf or pass it with the run (a value "
-                          "passed with a run is not kept when fastflowd restarts)"),
-                       names[i], ff_pipeline_get_name (pipeline));
-          return FALSE;
-        }
-      g_strv_builder_add (values, g_hash_table_lookup (env, names[i]));
-    }
-  all = g_strv_builder_end (values);
-  g_clear_object (&entry->masker);
-  if (all[0] != NULL)
-    entry->masker = ff_secret_masker_new ((const gchar *const *) all);
-  return TRUE;
-}
-
-/* The pipeline's variables, then its run configuration's, then StartRun's;
- * the secrets among them are what entry->masker hides. */
-static gboolean
-add_run_env (FfOrchestrator *self,
-             RunEntry *entry,
-             FfPipeline *pipeline,
-             FfRunRequest *request,
-             GError **error)
-{
-  add_env (ff_pipeline_get_default_env (pipeline), request);
-  if (run_config_of (pipeline, entry->run) != NULL)
-    add_env (run_config_of (pipeline, entry->run)->default_env, request);
-  add_env (ff_run_get_env (entry->run), request);
-  return take_secrets (self, entry, pipeline, request, error);
-}
-
-static FfRunRequest *
-build_request (FfOrchestrator *self, RunEntry *entry, FfPipeline *pipeline, GError **error)
-{
-  FfRun *run = entry->run;
-  g_autoptr (FfRunRequest) request =
-      ff_run_request_new (ff_run_get_id (run), ff_run_get_pipeline (run));
-  g_auto (GStrv) argv = NULL;
-  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_get_id (run));
-  g_autofree gchar *attempt = g_strdup_printf ("%u", ff_run_get_attempt (run));
-  g_autofree gchar *route = NULL;
-
-  argv = ff_pipeline_dup_entry_argv (pipeline, ff_config_get_python (self->config), error);
-  if (argv == NULL)
-    return NULL;
-  /* the folder was read at scan time: main.sh or main.py may be gone since,
-   * and the interpreter's complaint would pass for the pipeline's exit code */
-  if (ff_pipeline_get_command (pipeline) == NULL && argv[0] != NULL && argv[1] != NULL)
-    {
-      g_autofree gchar *file = g_build_filename (ff_pipeline_get_dir (pipeline), argv[1], NULL);
-      if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
-                       _ ("The entry file %s of the pipeline “%s” does not exist any more"), file,
-                       ff_run_get_pipeline (run));
-          return NULL;
-        }
-    }
-  ff_run_request_set_command (request, (const gchar *const *) argv);
-  ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
-  ff_run_request_set_pipelines_dir (request, ff_config_get_pipelines_dir (self->config));
-  ff_run_request_set_attempt (request, ff_run_get_attempt (run));
-  if (!add_run_env (self, entry, pipeline, request, error))
-    return NULL;
-  ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
-  ff_run_request_set_env_var (request, "FASTFLOW_PIPELINE", ff_run_get_pipeline (run));
-  ff_run_request_set_env_var (request, "FASTFLOW_ATTEMPT", attempt);
-  route = route_path (self, ff_run_get_id (run));
-  if (!create_route_file (self, run, route, error))
-    return NULL;
-  ff_run_request_set_route_file (request, route);
-  ff_run_request_set_env_var (request, "FASTFLOW_ROUTE_FILE", route);
-  ff_run_request_set_label (request, "org.fastflow.run-id", id);
-  ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
-  ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
-  ff_run_request_set_label (request, "org.fastflow.daemon", self->daemon_id);
-  ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
-  ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
-  ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
-  ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
-  apply_run_config (request, run_config_of (pipeline, run));
-  ff_run_request_set_executor (request, ff_run_get_executor (run));
-  ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
-  ff_run_request_set_network (request, ff_pipeline_get_network (pipeline));
-  ff_run_request_set_placement (request, ff_pipeline_get_placement (pipeline));
-  ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
-  return g_steal_pointer (&request);
-}
-
-/* The operator's word on executors holds for every run, whoever starts
- * it: StartRun, fastflowctl, a webhook, a schedule, a trigger, a run
- * queued before fastflow.conf changed; ListExecutors shows it too.
- * Returns why @name may not run anything here (a message of
- * ff_message_new), or NULL. */
-gchar *
-ff_orchestrator_dup_executor_refusal (FfOrchestrator *self, const gchar *name)
-{
-  g_autofree gchar *allowed = NULL;
-
-  if (ff_config_executor_is_allowed (self->config, name))
-    return NULL;
-  allowed = g_strjoinv (";", (gchar **) ff_config_get_allowed_executors (self->config));
-  return ff_message_new (GETTEXT_PACKAGE,
-                         N_ ("The executor “%s” is not allowed on this machine ([daemon] "
-                             "allowed_executors in fastflow.conf is %s)"),
-                         name, allowed, NULL);
-}
-
-/* The first of a caller's variables (@env may be NULL) that a caller may
- * not set, or NULL. */
-static const gchar *
-find_refused_variable (GHashTable *env, GError **error)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (env == NULL)
-    return NULL;
-  g_hash_table_iter_init (&iter, env);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (!ff_env_check_caller_name (key, error))
-        return key;
-    }
-  return NULL;
-}
-
-/* A run starts under today's rules, also one queued by an earlier
- * fastflowd (its history may predate them, or fastflow.conf changed since)
- * or waiting for a retry: an executor no longer allowed, or a variable a
- * caller may not set, and it does not start. Returns the message, or NULL. */
-static gchar *
-refusal_of (FfOrchestrator *self, FfRun *run)
-{
-  gchar *refusal = ff_orchestrator_dup_executor_refusal (self, ff_run_get_executor (run));
-  const gchar *variable;
-
-  if (refusal != NULL)
-    return refusal;
-  variable = find_refused_variable (ff_run_get_env (run), NULL);
-  if (variable != NULL)
-    return ff_message_new (GETTEXT_PACKAGE,
-                           N_ ("The variable %s came with the run from a caller, who may "
-                               "not set it: it changes how programs are loaded or how an "
-                               "interpreter starts, or it is one of fastflow’s own"),
-                           variable, NULL);
-  return NULL;
+  keep_finished (entry);
+  announce_finished (entry, was_running);
+  follow_up (entry, pipeline);
 }
 
 static void
@@ -1207,7 +373,6 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *refusal = NULL;
-  g_autoptr (FfRunRequest) request = NULL;
   FfPipeline *pipeline;
   FfExecutor *executor;
 
@@ -1217,7 +382,7 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       g_warning ("%s", error->message);
       return;
     }
-  save_run (self, entry->run);
+  ff_orchestrator_save_run (self, entry->run);
 
   pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
   if (pipeline == NULL)
@@ -1228,7 +393,7 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
       return;
     }
-  refusal = refusal_of (self, entry->run);
+  refusal = ff_orchestrator_dup_refusal (self, entry->run);
   if (refusal != NULL)
     {
       finish_entry (entry, FF_REASON_REFUSED, -1, refusal);
@@ -1243,31 +408,12 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, msg);
       return;
     }
-  request = build_request (self, entry, pipeline, &error);
-  if (request == NULL || !ff_run_log_open (entry->log, &error))
+  if (!ff_run_job_prepare (entry->job, pipeline, executor, &error))
     {
       finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, error->message);
       return;
     }
-  entry->consumed = 0;
-  entry->skip = 0;
-  if (ff_executor_can_reattach (executor) && entry->checkpoint == NULL)
-    {
-      g_autofree gchar *pos = position_path (self, ff_run_get_id (entry->run));
-      entry->checkpoint = ff_run_checkpoint_new (pos);
-    }
-  save_position (entry);
-  if (ff_run_get_attempt (entry->run) > 1)
-    {
-      g_autofree gchar *note =
-          g_strdup_printf (_ ("Attempt %u of %u"), ff_run_get_attempt (entry->run),
-                           ff_run_get_max_attempts (entry->run));
-      append_note (entry, note);
-    }
-  g_clear_object (&entry->cancellable);
-  entry->cancellable = g_cancellable_new ();
-  g_set_object (&entry->request, request);
-  ff_executor_launch_async (executor, request, entry->cancellable, on_launched, entry);
+  ff_run_job_launch (entry->job, executor);
 }
 
 static gboolean
@@ -1280,133 +426,17 @@ dispatch_idle (gpointer user_data)
          self->running < ff_config_get_max_concurrent_runs (self->config) &&
          !g_queue_is_empty (&self->queue))
     launch_entry (self, g_queue_pop_head (&self->queue));
-  notify_counts (self);
+  ff_orchestrator_notify_counts (self);
   return G_SOURCE_REMOVE;
 }
 
 /* In an idle, so that StartRun's caller gets its answer (and can subscribe)
  * before the run starts. */
-static void
-dispatch_queue (FfOrchestrator *self)
+void
+ff_orchestrator_dispatch_queue (FfOrchestrator *self)
 {
   if (self->dispatch_id == 0)
     self->dispatch_id = g_idle_add (dispatch_idle, self);
-}
-
-/* Without a configured default: docker-proxy when it is set up, else
- * local, else the first the operator allows. */
-static const gchar *
-pick_executor (FfOrchestrator *self, FfPipeline *pipeline, const gchar *requested)
-{
-  const gchar *configured = ff_config_get_default_executor (self->config);
-  const gchar *const *allowed = ff_config_get_allowed_executors (self->config);
-
-  if (requested != NULL && *requested != '\0')
-    return requested;
-  if (ff_pipeline_get_executor (pipeline) != NULL)
-    return ff_pipeline_get_executor (pipeline);
-  if (configured != NULL && *configured != '\0')
-    return configured;
-  if (g_getenv ("DOCKER_PROXY_URL") != NULL &&
-      g_hash_table_contains (self->executors, "docker-proxy") &&
-      ff_config_executor_is_allowed (self->config, "docker-proxy"))
-    return "docker-proxy";
-  if (allowed == NULL || g_strv_contains (allowed, "local"))
-    return "local";
-  return allowed[0];
-}
-
-static gboolean
-check_executor (FfOrchestrator *self, const gchar *name, GError **error)
-{
-  g_autofree gchar *refusal = ff_orchestrator_dup_executor_refusal (self, name);
-
-  if (refusal != NULL)
-    {
-      g_autofree gchar *text = ff_message_format (refusal);
-
-      g_set_error_literal (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, text);
-      return FALSE;
-    }
-  if (!g_hash_table_contains (self->executors, name))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT, _ ("Unknown executor “%s”"), name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* What a caller passes with a run; pipeline.json's own default_env may set
- * what is refused here: the author owns the pipeline. */
-static gboolean
-check_env (GHashTable *env, GError **error)
-{
-  return find_refused_variable (env, error) == NULL;
-}
-
-static guint
-retry_attempts_of (FfPipeline *pipeline, const gchar *run_config)
-{
-  const FfSchedule *config =
-      run_config != NULL ? ff_pipeline_lookup_schedule (pipeline, run_config) : NULL;
-
-  if (config != NULL && config->retry_attempts >= 0)
-    return (guint) config->retry_attempts;
-  return ff_pipeline_get_retry_attempts (pipeline);
-}
-
-static guint
-count_active (FfOrchestrator *self, const gchar *pipeline)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      FfRun *run = ((RunEntry *) value)->run;
-      if (!ff_run_state_is_finished (ff_run_get_state (run)) &&
-          g_strcmp0 (ff_run_get_pipeline (run), pipeline) == 0)
-        n++;
-    }
-  return n;
-}
-
-static FfPipeline *
-lookup_runnable (FfOrchestrator *self, const gchar *name, gboolean force, GError **error)
-{
-  FfPipeline *pipeline;
-
-  if (!ff_pipeline_name_is_valid (name))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("“%s” is not a valid pipeline name (letters, digits, “_”, “.” and “-”, "
-                      "not starting with a dot)"),
-                   name);
-      return NULL;
-    }
-  pipeline = ff_pipeline_registry_lookup (self->registry, name);
-  if (pipeline == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_PIPELINE, _ ("No pipeline named “%s” in %s"),
-                   name, ff_pipeline_registry_get_dir (self->registry));
-      return NULL;
-    }
-  if (ff_pipeline_is_broken (pipeline))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,
-                   _ ("The pipeline “%s” cannot run: %s"), name, ff_pipeline_get_error (pipeline));
-      return NULL;
-    }
-  if (!ff_pipeline_get_enabled (pipeline) && !force)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_DISABLED,
-                   _ ("The pipeline “%s” is disabled (\"enabled\": false in its pipeline.json)"),
-                   name);
-      return NULL;
-    }
-  return pipeline;
 }
 
 FfRun *
@@ -1419,39 +449,13 @@ ff_orchestrator_start_run (FfOrchestrator *self,
                            gboolean force,
                            GError **error)
 {
-  FfPipeline *pipeline;
-  const gchar *executor_name;
+  const gchar *executor_name = NULL;
+  FfPipeline *pipeline = ff_orchestrator_check_start (self, name, env, executor, run_config, force,
+                                                      &executor_name, error);
   g_autoptr (FfRun) run = NULL;
-  guint max_instances;
 
-  pipeline = lookup_runnable (self, name, force, error);
-  if (pipeline == NULL || !check_env (env, error))
+  if (pipeline == NULL)
     return NULL;
-  executor_name = pick_executor (self, pipeline, executor);
-  if (!check_executor (self, executor_name, error))
-    return NULL;
-  if (run_config != NULL && *run_config != '\0' &&
-      ff_pipeline_lookup_schedule (pipeline, run_config) == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("The pipeline “%s” has no run configuration “%s” in its schedules[]"), name,
-                   run_config);
-      return NULL;
-    }
-  max_instances = ff_pipeline_get_max_instances (pipeline);
-  if (max_instances > 0 && count_active (self, name) >= max_instances)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_LIMIT_REACHED,
-                   _ ("The pipeline “%s” already has %u active runs (max_instances)"), name,
-                   max_instances);
-      return NULL;
-    }
-  if (self->shutdown_task != NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_FAILED, _ ("The orchestrator is shutting down"));
-      return NULL;
-    }
-
   run = ff_run_store_create_run (self->store, name, error);
   if (run == NULL)
     return NULL;
@@ -1461,14 +465,14 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
-  ff_run_set_max_attempts (run, 1 + retry_attempts_of (pipeline, run_config));
+  ff_run_set_max_attempts (run, ff_run_policy_max_attempts (pipeline, run_config));
   if (!ff_run_store_save (self->store, run, error))
     return NULL;
 
-  g_queue_push_tail (&self->queue, add_entry (self, run));
+  g_queue_push_tail (&self->queue, ff_orchestrator_add_entry (self, run));
   g_signal_emit (self, signals[SIGNAL_RUN_CREATED], 0, run);
-  notify_counts (self);
-  dispatch_queue (self);
+  ff_orchestrator_notify_counts (self);
+  ff_orchestrator_dispatch_queue (self);
   return run;
 }
 
@@ -1491,8 +495,8 @@ lookup_entry (FfOrchestrator *self, guint64 id, GError **error)
       return NULL;
     }
   /* only finished runs can be missing from the live table */
-  entry = add_entry (self, run);
-  schedule_expiry (entry);
+  entry = ff_orchestrator_add_entry (self, run);
+  ff_orchestrator_schedule_expiry (entry);
   return entry;
 }
 
@@ -1536,12 +540,7 @@ ff_orchestrator_cancel_run (FfOrchestrator *self, guint64 id, GError **error)
       break;
     case FF_RUN_STATE_STARTING:
     case FF_RUN_STATE_RUNNING:
-      if (entry->stop_reason == FF_REASON_NONE)
-        entry->stop_reason = FF_REASON_CANCELLED;
-      if (entry->execution != NULL)
-        ff_execution_cancel (entry->execution, ff_config_get_stop_grace_ms (self->config));
-      else if (entry->cancellable != NULL)
-        g_cancellable_cancel (entry->cancellable);
+      ff_run_job_stop (entry->job, FF_REASON_CANCELLED);
       break;
     default:
       break;
@@ -1643,8 +642,8 @@ ff_orchestrator_dup_last_state (FfOrchestrator *self, const gchar *pipeline)
 static void
 leave_running (FfOrchestrator *self, RunEntry *entry)
 {
-  let_go (entry);
-  flush_samples (self, entry);
+  ff_run_job_let_go (entry->job);
+  ff_orchestrator_flush_samples (self, entry);
   ff_run_log_close (entry->log);
   g_message (_ ("Run %" PRIu64 " of %s goes on without fastflowd (on_stop=leave-running); the "
                 "next fastflowd follows it again"),
@@ -1673,7 +672,7 @@ ff_orchestrator_shutdown_async (FfOrchestrator *self,
       FfRunState state = ff_run_get_state (entry->run);
 
       if (state == FF_RUN_STATE_RUNNING && ff_config_get_leave_running (self->config) &&
-          entry->execution != NULL && entry->checkpoint != NULL)
+          ff_run_job_can_leave_running (entry->job))
         leave_running (self, entry);
       else if (state == FF_RUN_STATE_STARTING || state == FF_RUN_STATE_RUNNING)
         ff_orchestrator_cancel_run (self, ff_run_get_id (entry->run), NULL);
@@ -1778,454 +777,35 @@ make_instance (const gchar *state_dir)
 }
 
 static void
-on_leftovers_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+on_job_started (FfRunJob *job, gboolean reattached, RunEntry *entry)
 {
-  FfExecutor *executor = FF_EXECUTOR (source);
-  g_autoptr (GError) error = NULL;
-  guint removed = 0;
-
-  if (!ff_executor_remove_leftovers_finish (executor, result, &removed, &error))
-    {
-      /* an unreachable proxy is reported once, by the health check */
-      if (g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
-        g_debug ("leftovers of %s: %s", ff_executor_get_name (executor), error->message);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message (_ ("Executor %s: could not look for what an earlier fastflowd left behind: %s"),
-                   ff_executor_get_name (executor), error->message);
-      return;
-    }
-  if (removed > 0)
-    g_message (g_dngettext (GETTEXT_PACKAGE,
-                            "Executor %s: removed %u thing left behind by an earlier fastflowd",
-                            "Executor %s: removed %u things left behind by an earlier fastflowd",
-                            removed),
-               ff_executor_get_name (executor), removed);
-}
-
-static RunEntry *
-live_entry (FfOrchestrator *self, guint64 run_id)
-{
-  RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (run_id));
-
-  /* a sample that crossed the run's end on the way is of no use */
-  return entry != NULL && entry->execution != NULL ? entry : NULL;
-}
-
-static void
-on_collector_usage (FfCollector *collector,
-                    guint64 run_id,
-                    gdouble cpu_percent,
-                    guint64 memory_bytes,
-                    guint64 memory_limit_bytes,
-                    FfOrchestrator *self)
-{
-  RunEntry *entry = live_entry (self, run_id);
-  FfRunSample sample = { g_get_real_time (), cpu_percent, memory_bytes };
-
-  if (entry == NULL)
-    return;
-  ff_run_set_usage (entry->run, cpu_percent, memory_bytes);
-  g_array_append_val (entry->samples, sample);
-  if (entry->samples->len >= SAMPLES_PER_WRITE)
-    flush_samples (self, entry);
-}
-
-/* A collector's word on a running run goes into its log, where whoever
- * reads the output sees it where it happened, and into its state. */
-static void
-on_collector_note (FfCollector *collector, guint64 run_id, const gchar *message, gpointer data)
-{
-  FfOrchestrator *self = FF_ORCHESTRATOR (data);
-  RunEntry *entry = live_entry (self, run_id);
-  guint signal_id = g_signal_get_invocation_hint (collector)->signal_id;
-
-  if (entry == NULL)
-    return;
-  if (signal_id == g_signal_lookup ("soft-limit-exceeded", FF_TYPE_COLLECTOR))
-    ff_run_set_soft_limit_exceeded (entry->run, TRUE);
+  if (reattached)
+    ff_orchestrator_entry_reattach_done (entry);
   else
-    ff_run_set_metrics_message (entry->run, message);
-  append_note (entry, message);
-  save_run (self, entry->run);
+    ff_orchestrator_save_run (entry->self, entry->run);
 }
 
 static void
-connect_collectors (FfOrchestrator *self)
+on_job_output (FfRunJob *job, guint64 offset, GBytes *data, RunEntry *entry)
 {
-  for (guint i = 0; i < self->collectors->len; i++)
-    {
-      GObject *collector = g_ptr_array_index (self->collectors, i);
-
-      g_signal_connect_object (collector, "usage", G_CALLBACK (on_collector_usage), self, 0);
-      g_signal_connect_object (collector, "soft-limit-exceeded", G_CALLBACK (on_collector_note),
-                               self, 0);
-      g_signal_connect_object (collector, "usage-unavailable", G_CALLBACK (on_collector_note), self,
-                               0);
-    }
-}
-
-/**
- * ff_orchestrator_note_executor_health:
- *
- * Tells the collectors what a health check of @executor found.
- */
-void
-ff_orchestrator_note_executor_health (FfOrchestrator *self,
-                                      const gchar *executor,
-                                      gboolean available)
-{
-  g_return_if_fail (FF_IS_ORCHESTRATOR (self));
-  for (guint i = 0; i < self->collectors->len; i++)
-    ff_collector_executor_health_changed (g_ptr_array_index (self->collectors, i), executor,
-                                          available);
-}
-
-/**
- * ff_orchestrator_dup_samples:
- *
- * Returns: (element-type FfRunSample): the resource samples of run @id,
- *   oldest first, also those not written to the store yet
- */
-GArray *
-ff_orchestrator_dup_samples (FfOrchestrator *self, guint64 id, GError **error)
-{
-  RunEntry *entry;
-  g_autoptr (GArray) samples = NULL;
-
-  g_return_val_if_fail (FF_IS_ORCHESTRATOR (self), NULL);
-  samples = ff_run_store_load_samples (self->store, id, error);
-  if (samples == NULL)
-    return NULL;
-  entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
-  if (entry != NULL && entry->samples->len > 0)
-    g_array_append_vals (samples, entry->samples->data, entry->samples->len);
-  return g_steal_pointer (&samples);
+  g_signal_emit (entry->self, signals[SIGNAL_RUN_OUTPUT], 0, entry->run, offset, data);
 }
 
 static void
-on_start_health_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+on_job_ended (FfRunJob *job, gint reason, gint exit_code, const gchar *message, RunEntry *entry)
 {
-  FfExecutor *executor = FF_EXECUTOR (source);
-  FfOrchestrator *self = user_data;
-  g_autoptr (GError) error = NULL;
-  gboolean available = ff_executor_check_health_finish (executor, result, &error);
-
-  /* cancelled: the orchestrator is gone */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  ff_orchestrator_note_executor_health (self, ff_executor_get_name (executor), available);
-  if (available)
-    g_debug ("executor %s is available", ff_executor_get_name (executor));
-  else
-    /* the daemon and the other executors go on; a run checks again */
-    g_message (_ ("Executor %s is not available: %s"), ff_executor_get_name (executor),
-               error->message);
+  finish_entry (entry, reason, exit_code, message);
+  ff_orchestrator_entry_reattach_done (entry);
 }
 
-/* Operators learn at start-up, in the log, that a proxy is down. */
-/* History retention (keep_days, keep_runs): old finished runs go with their
- * logs. Live runs are never touched. */
+/* A run not finished yet gets the job that runs it. */
 static void
-forget_old_runs (FfOrchestrator *self)
+watch_job (RunEntry *entry)
 {
-  guint days = ff_config_get_keep_days (self->config);
-  gint64 before = days > 0 ? g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC : 0;
-  g_autoptr (GArray) ids = NULL;
-  g_autoptr (GError) error = NULL;
-  guint forgotten = 0;
-
-  if (days == 0 && ff_config_get_keep_runs (self->config) == 0)
-    return;
-  ids = ff_run_store_list_expired (self->store, before, ff_config_get_keep_runs (self->config),
-                                   &error);
-  if (ids == NULL)
-    {
-      g_warning ("%s", error->message);
-      return;
-    }
-  for (guint i = 0; i < ids->len; i++)
-    {
-      guint64 id = g_array_index (ids, guint64, i);
-      RunEntry *entry = g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (id));
-      g_autofree gchar *log = log_path (self, id);
-
-      if (entry != NULL && !ff_run_state_is_finished (ff_run_get_state (entry->run)))
-        continue;
-      if (!ff_run_store_delete_run (self->store, id, &error))
-        {
-          g_warning ("%s", error->message);
-          g_clear_error (&error);
-          continue;
-        }
-      if (entry != NULL)
-        {
-          g_signal_emit (self, signals[SIGNAL_RUN_REMOVED], 0, entry->run);
-          g_hash_table_remove (self->entries, GSIZE_TO_POINTER (id));
-        }
-      g_unlink (log);
-      forgotten++;
-    }
-  if (forgotten > 0)
-    g_message (g_dngettext (GETTEXT_PACKAGE, "Removed %u old run and its log from the history",
-                            "Removed %u old runs and their logs from the history", forgotten),
-               forgotten);
-}
-
-static gboolean
-on_retention_tick (gpointer user_data)
-{
-  forget_old_runs (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-check_executors (FfOrchestrator *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->executors);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ff_executor_check_health_async (FF_EXECUTOR (value), self->cancellable, on_start_health_checked,
-                                    self);
-}
-
-/* The runs of an earlier daemon are finished or followed again by now
- * (recover_runs), so what their executors left besides is of no use: a
- * container still running would only hold resources. The runs this daemon
- * starts meanwhile carry its own id; an executor keeps away from what it
- * re-attached. */
-static void
-remove_leftovers (FfOrchestrator *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->executors);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ff_executor_remove_leftovers_async (FF_EXECUTOR (value), self->instance, self->daemon_id,
-                                        self->cancellable, on_leftovers_removed, NULL);
-}
-
-static void
-reattach_done (FfOrchestrator *self)
-{
-  if (self->reattaching > 0 && --self->reattaching == 0)
-    remove_leftovers (self);
-}
-
-/* The run printed its secrets with the values it was started with; the
- * configuration may hold others by now. Where the executor tells the
- * values it still has (a container's environment), those are hidden. */
-static void
-hide_secrets_of_execution (FfOrchestrator *self, RunEntry *entry, FfExecution *execution)
-{
-  gchar **envp = (gchar **) ff_execution_get_environ (execution);
-  FfPipeline *pipeline =
-      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  const gchar *const *names;
-  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
-  g_auto (GStrv) all = NULL;
-
-  if (envp == NULL || pipeline == NULL)
-    return;
-  names = ff_pipeline_get_secrets (pipeline);
-  for (gsize i = 0; names[i] != NULL; i++)
-    {
-      const gchar *value = g_environ_getenv (envp, names[i]);
-
-      /* not there: the configured values stay better than none */
-      if (value == NULL)
-        return;
-      g_strv_builder_add (values, value);
-    }
-  all = g_strv_builder_end (values);
-  g_clear_object (&entry->masker);
-  if (all[0] != NULL)
-    entry->masker = ff_secret_masker_new ((const gchar *const *) all);
-}
-
-static void
-on_reattached (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  RunEntry *entry = user_data;
-  FfOrchestrator *self = entry->self;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FfExecution) execution = NULL;
-
-  execution = ff_executor_reattach_finish (FF_EXECUTOR (source), result, &error);
-  if (execution == NULL)
-    {
-      g_autofree gchar *message = ff_message_new (
-          GETTEXT_PACKAGE, N_ ("The run could not be followed again after fastflowd restarted: %s"),
-          error->message, NULL);
-
-      finish_entry (entry, FF_REASON_ORCHESTRATOR_RESTARTED, -1, message);
-    }
-  else
-    {
-      g_message (_ ("Run %" PRIu64 " of %s is followed again after the restart"),
-                 ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
-      hide_secrets_of_execution (self, entry, execution);
-      follow_execution (entry, execution);
-    }
-  reattach_done (self);
-}
-
-/* What a re-attached run needs of a request: whose run and attempt it is,
- * where its container is found, and its limits for the collectors. */
-static FfRunRequest *
-build_reattach_request (FfOrchestrator *self, FfRun *run)
-{
-  g_autoptr (FfRunRequest) request =
-      ff_run_request_new (ff_run_get_id (run), ff_run_get_pipeline (run));
-  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_run_get_id (run));
-  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
-
-  ff_run_request_set_attempt (request, ff_run_get_attempt (run));
-  ff_run_request_set_executor (request, ff_run_get_executor (run));
-  ff_run_request_set_label (request, "org.fastflow.run-id", id);
-  ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
-  ff_run_request_set_label (request, "org.fastflow.instance", self->instance);
-  ff_run_request_set_stop_grace_ms (request, ff_config_get_stop_grace_ms (self->config));
-  if (pipeline != NULL && !ff_pipeline_is_broken (pipeline))
-    {
-      ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
-      ff_run_request_set_memory_limit (request, ff_pipeline_get_mem_hard_limit (pipeline));
-      ff_run_request_set_cpu_limit (request, ff_pipeline_get_cpu_hard_limit (pipeline));
-      ff_run_request_set_memory_soft_limit (request, ff_pipeline_get_mem_soft_limit (pipeline));
-      ff_run_request_set_cpu_soft_limit (request, ff_pipeline_get_cpu_soft_limit (pipeline));
-      apply_run_config (request, run_config_of (pipeline, run));
-    }
-  return g_steal_pointer (&request);
-}
-
-/* The output sent again is masked as it was the first time, or the run is
- * not followed: a secret whose value is gone with the daemon (given only
- * with StartRun) could not be hidden. The same masker gives the same bytes,
- * so the skip stays exact. */
-static gboolean
-hide_secrets_again (FfOrchestrator *self, RunEntry *entry, GError **error)
-{
-  FfPipeline *pipeline =
-      ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (entry->run));
-  g_autoptr (FfRunRequest) env =
-      ff_run_request_new (ff_run_get_id (entry->run), ff_run_get_pipeline (entry->run));
-
-  if (pipeline == NULL)
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_NO_SUCH_PIPELINE,
-                   _ ("The pipeline “%s” no longer exists, so its secrets are not known"),
-                   ff_run_get_pipeline (entry->run));
-      return FALSE;
-    }
-  ff_run_set_secrets (entry->run, ff_pipeline_get_secrets (pipeline));
-  return add_run_env (self, entry, pipeline, env, error);
-}
-
-/* The log of a run found running goes on exactly where the killed daemon
- * last saved its position: anything written after that is cut and comes
- * again from the executor, and what came before is skipped when sent again. */
-static gboolean
-prepare_reattach (FfOrchestrator *self, RunEntry *entry, FfExecutor *executor, GError **error)
-{
-  g_autofree gchar *path = position_path (self, ff_run_get_id (entry->run));
-  g_autoptr (FfRunCheckpoint) checkpoint = ff_run_checkpoint_new (path);
-  FfLogPosition pos = { 0 };
-  gint last;
-
-  if (!ff_run_checkpoint_load (checkpoint, &pos, error))
-    return FALSE;
-  if (pos.attempt != ff_run_get_attempt (entry->run) ||
-      pos.log_size > ff_run_log_get_size (entry->log))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The run log %s does not match its saved position"),
-                   ff_run_log_get_path (entry->log));
-      return FALSE;
-    }
-  if (!ff_run_log_truncate (entry->log, pos.log_size, error) ||
-      !ff_run_log_open (entry->log, error))
-    return FALSE;
-  last = ff_run_log_get_last_byte (entry->log);
-  entry->mid_line = last >= 0 && last != '\n';
-  entry->consumed = pos.consumed;
-  entry->skip = pos.consumed;
-  entry->log_full = pos.log_full;
-  entry->checkpoint = g_steal_pointer (&checkpoint);
-  entry->request = build_reattach_request (self, entry->run);
-  return hide_secrets_again (self, entry, error);
-}
-
-/* A run that was running when the earlier daemon died: followed again when
- * its executor can, otherwise lost with that daemon. */
-static gboolean
-recover_running (FfOrchestrator *self, RunEntry *entry, GError **error)
-{
-  FfRun *run = entry->run;
-  FfExecutor *executor = g_hash_table_lookup (self->executors, ff_run_get_executor (run));
-  g_autoptr (GError) why = NULL;
-  g_autofree gchar *message = NULL;
-  g_autofree gchar *position = NULL;
-
-  if (ff_run_get_state (run) == FF_RUN_STATE_RUNNING && executor != NULL &&
-      ff_executor_can_reattach (executor))
-    {
-      if (prepare_reattach (self, entry, executor, &why))
-        {
-          self->running++;
-          self->reattaching++;
-          /* Not cancellable: a run cancelled meanwhile is stopped once it
-           * is found (follow_execution), rather than left running. */
-          ff_executor_reattach_async (executor, entry->request, NULL, on_reattached, entry);
-          return TRUE;
-        }
-      g_message (_ ("Run %" PRIu64 " of %s cannot be followed again: %s"), ff_run_get_id (run),
-                 ff_run_get_pipeline (run), why->message);
-      message = ff_message_new (GETTEXT_PACKAGE,
-                                N_ ("The run could not be followed again after fastflowd "
-                                    "restarted: %s"),
-                                why->message, NULL);
-    }
-  if (!ff_run_finish (run, FF_REASON_ORCHESTRATOR_RESTARTED, -1, message, g_get_real_time (),
-                      error))
-    return FALSE;
-  save_run (self, run);
-  position = position_path (self, ff_run_get_id (run));
-  g_unlink (position);
-  schedule_expiry (entry);
-  return TRUE;
-}
-
-/* Runs the previous daemon left open: queued ones queue again; a run that
- * was running is followed again if its executor can, the others died with
- * it. Leftovers are looked for once every run is found or not. */
-static gboolean
-recover_runs (FfOrchestrator *self, GError **error)
-{
-  g_autoptr (GPtrArray) runs = ff_run_store_load_unfinished (self->store, error);
-
-  if (runs == NULL)
-    return FALSE;
-  /* one for the loop itself, so that the sweep starts once */
-  self->reattaching = 1;
-  for (guint i = 0; i < runs->len; i++)
-    {
-      FfRun *run = g_ptr_array_index (runs, i);
-      RunEntry *entry = add_entry (self, run);
-
-      if (ff_run_get_state (run) == FF_RUN_STATE_QUEUED)
-        {
-          g_queue_push_tail (&self->queue, entry);
-          continue;
-        }
-      if (!recover_running (self, entry, error))
-        return FALSE;
-    }
-  reattach_done (self);
-  notify_counts (self);
-  dispatch_queue (self);
-  return TRUE;
+  entry->job = ff_run_job_new (&entry->self->host, entry->run, entry->log);
+  g_signal_connect (entry->job, "started", G_CALLBACK (on_job_started), entry);
+  g_signal_connect (entry->job, "output", G_CALLBACK (on_job_output), entry);
+  g_signal_connect (entry->job, "ended", G_CALLBACK (on_job_ended), entry);
 }
 
 static void
@@ -2254,17 +834,14 @@ ff_orchestrator_finalize (GObject *object)
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
   g_clear_handle_id (&self->retention_id, g_source_remove);
   /* a last try for what a full disk kept out of the history */
-  if (self->unsaved_id != 0)
-    {
-      g_clear_handle_id (&self->unsaved_id, g_source_remove);
-      on_save_retry (self);
-    }
+  ff_orchestrator_save_unsaved_now (self);
   g_hash_table_unref (self->unsaved);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_free (self->instance);
-  g_free (self->daemon_id);
+  g_free (self->host.instance);
+  g_free (self->host.daemon_id);
+  g_free (self->host.logs_dir);
   g_hash_table_foreach (self->restarts, remove_source, NULL);
   g_hash_table_unref (self->restarts);
   g_queue_clear (&self->queue);
@@ -2274,10 +851,10 @@ ff_orchestrator_finalize (GObject *object)
   g_clear_object (&self->scheduler);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->by_priority, g_ptr_array_unref);
   g_clear_pointer (&self->executors, g_hash_table_unref);
   g_clear_pointer (&self->collectors, g_ptr_array_unref);
   g_clear_object (&self->config);
-  g_free (self->logs_dir);
   G_OBJECT_CLASS (ff_orchestrator_parent_class)->finalize (object);
 }
 
@@ -2350,16 +927,17 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   if (!ff_config_check_executors (self->config, error))
     return FALSE;
+  self->host.config = self->config;
   /* absolute: executors mount files from it (route files) */
   absolute_state = g_canonicalize_filename (state_dir, NULL);
-  self->logs_dir = g_build_filename (absolute_state, "logs", NULL);
-  self->instance = make_instance (state_dir);
-  self->daemon_id = g_uuid_string_random ();
-  if (g_mkdir_with_parents (self->logs_dir, 0750) != 0)
+  self->host.logs_dir = g_build_filename (absolute_state, "logs", NULL);
+  self->host.instance = make_instance (state_dir);
+  self->host.daemon_id = g_uuid_string_random ();
+  if (g_mkdir_with_parents (self->host.logs_dir, 0750) != 0)
     {
       gint saved_errno = errno;
       g_set_error (error, FF_ERROR, FF_ERROR_STORAGE, _ ("Cannot create the state folder %s: %s"),
-                   self->logs_dir, g_strerror (saved_errno));
+                   self->host.logs_dir, g_strerror (saved_errno));
       return FALSE;
     }
   db_path = g_build_filename (state_dir, "fastflow.db", NULL);
@@ -2369,9 +947,11 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
 
   ff_plugin_loader_load_all ();
   self->executors = ff_plugin_loader_create_executors (ff_config_get_keyfile (self->config));
+  self->by_priority = ff_orchestrator_sort_by_priority (self->executors);
   warn_unknown_allowed (self);
   self->collectors = ff_plugin_loader_create_collectors (ff_config_get_keyfile (self->config));
-  connect_collectors (self);
+  self->host.collectors = self->collectors;
+  ff_orchestrator_connect_collectors (self);
   if (g_hash_table_size (self->executors) == 0)
     g_warning (_ ("No executor plugin was found (searched FASTFLOW_PLUGIN_PATH and %s); "
                   "no run can start"),
@@ -2383,12 +963,11 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   if (!ff_pipeline_registry_reload (self->registry, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);
-  if (!recover_runs (self, error))
+  if (!ff_orchestrator_recover_runs (self, error))
     return FALSE;
   start_scheduler (self);
-  check_executors (self);
-  forget_old_runs (self);
-  self->retention_id = g_timeout_add_seconds (3600, on_retention_tick, self);
+  ff_orchestrator_check_executors (self);
+  ff_orchestrator_start_retention (self);
   return TRUE;
 }
 

@@ -346,7 +346,9 @@ ff_run_get_message (FfRun *self)
 
 /* The sentence for people. Built when read rather than stored, so the
  * history shows in the reader's language. */
-/* How a run or attempt ended, as a sentence for people. */
+/* How a run or attempt ended, as a sentence for people. In neutral words:
+ * what the executor was and what went wrong with it is its own error's
+ * message, which ff_run_dup_display_message() adds. */
 gchar *
 ff_reason_dup_summary (FfReason reason, gint exit_code)
 {
@@ -373,13 +375,13 @@ ff_reason_dup_summary (FfReason reason, gint exit_code)
       summary = g_strdup (_ ("The pipeline could not be started"));
       break;
     case FF_REASON_PROXY_UNREACHABLE:
-      summary = g_strdup (_ ("The Docker proxy is not reachable"));
+      summary = g_strdup (_ ("The executor could not reach the service it runs pipelines on"));
       break;
     case FF_REASON_PROXY_FORBIDDEN:
-      summary = g_strdup (_ ("The Docker proxy refused a request"));
+      summary = g_strdup (_ ("The service the executor runs pipelines on refused a request"));
       break;
     case FF_REASON_ENGINE_ERROR:
-      summary = g_strdup (_ ("The Docker engine reported an error"));
+      summary = g_strdup (_ ("The engine behind the executor reported an error"));
       break;
     case FF_REASON_IMAGE_NOT_FOUND:
       summary = g_strdup (_ ("The image was not found"));

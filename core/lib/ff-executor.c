@@ -204,6 +204,23 @@ ff_executor_can_reattach (FfExecutor *self)
 }
 
 /**
+ * ff_executor_is_configured:
+ *
+ * Returns: whether the executor may be the default of pipelines that name
+ *   none (see #FfExecutorInterface); %FALSE for an executor that does not
+ *   say
+ */
+gboolean
+ff_executor_is_configured (FfExecutor *self)
+{
+  FfExecutorInterface *iface;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  return iface->is_configured != NULL && iface->is_configured (self);
+}
+
+/**
  * ff_executor_reattach_async:
  * @request: the run's id, pipeline, attempt and labels (org.fastflow.instance
  *   above all); its command and mounts need not be set

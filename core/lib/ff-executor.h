@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 #define FF_EXECUTOR_EXTENSION_POINT_NAME "fastflow-executor"
 
+/* The extension point priority of an executor that always runs what it is
+ * given and so is the last choice of a default: local's. */
+#define FF_EXECUTOR_PRIORITY_FALLBACK (-100)
+
 #define FF_TYPE_EXECUTOR (ff_executor_get_type ())
 G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
 
@@ -37,6 +41,16 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  * @reattach_finish: its #FfExecution, which emits the attempt's whole output
  *   again from its beginning, then `exited`; or a #GError, %G_IO_ERROR_NOT_FOUND
  *   when nothing of the attempt is left
+ * @is_configured: whether the executor is set up to run the pipelines that
+ *   name no executor, e.g. because the service it runs them on was named
+ *   (optional; without it, it runs only the pipelines and runs that name it).
+ *   Without `default_executor` in fastflow.conf, such pipelines run on the
+ *   configured and allowed executor registered with the highest priority at
+ *   the `fastflow-executor` extension point (local has the lowest, -100)
+ *
+ * An executor words its own errors: the message of a #GError it returns
+ * (e.g. naming its service and how to reach it) is shown with the run after
+ * fastflow's neutral summary of the #FfReason.
  *
  * An executor runs pipelines in some kind of sandbox. Implementations live
  * in plugins and register with the `fastflow-executor` extension point.
@@ -79,8 +93,9 @@ struct _FfExecutorInterface
                           GAsyncReadyCallback callback,
                           gpointer user_data);
   FfExecution *(*reattach_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
+  gboolean (*is_configured) (FfExecutor *self);
 
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 const gchar *ff_executor_get_name (FfExecutor *self);
@@ -114,6 +129,7 @@ void ff_executor_diagnose_async (FfExecutor *self,
 GPtrArray *ff_executor_diagnose_finish (FfExecutor *self, GAsyncResult *result, GError **error);
 
 gboolean ff_executor_can_reattach (FfExecutor *self);
+gboolean ff_executor_is_configured (FfExecutor *self);
 void ff_executor_reattach_async (FfExecutor *self,
                                  FfRunRequest *request,
                                  GCancellable *cancellable,

@@ -874,10 +874,19 @@ ff_docker_executor_class_init (FfDockerExecutorClass *klass)
   base_class->leftover_path = leftover_path;
 }
 
+/* The default executor where the proxy is named in the environment, as in
+ * Fast-Flow (README, default_executor). */
+static gboolean
+is_configured (FfExecutor *executor)
+{
+  return g_getenv ("DOCKER_PROXY_URL") != NULL;
+}
+
 /* Called with the base's implementation already in @iface. */
 static void
 ff_docker_executor_iface_init (FfExecutorInterface *iface)
 {
+  iface->is_configured = is_configured;
   iface->reattach_async = reattach_async;
   iface->reattach_finish = reattach_finish;
 }

@@ -171,9 +171,17 @@ ff_local_executor_launch_finish (FfExecutor *executor, GAsyncResult *result, GEr
   return FF_EXECUTION (execution);
 }
 
+/* Runs whatever it is given: the default of last resort. */
+static gboolean
+ff_local_executor_is_configured (FfExecutor *executor)
+{
+  return TRUE;
+}
+
 static void
 ff_local_executor_iface_init (FfExecutorInterface *iface)
 {
+  iface->is_configured = ff_local_executor_is_configured;
   iface->get_name = ff_local_executor_get_name;
   iface->configure = ff_local_executor_configure;
   iface->launch_async = ff_local_executor_launch_async;

@@ -19,7 +19,7 @@ g_io_module_load (GIOModule *module)
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : FF_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   g_io_extension_point_implement (FF_EXECUTOR_EXTENSION_POINT_NAME, FF_TYPE_LOCAL_EXECUTOR, "local",
-                                  0);
+                                  FF_EXECUTOR_PRIORITY_FALLBACK);
 }
 
 void

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by ff-run-job.c and ff-run-reattach.c only. */
+
+#include "ff-run-checkpoint.h"
+#include "ff-run-job.h"
+
+G_BEGIN_DECLS
+
+struct _FfRunJob
+{
+  GObject parent_instance;
+  const FfRunJobHost *host;
+  FfRun *run;
+  FfRunLog *log;
+  FfRunRequest *request;
+  FfExecution *execution;
+  GCancellable *cancellable;
+  FfReason stop_reason;
+  gint64 timeout; /* seconds of the attempt, 0 for none */
+  guint timeout_id;
+  FfSecretMasker *masker; /* the pipeline's secrets, hidden in its output */
+  gchar **secret_names;   /* re-attached: whose values the execution may tell */
+  gboolean log_failed;
+  gboolean mid_line; /* the log does not end with a newline */
+  gboolean log_full; /* max_log_bytes reached: the rest is not kept */
+  /* For executors that can follow a run again after a restart: how far the
+   * log got, in the attempt's output (consumed) and in the file. */
+  FfRunCheckpoint *checkpoint;
+  guint64 consumed;
+  guint64 skip; /* re-attached: output the log holds already, sent again */
+  gboolean checkpoint_failed;
+};
+
+gchar *ff_run_job_dup_path (FfRunJob *self, const gchar *suffix);
+gboolean
+ff_run_job_add_env (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GError **error);
+void ff_run_job_apply_limits (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request);
+void ff_run_job_set_masker (FfRunJob *self, const gchar *const *values);
+void ff_run_job_follow (FfRunJob *self, FfExecution *execution);
+void ff_run_job_emit_started (FfRunJob *self, gboolean reattached);
+void ff_run_job_emit_ended (FfRunJob *self, FfReason reason, gint exit_code, const gchar *message);
+
+G_END_DECLS
