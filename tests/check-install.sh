@@ -34,8 +34,32 @@ done
 [ -f "$root/share/dbus-1/services/org.fastflow.Orchestrator1.service" ] || fail "no activation file"
 [ -f "$root/share/dbus-1/interfaces/org.fastflow.Orchestrator1.xml" ] || fail "no interface XML"
 
-# The staged files, as the prefix would hold them.
-export LD_LIBRARY_PATH=$libdir
+# The library's face is its API: no private helper is exported, installed
+# or required, and a header on its own is refused as GLib's are.
+lib=$(readlink -f "$libdir/libfastflow-1.so.1")
+nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBVW]$/ { print $3 }' | sed 's/@.*//' >"$tmp/exports"
+[ -s "$tmp/exports" ] || fail "nm found no exports in $lib"
+leaked=$(grep -v '^ff_' "$tmp/exports" | grep -v '^FASTFLOW_' || true)
+[ -z "$leaked" ] || fail "libfastflow-1 exports names outside its API: $leaked"
+private=$(grep -E '^(ff_dbus_|_ff_dbus_|ff_log_follower_|ff_http_server_)' "$tmp/exports" || true)
+[ -z "$private" ] || fail "libfastflow-1 exports private helpers: $private"
+grep -q '^ff_client_new_sync$' "$tmp/exports" || fail "libfastflow-1 does not export its API"
+incdir=$(dirname "$(find "$root" -name 'fastflow.h' | head -n 1)")
+for header in ff-dbus-generated.h ff-http-server-private.h ff-log-follower-private.h ff-http-server.h; do
+  [ ! -e "$incdir/$header" ] || fail "the private header $header was installed"
+done
+! grep -q '^Requires:.*libsoup' "$libdir/pkgconfig/fastflow-1.pc" ||
+  fail "fastflow-1.pc requires libsoup, which the API does not need"
+printf '#include <ff-pipeline.h>\n' >"$tmp/alone.c"
+if cc -fsyntax-only -I"$incdir" $(pkg-config --cflags gio-2.0) "$tmp/alone.c" 2>"$tmp/alone.log"; then
+  fail "ff-pipeline.h could be included on its own"
+fi
+grep -q 'Only <fastflow.h> can be included directly' "$tmp/alone.log" ||
+  { cat "$tmp/alone.log"; fail "the header guard did not say why"; }
+
+# The staged files, as the prefix would hold them; the private helper
+# library is found through the binaries' RUNPATH, here through the path.
+export LD_LIBRARY_PATH=$libdir:$libdir/fastflow-1
 export GI_TYPELIB_PATH=$libdir/girepository-1.0
 export FASTFLOW_LOCALEDIR=$root/share/locale
 

@@ -15,7 +15,7 @@
 #include "ff-cli-metrics.h"
 #include "ff-cli-output.h"
 #include "ff-dbus-generated.h"
-#include "ff-log-follower.h"
+#include "ff-log-follower-private.h"
 
 #define FF_DBUS_NAME "org.fastflow.Orchestrator1"
 #define FF_DBUS_PATH "/org/fastflow/Orchestrator1"

@@ -4,7 +4,7 @@
 #include "ff-client.h"
 #include "ff-dbus-generated.h"
 #include "ff-enums.h"
-#include "ff-log-follower.h"
+#include "ff-log-follower-private.h"
 
 #define BUS_NAME "org.fastflow.Orchestrator1"
 #define MANAGER_PATH "/org/fastflow/Orchestrator1"
