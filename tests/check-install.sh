@@ -5,7 +5,8 @@
 #    run by the staged fastflowd from FASTFLOW_PLUGIN_PATH;
 #  - D-Bus activation: no fastflowd running, a private bus whose service
 #    folder is the staged one starts it on the first fastflowctl call;
-#  - examples/run-and-follow.py through the staged typelib.
+#  - examples/run-and-follow.py and run-like-fastflowctl.py through the
+#    staged typelib.
 set -eu
 src=${1:?source root}
 build=${2:?build root}
@@ -119,3 +120,16 @@ cat "$tmp/out" "$tmp/err"
 grep -qx 'hello python' "$tmp/out" || fail "the run's output did not come through the typelib"
 grep -qx 'to-stderr' "$tmp/out" || fail "the run's stderr did not come through"
 grep -q '^run 2: failed$' "$tmp/err" || fail "the run's state was not read"
+
+# What fastflowctl does, through the typelib the same way: start options,
+# following a run object, its outcome, the executors, the history.
+status=0
+/usr/bin/python3 "$src/examples/run-like-fastflowctl.py" local greet WHO=options \
+  >"$tmp/out" 2>"$tmp/err" || status=$?
+cat "$tmp/out" "$tmp/err"
+[ "$status" = 4 ] || fail "run-like-fastflowctl.py exited $status, not the run's 4"
+grep -qx 'hello options' "$tmp/out" || fail "the run's output did not come through FfClientRun"
+grep -q '^executor echo: available$' "$tmp/err" || fail "the executors were not listed"
+grep -q '^run 3 (greet): failed exit 4 reason exit-code class pipeline executor local triggered by manual: ' "$tmp/err" ||
+  fail "the run's outcome was not read through FfClientRun"
+grep -q '^newest run of greet: 3$' "$tmp/err" || fail "the runs were not found"
