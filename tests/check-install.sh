@@ -5,7 +5,8 @@
 #    run by the staged fastflowd from FASTFLOW_PLUGIN_PATH;
 #  - D-Bus activation: no fastflowd running, a private bus whose service
 #    folder is the staged one starts it on the first fastflowctl call;
-#  - examples/run-and-follow.py through the staged typelib.
+#  - examples/run-and-follow.py and run-like-fastflowctl.py through the
+#    staged typelib.
 set -eu
 src=${1:?source root}
 build=${2:?build root}
@@ -34,8 +35,32 @@ done
 [ -f "$root/share/dbus-1/services/org.fastflow.Orchestrator1.service" ] || fail "no activation file"
 [ -f "$root/share/dbus-1/interfaces/org.fastflow.Orchestrator1.xml" ] || fail "no interface XML"
 
-# The staged files, as the prefix would hold them.
-export LD_LIBRARY_PATH=$libdir
+# The library's face is its API: no private helper is exported, installed
+# or required, and a header on its own is refused as GLib's are.
+lib=$(readlink -f "$libdir/libfastflow-1.so.1")
+nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBVW]$/ { print $3 }' | sed 's/@.*//' >"$tmp/exports"
+[ -s "$tmp/exports" ] || fail "nm found no exports in $lib"
+leaked=$(grep -v '^ff_' "$tmp/exports" | grep -v '^FASTFLOW_' || true)
+[ -z "$leaked" ] || fail "libfastflow-1 exports names outside its API: $leaked"
+private=$(grep -E '^(ff_dbus_|_ff_dbus_|ff_log_follower_|ff_http_server_)' "$tmp/exports" || true)
+[ -z "$private" ] || fail "libfastflow-1 exports private helpers: $private"
+grep -q '^ff_client_new_sync$' "$tmp/exports" || fail "libfastflow-1 does not export its API"
+incdir=$(dirname "$(find "$root" -name 'fastflow.h' | head -n 1)")
+for header in ff-dbus-generated.h ff-http-server-private.h ff-log-follower-private.h ff-http-server.h; do
+  [ ! -e "$incdir/$header" ] || fail "the private header $header was installed"
+done
+! grep -q '^Requires:.*libsoup' "$libdir/pkgconfig/fastflow-1.pc" ||
+  fail "fastflow-1.pc requires libsoup, which the API does not need"
+printf '#include <ff-pipeline.h>\n' >"$tmp/alone.c"
+if cc -fsyntax-only -I"$incdir" $(pkg-config --cflags gio-2.0) "$tmp/alone.c" 2>"$tmp/alone.log"; then
+  fail "ff-pipeline.h could be included on its own"
+fi
+grep -q 'Only <fastflow.h> can be included directly' "$tmp/alone.log" ||
+  { cat "$tmp/alone.log"; fail "the header guard did not say why"; }
+
+# The staged files, as the prefix would hold them; the private helper
+# library is found through the binaries' RUNPATH, here through the path.
+export LD_LIBRARY_PATH=$libdir:$libdir/fastflow-1
 export GI_TYPELIB_PATH=$libdir/girepository-1.0
 export FASTFLOW_LOCALEDIR=$root/share/locale
 
@@ -95,3 +120,16 @@ cat "$tmp/out" "$tmp/err"
 grep -qx 'hello python' "$tmp/out" || fail "the run's output did not come through the typelib"
 grep -qx 'to-stderr' "$tmp/out" || fail "the run's stderr did not come through"
 grep -q '^run 2: failed$' "$tmp/err" || fail "the run's state was not read"
+
+# What fastflowctl does, through the typelib the same way: start options,
+# following a run object, its outcome, the executors, the history.
+status=0
+/usr/bin/python3 "$src/examples/run-like-fastflowctl.py" local greet WHO=options \
+  >"$tmp/out" 2>"$tmp/err" || status=$?
+cat "$tmp/out" "$tmp/err"
+[ "$status" = 4 ] || fail "run-like-fastflowctl.py exited $status, not the run's 4"
+grep -qx 'hello options' "$tmp/out" || fail "the run's output did not come through FfClientRun"
+grep -q '^executor echo: available$' "$tmp/err" || fail "the executors were not listed"
+grep -q '^run 3 (greet): failed exit 4 reason exit-code class pipeline executor local triggered by manual: ' "$tmp/err" ||
+  fail "the run's outcome was not read through FfClientRun"
+grep -q '^newest run of greet: 3$' "$tmp/err" || fail "the runs were not found"

@@ -14,11 +14,6 @@
 #include "fastflow.h"
 #include "ff-cli-metrics.h"
 #include "ff-cli-output.h"
-#include "ff-dbus-generated.h"
-#include "ff-log-follower.h"
-
-#define FF_DBUS_NAME "org.fastflow.Orchestrator1"
-#define FF_DBUS_PATH "/org/fastflow/Orchestrator1"
 
 /* fastflowctl's own failures; a run's outcome uses DESIGN §7's codes */
 #define EXIT_USAGE 2
@@ -31,8 +26,7 @@ typedef struct
   const gchar *command;
   gboolean system;
   GBusType bus_type;
-  GDBusConnection *connection;
-  FfDBusManager *manager;
+  FfClient *client;
   GMainLoop *loop;
   gint status;
 } Ctl;
@@ -104,39 +98,27 @@ static gboolean
 connect_manager (Ctl *ctl)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection = NULL;
 
   if (ctl->system)
     ctl->bus_type = G_BUS_TYPE_SYSTEM;
-  ctl->connection = g_bus_get_sync (ctl->bus_type, NULL, &error);
-  if (ctl->connection == NULL)
+  connection = g_bus_get_sync (ctl->bus_type, NULL, &error);
+  if (connection == NULL)
     {
       print_error (_ ("Cannot connect to the D-Bus %s bus: %s"),
                    ctl->bus_type == G_BUS_TYPE_SYSTEM ? _ ("system") : _ ("session"),
                    error->message);
       return FALSE;
     }
-  /* Method calls only: without the manager's properties and signals each
-   * fastflowctl saves a round trip, and is not woken by every other run's
-   * RunCreated, RunFinished and counters. */
-  ctl->manager = ff_dbus_manager_proxy_new_sync (ctl->connection,
-                                                 G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-                                                     G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                                 FF_DBUS_NAME, FF_DBUS_PATH, NULL, &error);
-  if (ctl->manager == NULL)
+  /* FfClient's manager proxy loads no properties and connects no signals:
+   * each fastflowctl saves a round trip and is not woken by other runs */
+  ctl->client = ff_client_new_for_connection_sync (connection, NULL, &error);
+  if (ctl->client == NULL)
     {
       print_gerror (ctl, error);
       return FALSE;
     }
   return TRUE;
-}
-
-static FfDBusRun *
-run_proxy (Ctl *ctl, const gchar *path, GError **error)
-{
-  /* no catch-all signal match: the bus daemon would forward every byte of
-   * Output here too, which FfLogFollower reads from the log itself */
-  return ff_dbus_run_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                     FF_DBUS_NAME, path, NULL, error);
 }
 
 /* Accepts “12” and “#12”. */
@@ -155,20 +137,13 @@ parse_run_id (Ctl *ctl, const gchar *text, guint64 *id)
   return TRUE;
 }
 
-/* Run id → proxy for its object, or NULL with the error printed. */
-static FfDBusRun *
+/* Run id → the run, or NULL with the error printed. */
+static FfClientRun *
 lookup_run (Ctl *ctl, guint64 id)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = NULL;
-  FfDBusRun *run;
+  FfClientRun *run = ff_client_get_run_sync (ctl->client, id, NULL, &error);
 
-  if (!ff_dbus_manager_call_get_run_sync (ctl->manager, id, &path, NULL, &error))
-    {
-      print_gerror (ctl, error);
-      return NULL;
-    }
-  run = run_proxy (ctl, path, &error);
   if (run == NULL)
     print_gerror (ctl, error);
   return run;
@@ -222,7 +197,9 @@ parse_options (
 typedef struct
 {
   Ctl *ctl;
-  FfDBusRun *run;
+  FfClientRun *run;
+  GCancellable *stop; /* stops following: a write error, a second Ctrl-C */
+  GError *write_error;
   gboolean cancel_sent;
   gboolean discard; /* the reader went away: follow to the end, print nothing */
 } Follow;
@@ -231,12 +208,12 @@ typedef struct
  * reader's choice: the run's end and its exit code still matter to whoever
  * started it. */
 static void
-on_follow_data (FfLogFollower *follower, GBytes *bytes, Follow *follow)
+on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
 
-  while (len > 0 && !follow->discard)
+  while (len > 0 && !follow->discard && follow->write_error == NULL)
     {
       gssize n = write (STDOUT_FILENO, data, len);
       gint saved_errno = errno;
@@ -247,9 +224,10 @@ on_follow_data (FfLogFollower *follower, GBytes *bytes, Follow *follow)
         follow->discard = TRUE;
       else if (n < 0)
         {
-          ff_log_follower_abort (
-              follower, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                     _ ("Cannot write the output: %s"), g_strerror (saved_errno)));
+          follow->write_error =
+              g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                           _ ("Cannot write the output: %s"), g_strerror (saved_errno));
+          g_cancellable_cancel (follow->stop);
           return;
         }
       else
@@ -261,13 +239,16 @@ on_follow_data (FfLogFollower *follower, GBytes *bytes, Follow *follow)
 }
 
 static void
-on_follow_done (FfLogFollower *follower, Follow *follow)
+on_followed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  const GError *error = ff_log_follower_get_error (follower);
+  Follow *follow = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (error != NULL)
+  if (!ff_client_run_follow_finish (FF_CLIENT_RUN (source), result, &error) &&
+      follow->ctl->status != EXIT_INTERRUPTED)
     {
-      print_error ("%s", error->message);
+      print_error ("%s",
+                   follow->write_error != NULL ? follow->write_error->message : error->message);
       follow->ctl->status = 1;
     }
   g_main_loop_quit (follow->ctl->loop);
@@ -278,11 +259,8 @@ on_cancel_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ff_dbus_run_call_cancel_finish (FF_DBUS_RUN (source), result, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      print_error ("%s", error->message);
-    }
+  if (!ff_client_run_cancel_finish (FF_CLIENT_RUN (source), result, &error))
+    print_error ("%s", error->message);
 }
 
 /* Ctrl-C cancels the run; the follower then sees it end as cancelled. */
@@ -294,78 +272,74 @@ on_interrupt (gpointer user_data)
   if (follow->cancel_sent)
     {
       follow->ctl->status = EXIT_INTERRUPTED;
-      g_main_loop_quit (follow->ctl->loop);
+      g_cancellable_cancel (follow->stop);
       return G_SOURCE_REMOVE;
     }
   follow->cancel_sent = TRUE;
   g_printerr ("\n%s\n", _ ("Cancelling the run… (press Ctrl-C again to stop following)"));
-  ff_dbus_run_call_cancel (follow->run, NULL, on_cancel_sent, follow);
+  ff_client_run_cancel_async (follow->run, NULL, on_cancel_sent, follow);
   return G_SOURCE_CONTINUE;
 }
 
 static void
-follow_log (Ctl *ctl, FfDBusRun *run, gboolean live, gboolean cancel_on_interrupt)
+follow_log (Ctl *ctl, FfClientRun *run, gboolean live, gboolean cancel_on_interrupt)
 {
-  g_autoptr (FfLogFollower) follower = ff_log_follower_new (run, live);
-  Follow follow = { ctl, run, FALSE, FALSE };
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Follow follow = { ctl, run, stop, NULL, FALSE, FALSE };
+  gulong output_id;
   guint sigint = 0;
 
-  g_signal_connect (follower, "data", G_CALLBACK (on_follow_data), &follow);
-  g_signal_connect (follower, "done", G_CALLBACK (on_follow_done), &follow);
+  output_id = g_signal_connect (run, "output", G_CALLBACK (on_follow_data), &follow);
   if (cancel_on_interrupt)
     sigint = g_unix_signal_add (SIGINT, on_interrupt, &follow);
-  ff_log_follower_start (follower);
+  ff_client_run_follow_async (run, live, stop, on_followed, &follow);
   g_main_loop_run (ctl->loop);
+  g_signal_handler_disconnect (run, output_id);
   if (sigint != 0 && g_main_context_find_source_by_id (NULL, sigint) != NULL)
     g_source_remove (sigint);
+  g_clear_error (&follow.write_error);
 }
 
 static gint
-print_outcome (Ctl *ctl, const gchar *path)
+print_outcome (Ctl *ctl, guint64 id)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FfDBusRun) run = run_proxy (ctl, path, &error);
+  g_autoptr (FfClientRun) run = lookup_run (ctl, id);
   g_autofree gchar *badge = NULL;
   g_autofree gchar *duration = NULL;
   g_autofree gchar *pipeline = NULL, *message = NULL;
-  FfReason reason;
 
   if (run == NULL)
-    {
-      print_gerror (ctl, error);
-      return 1;
-    }
+    return 1;
   /* following stopped before the end (a second Ctrl-C, an error) */
-  if (ff_dbus_run_get_finished_at (run) == 0)
+  if (ff_client_run_get_finished_at (run) == 0)
     return ctl->status != 0 ? ctl->status : 1;
-  badge = ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run),
+  badge = ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run),
                         ff_cli_use_color (STDERR_FILENO));
-  duration =
-      ff_cli_format_duration (ff_dbus_run_get_started_at (run), ff_dbus_run_get_finished_at (run));
-  pipeline = ff_cli_printable (ff_dbus_run_get_pipeline (run), FALSE);
-  message = ff_cli_printable (ff_dbus_run_get_message (run), FALSE);
-  if (g_str_equal (ff_dbus_run_get_state (run), "succeeded"))
+  duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                     ff_client_run_get_finished_at (run));
+  pipeline = ff_cli_printable (ff_client_run_get_pipeline (run), FALSE);
+  message = ff_cli_printable (ff_client_run_get_message (run), FALSE);
+  if (g_str_equal (ff_client_run_get_state (run), "succeeded"))
     /* TRANSLATORS: run 12 (hello): Succeeded [2.1 s] */
-    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_dbus_run_get_id (run), pipeline, badge,
+    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_client_run_get_id (run), pipeline, badge,
                 duration);
   else
     /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
-    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_dbus_run_get_id (run), pipeline,
+    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_client_run_get_id (run), pipeline,
                 badge, message, duration);
-  if (!ff_reason_from_string (ff_dbus_run_get_reason (run), &reason))
-    reason = FF_REASON_NONE;
   if (ctl->status != 0)
     return ctl->status;
-  return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (run));
+  return ff_client_run_get_outcome (run);
 }
 
-static GVariant *
+/* -e KEY=VALUE… as the run's environment; a later KEY wins, as it did in
+ * the a{ss} fastflowd reads in order. */
+static GHashTable *
 build_env (Ctl *ctl, gchar **entries, gboolean *ok)
 {
-  GVariantBuilder builder;
+  GHashTable *env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   *ok = TRUE;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
   for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
     {
       const gchar *eq = strchr (entries[i], '=');
@@ -381,9 +355,9 @@ build_env (Ctl *ctl, gchar **entries, gboolean *ok)
           continue;
         }
       key = g_strndup (entries[i], eq - entries[i]);
-      g_variant_builder_add (&builder, "{ss}", key, eq + 1);
+      g_hash_table_insert (env, g_steal_pointer (&key), g_strdup (eq + 1));
     }
-  return g_variant_builder_end (&builder);
+  return env;
 }
 
 static gint
@@ -392,13 +366,12 @@ cmd_run (Ctl *ctl, gint argc, gchar **argv)
   g_auto (GStrv) env_entries = NULL;
   g_autofree gchar *executor = NULL;
   g_autofree gchar *run_config = NULL;
-  g_autofree gchar *path = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
+  g_autoptr (GHashTable) env = NULL;
   gboolean detach = FALSE, force = FALSE, env_ok;
-  GVariant *env;
-  GVariantDict options;
+  guint64 id;
   const GOptionEntry entries[] = {
     { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries,
       N_ ("Set an environment variable for the run"), N_ ("KEY=VALUE") },
@@ -418,43 +391,29 @@ cmd_run (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_USAGE;
   env = build_env (ctl, env_entries, &env_ok);
   if (!env_ok)
-    {
-      g_variant_unref (g_variant_ref_sink (env));
-      return EXIT_USAGE;
-    }
+    return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_RUN_INFRA;
 
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert_value (&options, "env", env);
-  if (executor != NULL)
-    g_variant_dict_insert (&options, "executor", "s", executor);
-  if (run_config != NULL)
-    g_variant_dict_insert (&options, "run_config", "s", run_config);
-  if (force)
-    g_variant_dict_insert (&options, "force", "b", TRUE);
-  g_variant_dict_insert (&options, "triggered_by", "s", "manual");
-  if (!ff_dbus_manager_call_start_run_sync (ctl->manager, argv[1], g_variant_dict_end (&options),
-                                            &path, NULL, &error))
+  id = ff_client_start_run_full_sync (ctl->client, argv[1], env, executor, run_config, force,
+                                      "manual", NULL, &error);
+  if (id == 0)
     {
       print_gerror (ctl, error);
       return EXIT_RUN_INFRA;
     }
   if (detach)
     {
-      g_print ("%s\n", strrchr (path, '/') + 1);
+      g_print ("%" G_GUINT64_FORMAT "\n", id);
       return EXIT_SUCCESS;
     }
-  run = run_proxy (ctl, path, &error);
+  run = lookup_run (ctl, id);
   if (run == NULL)
-    {
-      print_gerror (ctl, error);
-      return EXIT_RUN_INFRA;
-    }
+    return EXIT_RUN_INFRA;
   follow_log (ctl, run, TRUE, TRUE);
   if (ctl->status != 0 && ctl->status != EXIT_INTERRUPTED)
     return EXIT_RUN_INFRA;
-  return print_outcome (ctl, path);
+  return print_outcome (ctl, id);
 }
 
 static gint
@@ -462,7 +421,7 @@ cmd_logs (Ctl *ctl, gint argc, gchar **argv)
 {
   guint64 id;
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
   gboolean follow = FALSE;
   const GOptionEntry entries[] = {
     { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_ ("Keep printing output until the run ends"),
@@ -499,60 +458,60 @@ print_field (const gchar *label, const gchar *value)
 }
 
 static void
-print_status (FfDBusRun *run)
+print_status (FfClientRun *run)
 {
   gboolean color = ff_cli_use_color (STDOUT_FILENO);
   g_autofree gchar *badge =
-      ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), color);
-  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
-  g_autofree gchar *state_id = ff_cli_printable (ff_dbus_run_get_state (run), FALSE);
+      ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
+  g_autofree gchar *state_id = ff_cli_printable (ff_client_run_get_state (run), FALSE);
   g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, state_id);
-  g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_dbus_run_get_attempt (run),
-                                               ff_dbus_run_get_max_attempts (run));
-  g_autofree gchar *created = ff_cli_format_time (ff_dbus_run_get_created_at (run));
-  g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
-  g_autofree gchar *finished = ff_cli_format_time (ff_dbus_run_get_finished_at (run));
-  g_autofree gchar *duration =
-      ff_cli_format_duration (ff_dbus_run_get_started_at (run), ff_dbus_run_get_finished_at (run));
-  g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run));
-  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_dbus_run_get_cpu_percent (run));
-  g_autofree gchar *mem = ff_cli_format_size (ff_dbus_run_get_memory_bytes (run));
-  g_autofree gchar *peak = ff_cli_format_size (ff_dbus_run_get_memory_peak_bytes (run));
+  g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_client_run_get_attempt (run),
+                                               ff_client_run_get_max_attempts (run));
+  g_autofree gchar *created = ff_cli_format_time (ff_client_run_get_created_at (run));
+  g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
+  g_autofree gchar *finished = ff_cli_format_time (ff_client_run_get_finished_at (run));
+  g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                                       ff_client_run_get_finished_at (run));
+  g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_client_run_get_exit_code (run));
+  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_client_run_get_cpu_percent (run));
+  g_autofree gchar *mem = ff_cli_format_size (ff_client_run_get_memory_bytes (run));
+  g_autofree gchar *peak = ff_cli_format_size (ff_client_run_get_memory_peak_bytes (run));
   g_autofree gchar *memory = g_strdup_printf (_ ("%s (peak %s)"), mem, peak);
 
   print_field (_ ("Run"), id);
-  print_field (_ ("Pipeline"), ff_dbus_run_get_pipeline (run));
+  print_field (_ ("Pipeline"), ff_client_run_get_pipeline (run));
   print_painted_field (_ ("State"), state);
-  print_field (_ ("Message"), ff_dbus_run_get_message (run));
-  if (*ff_dbus_run_get_reason (run) != '\0')
+  print_field (_ ("Message"), ff_client_run_get_message (run));
+  if (*ff_client_run_get_reason (run) != '\0')
     {
       g_autofree gchar *error_class =
-          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_dbus_run_get_error_class (run)),
-                           ff_dbus_run_get_error_class (run));
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_client_run_get_error_class (run)),
+                           ff_client_run_get_error_class (run));
       g_autofree gchar *reason =
-          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_dbus_run_get_reason (run)),
-                           ff_dbus_run_get_reason (run));
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_client_run_get_reason (run)),
+                           ff_client_run_get_reason (run));
 
       /* words for people, the id in brackets for scripts and searches */
       print_field (_ ("Error class"), error_class);
       print_field (_ ("Reason"), reason);
     }
-  print_field (_ ("Exit code"), ff_dbus_run_get_finished_at (run) > 0 ? exit_code : "-");
-  print_field (_ ("Executor"), ff_dbus_run_get_executor (run));
+  print_field (_ ("Exit code"), ff_client_run_get_finished_at (run) > 0 ? exit_code : "-");
+  print_field (_ ("Executor"), ff_client_run_get_executor (run));
   print_field (_ ("Attempt"), attempt);
-  print_field (_ ("Triggered by"), ff_dbus_run_get_triggered_by (run));
+  print_field (_ ("Triggered by"), ff_client_run_get_triggered_by (run));
   print_field (_ ("Created"), created);
   print_field (_ ("Started"), started);
   print_field (_ ("Finished"), finished);
   print_field (_ ("Duration"), duration);
   print_field (_ ("CPU"), cpu);
   print_field (_ ("Memory"), memory);
-  if (ff_dbus_run_get_soft_limit_exceeded (run))
+  if (ff_client_run_get_soft_limit_exceeded (run))
     print_field (_ ("Soft limit"), _ ("exceeded"));
-  if (*ff_dbus_run_get_metrics_message (run) != '\0')
-    print_field (_ ("Metrics"), ff_dbus_run_get_metrics_message (run));
-  if (*ff_dbus_run_get_route (run) != '\0')
-    print_field (_ ("Route"), ff_dbus_run_get_route (run));
+  if (*ff_client_run_get_metrics_message (run) != '\0')
+    print_field (_ ("Metrics"), ff_client_run_get_metrics_message (run));
+  if (*ff_client_run_get_route (run) != '\0')
+    print_field (_ ("Route"), ff_client_run_get_route (run));
 }
 
 static gint
@@ -560,7 +519,7 @@ cmd_status (Ctl *ctl, gint argc, gchar **argv)
 {
   guint64 id;
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
@@ -595,21 +554,21 @@ print_runs_table (GPtrArray *runs)
   g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _ ("EXIT"));
   for (guint i = 0; i < runs->len; i++)
     {
-      FfDBusRun *run = g_ptr_array_index (runs, i);
-      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
+      FfClientRun *run = g_ptr_array_index (runs, i);
+      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
       g_autofree gchar *id_col = ff_cli_pad (id, 6);
-      g_autofree gchar *pipeline = ff_cli_pad (ff_dbus_run_get_pipeline (run), 20);
+      g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
       g_autofree gchar *plain =
-          ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), FALSE);
+          ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), FALSE);
       g_autofree gchar *badge =
-          ff_cli_badge (ff_dbus_run_get_state (run), ff_dbus_run_get_error_class (run), color);
-      g_autofree gchar *started = ff_cli_format_time (ff_dbus_run_get_started_at (run));
+          ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
+      g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
       g_autofree gchar *started_col = ff_cli_pad (started, 20);
-      g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run),
-                                                           ff_dbus_run_get_finished_at (run));
+      g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                                           ff_client_run_get_finished_at (run));
       g_autofree gchar *duration_col = ff_cli_pad (duration, 11);
-      g_autofree gchar *exit_code = ff_dbus_run_get_finished_at (run) > 0
-                                        ? g_strdup_printf ("%d", ff_dbus_run_get_exit_code (run))
+      g_autofree gchar *exit_code = ff_client_run_get_finished_at (run) > 0
+                                        ? g_strdup_printf ("%d", ff_client_run_get_exit_code (run))
                                         : g_strdup ("-");
       /* pad by the visible width, not the colour codes */
       g_autofree gchar *state_pad =
@@ -625,13 +584,11 @@ cmd_runs (Ctl *ctl, gint argc, gchar **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_auto (GStrv) paths = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *state = NULL;
   gint limit = 20;
   gboolean json = FALSE;
-  GVariantDict filter;
   const GOptionEntry entries[] = {
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
       N_ ("PIPELINE") },
@@ -651,28 +608,11 @@ cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     }
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
-  g_variant_dict_init (&filter, NULL);
-  if (pipeline != NULL)
-    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
-  if (state != NULL)
-    g_variant_dict_insert (&filter, "state", "s", state);
-  if (limit > 0)
-    g_variant_dict_insert (&filter, "limit", "u", (guint32) limit);
-  if (!ff_dbus_manager_call_list_runs_sync (ctl->manager, g_variant_dict_end (&filter), &paths,
-                                            NULL, &error))
+  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, (guint) limit, NULL, &error);
+  if (runs == NULL)
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
-    }
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      FfDBusRun *run = run_proxy (ctl, paths[i], &error);
-      if (run == NULL)
-        {
-          print_gerror (ctl, error);
-          return EXIT_FAILURE;
-        }
-      g_ptr_array_add (runs, run);
     }
   if (json)
     {
@@ -781,7 +721,7 @@ cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
-  if (!ff_dbus_manager_call_list_pipelines_sync (ctl->manager, &pipelines, NULL, &error))
+  if ((pipelines = ff_client_list_pipelines_sync (ctl->client, NULL, &error)) == NULL)
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
@@ -813,9 +753,9 @@ static GVariant *
 diagnose (Ctl *ctl, const gchar *name)
 {
   g_autoptr (GError) error = NULL;
-  GVariant *checks = NULL;
+  GVariant *checks = ff_client_diagnose_executor_sync (ctl->client, name, NULL, &error);
 
-  if (!ff_dbus_manager_call_diagnose_executor_sync (ctl->manager, name, &checks, NULL, &error))
+  if (checks == NULL)
     {
       print_gerror (ctl, error);
       return NULL;
@@ -927,7 +867,7 @@ cmd_executors (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
-  if (!ff_dbus_manager_call_list_executors_sync (ctl->manager, &executors, NULL, &error))
+  if ((executors = ff_client_list_executors_sync (ctl->client, NULL, &error)) == NULL)
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
@@ -957,14 +897,14 @@ cmd_cancel (Ctl *ctl, gint argc, gchar **argv)
 {
   guint64 id;
   g_autoptr (GOptionContext) context = command_context (ctl, _ ("RUN"), _ ("Cancel a run."), NULL);
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
   g_autoptr (GError) error = NULL;
 
   if (!parse_options (ctl, context, &argc, &argv, 1, 1) || !parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
   if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
-  if (!ff_dbus_run_call_cancel_sync (run, NULL, &error))
+  if (!ff_client_run_cancel_sync (run, NULL, &error))
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
@@ -983,7 +923,7 @@ cmd_reload (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_USAGE;
   if (!connect_manager (ctl))
     return EXIT_FAILURE;
-  if (!ff_dbus_manager_call_reload_sync (ctl->manager, NULL, &error))
+  if (!ff_client_reload_sync (ctl->client, NULL, &error))
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
@@ -997,7 +937,7 @@ static gint
 cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
   g_autoptr (GVariant) samples = NULL;
   g_autoptr (GError) error = NULL;
   gboolean json = FALSE;
@@ -1013,7 +953,7 @@ cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_USAGE;
   if (!connect_manager (ctl) || (run = lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
-  if (!ff_dbus_run_call_get_metrics_sync (run, &samples, NULL, &error))
+  if ((samples = ff_client_run_get_metrics_sync (run, NULL, &error)) == NULL)
     {
       print_gerror (ctl, error);
       return EXIT_FAILURE;
@@ -1024,9 +964,9 @@ cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
       ff_cli_print_json (node);
       return EXIT_SUCCESS;
     }
-  if (*ff_dbus_run_get_metrics_message (run) != '\0')
+  if (*ff_client_run_get_metrics_message (run) != '\0')
     {
-      g_autofree gchar *text = ff_cli_printable (ff_dbus_run_get_metrics_message (run), TRUE);
+      g_autofree gchar *text = ff_cli_printable (ff_client_run_get_metrics_message (run), TRUE);
       g_print ("%s\n", text);
     }
   ff_cli_print_samples (samples);
@@ -1036,7 +976,7 @@ cmd_metrics (Ctl *ctl, gint argc, gchar **argv)
 typedef struct
 {
   Ctl *ctl;
-  GHashTable *proxies; /* path → FfDBusRun, kept so they follow PropertiesChanged */
+  GHashTable *proxies; /* run id → FfClientRun, kept so they follow PropertiesChanged */
   gboolean terminal;
   gint status;
   guint tick_id;
@@ -1053,34 +993,33 @@ static gboolean
 draw_top (Top *top)
 {
   g_autoptr (GError) error = NULL;
-  g_auto (GStrv) paths = NULL;
+  g_autoptr (GArray) ids = NULL;
   g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree gchar *screen = NULL;
-  GVariantDict filter;
 
-  g_variant_dict_init (&filter, NULL);
-  g_variant_dict_insert (&filter, "state", "s", "running");
-  if (!ff_dbus_manager_call_list_runs_sync (top->ctl->manager, g_variant_dict_end (&filter), &paths,
-                                            NULL, &error))
+  ids = ff_client_list_run_ids_sync (top->ctl->client, NULL, "running", 0, NULL, &error);
+  if (ids == NULL)
     {
       print_gerror (top->ctl, error);
       top->status = EXIT_FAILURE;
       return FALSE;
     }
-  for (guint i = 0; paths[i] != NULL; i++)
+  for (guint i = 0; i < ids->len; i++)
     {
-      FfDBusRun *run = g_hash_table_lookup (top->proxies, paths[i]);
+      guint64 *id = &g_array_index (ids, guint64, i);
+      FfClientRun *run = g_hash_table_lookup (top->proxies, id);
 
       if (run == NULL)
         {
           g_clear_error (&error);
-          run = run_proxy (top->ctl, paths[i], &error);
+          /* it may have ended and gone since the list was made */
+          run = ff_client_get_run_sync (top->ctl->client, *id, NULL, &error);
           if (run == NULL)
             continue;
-          g_hash_table_insert (top->proxies, g_strdup (paths[i]), run);
+          g_hash_table_insert (top->proxies, g_memdup2 (id, sizeof *id), run);
         }
-      g_hash_table_add (seen, paths[i]);
+      g_hash_table_add (seen, id);
       g_ptr_array_add (runs, g_object_ref (run));
     }
   /* runs that ended are not followed any more */
@@ -1122,7 +1061,7 @@ cmd_top (Ctl *ctl, gint argc, gchar **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GHashTable) proxies =
-      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   Top top = { ctl, proxies, isatty (STDOUT_FILENO), EXIT_SUCCESS, 0, 0 };
   gdouble interval = 1.0;
   gboolean once = FALSE;
@@ -1207,7 +1146,7 @@ setup_i18n (void)
 int
 main (int argc, char **argv)
 {
-  Ctl ctl = { NULL, FALSE, G_BUS_TYPE_SESSION, NULL, NULL, NULL, 0 };
+  Ctl ctl = { NULL, FALSE, G_BUS_TYPE_SESSION, NULL, NULL, 0 };
   gint first = 1;
   gint status;
 
@@ -1249,8 +1188,7 @@ main (int argc, char **argv)
       g_set_prgname (prgname);
       ctl.loop = g_main_loop_new (NULL, FALSE);
       status = commands[i].func (&ctl, argc - first, argv + first);
-      g_clear_object (&ctl.manager);
-      g_clear_object (&ctl.connection);
+      g_clear_object (&ctl.client);
       g_main_loop_unref (ctl.loop);
       return status;
     }

@@ -62,24 +62,24 @@ ff_cli_samples_to_json (GVariant *samples)
 }
 
 static void
-append_top_row (GString *out, FfDBusRun *run, gboolean color)
+append_top_row (GString *out, FfClientRun *run, gboolean color)
 {
-  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_dbus_run_get_id (run));
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
   g_autofree gchar *id_col = ff_cli_pad (id, 6);
-  g_autofree gchar *pipeline = ff_cli_pad (ff_dbus_run_get_pipeline (run), 20);
-  g_autofree gchar *executor = ff_cli_pad (ff_dbus_run_get_executor (run), 13);
-  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_dbus_run_get_cpu_percent (run));
+  g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
+  g_autofree gchar *executor = ff_cli_pad (ff_client_run_get_executor (run), 13);
+  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_client_run_get_cpu_percent (run));
   g_autofree gchar *cpu_col = ff_cli_pad (cpu, 9);
-  g_autofree gchar *mem = ff_cli_format_size (ff_dbus_run_get_memory_bytes (run));
+  g_autofree gchar *mem = ff_cli_format_size (ff_client_run_get_memory_bytes (run));
   g_autofree gchar *mem_col = ff_cli_pad (mem, 11);
-  g_autofree gchar *peak = ff_cli_format_size (ff_dbus_run_get_memory_peak_bytes (run));
+  g_autofree gchar *peak = ff_cli_format_size (ff_client_run_get_memory_peak_bytes (run));
   g_autofree gchar *peak_col = ff_cli_pad (peak, 11);
-  g_autofree gchar *duration = ff_cli_format_duration (ff_dbus_run_get_started_at (run), 0);
+  g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run), 0);
   const gchar *note = "";
 
-  if (*ff_dbus_run_get_metrics_message (run) != '\0')
+  if (*ff_client_run_get_metrics_message (run) != '\0')
     note = _ ("not measured");
-  else if (ff_dbus_run_get_soft_limit_exceeded (run))
+  else if (ff_client_run_get_soft_limit_exceeded (run))
     note = _ ("soft limit exceeded");
   g_string_append_printf (out, "%s %s %s %s %s %s %s", id_col, pipeline, executor, cpu_col, mem_col,
                           peak_col, duration);

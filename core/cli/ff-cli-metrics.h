@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "ff-dbus-generated.h"
+#include "fastflow.h"
 
 G_BEGIN_DECLS
 

@@ -138,51 +138,51 @@ ff_cli_format_size (guint64 bytes)
 }
 
 JsonNode *
-ff_cli_run_to_json (FfDBusRun *run)
+ff_cli_run_to_json (FfClientRun *run)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, ff_dbus_run_get_id (run));
+  json_builder_add_int_value (b, ff_client_run_get_id (run));
   json_builder_set_member_name (b, "pipeline");
-  json_builder_add_string_value (b, ff_dbus_run_get_pipeline (run));
+  json_builder_add_string_value (b, ff_client_run_get_pipeline (run));
   json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, ff_dbus_run_get_state (run));
+  json_builder_add_string_value (b, ff_client_run_get_state (run));
   json_builder_set_member_name (b, "error_class");
-  json_builder_add_string_value (b, ff_dbus_run_get_error_class (run));
+  json_builder_add_string_value (b, ff_client_run_get_error_class (run));
   json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, ff_dbus_run_get_reason (run));
+  json_builder_add_string_value (b, ff_client_run_get_reason (run));
   json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, ff_dbus_run_get_message (run));
+  json_builder_add_string_value (b, ff_client_run_get_message (run));
   json_builder_set_member_name (b, "exit_code");
-  json_builder_add_int_value (b, ff_dbus_run_get_exit_code (run));
+  json_builder_add_int_value (b, ff_client_run_get_exit_code (run));
   json_builder_set_member_name (b, "executor");
-  json_builder_add_string_value (b, ff_dbus_run_get_executor (run));
+  json_builder_add_string_value (b, ff_client_run_get_executor (run));
   json_builder_set_member_name (b, "attempt");
-  json_builder_add_int_value (b, ff_dbus_run_get_attempt (run));
+  json_builder_add_int_value (b, ff_client_run_get_attempt (run));
   json_builder_set_member_name (b, "max_attempts");
-  json_builder_add_int_value (b, ff_dbus_run_get_max_attempts (run));
+  json_builder_add_int_value (b, ff_client_run_get_max_attempts (run));
   json_builder_set_member_name (b, "triggered_by");
-  json_builder_add_string_value (b, ff_dbus_run_get_triggered_by (run));
+  json_builder_add_string_value (b, ff_client_run_get_triggered_by (run));
   json_builder_set_member_name (b, "created_at");
-  json_builder_add_int_value (b, ff_dbus_run_get_created_at (run));
+  json_builder_add_int_value (b, ff_client_run_get_created_at (run));
   json_builder_set_member_name (b, "started_at");
-  json_builder_add_int_value (b, ff_dbus_run_get_started_at (run));
+  json_builder_add_int_value (b, ff_client_run_get_started_at (run));
   json_builder_set_member_name (b, "finished_at");
-  json_builder_add_int_value (b, ff_dbus_run_get_finished_at (run));
+  json_builder_add_int_value (b, ff_client_run_get_finished_at (run));
   json_builder_set_member_name (b, "cpu_percent");
-  json_builder_add_double_value (b, ff_dbus_run_get_cpu_percent (run));
+  json_builder_add_double_value (b, ff_client_run_get_cpu_percent (run));
   json_builder_set_member_name (b, "memory_bytes");
-  json_builder_add_int_value (b, ff_dbus_run_get_memory_bytes (run));
+  json_builder_add_int_value (b, ff_client_run_get_memory_bytes (run));
   json_builder_set_member_name (b, "memory_peak_bytes");
-  json_builder_add_int_value (b, ff_dbus_run_get_memory_peak_bytes (run));
+  json_builder_add_int_value (b, ff_client_run_get_memory_peak_bytes (run));
   json_builder_set_member_name (b, "soft_limit_exceeded");
-  json_builder_add_boolean_value (b, ff_dbus_run_get_soft_limit_exceeded (run));
+  json_builder_add_boolean_value (b, ff_client_run_get_soft_limit_exceeded (run));
   json_builder_set_member_name (b, "route");
-  json_builder_add_string_value (b, ff_dbus_run_get_route (run));
+  json_builder_add_string_value (b, ff_client_run_get_route (run));
   json_builder_set_member_name (b, "metrics_message");
-  json_builder_add_string_value (b, ff_dbus_run_get_metrics_message (run));
+  json_builder_add_string_value (b, ff_client_run_get_metrics_message (run));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "ff-dbus-generated.h"
+#include "fastflow.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,7 @@ const gchar *ff_cli_describe_id (const gchar *id);
 gchar *ff_cli_format_time (gint64 usec);
 gchar *ff_cli_format_duration (gint64 start_usec, gint64 end_usec);
 gchar *ff_cli_format_size (guint64 bytes);
-JsonNode *ff_cli_run_to_json (FfDBusRun *run);
+JsonNode *ff_cli_run_to_json (FfClientRun *run);
 void ff_cli_print_json (JsonNode *node);
 /* Text from the daemon (pipeline-authored descriptions, names, messages)
  * made safe for a terminal: no escape sequences, no control characters;

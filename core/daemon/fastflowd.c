@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "ff-daemon.h"
-#include "ff-http-server.h"
+#include "ff-http-server-private.h"
 #include "ff-notifier.h"
 #include "ff-state-files.h"
 #include "ff-webhook-server.h"

@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-config.h"
-#include "ff-http-server.h"
+#include "ff-http-server-private.h"
 
 #define DAEMON_GROUP "daemon"
 

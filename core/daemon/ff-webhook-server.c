@@ -6,7 +6,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "ff-http-server.h"
+#include "ff-http-server-private.h"
 #include "ff-webhook-server.h"
 
 /* Bodies past FF_HTTP_SERVER_MAX_BODY, too many or idle connections never

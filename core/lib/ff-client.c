@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ff-client.h"
 #include "ff-dbus-generated.h"
 #include "ff-enums.h"
-#include "ff-log-follower.h"
+#include "ff-log-follower-private.h"
 
 #define BUS_NAME "org.fastflow.Orchestrator1"
 #define MANAGER_PATH "/org/fastflow/Orchestrator1"
@@ -82,12 +84,34 @@ strip (gboolean ok, GError **error)
 FfClient *
 ff_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error)
 {
+  g_autoptr (GDBusConnection) connection = g_bus_get_sync (bus_type, cancellable, error);
+
+  if (connection == NULL)
+    return NULL;
+  return ff_client_new_for_connection_sync (connection, cancellable, error);
+}
+
+/**
+ * ff_client_new_for_connection_sync:
+ * @connection: a bus connection
+ *
+ * Returns: (transfer full): a client of the fastflowd on @connection's bus
+ */
+FfClient *
+ff_client_new_for_connection_sync (GDBusConnection *connection,
+                                   GCancellable *cancellable,
+                                   GError **error)
+{
   g_autoptr (FfClient) self = g_object_new (FF_TYPE_CLIENT, NULL);
 
-  self->connection = g_bus_get_sync (bus_type, cancellable, error);
-  if (self->connection == NULL)
-    return NULL;
-  self->manager = ff_dbus_manager_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_NONE,
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
+  self->connection = g_object_ref (connection);
+  /* Method calls only: without the manager's properties and signals a
+   * client saves a round trip, and is not woken by every other run's
+   * RunCreated, RunFinished and counters. */
+  self->manager = ff_dbus_manager_proxy_new_sync (self->connection,
+                                                  G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                      G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
                                                   BUS_NAME, MANAGER_PATH, cancellable, error);
   if (self->manager == NULL)
     return NULL;
@@ -124,6 +148,34 @@ ff_client_start_run_sync (FfClient *self,
                           GCancellable *cancellable,
                           GError **error)
 {
+  return ff_client_start_run_full_sync (self, pipeline, env, NULL, NULL, FALSE, NULL, cancellable,
+                                        error);
+}
+
+/**
+ * ff_client_start_run_full_sync:
+ * @env: (nullable) (element-type utf8 utf8): environment for the run
+ * @executor: (nullable): run with this executor instead of the pipeline's
+ * @run_config: (nullable): the id of a run configuration of schedules[]
+ * @force: run even if the pipeline is disabled
+ * @triggered_by: (nullable): who started it, as the run shows it; %NULL for
+ *   `client`
+ *
+ * StartRun with its options, as `fastflowctl run` starts a run.
+ *
+ * Returns: the new run's id, 0 with @error set when it was not started
+ */
+guint64
+ff_client_start_run_full_sync (FfClient *self,
+                               const gchar *pipeline,
+                               GHashTable *env,
+                               const gchar *executor,
+                               const gchar *run_config,
+                               gboolean force,
+                               const gchar *triggered_by,
+                               GCancellable *cancellable,
+                               GError **error)
+{
   g_autofree gchar *path = NULL;
   GVariantBuilder env_builder;
   GVariantDict options;
@@ -142,7 +194,14 @@ ff_client_start_run_sync (FfClient *self,
     }
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert_value (&options, "env", g_variant_builder_end (&env_builder));
-  g_variant_dict_insert (&options, "triggered_by", "s", "client");
+  if (executor != NULL)
+    g_variant_dict_insert (&options, "executor", "s", executor);
+  if (run_config != NULL)
+    g_variant_dict_insert (&options, "run_config", "s", run_config);
+  if (force)
+    g_variant_dict_insert (&options, "force", "b", TRUE);
+  g_variant_dict_insert (&options, "triggered_by", "s",
+                         triggered_by != NULL ? triggered_by : "client");
   if (!strip (ff_dbus_manager_call_start_run_sync (self->manager, pipeline,
                                                    g_variant_dict_end (&options), &path,
                                                    cancellable, error),
@@ -151,55 +210,171 @@ ff_client_start_run_sync (FfClient *self,
   return g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
 }
 
-static FfDBusRun *
-run_proxy (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **error)
+/**
+ * ff_client_list_executors_sync:
+ *
+ * Returns: (transfer full): ListExecutors' `a(sbs)`: name, available, why not
+ */
+GVariant *
+ff_client_list_executors_sync (FfClient *self, GCancellable *cancellable, GError **error)
+{
+  GVariant *executors = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  strip (ff_dbus_manager_call_list_executors_sync (self->manager, &executors, cancellable, error),
+         error);
+  return executors;
+}
+
+/**
+ * ff_client_diagnose_executor_sync:
+ *
+ * Returns: (transfer full): DiagnoseExecutor's `a(sss)`: check, level
+ *   (`ok`, `warning`, `error`), message
+ */
+GVariant *
+ff_client_diagnose_executor_sync (FfClient *self,
+                                  const gchar *executor,
+                                  GCancellable *cancellable,
+                                  GError **error)
+{
+  GVariant *checks = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (executor != NULL, NULL);
+  strip (ff_dbus_manager_call_diagnose_executor_sync (self->manager, executor, &checks, cancellable,
+                                                      error),
+         error);
+  return checks;
+}
+
+/**
+ * ff_client_reload_sync:
+ *
+ * Has fastflowd scan its pipelines folder again.
+ */
+gboolean
+ff_client_reload_sync (FfClient *self, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (FF_IS_CLIENT (self), FALSE);
+  return strip (ff_dbus_manager_call_reload_sync (self->manager, cancellable, error), error);
+}
+
+/**
+ * FfClientRun:
+ *
+ * One run as fastflowd shows it: its state, outcome and use, kept up to
+ * date while the object lives; its output through
+ * ff_client_run_follow_async ().
+ */
+struct _FfClientRun
+{
+  GObject parent_instance;
+  FfDBusRun *proxy;
+};
+
+G_DEFINE_TYPE (FfClientRun, ff_client_run, G_TYPE_OBJECT)
+
+enum
+{
+  RUN_SIGNAL_OUTPUT,
+  RUN_N_SIGNALS
+};
+
+static guint run_signals[RUN_N_SIGNALS];
+
+static void
+ff_client_run_dispose (GObject *object)
+{
+  g_clear_object (&FF_CLIENT_RUN (object)->proxy);
+  G_OBJECT_CLASS (ff_client_run_parent_class)->dispose (object);
+}
+
+static void
+ff_client_run_class_init (FfClientRunClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ff_client_run_dispose;
+
+  /**
+   * FfClientRun::output:
+   * @self: the run that is followed
+   * @data: the next bytes of its output, each byte once and in order
+   */
+  run_signals[RUN_SIGNAL_OUTPUT] =
+      g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_BYTES);
+}
+
+static void
+ff_client_run_init (FfClientRun *self)
+{
+}
+
+static FfClientRun *
+run_for_path (FfClient *self, const gchar *path, GCancellable *cancellable, GError **error)
+{
+  FfClientRun *run;
+  /* no catch-all signal match: the bus daemon would forward every byte of
+   * Output here too, which FfLogFollower reads from the log itself; the
+   * properties stay, they are what a run is read for */
+  FfDBusRun *proxy =
+      ff_dbus_run_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                  BUS_NAME, path, cancellable, error);
+
+  if (proxy == NULL)
+    return NULL;
+  run = g_object_new (FF_TYPE_CLIENT_RUN, NULL);
+  run->proxy = proxy;
+  return run;
+}
+
+/**
+ * ff_client_get_run_sync:
+ *
+ * Returns: (transfer full): run @run_id, or %NULL with @error set (there is
+ *   no such run)
+ */
+FfClientRun *
+ff_client_get_run_sync (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *path = NULL;
 
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
   if (!strip (ff_dbus_manager_call_get_run_sync (self->manager, run_id, &path, cancellable, error),
               error))
     return NULL;
-  /* no catch-all signal match: the bus daemon would forward every byte of
-   * Output here too, which FfLogFollower reads from the log itself */
-  return ff_dbus_run_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                     BUS_NAME, path, cancellable, error);
+  return run_for_path (self, path, cancellable, error);
 }
 
 typedef struct
 {
-  FfClient *self;
-  guint64 run_id;
-  FfDBusRun *run;
   FfLogFollower *follower;
+  GSource *cancelled; /* stops following in the task's context */
 } Follow;
+
+static void
+stop_watching_cancellable (Follow *follow)
+{
+  if (follow->cancelled == NULL)
+    return;
+  g_source_destroy (follow->cancelled);
+  g_clear_pointer (&follow->cancelled, g_source_unref);
+}
 
 static void
 follow_free (Follow *follow)
 {
   if (follow->follower != NULL)
     g_signal_handlers_disconnect_by_data (follow->follower, follow);
+  stop_watching_cancellable (follow);
   g_clear_object (&follow->follower);
-  g_clear_object (&follow->run);
   g_free (follow);
 }
 
 static void
 on_follow_data (FfLogFollower *follower, GBytes *data, GTask *task)
 {
-  Follow *follow = g_task_get_task_data (task);
-
-  g_signal_emit (follow->self, signals[SIGNAL_OUTPUT], 0, follow->run_id, data);
-}
-
-/* The run's outcome as `fastflowctl run` would exit (DESIGN §7). */
-static gint
-outcome (FfDBusRun *run)
-{
-  FfReason reason;
-
-  if (!ff_reason_from_string (ff_dbus_run_get_reason (run), &reason))
-    reason = FF_REASON_NONE;
-  return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (run));
+  g_signal_emit (g_task_get_source_object (task), run_signals[RUN_SIGNAL_OUTPUT], 0, data);
 }
 
 static void
@@ -208,10 +383,335 @@ on_follow_done (FfLogFollower *follower, GTask *task)
   Follow *follow = g_task_get_task_data (task);
   const GError *error = ff_log_follower_get_error (follower);
 
+  /* the source holds the task: let go of it, or neither would be freed */
+  stop_watching_cancellable (follow);
   if (error != NULL)
     g_task_return_error (task, g_error_copy (error));
   else
-    g_task_return_int (task, outcome (follow->run));
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* A source rather than a ::cancelled handler: aborting ends the task,
+ * which must not disconnect from the cancellable inside its own signal. */
+static gboolean
+on_follow_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  Follow *follow = g_task_get_task_data (user_data);
+
+  ff_log_follower_abort (follow->follower,
+                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              _ ("Following the run was cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ff_client_run_follow_async:
+ * @live: %TRUE to follow until the run has ended, %FALSE for the output
+ *   there is now
+ * @cancellable: (nullable): stops following (not the run)
+ *
+ * Reads the run's output from its start, emitting #FfClientRun::output
+ * for each new piece.
+ */
+void
+ff_client_run_follow_async (FfClientRun *self,
+                            gboolean live,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task;
+  Follow *follow;
+
+  g_return_if_fail (FF_IS_CLIENT_RUN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  follow = g_new0 (Follow, 1);
+  g_task_set_source_tag (task, ff_client_run_follow_async);
+  g_task_set_task_data (task, follow, (GDestroyNotify) follow_free);
+  follow->follower = ff_log_follower_new (self->proxy, live);
+  g_signal_connect (follow->follower, "data", G_CALLBACK (on_follow_data), task);
+  g_signal_connect (follow->follower, "done", G_CALLBACK (on_follow_done), task);
+  if (cancellable != NULL)
+    {
+      follow->cancelled = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, follow->cancelled, G_SOURCE_FUNC (on_follow_cancelled));
+    }
+  ff_log_follower_start (follow->follower);
+}
+
+/**
+ * ff_client_run_follow_finish:
+ *
+ * Returns: %TRUE when the output was read to its end, %FALSE with @error
+ *   set when it could not be (fastflowd went away, cancelled)
+ */
+gboolean
+ff_client_run_follow_finish (FfClientRun *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * ff_client_run_get_outcome:
+ *
+ * Returns: the run's outcome as `fastflowctl run` exits with it (DESIGN
+ *   §7): 0, the pipeline's exit code, 124 timeout, 125 infrastructure, …
+ */
+gint
+ff_client_run_get_outcome (FfClientRun *self)
+{
+  FfReason reason;
+
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), -1);
+  if (!ff_reason_from_string (ff_dbus_run_get_reason (self->proxy), &reason))
+    reason = FF_REASON_NONE;
+  return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (self->proxy));
+}
+
+gboolean
+ff_client_run_cancel_sync (FfClientRun *self, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), FALSE);
+  return strip (ff_dbus_run_call_cancel_sync (self->proxy, cancellable, error), error);
+}
+
+static void
+on_cancelled_run (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (strip (ff_dbus_run_call_cancel_finish (FF_DBUS_RUN (source), result, &error), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * ff_client_run_cancel_async:
+ *
+ * Asks fastflowd to cancel the run, without waiting on this thread.
+ */
+void
+ff_client_run_cancel_async (FfClientRun *self,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FF_IS_CLIENT_RUN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_client_run_cancel_async);
+  ff_dbus_run_call_cancel (self->proxy, cancellable, on_cancelled_run, task);
+}
+
+gboolean
+ff_client_run_cancel_finish (FfClientRun *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * ff_client_run_get_metrics_sync:
+ *
+ * Returns: (transfer full): GetMetrics' samples, `a(xdt)`: time in µs since
+ *   the epoch, CPU percent, memory bytes
+ */
+GVariant *
+ff_client_run_get_metrics_sync (FfClientRun *self, GCancellable *cancellable, GError **error)
+{
+  GVariant *samples = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), NULL);
+  strip (ff_dbus_run_call_get_metrics_sync (self->proxy, &samples, cancellable, error), error);
+  return samples;
+}
+
+/* The run's properties, as fastflowd last announced them. */
+#define RUN_GETTER(type, name)                                                                     \
+  type ff_client_run_get_##name (FfClientRun *self)                                                \
+  {                                                                                                \
+    g_return_val_if_fail (FF_IS_CLIENT_RUN (self), 0);                                             \
+    return ff_dbus_run_get_##name (self->proxy);                                                   \
+  }
+
+/**
+ * ff_client_run_get_id:
+ *
+ * Returns: the run's id
+ */
+RUN_GETTER (guint64, id)
+
+/**
+ * ff_client_run_get_pipeline:
+ *
+ * Returns: the pipeline's name
+ */
+RUN_GETTER (const gchar *, pipeline)
+
+/**
+ * ff_client_run_get_state:
+ *
+ * Returns: `queued`, `starting`, `running`, …, `succeeded`, `failed`, `cancelled` or `timed-out`
+ */
+RUN_GETTER (const gchar *, state)
+
+/**
+ * ff_client_run_get_error_class:
+ *
+ * Returns: why it failed in a word (`pipeline`, `infrastructure`, …), "" while none
+ */
+RUN_GETTER (const gchar *, error_class)
+
+/**
+ * ff_client_run_get_reason:
+ *
+ * Returns: the reason id (DESIGN §7), "" while none
+ */
+RUN_GETTER (const gchar *, reason)
+
+/**
+ * ff_client_run_get_message:
+ *
+ * Returns: what happened, in the daemon's language
+ */
+RUN_GETTER (const gchar *, message)
+
+/**
+ * ff_client_run_get_exit_code:
+ *
+ * Returns: the pipeline's exit code once finished
+ */
+RUN_GETTER (gint, exit_code)
+
+/**
+ * ff_client_run_get_executor:
+ *
+ * Returns: the executor it runs with
+ */
+RUN_GETTER (const gchar *, executor)
+
+/**
+ * ff_client_run_get_attempt:
+ *
+ * Returns: this attempt, from 1
+ */
+RUN_GETTER (guint, attempt)
+
+/**
+ * ff_client_run_get_max_attempts:
+ *
+ * Returns: how many attempts it may make
+ */
+RUN_GETTER (guint, max_attempts)
+
+/**
+ * ff_client_run_get_triggered_by:
+ *
+ * Returns: who started it (`manual`, `schedule`, …)
+ */
+RUN_GETTER (const gchar *, triggered_by)
+
+/**
+ * ff_client_run_get_created_at:
+ *
+ * Returns: when it was created, µs since the epoch
+ */
+RUN_GETTER (gint64, created_at)
+
+/**
+ * ff_client_run_get_started_at:
+ *
+ * Returns: when it started, µs since the epoch, 0 before
+ */
+RUN_GETTER (gint64, started_at)
+
+/**
+ * ff_client_run_get_finished_at:
+ *
+ * Returns: when it finished, µs since the epoch, 0 before
+ */
+RUN_GETTER (gint64, finished_at)
+
+/**
+ * ff_client_run_get_cpu_percent:
+ *
+ * Returns: its CPU use
+ */
+RUN_GETTER (gdouble, cpu_percent)
+
+/**
+ * ff_client_run_get_memory_bytes:
+ *
+ * Returns: its memory use
+ */
+RUN_GETTER (guint64, memory_bytes)
+
+/**
+ * ff_client_run_get_memory_peak_bytes:
+ *
+ * Returns: its highest memory use
+ */
+RUN_GETTER (guint64, memory_peak_bytes)
+
+/**
+ * ff_client_run_get_soft_limit_exceeded:
+ *
+ * Returns: whether it went over a soft limit
+ */
+RUN_GETTER (gboolean, soft_limit_exceeded)
+
+/**
+ * ff_client_run_get_route:
+ *
+ * Returns: the route its route file chose, "" for none
+ */
+RUN_GETTER (const gchar *, route)
+
+/**
+ * ff_client_run_get_metrics_message:
+ *
+ * Returns: why there are no metrics, "" when there are
+ */
+RUN_GETTER (const gchar *, metrics_message)
+
+typedef struct
+{
+  FfClient *self;
+  guint64 run_id;
+  FfClientRun *run;
+} ClientFollow;
+
+static void
+client_follow_free (ClientFollow *follow)
+{
+  if (follow->run != NULL)
+    g_signal_handlers_disconnect_by_data (follow->run, follow);
+  g_clear_object (&follow->run);
+  g_free (follow);
+}
+
+static void
+on_client_follow_data (FfClientRun *run, GBytes *data, ClientFollow *follow)
+{
+  g_signal_emit (follow->self, signals[SIGNAL_OUTPUT], 0, follow->run_id, data);
+}
+
+static void
+on_client_followed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ClientFollow *follow = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (ff_client_run_follow_finish (follow->run, result, &error))
+    g_task_return_int (task, ff_client_run_get_outcome (follow->run));
+  else
+    g_task_return_error (task, error);
   g_object_unref (task);
 }
 
@@ -230,23 +730,21 @@ ff_client_follow_run_async (FfClient *self,
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
-  Follow *follow = g_new0 (Follow, 1);
+  ClientFollow *follow = g_new0 (ClientFollow, 1);
 
   g_task_set_source_tag (task, ff_client_follow_run_async);
-  g_task_set_task_data (task, follow, (GDestroyNotify) follow_free);
+  g_task_set_task_data (task, follow, (GDestroyNotify) client_follow_free);
   follow->self = self;
   follow->run_id = run_id;
-  follow->run = run_proxy (self, run_id, cancellable, &error);
+  follow->run = ff_client_get_run_sync (self, run_id, cancellable, &error);
   if (follow->run == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-  follow->follower = ff_log_follower_new (follow->run, TRUE);
-  g_signal_connect (follow->follower, "data", G_CALLBACK (on_follow_data), task);
-  g_signal_connect (follow->follower, "done", G_CALLBACK (on_follow_done), task);
-  ff_log_follower_start (follow->follower);
+  g_signal_connect (follow->run, "output", G_CALLBACK (on_client_follow_data), follow);
+  ff_client_run_follow_async (follow->run, TRUE, cancellable, on_client_followed, task);
 }
 
 /**
@@ -307,11 +805,36 @@ ff_client_cancel_run_sync (FfClient *self,
                            GCancellable *cancellable,
                            GError **error)
 {
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
 
   g_return_val_if_fail (FF_IS_CLIENT (self), FALSE);
-  run = run_proxy (self, run_id, cancellable, error);
-  return run != NULL && strip (ff_dbus_run_call_cancel_sync (run, cancellable, error), error);
+  run = ff_client_get_run_sync (self, run_id, cancellable, error);
+  return run != NULL && ff_client_run_cancel_sync (run, cancellable, error);
+}
+
+/* ListRuns' object paths, newest first; NULL with @error set */
+static gchar **
+list_run_paths (FfClient *self,
+                const gchar *pipeline,
+                const gchar *state,
+                guint limit,
+                GCancellable *cancellable,
+                GError **error)
+{
+  gchar **paths = NULL;
+  GVariantDict filter;
+
+  g_variant_dict_init (&filter, NULL);
+  if (pipeline != NULL)
+    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
+  if (state != NULL)
+    g_variant_dict_insert (&filter, "state", "s", state);
+  if (limit > 0)
+    g_variant_dict_insert (&filter, "limit", "u", limit);
+  strip (ff_dbus_manager_call_list_runs_sync (self->manager, g_variant_dict_end (&filter), &paths,
+                                              cancellable, error),
+         error);
+  return paths;
 }
 
 /**
@@ -325,19 +848,31 @@ GArray *
 ff_client_list_runs_sync (
     FfClient *self, const gchar *pipeline, guint limit, GCancellable *cancellable, GError **error)
 {
+  return ff_client_list_run_ids_sync (self, pipeline, NULL, limit, cancellable, error);
+}
+
+/**
+ * ff_client_list_run_ids_sync:
+ * @pipeline: (nullable): only this pipeline's runs
+ * @state: (nullable): only runs in this state
+ * @limit: at most this many, 0 for all
+ *
+ * Returns: (transfer full) (element-type guint64): run ids, newest first
+ */
+GArray *
+ff_client_list_run_ids_sync (FfClient *self,
+                             const gchar *pipeline,
+                             const gchar *state,
+                             guint limit,
+                             GCancellable *cancellable,
+                             GError **error)
+{
   g_auto (GStrv) paths = NULL;
   GArray *ids;
-  GVariantDict filter;
 
   g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
-  g_variant_dict_init (&filter, NULL);
-  if (pipeline != NULL)
-    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
-  if (limit > 0)
-    g_variant_dict_insert (&filter, "limit", "u", limit);
-  if (!strip (ff_dbus_manager_call_list_runs_sync (self->manager, g_variant_dict_end (&filter),
-                                                   &paths, cancellable, error),
-              error))
+  paths = list_run_paths (self, pipeline, state, limit, cancellable, error);
+  if (paths == NULL)
     return NULL;
   ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   for (guint i = 0; paths[i] != NULL; i++)
@@ -349,6 +884,42 @@ ff_client_list_runs_sync (
 }
 
 /**
+ * ff_client_find_runs_sync:
+ * @pipeline: (nullable): only this pipeline's runs
+ * @state: (nullable): only runs in this state
+ * @limit: at most this many, 0 for all
+ *
+ * Returns: (transfer container) (element-type FfClientRun): the runs,
+ *   newest first; the array unrefs them when it is freed (a container
+ *   transfer to bindings, which take their own references)
+ */
+GPtrArray *
+ff_client_find_runs_sync (FfClient *self,
+                          const gchar *pipeline,
+                          const gchar *state,
+                          guint limit,
+                          GCancellable *cancellable,
+                          GError **error)
+{
+  g_auto (GStrv) paths = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  paths = list_run_paths (self, pipeline, state, limit, cancellable, error);
+  if (paths == NULL)
+    return NULL;
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      FfClientRun *run = run_for_path (self, paths[i], cancellable, error);
+
+      if (run == NULL)
+        return NULL;
+      g_ptr_array_add (runs, run);
+    }
+  return g_steal_pointer (&runs);
+}
+
+/**
  * ff_client_dup_run_state:
  *
  * Returns: (transfer full) (nullable): the run's state (`queued`, …,
@@ -357,9 +928,9 @@ ff_client_list_runs_sync (
 gchar *
 ff_client_dup_run_state (FfClient *self, guint64 run_id, GError **error)
 {
-  g_autoptr (FfDBusRun) run = NULL;
+  g_autoptr (FfClientRun) run = NULL;
 
   g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
-  run = run_proxy (self, run_id, NULL, error);
-  return run != NULL ? g_strdup (ff_dbus_run_get_state (run)) : NULL;
+  run = ff_client_get_run_sync (self, run_id, NULL, error);
+  return run != NULL ? g_strdup (ff_client_run_get_state (run)) : NULL;
 }

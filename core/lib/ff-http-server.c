@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "ff-http-server.h"
+#include "ff-http-server-private.h"
 
 #define CONNECTION_KEY "ff-http-connection"
 #define REFUSED_KEY "ff-http-refused"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ff-enums.h"
-#include "ff-log-follower.h"
+#include "ff-log-follower-private.h"
 
 #define READ_CHUNK (1024 * 1024)
 

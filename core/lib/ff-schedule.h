@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#if !defined(__FASTFLOW_H_INSIDE__) && !defined(FASTFLOW_COMPILATION)
+#error "Only <fastflow.h> can be included directly."
+#endif
+
 #include <glib-object.h>
 
 #include "ff-retry-strategy.h"

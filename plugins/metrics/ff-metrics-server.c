@@ -5,7 +5,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "ff-http-server.h"
+#include "ff-http-server-private.h"
 #include "ff-metrics-server.h"
 
 #define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
