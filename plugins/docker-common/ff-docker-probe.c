@@ -6,57 +6,35 @@
 #include "fastflow.h"
 #include "ff-docker-probe.h"
 
-typedef struct
-{
-  const gchar *flag; /* tecnativa/docker-socket-proxy's name */
-  const gchar *method;
-  const gchar *path;   /* harmless: nothing that exists, nothing that changes */
-  const gchar *needed; /* what fastflow needs it for, or NULL */
-} Probe;
-
 /* POST is probed with POST /_ping, which the engine does not have (404)
  * while the proxy's verb rule answers 403. */
-static const Probe probes[] = {
-  { "PING", "GET", "/_ping", N_ ("its health check") },
-  { "VERSION", "GET", "/version", N_ ("the Engine API version") },
-  { "CONTAINERS", "GET", "/containers/fastflow-probe/json",
+static const FfDockerProbe probes[] = {
+  { NULL, "PING", "GET", "/_ping", NULL, N_ ("its health check") },
+  { NULL, "VERSION", "GET", "/version", NULL, N_ ("the Engine API version") },
+  { NULL, "CONTAINERS", "GET", "/containers/fastflow-probe/json", NULL,
     N_ ("creating, following, measuring and removing containers") },
-  { "POST", "POST", "/_ping",
+  { NULL, "POST", "POST", "/_ping", NULL,
     N_ ("every request that changes something: create, start, stop and remove") },
-  { "AUTH", "GET", "/auth/fastflow-probe", NULL },
-  { "BUILD", "GET", "/build/fastflow-probe", NULL },
-  { "COMMIT", "GET", "/commit/fastflow-probe", NULL },
-  { "CONFIGS", "GET", "/configs/fastflow-probe", NULL },
-  { "DISTRIBUTION", "GET", "/distribution/fastflow-probe", NULL },
-  { "EVENTS", "GET", "/events/fastflow-probe", NULL },
-  { "EXEC", "GET", "/exec/fastflow-probe/json", NULL },
-  { "IMAGES", "GET", "/images/fastflow-probe/json", NULL },
-  { "INFO", "GET", "/info/fastflow-probe", NULL },
-  { "NETWORKS", "GET", "/networks/fastflow-probe", NULL },
-  { "NODES", "GET", "/nodes/fastflow-probe", NULL },
-  { "PLUGINS", "GET", "/plugins/fastflow-probe/json", NULL },
-  { "SECRETS", "GET", "/secrets/fastflow-probe", NULL },
-  { "SERVICES", "GET", "/services/fastflow-probe", NULL },
-  { "SESSION", "GET", "/session/fastflow-probe", NULL },
-  { "SWARM", "GET", "/swarm/fastflow-probe", NULL },
-  { "SYSTEM", "GET", "/system/fastflow-probe", NULL },
-  { "TASKS", "GET", "/tasks/fastflow-probe", NULL },
-  { "VOLUMES", "GET", "/volumes/fastflow-probe", NULL },
+  { NULL, "AUTH", "GET", "/auth/fastflow-probe", NULL, NULL },
+  { NULL, "BUILD", "GET", "/build/fastflow-probe", NULL, NULL },
+  { NULL, "COMMIT", "GET", "/commit/fastflow-probe", NULL, NULL },
+  { NULL, "CONFIGS", "GET", "/configs/fastflow-probe", NULL, NULL },
+  { NULL, "DISTRIBUTION", "GET", "/distribution/fastflow-probe", NULL, NULL },
+  { NULL, "EVENTS", "GET", "/events/fastflow-probe", NULL, NULL },
+  { NULL, "EXEC", "GET", "/exec/fastflow-probe/json", NULL, NULL },
+  { NULL, "IMAGES", "GET", "/images/fastflow-probe/json", NULL, NULL },
+  { NULL, "INFO", "GET", "/info/fastflow-probe", NULL, NULL },
+  { NULL, "NETWORKS", "GET", "/networks/fastflow-probe", NULL, NULL },
+  { NULL, "NODES", "GET", "/nodes/fastflow-probe", NULL, NULL },
+  { NULL, "PLUGINS", "GET", "/plugins/fastflow-probe/json", NULL, NULL },
+  { NULL, "SECRETS", "GET", "/secrets/fastflow-probe", NULL, NULL },
+  { NULL, "SERVICES", "GET", "/services/fastflow-probe", NULL, NULL },
+  { NULL, "SESSION", "GET", "/session/fastflow-probe", NULL, NULL },
+  { NULL, "SWARM", "GET", "/swarm/fastflow-probe", NULL, NULL },
+  { NULL, "SYSTEM", "GET", "/system/fastflow-probe", NULL, NULL },
+  { NULL, "TASKS", "GET", "/tasks/fastflow-probe", NULL, NULL },
+  { NULL, "VOLUMES", "GET", "/volumes/fastflow-probe", NULL, NULL },
 };
-
-typedef struct
-{
-  guint pending;
-  gboolean allowed[G_N_ELEMENTS (probes)];
-  GError *error;
-} ProbeRun;
-
-static void
-probe_run_free (ProbeRun *run)
-{
-  g_clear_error (&run->error);
-  g_free (run);
-}
 
 guint
 ff_docker_probe_get_n_flags (void)
@@ -72,7 +50,7 @@ ff_docker_probe_get_flag (guint index)
 }
 
 static FfExecutorCheck *
-check_needed (const Probe *probe, gboolean allowed)
+check_needed (const FfDockerProbe *probe, gboolean allowed)
 {
   g_autofree gchar *message = NULL;
 
@@ -125,6 +103,26 @@ ff_docker_probe_evaluate (const gboolean *allowed)
   return checks;
 }
 
+/* ---- the fan-out, for any table ---- */
+
+typedef struct
+{
+  const FfDockerProbeTable *table;
+  guint pending;
+  FfDockerProbeAnswer *answers;
+  GError *error;
+} ProbeRun;
+
+static void
+probe_run_free (ProbeRun *run)
+{
+  for (guint i = 0; i < run->table->n_probes; i++)
+    g_clear_pointer (&run->answers[i].node, json_node_unref);
+  g_free (run->answers);
+  g_clear_error (&run->error);
+  g_free (run);
+}
+
 static void
 probe_done (GTask *task)
 {
@@ -135,8 +133,9 @@ probe_done (GTask *task)
   if (run->error != NULL)
     g_task_return_error (task, g_steal_pointer (&run->error));
   else
-    g_task_return_pointer (task, ff_docker_probe_evaluate (run->allowed),
-                           (GDestroyNotify) g_ptr_array_unref);
+    g_task_return_pointer (
+        task, run->table->judge (FF_DOCKER_CLIENT (g_task_get_source_object (task)), run->answers),
+        (GDestroyNotify) g_ptr_array_unref);
 }
 
 typedef struct
@@ -150,13 +149,11 @@ on_probed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   ProbeCall *call = user_data;
   ProbeRun *run = g_task_get_task_data (call->task);
-  g_autoptr (JsonNode) node = NULL;
+  FfDockerProbeAnswer *answer = &run->answers[call->index];
   g_autoptr (GError) error = NULL;
-  guint status = 0;
 
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  /* only the proxy answers 403 here: the engine has nothing to refuse */
-  run->allowed[call->index] = error == NULL && status != 403;
+  answer->node =
+      ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &answer->status, &error);
   if (error != NULL && run->error == NULL)
     run->error = g_steal_pointer (&error);
   probe_done (call->task);
@@ -170,30 +167,93 @@ on_pinged (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   FfDockerClient *client = FF_DOCKER_CLIENT (source);
   ProbeRun *run = g_task_get_task_data (task);
+  const FfDockerProbeTable *table = run->table;
+  g_autoptr (GError) ping_error = NULL;
   g_autoptr (GError) error = NULL;
+  GPtrArray *checks;
 
-  /* an unreachable proxy or a refused ping: one finding says it all */
-  if (!ff_docker_client_ping_finish (client, res, &error))
+  ff_docker_client_ping_finish (client, res, &ping_error);
+  checks = table->after_ping (client, ping_error, &error);
+  if (checks != NULL)
     {
-      GPtrArray *checks = g_ptr_array_new_with_free_func (g_object_unref);
-
-      g_ptr_array_add (checks,
-                       ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, error->message));
       g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
       return;
     }
-  run->pending = G_N_ELEMENTS (probes);
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  run->pending = table->n_probes;
+  for (guint i = 0; i < table->n_probes; i++)
     {
       ProbeCall *call = g_new0 (ProbeCall, 1);
 
       call->task = g_object_ref (task);
       call->index = i;
-      ff_docker_client_call_async (client, probes[i].method, probes[i].path, NULL,
+      ff_docker_client_call_async (client, table->probes[i].method, table->probes[i].path, NULL,
                                    FF_DOCKER_CALL_PROBE, g_task_get_cancellable (task), on_probed,
                                    call);
     }
 }
+
+void
+ff_docker_probe_table_async (FfDockerClient *client,
+                             const FfDockerProbeTable *table,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+  ProbeRun *run = g_new0 (ProbeRun, 1);
+
+  run->table = table;
+  run->answers = g_new0 (FfDockerProbeAnswer, table->n_probes);
+  g_task_set_source_tag (task, ff_docker_probe_table_async);
+  g_task_set_task_data (task, run, (GDestroyNotify) probe_run_free);
+  ff_docker_client_ping_async (client, cancellable, on_pinged, task);
+}
+
+GPtrArray *
+ff_docker_probe_table_finish (FfDockerClient *client, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- docker-proxy's table ---- */
+
+/* An unreachable proxy or a refused ping: one finding says it all. */
+static GPtrArray *
+docker_after_ping (FfDockerClient *client, const GError *ping_error, GError **error)
+{
+  GPtrArray *checks;
+
+  if (ping_error == NULL)
+    return NULL;
+  checks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (checks,
+                   ff_executor_check_new ("proxy", FF_CHECK_LEVEL_ERROR, ping_error->message));
+  return checks;
+}
+
+static GPtrArray *
+docker_judge (FfDockerClient *client, const FfDockerProbeAnswer *answers)
+{
+  gboolean allowed[G_N_ELEMENTS (probes)];
+
+  /* only the proxy answers 403 here: the engine has nothing to refuse */
+  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
+    allowed[i] = answers[i].status != 403;
+  return ff_docker_probe_evaluate (allowed);
+}
+
+static const FfDockerProbeTable docker_table = {
+  probes,
+  G_N_ELEMENTS (probes),
+  docker_after_ping,
+  docker_judge,
+};
 
 void
 ff_docker_probe_async (FfDockerClient *client,
@@ -201,16 +261,11 @@ ff_docker_probe_async (FfDockerClient *client,
                        GAsyncReadyCallback callback,
                        gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_docker_probe_async);
-  g_task_set_task_data (task, g_new0 (ProbeRun, 1), (GDestroyNotify) probe_run_free);
-  ff_docker_client_ping_async (client, cancellable, on_pinged, task);
+  ff_docker_probe_table_async (client, &docker_table, cancellable, callback, user_data);
 }
 
 GPtrArray *
 ff_docker_probe_finish (FfDockerClient *client, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return ff_docker_probe_table_finish (client, result, error);
 }
