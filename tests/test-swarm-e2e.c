@@ -4,7 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "ff-test-daemon.h"
+#include "ff-test-docker-e2e.h"
 #include "ff-test-docker-proxy.h"
 
 /*
@@ -17,67 +17,37 @@
 static const gchar *const swarm_flags[] = { "SERVICES=1", "TASKS=1",      "NODES=1", "CONFIGS=1",
                                             "POST=1",     "CONTAINERS=1", NULL };
 
-static gchar *suffix;
-
 static gchar *
 name (const gchar *base)
 {
-  return g_strdup_printf ("%s-%s", base, suffix);
+  return ff_test_docker_e2e_name (base);
 }
 
 static FfTestDaemon *
 new_daemon (const gchar *proxy_url)
 {
-  FfTestDaemon *d = ff_test_daemon_new ();
-  g_autofree gchar *config = g_strdup_printf ("[daemon]\n"
-                                              "[executor.swarm]\n"
-                                              "proxy_url=%s\n"
-                                              "image=%s\n"
-                                              "placement_timeout=3\n",
-                                              proxy_url, g_getenv ("FASTFLOW_TEST_IMAGE"));
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (d->config_path, config, -1, &error);
-  g_assert_no_error (error);
-  return d;
+  return ff_test_docker_e2e_daemon_new ("swarm", proxy_url, NULL, "placement_timeout=3\n");
 }
 
 static void
 add_swarm_pipeline (FfTestDaemon *d, const gchar *pipeline, const gchar *extra, const gchar *script)
 {
-  g_autofree gchar *json = g_strdup_printf ("{\"executor\": \"swarm\"%s%s}",
-                                            extra != NULL ? ", " : "", extra != NULL ? extra : "");
-
-  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json", json, "main.sh", script, NULL);
+  ff_test_docker_e2e_add_pipeline (d, "swarm", pipeline, extra, script);
 }
 
 static JsonObject *
 get_status (FfTestDaemon *d, const gchar *id, JsonNode **node)
 {
-  g_autofree gchar *out = NULL, *err = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", id, NULL), ==, 0);
-  *node = json_from_string (out, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*node);
+  return ff_test_docker_e2e_get_status (d, id, node);
 }
 
 /* The engine's own view: services of a pipeline of this test. */
 static guint
 count_services (const gchar *pipeline)
 {
-  g_autofree gchar *filter = g_strdup_printf ("label=org.fastflow.pipeline=%s", pipeline);
-  const gchar *argv[] = { "/usr/bin/docker", "service", "ls", "-q", "--filter", filter, NULL };
-  g_autofree gchar *out = NULL;
-  g_autoptr (GError) error = NULL;
-  gint status = 0;
+  const gchar *const command[] = { "service", "ls", "-q", NULL };
 
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  return *g_strstrip (out) != '\0';
+  return ff_test_docker_e2e_count (command, pipeline);
 }
 
 /* A run, a timeout, an unmet placement and a broken placement, through
@@ -146,16 +116,11 @@ test_runs (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree gchar *random = g_uuid_string_random ();
   gint ret;
 
-  g_setenv ("LANGUAGE", "en", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_test_init (&argc, &argv, NULL);
-  suffix = g_strndup (random, 8);
-  g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
+  ff_test_docker_e2e_init (&argc, &argv);
   g_test_add_func ("/swarm-e2e/runs", test_runs);
   ret = g_test_run ();
-  g_free (suffix);
+  ff_test_docker_e2e_clear ();
   return ret;
 }
