@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "ff-test-daemon.h"
+#include "ff-test-docker-e2e.h"
 #include "ff-test-docker-proxy.h"
 
 /*
@@ -17,14 +17,10 @@
 
 static const gchar *const full_flags[] = { "CONTAINERS=1", "POST=1", NULL };
 
-/* Pipeline names unique to this test process, so that the engine's
- * containers can be told apart from anybody else's. */
-static gchar *suffix;
-
 static gchar *
 name (const gchar *base)
 {
-  return g_strdup_printf ("%s-%s", base, suffix);
+  return ff_test_docker_e2e_name (base);
 }
 
 static const gchar mixed_script[] = "echo out-1\n"
@@ -43,33 +39,13 @@ without (gchar *text, const gchar *piece)
   return text;
 }
 
-static gchar *
-docker_json (const gchar *extra)
-{
-  return g_strdup_printf ("{\"executor\": \"docker-proxy\"%s%s}", extra != NULL ? ", " : "",
-                          extra != NULL ? extra : "");
-}
-
 /* A daemon whose docker-proxy executor uses @proxy_url, with @extra
  * lines in [executor.docker-proxy]. */
 static FfTestDaemon *
 new_daemon_with (const gchar *proxy_url, const gchar *extra)
 {
-  FfTestDaemon *d = ff_test_daemon_new ();
-  g_autofree gchar *config =
-      g_strdup_printf ("[daemon]\n"
-                       "[metrics]\n"
-                       "interval_ms=200\n"
-                       "[executor.docker-proxy]\n"
-                       "proxy_url=%s\n"
-                       "image=%s\n"
-                       "%s",
-                       proxy_url, g_getenv ("FASTFLOW_TEST_IMAGE"), extra != NULL ? extra : "");
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (d->config_path, config, -1, &error);
-  g_assert_no_error (error);
-  return d;
+  return ff_test_docker_e2e_daemon_new ("docker-proxy", proxy_url, "[metrics]\ninterval_ms=200\n",
+                                        extra);
 }
 
 static FfTestDaemon *
@@ -84,43 +60,22 @@ add_docker_pipeline (FfTestDaemon *d,
                      const gchar *extra,
                      const gchar *script)
 {
-  g_autofree gchar *json = docker_json (extra);
-
-  ff_test_daemon_add_pipeline (d, pipeline, "pipeline.json", json, "main.sh", script, NULL);
+  ff_test_docker_e2e_add_pipeline (d, "docker-proxy", pipeline, extra, script);
 }
 
 static JsonObject *
 get_status (FfTestDaemon *d, const gchar *id, JsonNode **node)
 {
-  g_autofree gchar *out = NULL, *err = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "--json", id, NULL), ==, 0);
-  *node = json_from_string (out, &error);
-  g_assert_no_error (error);
-  return json_node_get_object (*node);
+  return ff_test_docker_e2e_get_status (d, id, node);
 }
 
 /* The engine's own view: containers of a pipeline of this test. */
 static guint
 count_containers (const gchar *pipeline)
 {
-  g_autofree gchar *filter = g_strdup_printf ("label=org.fastflow.pipeline=%s", pipeline);
-  const gchar *argv[] = { "/usr/bin/docker", "ps", "-aq", "--filter", filter, NULL };
-  g_autofree gchar *out = NULL;
-  g_autoptr (GError) error = NULL;
-  gint status = 0;
-  g_auto (GStrv) lines = NULL;
-  guint count = 0;
+  const gchar *const command[] = { "ps", "-aq", NULL };
 
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    count += *lines[i] != '\0';
-  return count;
+  return ff_test_docker_e2e_count (command, pipeline);
 }
 
 static gboolean
@@ -714,14 +669,9 @@ test_stats_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree gchar *random = g_uuid_string_random ();
   gint ret;
 
-  g_setenv ("LANGUAGE", "en", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_test_init (&argc, &argv, NULL);
-  suffix = g_strndup (random, 8);
-  g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
+  ff_test_docker_e2e_init (&argc, &argv);
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
@@ -739,6 +689,6 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/stats-refused", test_stats_refused);
   g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);
   ret = g_test_run ();
-  g_free (suffix);
+  ff_test_docker_e2e_clear ();
   return ret;
 }

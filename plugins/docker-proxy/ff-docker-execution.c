@@ -33,6 +33,22 @@
 #define DEFAULT_RECONNECT_GRACE_MS 60000
 #define MAX_REMOVE_ATTEMPTS 8
 
+/* The life of a run, in this order; FAILED may follow any of the others.
+ * Only transition() changes it. */
+typedef enum
+{
+  /* The container runs: a log follow and a /wait are out, each sent again
+   * (after a look at the container) when the proxy cuts it. */
+  EXEC_RUNNING,
+  /* It stopped (/wait or a look said so): the rest of the log is read
+   * from the cursor, with plain reads that end by themselves. */
+  EXEC_STOPPED,
+  /* The log is complete: the final state, the removal, then `exited`. */
+  EXEC_FINISHING,
+  /* Given up and reported at once: only the removal is left. */
+  EXEC_FAILED,
+} ExecState;
+
 struct _FfDockerExecution
 {
   FfExecution parent_instance;
@@ -47,18 +63,17 @@ struct _FfDockerExecution
   FfStream pending_stream;
   GError *frame_error;
 
+  ExecState state;
   FfDockerRequest *log_req;  /* the running log request, if any */
   FfDockerRequest *wait_req; /* the running /wait, if any */
-  gboolean logs_complete;
   gboolean inspecting;
   guint retry_id;
   guint failures;
   gint64 failing_since; /* monotonic time of the first failure in a row */
   guint reconnect_grace_ms;
 
-  gboolean exited;  /* the container is known to have stopped */
-  JsonNode *state;  /* its State, read after it stopped */
-  gint wait_status; /* StatusCode from /wait, -1 if none */
+  JsonNode *final_state; /* its State, read after it stopped */
+  gint wait_status;      /* StatusCode from /wait, -1 if none */
 
   FfDockerRequest *stats_req; /* the streamed /stats, once someone samples */
   gboolean have_usage;
@@ -68,8 +83,6 @@ struct _FfDockerExecution
 
   gboolean cancelled;
   guint kill_id;
-  gboolean finishing; /* the log is complete: state, removal, `exited` */
-  gboolean failed;
   GError *failure;
   guint remove_attempts;
   guint reconnects;
@@ -86,7 +99,44 @@ static void fail (FfDockerExecution *self, const GError *error);
 static FfDockerRequest *
 request_new (FfDockerExecution *self)
 {
-  return ff_docker_request_new (FF_EXECUTION (self), self->exited);
+  return ff_docker_request_new (FF_EXECUTION (self), self->state != EXEC_RUNNING);
+}
+
+/* The one place the state changes: what the new state no longer needs
+ * is ended here. */
+static void
+transition (FfDockerExecution *self, ExecState to)
+{
+  static const gchar *const names[] = { "running", "stopped", "finishing", "failed" };
+
+  g_assert (to > self->state);
+  g_debug ("container %s: %s → %s", self->id, names[self->state], names[to]);
+  self->state = to;
+  switch (to)
+    {
+    case EXEC_RUNNING:
+      g_assert_not_reached ();
+    case EXEC_STOPPED:
+      ff_docker_request_abandon (&self->wait_req);
+      ff_docker_request_abandon (&self->stats_req);
+      g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+      g_clear_handle_id (&self->kill_id, g_source_remove);
+      /* A follow that began before the stop may hang on a broken engine
+       * or be cut on its way; a fresh read from the cursor ends for sure. */
+      if (self->log_req != NULL && !self->log_req->after_end)
+        ff_docker_request_abandon (&self->log_req);
+      break;
+    case EXEC_FINISHING:
+      ff_docker_request_abandon (&self->wait_req);
+      break;
+    case EXEC_FAILED:
+      ff_docker_request_abandon (&self->log_req);
+      ff_docker_request_abandon (&self->wait_req);
+      ff_docker_request_abandon (&self->stats_req);
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+      break;
+    }
 }
 
 static void
@@ -114,7 +164,7 @@ ff_docker_execution_finalize (GObject *object)
   g_clear_error (&self->frame_error);
   g_clear_error (&self->failure);
   g_clear_error (&self->stats_error);
-  g_clear_pointer (&self->state, json_node_unref);
+  g_clear_pointer (&self->final_state, json_node_unref);
   G_OBJECT_CLASS (ff_docker_execution_parent_class)->finalize (object);
 }
 
@@ -197,20 +247,19 @@ log_ended (FfDockerExecution *self, FfDockerRequest *req, const GError *error)
   gboolean cut = ff_docker_demuxer_get_pending (self->demuxer) > 0;
 
   self->log_req = NULL;
-  if (self->finishing || self->failed)
+  if (self->state >= EXEC_FINISHING)
     return;
   if (error == NULL && req->after_end &&
       (!cut || !ff_docker_demuxer_get_multiplexed (self->demuxer)))
     {
       ff_docker_demuxer_flush (self->demuxer);
       flush_pending (self);
-      self->logs_complete = TRUE;
       finish (self);
       return;
     }
   if (error != NULL && !note_failure (self, error))
     return;
-  if (self->exited)
+  if (self->state == EXEC_STOPPED)
     {
       /* It stopped while this request ran: one more from the cursor. */
       if (error == NULL)
@@ -295,8 +344,8 @@ start_logs (FfDockerExecution *self)
   g_assert (self->log_req == NULL);
   /* After the stop, a plain read: it ends once the log is sent. */
   path = g_strdup_printf ("/containers/%s/logs?stdout=1&stderr=1&timestamps=1&follow=%d%s%s",
-                          self->id, self->exited ? 0 : 1, since != NULL ? "&since=" : "",
-                          since != NULL ? since : "");
+                          self->id, self->state == EXEC_RUNNING ? 1 : 0,
+                          since != NULL ? "&since=" : "", since != NULL ? since : "");
   ff_docker_log_cursor_rewind (self->cursor);
   ff_docker_demuxer_reset (self->demuxer);
   req = request_new (self);
@@ -308,22 +357,15 @@ start_logs (FfDockerExecution *self)
 static void
 mark_exited (FfDockerExecution *self)
 {
-  if (!self->exited)
+  g_assert (self->state <= EXEC_STOPPED);
+  if (self->state == EXEC_RUNNING)
     {
-      self->exited = TRUE;
-      ff_docker_request_abandon (&self->wait_req);
-      ff_docker_request_abandon (&self->stats_req);
-      g_clear_handle_id (&self->stats_retry_id, g_source_remove);
-      g_clear_handle_id (&self->kill_id, g_source_remove);
-      /* A follow that began before the stop may hang on a broken engine
-       * or be cut on its way; a fresh read from the cursor ends for sure. */
-      if (self->log_req != NULL && !self->log_req->after_end)
-        ff_docker_request_abandon (&self->log_req);
+      transition (self, EXEC_STOPPED);
       /* The final state (OOMKilled) while the rest of the log comes. */
-      if (self->state == NULL)
+      if (self->final_state == NULL)
         schedule_check (self, 0);
     }
-  if (self->log_req == NULL && !self->logs_complete)
+  if (self->log_req == NULL)
     start_logs (self);
 }
 
@@ -347,7 +389,7 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
 
   self->inspecting = FALSE;
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (self->failed || (self->finishing && self->state != NULL))
+  if (self->state == EXEC_FAILED || (self->state == EXEC_FINISHING && self->final_state != NULL))
     return;
   if (error == NULL && status == 404)
     {
@@ -373,7 +415,7 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   self->failures = 0;
 
-  if (self->finishing)
+  if (self->state == EXEC_FINISHING)
     {
       /* An answer to a question asked before the stop. */
       if (state_is_running (state))
@@ -381,14 +423,14 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
           schedule_check (self, RETRY_BASE_MS);
           return;
         }
-      self->state = json_node_new (JSON_NODE_OBJECT);
-      json_node_set_object (self->state, state);
+      self->final_state = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (self->final_state, state);
       finish (self);
       return;
     }
   if (state_is_running (state))
     {
-      if (self->log_req == NULL && !self->logs_complete)
+      if (self->log_req == NULL)
         {
           self->reconnects++;
           start_logs (self);
@@ -400,9 +442,9 @@ on_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
         }
       return;
     }
-  g_clear_pointer (&self->state, json_node_unref);
-  self->state = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (self->state, state);
+  g_clear_pointer (&self->final_state, json_node_unref);
+  self->final_state = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (self->final_state, state);
   mark_exited (self);
 }
 
@@ -424,7 +466,7 @@ on_retry (gpointer user_data)
   FfDockerExecution *self = user_data;
 
   self->retry_id = 0;
-  if (!self->failed && (!self->finishing || self->state == NULL))
+  if (self->state != EXEC_FAILED && (self->state != EXEC_FINISHING || self->final_state == NULL))
     inspect (self);
   return G_SOURCE_REMOVE;
 }
@@ -507,11 +549,11 @@ emit_result (FfDockerExecution *self)
   g_autofree gchar *message = NULL;
   g_autofree gchar *limit = NULL;
 
-  if (self->state != NULL)
+  if (self->final_state != NULL)
     {
       FfDockerContainerState state;
 
-      ff_docker_inspect_read_state (json_node_get_object (self->state), &state);
+      ff_docker_inspect_read_state (json_node_get_object (self->final_state), &state);
       if (state.has_exit_code)
         exit_code = state.exit_code;
       oom = state.oom_killed;
@@ -612,9 +654,10 @@ remove_container (FfDockerExecution *self)
 static void
 finish (FfDockerExecution *self)
 {
-  self->finishing = TRUE;
-  ff_docker_request_abandon (&self->wait_req);
-  if (self->state == NULL)
+  /* Again once the final state has been read. */
+  if (self->state != EXEC_FINISHING)
+    transition (self, EXEC_FINISHING);
+  if (self->final_state == NULL)
     {
       /* /wait told the stop; OOMKilled needs a look. */
       inspect (self);
@@ -628,15 +671,9 @@ finish (FfDockerExecution *self)
 static void
 fail (FfDockerExecution *self, const GError *error)
 {
-  if (self->failed)
+  if (self->state == EXEC_FAILED)
     return;
-  self->failed = TRUE;
-  self->finishing = TRUE;
-  ff_docker_request_abandon (&self->log_req);
-  ff_docker_request_abandon (&self->wait_req);
-  ff_docker_request_abandon (&self->stats_req);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_clear_handle_id (&self->stats_retry_id, g_source_remove);
+  transition (self, EXEC_FAILED);
   self->failure = g_error_copy (error);
   /* Reported now, rather than after the removal, which may wait for the
    * proxy to come back. */
@@ -666,7 +703,7 @@ on_stats_retry (gpointer user_data)
   FfDockerExecution *self = user_data;
 
   self->stats_retry_id = 0;
-  if (!self->exited && !self->finishing)
+  if (self->state == EXEC_RUNNING)
     start_stats (self);
   return G_SOURCE_REMOVE;
 }
@@ -691,7 +728,7 @@ on_stats_line (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       /* Cut or ended: a stream of samples is not worth a fight. */
       self->stats_req = NULL;
-      if (!self->exited && !self->finishing)
+      if (self->state == EXEC_RUNNING)
         self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
                                                    g_object_ref (self), g_object_unref);
       return;
@@ -732,7 +769,7 @@ on_stats_opened (GObject *source, GAsyncResult *res, gpointer user_data)
           self->stats_error = g_steal_pointer (&error);
           return;
         }
-      if (!self->exited && !self->finishing)
+      if (self->state == EXEC_RUNNING)
         self->stats_retry_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RETRY_MAX_MS, on_stats_retry,
                                                    g_object_ref (self), g_object_unref);
       return;
@@ -756,7 +793,7 @@ ff_docker_execution_sample_usage (FfExecution *execution, FfUsage *usage, GError
 {
   FfDockerExecution *self = FF_DOCKER_EXECUTION (execution);
 
-  if (self->exited || self->finishing)
+  if (self->state != EXEC_RUNNING)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
                    _ ("The container %s has stopped; there is nothing left to measure"), self->id);
@@ -800,7 +837,7 @@ on_kill_timeout (gpointer user_data)
   g_autofree gchar *path = g_strdup_printf ("/containers/%s/kill?signal=KILL", self->id);
 
   self->kill_id = 0;
-  if (!self->exited)
+  if (self->state == EXEC_RUNNING)
     ff_docker_client_call_async (self->client, "POST", path, NULL, FF_DOCKER_CALL_NONE, NULL,
                                  on_killed, g_object_ref (self));
   return G_SOURCE_REMOVE;
@@ -830,7 +867,7 @@ ff_docker_execution_cancel (FfExecution *execution, guint grace_ms)
   g_autofree gchar *path = NULL;
   guint grace = MIN (grace_ms, self->max_grace_ms);
 
-  if (self->cancelled || self->exited || self->finishing || self->failed)
+  if (self->cancelled || self->state != EXEC_RUNNING)
     return;
   self->cancelled = TRUE;
   /* stop sends SIGTERM, waits t seconds, then SIGKILL; the kill of our

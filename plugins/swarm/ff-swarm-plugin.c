@@ -1,38 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
-
 #include "ff-swarm-executor.h"
+#include "ff-plugin-module.h"
 
-/* The module's only exports; see plugins/plugin.map. */
-void g_io_module_load (GIOModule *module);
-void g_io_module_unload (GIOModule *module);
-gchar **g_io_module_query (void);
-
-void
-g_io_module_load (GIOModule *module)
-{
-  const gchar *localedir = g_getenv ("FASTFLOW_LOCALEDIR");
-
-  if (!ff_plugin_check_api_version (module, FF_PLUGIN_API_VERSION))
-    return;
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : FF_LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  ff_plugin_register_extension_points ();
-  g_io_extension_point_implement (FF_EXECUTOR_EXTENSION_POINT_NAME, FF_TYPE_SWARM_EXECUTOR,
-                                  FF_SWARM_EXECUTOR_NAME, 0);
-}
-
-void
-g_io_module_unload (GIOModule *module)
-{
-}
-
-gchar **
-g_io_module_query (void)
-{
-  const gchar *const points[] = { FF_EXECUTOR_EXTENSION_POINT_NAME, NULL };
-
-  return g_strdupv ((gchar **) points);
-}
+FF_DEFINE_PLUGIN_MODULE (FF_EXECUTOR_EXTENSION_POINT_NAME,
+                         FF_TYPE_SWARM_EXECUTOR,
+                         FF_SWARM_EXECUTOR_NAME,
+                         0)

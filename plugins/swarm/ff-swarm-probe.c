@@ -3,22 +3,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ff-docker-probe.h"
 #include "ff-swarm-probe.h"
-
-typedef struct
-{
-  const gchar *name;
-  const gchar *flag;
-  const gchar *method;
-  const gchar *path;  /* harmless: nothing that exists, nothing that changes */
-  const gchar *shown; /* the API section, as people read it */
-  const gchar *needed;
-} Probe;
 
 /* GET /nodes is the one that also tells whether the engine manages a
  * swarm: it answers 503 on any other engine. A refused POST is told by
  * the proxy's verb rule; the engine has no POST /_ping and answers 404. */
-static const Probe probes[] = {
+static const FfDockerProbe probes[] = {
   { "manager", "NODES", "GET", "/nodes?filters=%7B%22role%22%3A%5B%22manager%22%5D%7D", "/nodes",
     N_ ("finding out whether the engine is a swarm manager") },
   { "services", "SERVICES", "GET", "/services/fastflow-probe", "/services",
@@ -30,22 +21,6 @@ static const Probe probes[] = {
   { "post", "POST", "POST", "/_ping", "/…",
     N_ ("every request that changes something: create and remove") },
 };
-
-typedef struct
-{
-  guint pending;
-  FfExecutorCheck *checks[G_N_ELEMENTS (probes)];
-  GError *error;
-} ProbeRun;
-
-static void
-probe_run_free (ProbeRun *run)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    g_clear_object (&run->checks[i]);
-  g_clear_error (&run->error);
-  g_free (run);
-}
 
 gboolean
 ff_swarm_api_is_at_least (FfDockerClient *client, guint minor)
@@ -65,7 +40,7 @@ ff_swarm_api_is_at_least (FfDockerClient *client, guint minor)
 }
 
 static FfExecutorCheck *
-judge (FfDockerClient *client, const Probe *probe, guint status, JsonNode *node)
+judge_one (FfDockerClient *client, const FfDockerProbe *probe, guint status, JsonNode *node)
 {
   g_autofree gchar *message = NULL;
   g_autofree gchar *detail = NULL;
@@ -97,84 +72,40 @@ judge (FfDockerClient *client, const Probe *probe, guint status, JsonNode *node)
   return ff_executor_check_new (probe->name, FF_CHECK_LEVEL_OK, message);
 }
 
-static void
-probe_done (GTask *task)
+static GPtrArray *
+judge (FfDockerClient *client, const FfDockerProbeAnswer *answers)
 {
-  ProbeRun *run = g_task_get_task_data (task);
-  GPtrArray *checks;
+  GPtrArray *checks = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (--run->pending > 0)
-    return;
-  if (run->error != NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&run->error));
-      return;
-    }
-  checks = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    g_ptr_array_add (checks, g_steal_pointer (&run->checks[i]));
-  g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+    g_ptr_array_add (checks, judge_one (client, &probes[i], answers[i].status, answers[i].node));
+  return checks;
 }
 
-typedef struct
+/* An unreachable proxy or an engine too old: the probe itself fails. */
+static GPtrArray *
+after_ping (FfDockerClient *client, const GError *ping_error, GError **error)
 {
-  GTask *task;
-  guint index;
-} ProbeCall;
-
-static void
-on_probed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  ProbeCall *call = user_data;
-  ProbeRun *run = g_task_get_task_data (call->task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) error = NULL;
-  guint status = 0;
-
-  node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
-  if (error != NULL && run->error == NULL)
-    run->error = g_steal_pointer (&error);
-  else if (error == NULL)
-    run->checks[call->index] =
-        judge (FF_DOCKER_CLIENT (source), &probes[call->index], status, node);
-  probe_done (call->task);
-  g_object_unref (call->task);
-  g_free (call);
-}
-
-static void
-on_pinged (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  FfDockerClient *client = FF_DOCKER_CLIENT (source);
-  ProbeRun *run = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-
-  /* an unreachable proxy or an engine too old: one finding says it all */
-  if (ff_docker_client_ping_finish (client, res, &error) &&
-      !ff_swarm_api_is_at_least (client, FF_SWARM_MIN_API_MINOR))
-    error = g_error_new (FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
-                         _ ("The Docker engine behind %s speaks API %s, but the swarm executor "
-                            "needs API 1.%d or newer for the limits it sets on services"),
-                         ff_docker_client_get_url (client),
-                         ff_docker_client_get_api_version (client), FF_SWARM_MIN_API_MINOR);
-  if (error != NULL)
+  if (ping_error != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_propagate_error (error, g_error_copy (ping_error));
+      return NULL;
     }
-  run->pending = G_N_ELEMENTS (probes);
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    {
-      ProbeCall *call = g_new0 (ProbeCall, 1);
-
-      call->task = g_object_ref (task);
-      call->index = i;
-      ff_docker_client_call_async (client, probes[i].method, probes[i].path, NULL,
-                                   FF_DOCKER_CALL_PROBE, g_task_get_cancellable (task), on_probed,
-                                   call);
-    }
+  if (!ff_swarm_api_is_at_least (client, FF_SWARM_MIN_API_MINOR))
+    g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_ENGINE_ERROR,
+                 _ ("The Docker engine behind %s speaks API %s, but the swarm executor "
+                    "needs API 1.%d or newer for the limits it sets on services"),
+                 ff_docker_client_get_url (client), ff_docker_client_get_api_version (client),
+                 FF_SWARM_MIN_API_MINOR);
+  return NULL;
 }
+
+static const FfDockerProbeTable swarm_table = {
+  probes,
+  G_N_ELEMENTS (probes),
+  after_ping,
+  judge,
+};
 
 void
 ff_swarm_probe_async (FfDockerClient *client,
@@ -182,18 +113,13 @@ ff_swarm_probe_async (FfDockerClient *client,
                       GAsyncReadyCallback callback,
                       gpointer user_data)
 {
-  GTask *task = g_task_new (client, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, ff_swarm_probe_async);
-  g_task_set_task_data (task, g_new0 (ProbeRun, 1), (GDestroyNotify) probe_run_free);
-  ff_docker_client_ping_async (client, cancellable, on_pinged, task);
+  ff_docker_probe_table_async (client, &swarm_table, cancellable, callback, user_data);
 }
 
 GPtrArray *
 ff_swarm_probe_finish (FfDockerClient *client, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return ff_docker_probe_table_finish (client, result, error);
 }
 
 GError *
