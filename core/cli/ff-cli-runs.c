@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* fastflowctl run, logs, status, runs and cancel: one run at a time. */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ff-cli-output.h"
+#include "ff-cli-private.h"
+
+/* --- run and logs ------------------------------------------------------ */
+
+typedef struct
+{
+  Ctl *ctl;
+  FfClientRun *run;
+  GCancellable *stop; /* stops following: a write error, a second Ctrl-C */
+  GError *write_error;
+  gboolean cancel_sent;
+  gboolean discard; /* the reader went away: follow to the end, print nothing */
+} Follow;
+
+/* The run's bytes to stdout as they are. A closed pipe (| head) is the
+ * reader's choice: the run's end and its exit code still matter to whoever
+ * started it. */
+static void
+on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  while (len > 0 && !follow->discard && follow->write_error == NULL)
+    {
+      gssize n = write (STDOUT_FILENO, data, len);
+      gint saved_errno = errno;
+
+      if (n < 0 && saved_errno == EINTR)
+        continue;
+      if (n < 0 && saved_errno == EPIPE)
+        follow->discard = TRUE;
+      else if (n < 0)
+        {
+          follow->write_error =
+              g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                           _ ("Cannot write the output: %s"), g_strerror (saved_errno));
+          g_cancellable_cancel (follow->stop);
+          return;
+        }
+      else
+        {
+          data += n;
+          len -= n;
+        }
+    }
+}
+
+static void
+on_followed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Follow *follow = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_client_run_follow_finish (FF_CLIENT_RUN (source), result, &error) &&
+      follow->ctl->status != EXIT_INTERRUPTED)
+    {
+      ff_cli_print_error ("%s", follow->write_error != NULL ? follow->write_error->message
+                                                            : error->message);
+      follow->ctl->status = 1;
+    }
+  g_main_loop_quit (follow->ctl->loop);
+}
+
+static void
+on_cancel_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_client_run_cancel_finish (FF_CLIENT_RUN (source), result, &error))
+    ff_cli_print_error ("%s", error->message);
+}
+
+/* Ctrl-C cancels the run; the follower then sees it end as cancelled. */
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  Follow *follow = user_data;
+
+  if (follow->cancel_sent)
+    {
+      follow->ctl->status = EXIT_INTERRUPTED;
+      g_cancellable_cancel (follow->stop);
+      return G_SOURCE_REMOVE;
+    }
+  follow->cancel_sent = TRUE;
+  g_printerr ("\n%s\n", _ ("Cancelling the run… (press Ctrl-C again to stop following)"));
+  ff_client_run_cancel_async (follow->run, NULL, on_cancel_sent, follow);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+follow_log (Ctl *ctl, FfClientRun *run, gboolean live, gboolean cancel_on_interrupt)
+{
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Follow follow = { ctl, run, stop, NULL, FALSE, FALSE };
+  gulong output_id;
+  guint sigint = 0;
+
+  output_id = g_signal_connect (run, "output", G_CALLBACK (on_follow_data), &follow);
+  if (cancel_on_interrupt)
+    sigint = g_unix_signal_add (SIGINT, on_interrupt, &follow);
+  ff_client_run_follow_async (run, live, stop, on_followed, &follow);
+  g_main_loop_run (ctl->loop);
+  g_signal_handler_disconnect (run, output_id);
+  if (sigint != 0 && g_main_context_find_source_by_id (NULL, sigint) != NULL)
+    g_source_remove (sigint);
+  g_clear_error (&follow.write_error);
+}
+
+static gint
+print_outcome (Ctl *ctl, guint64 id)
+{
+  g_autoptr (FfClientRun) run = ff_cli_lookup_run (ctl, id);
+  g_autofree gchar *badge = NULL;
+  g_autofree gchar *duration = NULL;
+  g_autofree gchar *pipeline = NULL, *message = NULL;
+
+  if (run == NULL)
+    return 1;
+  /* following stopped before the end (a second Ctrl-C, an error) */
+  if (ff_client_run_get_finished_at (run) == 0)
+    return ctl->status != 0 ? ctl->status : 1;
+  badge = ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run),
+                        ff_cli_use_color (STDERR_FILENO));
+  duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                     ff_client_run_get_finished_at (run));
+  pipeline = ff_cli_printable (ff_client_run_get_pipeline (run), FALSE);
+  message = ff_cli_printable (ff_client_run_get_message (run), FALSE);
+  if (g_str_equal (ff_client_run_get_state (run), "succeeded"))
+    /* TRANSLATORS: run 12 (hello): Succeeded [2.1 s] */
+    g_printerr (_ ("run %" PRIu64 " (%s): %s [%s]\n"), ff_client_run_get_id (run), pipeline, badge,
+                duration);
+  else
+    /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
+    g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_client_run_get_id (run), pipeline,
+                badge, message, duration);
+  if (ctl->status != 0)
+    return ctl->status;
+  return ff_client_run_get_outcome (run);
+}
+
+/* -e KEY=VALUE… as the run's environment; a later KEY wins, as it did in
+ * the a{ss} fastflowd reads in order. */
+static GHashTable *
+build_env (Ctl *ctl, gchar **entries, gboolean *ok)
+{
+  GHashTable *env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  *ok = TRUE;
+  for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
+    {
+      const gchar *eq = strchr (entries[i], '=');
+      g_autofree gchar *key = NULL;
+
+      if (eq == NULL || !ff_env_name_is_valid (entries[i], eq - entries[i]))
+        {
+          ff_cli_usage_error (
+              ctl,
+              _ ("“%s” is not KEY=VALUE (KEY: letters, digits and “_”, not starting "
+                 "with a digit)"),
+              entries[i]);
+          *ok = FALSE;
+          continue;
+        }
+      key = g_strndup (entries[i], eq - entries[i]);
+      g_hash_table_insert (env, g_steal_pointer (&key), g_strdup (eq + 1));
+    }
+  return env;
+}
+
+gint
+ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_auto (GStrv) env_entries = NULL;
+  g_autofree gchar *executor = NULL;
+  g_autofree gchar *run_config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfClientRun) run = NULL;
+  g_autoptr (GHashTable) env = NULL;
+  gboolean detach = FALSE, force = FALSE, env_ok;
+  guint64 id;
+  const GOptionEntry entries[] = {
+    { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries,
+      N_ ("Set an environment variable for the run"), N_ ("KEY=VALUE") },
+    { "executor", 0, 0, G_OPTION_ARG_STRING, &executor, N_ ("Run with this executor"),
+      N_ ("NAME") },
+    { "config", 0, 0, G_OPTION_ARG_STRING, &run_config,
+      N_ ("Use the run configuration with this id from schedules[]"), N_ ("ID") },
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_ ("Print the run id and return at once"),
+      NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_ ("Run even if the pipeline is disabled"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = ff_cli_command_context (ctl, _ ("PIPELINE"), _ ("Start a run and follow its output."),
+                                    entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  env = build_env (ctl, env_entries, &env_ok);
+  if (!env_ok)
+    return EXIT_USAGE;
+  if (!ff_cli_connect_manager (ctl))
+    return EXIT_RUN_INFRA;
+
+  id = ff_client_start_run_full_sync (ctl->client, argv[1], env, executor, run_config, force,
+                                      "manual", NULL, &error);
+  if (id == 0)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_RUN_INFRA;
+    }
+  if (detach)
+    {
+      g_print ("%" G_GUINT64_FORMAT "\n", id);
+      return EXIT_SUCCESS;
+    }
+  run = ff_cli_lookup_run (ctl, id);
+  if (run == NULL)
+    return EXIT_RUN_INFRA;
+  follow_log (ctl, run, TRUE, TRUE);
+  if (ctl->status != 0 && ctl->status != EXIT_INTERRUPTED)
+    return EXIT_RUN_INFRA;
+  return print_outcome (ctl, id);
+}
+
+gint
+ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
+{
+  guint64 id;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfClientRun) run = NULL;
+  gboolean follow = FALSE;
+  const GOptionEntry entries[] = {
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_ ("Keep printing output until the run ends"),
+      NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Print the output of a run."), entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
+      !ff_cli_parse_run_id (ctl, argv[1], &id))
+    return EXIT_USAGE;
+  if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
+    return EXIT_FAILURE;
+  follow_log (ctl, run, follow, FALSE);
+  return ctl->status;
+}
+
+/* --- status, runs ------------------------------------------------------ */
+
+/* @value as it is: fastflowctl's own colours, around printable text. */
+static void
+print_painted_field (const gchar *label, const gchar *value)
+{
+  g_autofree gchar *padded = ff_cli_pad (label, 16);
+
+  g_print ("%s %s\n", padded, value);
+}
+
+static void
+print_field (const gchar *label, const gchar *value)
+{
+  g_autofree gchar *printable = ff_cli_printable (value, FALSE);
+
+  print_painted_field (label, printable);
+}
+
+static void
+print_status (FfClientRun *run)
+{
+  gboolean color = ff_cli_use_color (STDOUT_FILENO);
+  g_autofree gchar *badge =
+      ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
+  g_autofree gchar *state_id = ff_cli_printable (ff_client_run_get_state (run), FALSE);
+  g_autofree gchar *state = g_strdup_printf ("%s (%s)", badge, state_id);
+  g_autofree gchar *attempt = g_strdup_printf ("%u / %u", ff_client_run_get_attempt (run),
+                                               ff_client_run_get_max_attempts (run));
+  g_autofree gchar *created = ff_cli_format_time (ff_client_run_get_created_at (run));
+  g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
+  g_autofree gchar *finished = ff_cli_format_time (ff_client_run_get_finished_at (run));
+  g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                                       ff_client_run_get_finished_at (run));
+  g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_client_run_get_exit_code (run));
+  g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_client_run_get_cpu_percent (run));
+  g_autofree gchar *mem = ff_cli_format_size (ff_client_run_get_memory_bytes (run));
+  g_autofree gchar *peak = ff_cli_format_size (ff_client_run_get_memory_peak_bytes (run));
+  g_autofree gchar *memory = g_strdup_printf (_ ("%s (peak %s)"), mem, peak);
+
+  print_field (_ ("Run"), id);
+  print_field (_ ("Pipeline"), ff_client_run_get_pipeline (run));
+  print_painted_field (_ ("State"), state);
+  print_field (_ ("Message"), ff_client_run_get_message (run));
+  if (*ff_client_run_get_reason (run) != '\0')
+    {
+      g_autofree gchar *error_class =
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_client_run_get_error_class (run)),
+                           ff_client_run_get_error_class (run));
+      g_autofree gchar *reason =
+          g_strdup_printf ("%s (%s)", ff_cli_describe_id (ff_client_run_get_reason (run)),
+                           ff_client_run_get_reason (run));
+
+      /* words for people, the id in brackets for scripts and searches */
+      print_field (_ ("Error class"), error_class);
+      print_field (_ ("Reason"), reason);
+    }
+  print_field (_ ("Exit code"), ff_client_run_get_finished_at (run) > 0 ? exit_code : "-");
+  print_field (_ ("Executor"), ff_client_run_get_executor (run));
+  print_field (_ ("Attempt"), attempt);
+  print_field (_ ("Triggered by"), ff_client_run_get_triggered_by (run));
+  print_field (_ ("Created"), created);
+  print_field (_ ("Started"), started);
+  print_field (_ ("Finished"), finished);
+  print_field (_ ("Duration"), duration);
+  print_field (_ ("CPU"), cpu);
+  print_field (_ ("Memory"), memory);
+  if (ff_client_run_get_soft_limit_exceeded (run))
+    print_field (_ ("Soft limit"), _ ("exceeded"));
+  if (*ff_client_run_get_metrics_message (run) != '\0')
+    print_field (_ ("Metrics"), ff_client_run_get_metrics_message (run));
+  if (*ff_client_run_get_route (run) != '\0')
+    print_field (_ ("Route"), ff_client_run_get_route (run));
+}
+
+gint
+ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
+{
+  guint64 id;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfClientRun) run = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Show the state of a run."), entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
+      !ff_cli_parse_run_id (ctl, argv[1], &id))
+    return EXIT_USAGE;
+  if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
+    return EXIT_FAILURE;
+  if (json)
+    {
+      g_autoptr (JsonNode) node = ff_cli_run_to_json (run);
+      ff_cli_print_json (node);
+    }
+  else
+    print_status (run);
+  return EXIT_SUCCESS;
+}
+
+static void
+print_runs_table (GPtrArray *runs)
+{
+  gboolean color = ff_cli_use_color (STDOUT_FILENO);
+  g_autofree gchar *h_id = ff_cli_pad (_ ("ID"), 6);
+  g_autofree gchar *h_pipeline = ff_cli_pad (_ ("PIPELINE"), 20);
+  g_autofree gchar *h_state = ff_cli_pad (_ ("STATE"), 22);
+  g_autofree gchar *h_started = ff_cli_pad (_ ("STARTED"), 20);
+  g_autofree gchar *h_duration = ff_cli_pad (_ ("DURATION"), 11);
+
+  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _ ("EXIT"));
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FfClientRun *run = g_ptr_array_index (runs, i);
+      g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
+      g_autofree gchar *id_col = ff_cli_pad (id, 6);
+      g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
+      g_autofree gchar *plain =
+          ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), FALSE);
+      g_autofree gchar *badge =
+          ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
+      g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
+      g_autofree gchar *started_col = ff_cli_pad (started, 20);
+      g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
+                                                           ff_client_run_get_finished_at (run));
+      g_autofree gchar *duration_col = ff_cli_pad (duration, 11);
+      g_autofree gchar *exit_code = ff_client_run_get_finished_at (run) > 0
+                                        ? g_strdup_printf ("%d", ff_client_run_get_exit_code (run))
+                                        : g_strdup ("-");
+      /* pad by the visible width, not the colour codes */
+      g_autofree gchar *state_pad =
+          ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1) ? 22 - g_utf8_strlen (plain, -1) : 0);
+
+      g_print ("%s %s %s%s %s %s %s\n", id_col, pipeline, badge, state_pad, started_col,
+               duration_col, exit_code);
+    }
+}
+
+gint
+ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autofree gchar *pipeline = NULL;
+  g_autofree gchar *state = NULL;
+  gint limit = 20;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
+      N_ ("PIPELINE") },
+    { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+      N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = ff_cli_command_context (ctl, NULL, _ ("List runs, newest first."), entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0))
+    return EXIT_USAGE;
+  if (limit < 0)
+    {
+      return ff_cli_usage_error (ctl, _ ("--limit must be 0 or more"));
+    }
+  if (!ff_cli_connect_manager (ctl))
+    return EXIT_FAILURE;
+  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, (guint) limit, NULL, &error);
+  if (runs == NULL)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  if (json)
+    {
+      g_autoptr (JsonArray) array = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      for (guint i = 0; i < runs->len; i++)
+        json_array_add_element (array, ff_cli_run_to_json (g_ptr_array_index (runs, i)));
+      json_node_set_array (node, array);
+      ff_cli_print_json (node);
+      return EXIT_SUCCESS;
+    }
+  if (runs->len == 0)
+    {
+      g_print ("%s\n", _ ("No runs."));
+      return EXIT_SUCCESS;
+    }
+  print_runs_table (runs);
+  return EXIT_SUCCESS;
+}
+
+/* --- cancel ------------------------------------------------------------ */
+
+gint
+ff_cli_cmd_cancel (Ctl *ctl, gint argc, gchar **argv)
+{
+  guint64 id;
+  g_autoptr (GOptionContext) context =
+      ff_cli_command_context (ctl, _ ("RUN"), _ ("Cancel a run."), NULL);
+  g_autoptr (FfClientRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
+      !ff_cli_parse_run_id (ctl, argv[1], &id))
+    return EXIT_USAGE;
+  if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
+    return EXIT_FAILURE;
+  if (!ff_client_run_cancel_sync (run, NULL, &error))
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
