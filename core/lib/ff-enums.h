@@ -53,14 +53,18 @@ typedef enum
  * @FF_REASON_TIMEOUT: ran longer than its timeout
  * @FF_REASON_CANCELLED: cancelled on request
  * @FF_REASON_SPAWN_FAILED: the entry could not be started
- * @FF_REASON_PROXY_UNREACHABLE: the Docker socket proxy did not answer
- * @FF_REASON_PROXY_FORBIDDEN: the proxy refused a request (403)
- * @FF_REASON_ENGINE_ERROR: the Docker engine failed
+ * @FF_REASON_PROXY_UNREACHABLE: the service the executor runs pipelines on
+ *   could not be reached
+ * @FF_REASON_PROXY_FORBIDDEN: the service the executor runs pipelines on
+ *   refused a request
+ * @FF_REASON_ENGINE_ERROR: the service the executor runs pipelines on failed
  * @FF_REASON_IMAGE_NOT_FOUND: the image does not exist
  * @FF_REASON_ORCHESTRATOR_RESTARTED: the run died with the daemon
  * @FF_REASON_REFUSED: the orchestrator refused what the pipeline asked for
  *
  * Why a run ended; the string forms are the stable D-Bus `Reason` values.
+ * Any executor may report the `PROXY` and `ENGINE` reasons; their names
+ * stay as they are for that contract.
  */
 typedef enum
 {
