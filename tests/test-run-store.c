@@ -814,6 +814,40 @@ test_store_expired (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (ff_run_get_state (running), ==, FF_RUN_STATE_RUNNING);
 }
 
+/* A new run goes in whole, with its settings, as one write. */
+static void
+test_store_insert_run (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfRunStore) store = open_store (fixture);
+  g_autoptr (FfRun) run = ff_run_new (0, "insert");
+  g_autoptr (FfRun) loaded = NULL;
+  g_autoptr (GHashTable) env = g_hash_table_new (g_str_hash, g_str_equal);
+  guint before = ff_run_store_get_commits (store);
+
+  g_hash_table_insert (env, "GREETING", "hello");
+  ff_run_set_executor (run, "local");
+  ff_run_set_env (run, env);
+  ff_run_set_run_config (run, "nightly");
+  ff_run_set_triggered_by (run, "schedule");
+  ff_run_set_max_attempts (run, 3);
+  g_assert_true (ff_run_store_insert_run (store, run, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ff_run_get_id (run), >, 0);
+  g_assert_cmpuint (ff_run_store_get_commits (store) - before, ==, 1);
+
+  loaded = ff_run_store_load (store, ff_run_get_id (run), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ff_run_get_pipeline (loaded), ==, "insert");
+  g_assert_cmpint (ff_run_get_state (loaded), ==, FF_RUN_STATE_QUEUED);
+  g_assert_cmpstr (ff_run_get_executor (loaded), ==, "local");
+  g_assert_cmpstr (g_hash_table_lookup (ff_run_get_env (loaded), "GREETING"), ==, "hello");
+  g_assert_cmpstr (ff_run_get_run_config (loaded), ==, "nightly");
+  g_assert_cmpstr (ff_run_get_triggered_by (loaded), ==, "schedule");
+  g_assert_cmpuint (ff_run_get_max_attempts (loaded), ==, 3);
+  g_assert_cmpint (ff_run_get_created_at (loaded), ==, ff_run_get_created_at (run));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -836,6 +870,7 @@ main (int argc, char **argv)
   ADD ("/run-store/samples", test_store_samples);
   ADD ("/run-store/expired", test_store_expired);
   ADD ("/run-store/migrates-v1", test_store_migrates_v1);
+  ADD ("/run-store/insert-run", test_store_insert_run);
 #undef ADD
   return g_test_run ();
 }

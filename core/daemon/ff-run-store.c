@@ -43,7 +43,13 @@ typedef enum
 
 static const gchar *const stmt_sql[N_STMTS] = {
   [STMT_USER_VERSION] = "PRAGMA user_version",
-  [STMT_INSERT_RUN] = "INSERT INTO runs (pipeline, state, created_at) VALUES (?1, 'queued', ?2)",
+  /* ?1 is NULL: SQLite gives out the next id */
+  [STMT_INSERT_RUN] =
+      "INSERT INTO runs (id, pipeline, state, reason, exit_code, message, executor, "
+      "attempt, max_attempts, triggered_by, run_config, route, env, created_at, "
+      "started_at, finished_at, cpu_percent, memory_peak_bytes, "
+      "soft_limit_exceeded, metrics_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
   [STMT_UPDATE_RUN] = "UPDATE runs SET pipeline = ?2, state = ?3, reason = ?4, exit_code = ?5, "
                       "message = ?6, executor = ?7, attempt = ?8, max_attempts = ?9, "
                       "triggered_by = ?10, run_config = ?11, route = ?12, env = ?13, "
@@ -143,6 +149,7 @@ struct _FfRunStore
   gchar *path;
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
+  guint commits; /* for tests: how often the database was written */
 };
 
 G_DEFINE_TYPE (FfRunStore, ff_run_store, G_TYPE_OBJECT)
@@ -193,6 +200,17 @@ ff_run_store_class_init (FfRunStoreClass *klass)
 static void
 ff_run_store_init (FfRunStore *self)
 {
+}
+
+/* Every transaction that changes the database ends here, a single
+ * statement's as well as an explicit one's. */
+static gint
+count_commit (gpointer user_data)
+{
+  FfRunStore *self = user_data;
+
+  self->commits++;
+  return 0; /* 0: go on with the commit */
 }
 
 /* Turns the connection's last failure into a sentence that names the
@@ -409,6 +427,7 @@ open_db (FfRunStore *self, GError **error)
       return FALSE;
     }
   sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_commit_hook (self->db, count_commit, self);
   sqlite3_busy_timeout (self->db, 5000);
   /* the first statement reads the file, so a damaged one is found here */
   if (!exec_sql (self, "PRAGMA journal_mode = WAL", error))
@@ -438,30 +457,6 @@ ff_run_store_get_path (FfRunStore *self)
 {
   g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
   return self->path;
-}
-
-FfRun *
-ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error)
-{
-  g_autoptr (FfCachedStmt) stmt = NULL;
-  gint64 created_at = g_get_real_time ();
-  FfRun *run;
-
-  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
-  g_return_val_if_fail (pipeline != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  stmt = get_stmt (self, STMT_INSERT_RUN, error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, created_at);
-  if (!step_done (self, stmt, error))
-    return NULL;
-  /* the other columns' defaults are FfRun's initial values */
-  run = ff_run_new (sqlite3_last_insert_rowid (self->db), pipeline);
-  ff_run_set_created_at (run, created_at);
-  return run;
 }
 
 /* Secret values stay in memory: a run that must start again after a
@@ -507,23 +502,11 @@ set_no_such_run (FfRunStore *self, guint64 id, GError **error)
                _ ("Run %" PRIu64 " is not in the run history %s"), id, self->path);
 }
 
-gboolean
-ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
+/* Binds the run's columns, in the order of the INSERT and UPDATE
+ * statements; @env (the run's env as JSON) must outlive the binding. */
+static void
+bind_run (sqlite3_stmt *stmt, FfRun *run, const gchar *env)
 {
-  /* declared first so it outlives the statement that binds it */
-  g_autofree gchar *env = NULL;
-  g_autoptr (FfCachedStmt) stmt = NULL;
-
-  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
-  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  stmt = get_stmt (self, STMT_UPDATE_RUN, error);
-  if (stmt == NULL)
-    return FALSE;
-  env = env_to_json (run);
-  /* one statement, so SQLite applies all of it or none of it */
-  sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
   sqlite3_bind_text (stmt, 2, ff_run_get_pipeline (run), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, ff_run_state_to_string (ff_run_get_state (run)), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, ff_reason_to_string (ff_run_get_reason (run)), -1, SQLITE_STATIC);
@@ -544,6 +527,71 @@ ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
   sqlite3_bind_int64 (stmt, 18, (gint64) ff_run_get_memory_peak_bytes (run));
   sqlite3_bind_int (stmt, 19, ff_run_get_soft_limit_exceeded (run) ? 1 : 0);
   bind_text_or_null (stmt, 20, ff_run_get_metrics_message (run));
+}
+
+/**
+ * ff_run_store_insert_run:
+ *
+ * Inserts @run, set up but not yet in the history (its id is 0), in one
+ * statement and gives it its id (increasing, never reused).
+ */
+gboolean
+ff_run_store_insert_run (FfRunStore *self, FfRun *run, GError **error)
+{
+  /* declared first so it outlives the statement that binds it */
+  g_autofree gchar *env = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
+  g_return_val_if_fail (ff_run_get_id (run) == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_INSERT_RUN, error);
+  if (stmt == NULL)
+    return FALSE;
+  env = env_to_json (run);
+  sqlite3_bind_null (stmt, 1);
+  bind_run (stmt, run, env);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  ff_run_set_id (run, sqlite3_last_insert_rowid (self->db));
+  return TRUE;
+}
+
+FfRun *
+ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error)
+{
+  g_autoptr (FfRun) run = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  run = ff_run_new (0, pipeline);
+  if (!ff_run_store_insert_run (self, run, error))
+    return NULL;
+  return g_steal_pointer (&run);
+}
+
+gboolean
+ff_run_store_save (FfRunStore *self, FfRun *run, GError **error)
+{
+  /* declared first so it outlives the statement that binds it */
+  g_autofree gchar *env = NULL;
+  g_autoptr (FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  stmt = get_stmt (self, STMT_UPDATE_RUN, error);
+  if (stmt == NULL)
+    return FALSE;
+  env = env_to_json (run);
+  /* one statement, so SQLite applies all of it or none of it */
+  sqlite3_bind_int64 (stmt, 1, ff_run_get_id (run));
+  bind_run (stmt, run, env);
   if (!step_done (self, stmt, error))
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
@@ -596,6 +644,55 @@ ff_run_store_save_attempt (FfRunStore *self, FfRun *run, GError **error)
   return ff_run_store_record_attempt (self, run, ff_run_get_state (run), ff_run_get_reason (run),
                                       ff_run_get_exit_code (run), ff_run_get_message (run),
                                       ff_run_get_finished_at (run), error);
+}
+
+/* Inside a transaction the caller began. */
+static gboolean
+insert_samples (
+    FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = get_stmt (self, STMT_INSERT_SAMPLE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_samples; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, run_id);
+      sqlite3_bind_int64 (stmt, 2, samples[i].time);
+      sqlite3_bind_double (stmt, 3, samples[i].cpu_percent);
+      sqlite3_bind_int64 (stmt, 4, (gint64) samples[i].memory_bytes);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * ff_run_store_save_finished:
+ *
+ * Saves the run, its current attempt's row and its last @n_samples
+ * resource samples in one transaction: a reader, or the next daemon after
+ * a crash, sees all of it or none of it.
+ */
+gboolean
+ff_run_store_save_finished (
+    FfRunStore *self, FfRun *run, const FfRunSample *samples, guint n_samples, GError **error)
+{
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN (run), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!insert_samples (self, ff_run_get_id (run), samples, n_samples, error) ||
+      !ff_run_store_save (self, run, error) || !ff_run_store_save_attempt (self, run, error) ||
+      !exec_sql (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static const gchar *
@@ -868,30 +965,15 @@ gboolean
 ff_run_store_add_samples (
     FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error)
 {
-  g_autoptr (FfCachedStmt) stmt = NULL;
-
   g_return_val_if_fail (FF_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (n_samples == 0)
     return TRUE;
-  stmt = get_stmt (self, STMT_INSERT_SAMPLE, error);
-  if (stmt == NULL || !exec_sql (self, "BEGIN IMMEDIATE", error))
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
     return FALSE;
-  for (guint i = 0; i < n_samples; i++)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, run_id);
-      sqlite3_bind_int64 (stmt, 2, samples[i].time);
-      sqlite3_bind_double (stmt, 3, samples[i].cpu_percent);
-      sqlite3_bind_int64 (stmt, 4, (gint64) samples[i].memory_bytes);
-      if (!step_done (self, stmt, error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-    }
-  if (!exec_sql (self, "COMMIT", error))
+  if (!insert_samples (self, run_id, samples, n_samples, error) ||
+      !exec_sql (self, "COMMIT", error))
     {
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
@@ -1016,6 +1098,13 @@ ff_run_store_save_schedule (
   sqlite3_bind_int64 (stmt, 2, anchor);
   sqlite3_bind_int64 (stmt, 3, last_fire);
   return step_done (self, stmt, error);
+}
+
+guint
+ff_run_store_get_commits (FfRunStore *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), 0);
+  return self->commits;
 }
 
 gboolean

@@ -19,6 +19,7 @@ const gchar *ff_run_store_get_path (FfRunStore *self);
 
 /* Inserts a new run and returns it with its id (increasing, never reused). */
 FfRun *ff_run_store_create_run (FfRunStore *self, const gchar *pipeline, GError **error);
+gboolean ff_run_store_insert_run (FfRunStore *self, FfRun *run, GError **error);
 gboolean ff_run_store_save (FfRunStore *self, FfRun *run, GError **error);
 /* Inserts or updates the row of the run's current attempt (its number, start,
  * finish, state, reason, exit code and message) in the attempts table. */
@@ -53,6 +54,9 @@ typedef struct
 
 gboolean ff_run_store_add_samples (
     FfRunStore *self, guint64 run_id, const FfRunSample *samples, guint n_samples, GError **error);
+/* The run, its current attempt and @samples (may be none) as one write. */
+gboolean ff_run_store_save_finished (
+    FfRunStore *self, FfRun *run, const FfRunSample *samples, guint n_samples, GError **error);
 GArray *ff_run_store_load_samples (FfRunStore *self, guint64 run_id, GError **error);
 GArray *
 ff_run_store_list_expired (FfRunStore *self, gint64 finished_before, guint keep, GError **error);
@@ -61,6 +65,8 @@ gboolean ff_run_store_load_schedule (
     FfRunStore *self, const gchar *key, gint64 *anchor, gint64 *last_fire, GError **error);
 gboolean ff_run_store_save_schedule (
     FfRunStore *self, const gchar *key, gint64 anchor, gint64 last_fire, GError **error);
+/* For tests: how many transactions changed the database since it was opened. */
+guint ff_run_store_get_commits (FfRunStore *self);
 /* For tests: caps the database size so that writes fail as on a full disk. */
 gboolean ff_run_store_set_max_pages (FfRunStore *self, guint pages, GError **error);
 

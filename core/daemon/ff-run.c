@@ -212,6 +212,15 @@ ff_run_get_id (FfRun *self)
   return self->id;
 }
 
+void
+ff_run_set_id (FfRun *self, guint64 id)
+{
+  g_return_if_fail (FF_IS_RUN (self));
+  g_return_if_fail (self->id == 0);
+  self->id = id;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ID]);
+}
+
 const gchar *
 ff_run_get_pipeline (FfRun *self)
 {

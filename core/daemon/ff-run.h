@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (FfRun, ff_run, FF, RUN, GObject)
 FfRun *ff_run_new (guint64 id, const gchar *pipeline);
 
 guint64 ff_run_get_id (FfRun *self);
+/* Only for the run store, which gives a new run (id 0) its id once. */
+void ff_run_set_id (FfRun *self, guint64 id);
 const gchar *ff_run_get_pipeline (FfRun *self);
 
 FfRunState ff_run_get_state (FfRun *self);
