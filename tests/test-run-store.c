@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "ff-orchestrator-private.h"
 #include "ff-run-store.h"
 #include "ff-test-util.h"
 
@@ -848,6 +849,51 @@ test_store_insert_run (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (ff_run_get_created_at (loaded), ==, ff_run_get_created_at (run));
 }
 
+static void
+on_run_finished (FfOrchestrator *orchestrator, FfRun *run, gpointer finished)
+{
+  *(gboolean *) finished = TRUE;
+}
+
+/* What one plain run writes to the history: its row once set up (queued),
+ * starting, running, and finished together with its attempt's row and its
+ * resource samples. The recovery after a kill -9 tells these states apart,
+ * so none can go; nothing else is written (it was 7 writes). */
+static void
+test_store_writes_per_run (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *pipelines = g_build_filename (fixture->tmpdir, "pipelines", NULL);
+  g_autofree gchar *plain = g_build_filename (pipelines, "plain", NULL);
+  g_autofree gchar *main_sh = g_build_filename (plain, "main.sh", NULL);
+  g_autofree gchar *state = g_build_filename (fixture->tmpdir, "state", NULL);
+  g_autofree gchar *conf = g_build_filename (fixture->tmpdir, "fastflow.conf", NULL);
+  g_autofree gchar *text =
+      g_strdup_printf ("[daemon]\npipelines_dir=%s\nstate_dir=%s\n", pipelines, state);
+  g_autoptr (FfConfig) config = ff_config_new ();
+  g_autoptr (FfOrchestrator) orchestrator = NULL;
+  gboolean finished = FALSE;
+  guint before;
+  FfRun *run;
+
+  g_assert_cmpint (g_mkdir_with_parents (plain, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (main_sh, "echo hi\n", -1, NULL));
+  g_assert_true (g_file_set_contents (conf, text, -1, NULL));
+  g_assert_true (ff_config_load (config, conf, &error));
+  g_assert_no_error (error);
+  orchestrator = ff_orchestrator_new (config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (orchestrator, "run-finished", G_CALLBACK (on_run_finished), &finished);
+
+  before = ff_run_store_get_commits (orchestrator->store);
+  run = ff_orchestrator_start_run (orchestrator, "plain", NULL, "local", NULL, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (run);
+  ff_test_wait_for_flag (&finished);
+  g_assert_cmpint (ff_run_get_state (run), ==, FF_RUN_STATE_SUCCEEDED);
+  g_assert_cmpuint (ff_run_store_get_commits (orchestrator->store) - before, ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -871,6 +917,7 @@ main (int argc, char **argv)
   ADD ("/run-store/expired", test_store_expired);
   ADD ("/run-store/migrates-v1", test_store_migrates_v1);
   ADD ("/run-store/insert-run", test_store_insert_run);
+  ADD ("/run-store/writes-per-run", test_store_writes_per_run);
 #undef ADD
   return g_test_run ();
 }

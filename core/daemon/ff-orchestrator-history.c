@@ -68,13 +68,13 @@ ff_orchestrator_schedule_expiry (RunEntry *entry)
     arm_expiry (self);
 }
 
-/* The run's row and, once it finished, its last attempt's. */
+/* The run's row and, once it finished, its last attempt's, together. */
 static gboolean
 store_run (FfOrchestrator *self, FfRun *run, GError **error)
 {
-  return ff_run_store_save (self->store, run, error) &&
-         (!ff_run_state_is_finished (ff_run_get_state (run)) ||
-          ff_run_store_save_attempt (self->store, run, error));
+  if (ff_run_state_is_finished (ff_run_get_state (run)))
+    return ff_run_store_save_finished (self->store, run, NULL, 0, error);
+  return ff_run_store_save (self->store, run, error);
 }
 
 static gboolean
@@ -113,16 +113,39 @@ ff_orchestrator_note_unsaved (FfOrchestrator *self, FfRun *run, const GError *er
     self->unsaved_id = g_timeout_add_seconds (2, on_save_retry, self);
 }
 
-void
-ff_orchestrator_save_run (FfOrchestrator *self, FfRun *run)
+/* Either way, a run that could not be saved is saved again later. */
+static void
+save_or_note (FfOrchestrator *self, FfRun *run, gboolean saved, const GError *error)
 {
-  g_autoptr (GError) error = NULL;
-
-  if (!ff_run_store_save (self->store, run, &error))
+  if (!saved)
     ff_orchestrator_note_unsaved (self, run, error);
   else if (self->unsaved_id != 0 &&
            g_hash_table_lookup (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run))) != NULL)
     g_hash_table_remove (self->unsaved, GSIZE_TO_POINTER (ff_run_get_id (run)));
+}
+
+void
+ff_orchestrator_save_run (FfOrchestrator *self, FfRun *run)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean saved = ff_run_store_save (self->store, run, &error);
+
+  save_or_note (self, run, saved, error);
+}
+
+/* A finished run with its last attempt and its samples not yet written, as
+ * one write. Samples that cannot be written are dropped, as by
+ * ff_orchestrator_flush_samples(); the run is saved again later. */
+void
+ff_orchestrator_save_finished (FfOrchestrator *self, RunEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean saved = ff_run_store_save_finished (
+      self->store, entry->run, (const FfRunSample *) (gpointer) entry->samples->data,
+      entry->samples->len, &error);
+
+  g_array_set_size (entry->samples, 0);
+  save_or_note (self, entry->run, saved, error);
 }
 
 void

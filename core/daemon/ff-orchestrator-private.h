@@ -88,6 +88,7 @@ GPtrArray *ff_orchestrator_sort_by_priority (GHashTable *executors);
 gchar *ff_orchestrator_dup_log_path (FfOrchestrator *self, guint64 id);
 void ff_orchestrator_schedule_expiry (RunEntry *entry);
 void ff_orchestrator_save_run (FfOrchestrator *self, FfRun *run);
+void ff_orchestrator_save_finished (FfOrchestrator *self, RunEntry *entry);
 void ff_orchestrator_note_unsaved (FfOrchestrator *self, FfRun *run, const GError *error);
 void ff_orchestrator_save_unsaved_now (FfOrchestrator *self);
 void ff_orchestrator_flush_samples (FfOrchestrator *self, RunEntry *entry);

@@ -295,19 +295,6 @@ close_run (RunEntry *entry, FfReason reason, gint exit_code, const gchar *messag
   return TRUE;
 }
 
-/* Into the history: its samples, the run, its last attempt. */
-static void
-keep_finished (RunEntry *entry)
-{
-  FfOrchestrator *self = entry->self;
-  g_autoptr (GError) error = NULL;
-
-  ff_orchestrator_flush_samples (self, entry);
-  ff_orchestrator_save_run (self, entry->run);
-  if (!ff_run_store_save_attempt (self->store, entry->run, &error))
-    ff_orchestrator_note_unsaved (self, entry->run, error);
-}
-
 /* Collectors, counts, clients; the run stays in the live table a while. */
 static void
 announce_finished (RunEntry *entry, gboolean was_running)
@@ -363,7 +350,8 @@ finish_entry (RunEntry *entry, FfReason reason, gint exit_code, const gchar *mes
   kept = final_message (entry, hidden);
   if (!close_run (entry, reason, exit_code, kept))
     return;
-  keep_finished (entry);
+  /* into the history: its samples, the run, its last attempt */
+  ff_orchestrator_save_finished (entry->self, entry);
   announce_finished (entry, was_running);
   follow_up (entry, pipeline);
 }
@@ -456,9 +444,8 @@ ff_orchestrator_start_run (FfOrchestrator *self,
 
   if (pipeline == NULL)
     return NULL;
-  run = ff_run_store_create_run (self->store, name, error);
-  if (run == NULL)
-    return NULL;
+  /* set up first, so that its row is written once, whole */
+  run = ff_run_new (0, name);
   ff_run_set_executor (run, executor_name);
   ff_run_set_secrets (run, ff_pipeline_get_secrets (pipeline));
   ff_run_set_env (run, env);
@@ -466,7 +453,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
   ff_run_set_max_attempts (run, ff_run_policy_max_attempts (pipeline, run_config));
-  if (!ff_run_store_save (self->store, run, error))
+  if (!ff_run_store_insert_run (self->store, run, error))
     return NULL;
 
   g_queue_push_tail (&self->queue, ff_orchestrator_add_entry (self, run));
