@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ff-client.h"
+#include "ff-client-private.h"
+#include "ff-enums.h"
+#include "ff-log-follower-private.h"
+
+/**
+ * FfClientRun:
+ *
+ * One run as fastflowd shows it: its state, outcome and use, kept up to
+ * date while the object lives; its output through
+ * ff_client_run_follow_async ().
+ */
+struct _FfClientRun
+{
+  GObject parent_instance;
+  FfDBusRun *proxy;
+};
+
+G_DEFINE_TYPE (FfClientRun, ff_client_run, G_TYPE_OBJECT)
+
+enum
+{
+  RUN_SIGNAL_OUTPUT,
+  RUN_N_SIGNALS
+};
+
+static guint run_signals[RUN_N_SIGNALS];
+
+static void
+ff_client_run_dispose (GObject *object)
+{
+  g_clear_object (&FF_CLIENT_RUN (object)->proxy);
+  G_OBJECT_CLASS (ff_client_run_parent_class)->dispose (object);
+}
+
+static void
+ff_client_run_class_init (FfClientRunClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ff_client_run_dispose;
+
+  /**
+   * FfClientRun::output:
+   * @self: the run that is followed
+   * @data: the next bytes of its output, each byte once and in order
+   */
+  run_signals[RUN_SIGNAL_OUTPUT] =
+      g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_BYTES);
+}
+
+static void
+ff_client_run_init (FfClientRun *self)
+{
+}
+
+/* @proxy: (transfer full): the run's proxy, with its properties */
+FfClientRun *
+ff_client_run_new (FfDBusRun *proxy)
+{
+  FfClientRun *run = g_object_new (FF_TYPE_CLIENT_RUN, NULL);
+
+  run->proxy = proxy;
+  return run;
+}
+
+typedef struct
+{
+  FfLogFollower *follower;
+  GSource *cancelled; /* stops following in the task's context */
+} Follow;
+
+static void
+stop_watching_cancellable (Follow *follow)
+{
+  if (follow->cancelled == NULL)
+    return;
+  g_source_destroy (follow->cancelled);
+  g_clear_pointer (&follow->cancelled, g_source_unref);
+}
+
+static void
+follow_free (Follow *follow)
+{
+  if (follow->follower != NULL)
+    g_signal_handlers_disconnect_by_data (follow->follower, follow);
+  stop_watching_cancellable (follow);
+  g_clear_object (&follow->follower);
+  g_free (follow);
+}
+
+static void
+on_follow_data (FfLogFollower *follower, GBytes *data, GTask *task)
+{
+  g_signal_emit (g_task_get_source_object (task), run_signals[RUN_SIGNAL_OUTPUT], 0, data);
+}
+
+static void
+on_follow_done (FfLogFollower *follower, GTask *task)
+{
+  Follow *follow = g_task_get_task_data (task);
+  const GError *error = ff_log_follower_get_error (follower);
+
+  /* the source holds the task: let go of it, or neither would be freed */
+  stop_watching_cancellable (follow);
+  if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* A source rather than a ::cancelled handler: aborting ends the task,
+ * which must not disconnect from the cancellable inside its own signal. */
+static gboolean
+on_follow_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  Follow *follow = g_task_get_task_data (user_data);
+
+  ff_log_follower_abort (follow->follower,
+                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              _ ("Following the run was cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ff_client_run_follow_async:
+ * @live: %TRUE to follow until the run has ended, %FALSE for the output
+ *   there is now
+ * @cancellable: (nullable): stops following (not the run)
+ *
+ * Reads the run's output from its start, emitting #FfClientRun::output
+ * for each new piece.
+ */
+void
+ff_client_run_follow_async (FfClientRun *self,
+                            gboolean live,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task;
+  Follow *follow;
+
+  g_return_if_fail (FF_IS_CLIENT_RUN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  follow = g_new0 (Follow, 1);
+  g_task_set_source_tag (task, ff_client_run_follow_async);
+  g_task_set_task_data (task, follow, (GDestroyNotify) follow_free);
+  follow->follower = ff_log_follower_new (self->proxy, live);
+  g_signal_connect (follow->follower, "data", G_CALLBACK (on_follow_data), task);
+  g_signal_connect (follow->follower, "done", G_CALLBACK (on_follow_done), task);
+  if (cancellable != NULL)
+    {
+      follow->cancelled = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, follow->cancelled, G_SOURCE_FUNC (on_follow_cancelled));
+    }
+  ff_log_follower_start (follow->follower);
+}
+
+/**
+ * ff_client_run_follow_finish:
+ *
+ * Returns: %TRUE when the output was read to its end, %FALSE with @error
+ *   set when it could not be (fastflowd went away, cancelled)
+ */
+gboolean
+ff_client_run_follow_finish (FfClientRun *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * ff_client_run_get_outcome:
+ *
+ * Returns: the run's outcome as `fastflowctl run` exits with it (DESIGN
+ *   §7): 0, the pipeline's exit code, 124 timeout, 125 infrastructure, …
+ */
+gint
+ff_client_run_get_outcome (FfClientRun *self)
+{
+  FfReason reason;
+
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), -1);
+  if (!ff_reason_from_string (ff_dbus_run_get_reason (self->proxy), &reason))
+    reason = FF_REASON_NONE;
+  return ff_reason_get_cli_exit_code (reason, ff_dbus_run_get_exit_code (self->proxy));
+}
+
+gboolean
+ff_client_run_cancel_sync (FfClientRun *self, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), FALSE);
+  return ff_client_strip_remote_error (
+      ff_dbus_run_call_cancel_sync (self->proxy, cancellable, error), error);
+}
+
+static void
+on_cancelled_run (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (ff_client_strip_remote_error (
+          ff_dbus_run_call_cancel_finish (FF_DBUS_RUN (source), result, &error), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * ff_client_run_cancel_async:
+ *
+ * Asks fastflowd to cancel the run, without waiting on this thread.
+ */
+void
+ff_client_run_cancel_async (FfClientRun *self,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FF_IS_CLIENT_RUN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_client_run_cancel_async);
+  ff_dbus_run_call_cancel (self->proxy, cancellable, on_cancelled_run, task);
+}
+
+gboolean
+ff_client_run_cancel_finish (FfClientRun *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * ff_client_run_get_metrics_sync:
+ *
+ * Returns: (transfer full): GetMetrics' samples, `a(xdt)`: time in µs since
+ *   the epoch, CPU percent, memory bytes
+ */
+GVariant *
+ff_client_run_get_metrics_sync (FfClientRun *self, GCancellable *cancellable, GError **error)
+{
+  GVariant *samples = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), NULL);
+  ff_client_strip_remote_error (
+      ff_dbus_run_call_get_metrics_sync (self->proxy, &samples, cancellable, error), error);
+  return samples;
+}
+
+/* The run's properties, as fastflowd last announced them. */
+#define RUN_GETTER(type, name)                                                                     \
+  type ff_client_run_get_##name (FfClientRun *self)                                                \
+  {                                                                                                \
+    g_return_val_if_fail (FF_IS_CLIENT_RUN (self), 0);                                             \
+    return ff_dbus_run_get_##name (self->proxy);                                                   \
+  }
+
+/**
+ * ff_client_run_get_id:
+ *
+ * Returns: the run's id
+ */
+RUN_GETTER (guint64, id)
+
+/**
+ * ff_client_run_get_pipeline:
+ *
+ * Returns: the pipeline's name
+ */
+RUN_GETTER (const gchar *, pipeline)
+
+/**
+ * ff_client_run_get_state:
+ *
+ * Returns: `queued`, `starting`, `running`, …, `succeeded`, `failed`, `cancelled` or `timed-out`
+ */
+RUN_GETTER (const gchar *, state)
+
+/**
+ * ff_client_run_get_error_class:
+ *
+ * Returns: why it failed in a word (`pipeline`, `infrastructure`, …), "" while none
+ */
+RUN_GETTER (const gchar *, error_class)
+
+/**
+ * ff_client_run_get_reason:
+ *
+ * Returns: the reason id (DESIGN §7), "" while none
+ */
+RUN_GETTER (const gchar *, reason)
+
+/**
+ * ff_client_run_get_message:
+ *
+ * Returns: what happened, in the daemon's language
+ */
+RUN_GETTER (const gchar *, message)
+
+/**
+ * ff_client_run_get_exit_code:
+ *
+ * Returns: the pipeline's exit code once finished
+ */
+RUN_GETTER (gint, exit_code)
+
+/**
+ * ff_client_run_get_executor:
+ *
+ * Returns: the executor it runs with
+ */
+RUN_GETTER (const gchar *, executor)
+
+/**
+ * ff_client_run_get_attempt:
+ *
+ * Returns: this attempt, from 1
+ */
+RUN_GETTER (guint, attempt)
+
+/**
+ * ff_client_run_get_max_attempts:
+ *
+ * Returns: how many attempts it may make
+ */
+RUN_GETTER (guint, max_attempts)
+
+/**
+ * ff_client_run_get_triggered_by:
+ *
+ * Returns: who started it (`manual`, `schedule`, …)
+ */
+RUN_GETTER (const gchar *, triggered_by)
+
+/**
+ * ff_client_run_get_created_at:
+ *
+ * Returns: when it was created, µs since the epoch
+ */
+RUN_GETTER (gint64, created_at)
+
+/**
+ * ff_client_run_get_started_at:
+ *
+ * Returns: when it started, µs since the epoch, 0 before
+ */
+RUN_GETTER (gint64, started_at)
+
+/**
+ * ff_client_run_get_finished_at:
+ *
+ * Returns: when it finished, µs since the epoch, 0 before
+ */
+RUN_GETTER (gint64, finished_at)
+
+/**
+ * ff_client_run_get_cpu_percent:
+ *
+ * Returns: its CPU use
+ */
+RUN_GETTER (gdouble, cpu_percent)
+
+/**
+ * ff_client_run_get_memory_bytes:
+ *
+ * Returns: its memory use
+ */
+RUN_GETTER (guint64, memory_bytes)
+
+/**
+ * ff_client_run_get_memory_peak_bytes:
+ *
+ * Returns: its highest memory use
+ */
+RUN_GETTER (guint64, memory_peak_bytes)
+
+/**
+ * ff_client_run_get_soft_limit_exceeded:
+ *
+ * Returns: whether it went over a soft limit
+ */
+RUN_GETTER (gboolean, soft_limit_exceeded)
+
+/**
+ * ff_client_run_get_route:
+ *
+ * Returns: the route its route file chose, "" for none
+ */
+RUN_GETTER (const gchar *, route)
+
+/**
+ * ff_client_run_get_metrics_message:
+ *
+ * Returns: why there are no metrics, "" when there are
+ */
+RUN_GETTER (const gchar *, metrics_message)
