@@ -79,25 +79,16 @@ count_containers (const gchar *pipeline)
 }
 
 static gboolean
-on_check_containers (gpointer user_data)
+no_containers (gpointer pipeline)
 {
-  gpointer *data = user_data;
-
-  if (count_containers (data[0]) > 0)
-    return G_SOURCE_CONTINUE;
-  *(gboolean *) data[1] = TRUE;
-  return G_SOURCE_REMOVE;
+  return count_containers (pipeline) == 0;
 }
 
 /* Asks the engine every 100 ms until the pipeline's containers are gone. */
 static void
 wait_no_containers (const gchar *pipeline)
 {
-  gboolean gone = FALSE;
-  gpointer data[] = { (gpointer) pipeline, &gone };
-
-  g_timeout_add (100, on_check_containers, data);
-  ff_test_wait_for_flag (&gone);
+  ff_test_poll_until (no_containers, (gpointer) pipeline);
 }
 
 typedef gboolean (*StatusCheck) (JsonObject *status);

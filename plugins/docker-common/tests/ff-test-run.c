@@ -30,26 +30,6 @@ ff_test_request_new (guint64 run_id, const gchar *script, const gchar *dir, cons
   return request;
 }
 
-static gboolean
-on_safety_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-void
-ff_test_wait_within (const gboolean *flag, guint seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, on_safety_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
-
 typedef struct
 {
   gboolean done;
@@ -79,7 +59,7 @@ ff_test_engine_call (FfDockerClient *engine,
   EngineCall call = { 0 };
 
   ff_docker_client_call_async (engine, method, path, body, flags, NULL, on_engine_call, &call);
-  ff_test_wait_within (&call.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &call.done, 60, "the engine's answer");
   g_assert_no_error (call.error);
   *status = call.status;
   return call.node;

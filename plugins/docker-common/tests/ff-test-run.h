@@ -2,21 +2,19 @@
 #pragma once
 
 #include "ff-docker-client.h"
+#include "ff-test-util.h"
 
 G_BEGIN_DECLS
 
 /*
  * What the tests of the Docker-based executors (docker-proxy, swarm) share:
- * one run from launch to exit with its output collected, a bounded wait on
- * the main loop, the engine's own view, and messages as people read them.
+ * one run from launch to exit with its output collected, the engine's own
+ * view, and messages as people read them. Waits are ff-test-util.h's.
  */
 
 /* Messages are kept untranslated until shown; the tests read them shown.
  * The text lives until the test program ends. */
 const gchar *ff_test_shown (const gchar *message);
-
-/* Runs the main loop until *flag is set; fails the test after @seconds. */
-void ff_test_wait_within (const gboolean *flag, guint seconds);
 
 /* A request straight to the engine's socket: the test's own view. */
 JsonNode *ff_test_engine_call (FfDockerClient *engine,

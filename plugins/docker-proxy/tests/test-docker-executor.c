@@ -115,9 +115,9 @@ run_to_end (FfExecutor *executor, FfRunRequest *request)
 {
   FfTestRun *run = ff_test_run_start (executor, request);
 
-  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->launched, SAFETY_TIMEOUT_S, "the launch");
   g_assert_no_error (run->launch_error);
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   assert_container_gone (container_of (run));
   return run;
 }
@@ -128,7 +128,7 @@ launch_error (FfExecutor *executor, FfRunRequest *request)
 {
   g_autoptr (FfTestRun) run = ff_test_run_start (executor, request);
 
-  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->launched, SAFETY_TIMEOUT_S, "the launch");
   g_assert_null (run->execution);
   g_assert_nonnull (run->launch_error);
   return g_steal_pointer (&run->launch_error);
@@ -186,11 +186,11 @@ test_route_file_with_allowed_roots (void)
   ff_run_request_set_route_file (request, route);
   ff_run_request_set_env_var (request, "FASTFLOW_ROUTE_FILE", route);
   run = ff_test_run_start (FF_EXECUTOR (executor), request);
-  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->launched, SAFETY_TIMEOUT_S, "the launch");
   if (run->launch_error != NULL)
     g_test_message ("launch: %s", ff_test_shown (run->launch_error->message));
   g_assert_no_error (run->launch_error);
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpstr (run->err->str, ==, "");
   g_assert_cmpstr (run->out->str, ==, "hello from the pipeline folder\n");
   g_assert_cmpint (run->exit_code, ==, 0);
@@ -285,7 +285,7 @@ test_cancel (void)
                                                   "while :; do sleep 0.1; done"));
   run->marker = "ready";
   run->on_marker = cancel_politely;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpstr (run->out->str, ==, "ready\ngot TERM\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   g_assert_cmpint (run->exit_code, ==, 3);
@@ -315,7 +315,7 @@ test_timeout_kills (void)
                                                   "while :; do sleep 0.1; done"));
   run->marker = "ready";
   run->on_marker = cancel_with_short_grace;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpstr (run->out->str, ==, "ready\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   g_assert_cmpint (run->exit_code, ==, 137);
@@ -430,7 +430,7 @@ test_hardening (void)
   run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = check_hardening;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpstr (run->out->str, ==, "rootfs-read-only\ntmp-writable\napp-read-only\n0\nready\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   assert_container_gone (container_of (run));
@@ -496,7 +496,7 @@ check_health (FfExecutor *executor)
   gpointer data[] = { &error, &done };
 
   ff_executor_check_health_async (executor, NULL, on_health, data);
-  ff_test_wait_within (&done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &done, 60, "the call");
   return error;
 }
 
@@ -631,9 +631,10 @@ test_concurrent (void)
       g_autofree gchar *out = g_strdup_printf ("run %u\n", i);
       g_autofree gchar *err = g_strdup_printf ("done %u\n", i);
 
-      ff_test_wait_within (&runs[i]->launched, SAFETY_TIMEOUT_S);
+      ff_test_wait_until_within (ff_test_is_set, &runs[i]->launched, SAFETY_TIMEOUT_S,
+                                 "the launch");
       g_assert_no_error (runs[i]->launch_error);
-      ff_test_wait_within (&runs[i]->exited, SAFETY_TIMEOUT_S);
+      ff_test_wait_until_within (ff_test_is_set, &runs[i]->exited, SAFETY_TIMEOUT_S, "the exit");
       g_assert_cmpstr (runs[i]->out->str, ==, out);
       g_assert_cmpstr (runs[i]->err->str, ==, err);
       g_assert_cmpint (runs[i]->exit_code, ==, (gint) i + 10);
@@ -757,12 +758,12 @@ test_launch_cancelled (void)
         g_timeout_add_once (delay_ms, cancel_later, cancellable);
       else
         g_cancellable_cancel (cancellable);
-      ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+      ff_test_wait_until_within (ff_test_is_set, &run->launched, SAFETY_TIMEOUT_S, "the launch");
       if (run->execution != NULL)
         {
           /* Too late to cancel the launch: the run is there to cancel. */
           ff_execution_cancel (run->execution, 0);
-          ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+          ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
           assert_container_gone (container_of (run));
           continue;
         }
@@ -807,7 +808,7 @@ test_proxy_restarts_during_run (void)
   run = ff_test_run_start (executor, new_request ("echo start; sleep 4; echo end >&2; exit 5"));
   run->marker = "start";
   run->on_marker = take_proxy_away;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpstr (run->out->str, ==, "start\n");
   g_assert_cmpstr (run->err->str, ==, "end\n");
   g_assert_cmpint (run->exit_code, ==, 5);
@@ -866,7 +867,7 @@ test_sample_usage (void)
   run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = start_polling;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_true (have_sample);
   g_test_message ("sample: %.1f %% CPU, %" G_GUINT64_FORMAT " bytes", sampled.cpu_percent,
                   sampled.memory_bytes);
@@ -919,7 +920,7 @@ test_stats_refused (void)
   run = ff_test_run_start (executor, request);
   run->marker = "ready";
   run->on_marker = start_refused_polling;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_error (stats_refusal, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
   g_test_message ("%s", ff_test_shown (stats_refusal->message));
   g_assert_nonnull (strstr (ff_test_shown (stats_refusal->message), "/stats"));
@@ -987,7 +988,7 @@ test_engine_reachable (void)
   guint status = 0;
 
   ff_docker_client_ping_async (env.engine, NULL, engine_ping_done, data);
-  ff_test_wait_within (&done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &done, 60, "the call");
   g_assert_no_error (error);
   path = g_strdup_printf ("/images/%s/json", env.image);
   image = engine_get (path, &status);
@@ -1038,7 +1039,7 @@ sweep (FfExecutor *executor, const gchar *instance, const gchar *daemon_id)
   Sweep result = { 0 };
 
   ff_executor_remove_leftovers_async (executor, instance, daemon_id, NULL, on_swept, &result);
-  ff_test_wait_within (&result.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &result.done, 60, "the result");
   g_assert_no_error (result.error);
   g_assert_true (result.ok);
   return result.removed;

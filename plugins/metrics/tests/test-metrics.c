@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ff-metrics-collector.h"
+#include "ff-test-util.h"
 
 #define SAFETY_TIMEOUT_S 60
 #define INTERVAL_MS 100
@@ -151,24 +152,27 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_ptr_array_unref (fixture->heard.unavailable);
 }
 
-static gboolean
-on_safety_timeout (gpointer user_data)
+typedef struct
 {
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
+  FakeExecution *execution;
+  guint calls;
+} CallsWait;
+
+static gboolean
+calls_made (gpointer data)
+{
+  CallsWait *wait = data;
+
+  return wait->execution->calls >= wait->calls;
 }
 
 /* Runs the main loop until @calls sample_usage () calls have been made. */
 static void
 wait_for_calls (FakeExecution *execution, guint calls)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (SAFETY_TIMEOUT_S, on_safety_timeout, &timed_out);
+  CallsWait wait = { execution, calls };
 
-  while (execution->calls < calls && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
+  ff_test_wait_until_within (calls_made, &wait, SAFETY_TIMEOUT_S, "sample_usage () calls");
 }
 
 static gboolean
@@ -185,8 +189,7 @@ let_intervals_pass (guint n)
   gboolean elapsed = FALSE;
 
   g_timeout_add (n * INTERVAL_MS, on_elapsed, &elapsed);
-  while (!elapsed)
-    g_main_context_iteration (NULL, TRUE);
+  ff_test_wait_for_flag (&elapsed);
 }
 
 static FfRunRequest *
@@ -329,8 +332,6 @@ fetch (guint16 port, const gchar *path, const gchar *accept, guint *status, gcha
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
   Fetch result = { 0 };
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (SAFETY_TIMEOUT_S, on_safety_timeout, &timed_out);
   gsize len;
   const gchar *data;
   gchar *text;
@@ -338,10 +339,7 @@ fetch (guint16 port, const gchar *path, const gchar *accept, guint *status, gcha
   if (accept != NULL)
     soup_message_headers_append (soup_message_get_request_headers (msg), "Accept", accept);
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_fetched, &result);
-  while (!result.done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
+  ff_test_wait_until_within (ff_test_is_set, &result.done, SAFETY_TIMEOUT_S, "an HTTP response");
   *status = result.status;
   *content_type = result.content_type;
   data = g_bytes_get_data (result.body, &len);

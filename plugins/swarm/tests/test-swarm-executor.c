@@ -101,7 +101,7 @@ run_start (FfExecutor *executor, FfRunRequest *request)
 {
   FfTestRun *run = ff_test_run_start (executor, request);
 
-  ff_test_wait_within (&run->launched, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->launched, SAFETY_TIMEOUT_S, "the launch");
   return run;
 }
 
@@ -111,7 +111,7 @@ run_to_end (FfExecutor *executor, FfRunRequest *request)
   FfTestRun *run = run_start (executor, request);
 
   g_assert_no_error (run->launch_error);
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   assert_nothing_left ();
   return run;
 }
@@ -154,6 +154,30 @@ test_output_and_exit_code (void)
   g_assert_cmpint (passing->reason, ==, FF_REASON_NONE);
 }
 
+typedef struct
+{
+  FfTestRun *run;
+  const gchar *text;
+} OutputWait;
+
+static gboolean
+output_or_exit (gpointer data)
+{
+  OutputWait *wait = data;
+
+  return strstr (wait->run->out->str, wait->text) != NULL || wait->run->exited;
+}
+
+/* Runs the main loop until @text is in the run's stdout or the run has
+ * ended. */
+static void
+wait_for_output (FfTestRun *run, const gchar *text)
+{
+  OutputWait wait = { run, text };
+
+  ff_test_wait_until_within (output_or_exit, &wait, SAFETY_TIMEOUT_S, text);
+}
+
 /* Lines that come while the job runs arrive before it ends. */
 static void
 test_live_output (void)
@@ -165,10 +189,9 @@ test_live_output (void)
 
   run = run_start (executor, new_request ("for i in 1 2 3 4 5; do echo line $i; sleep 1; done"));
   g_assert_no_error (run->launch_error);
-  while (strstr (run->out->str, "line 1\n") == NULL && !run->exited)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_output (run, "line 1\n");
   g_assert_false (run->exited);
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   for (guint i = 1; i <= 5; i++)
     g_string_append_printf (expected, "line %u\n", i);
   g_assert_cmpstr (run->out->str, ==, expected->str);
@@ -204,12 +227,11 @@ stop_after (guint ms, gboolean *seen_output)
   run = run_start (executor, new_request ("echo started; exec sleep 600"));
   g_assert_no_error (run->launch_error);
   /* once it runs, so that a task is there to stop */
-  while (strstr (run->out->str, "started") == NULL && !run->exited)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_output (run, "started");
   *seen_output = strstr (run->out->str, "started") != NULL;
   g_timeout_add (ms, on_cancel_timer, run);
   cancelled_at = g_get_monotonic_time () + ms * 1000;
-  ff_test_wait_within (&run->exited, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   g_assert_nonnull (strstr (ff_test_shown (run->message), "cancelled"));
   /* no waiting for the 600 s */
@@ -338,14 +360,14 @@ assert_flag_named (const gchar *off, const gchar *expected)
   executor = new_executor (ff_test_proxy_get_url (proxy), 30);
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  ff_test_wait_within (&health.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &health.done, 60, "the health answer");
   g_assert_false (health.ok);
   g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN);
   g_assert_nonnull (strstr (health.error->message, expected));
   g_clear_error (&health.error);
 
   ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
-  ff_test_wait_within (&diagnosis.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &diagnosis.done, 60, "the diagnosis");
   g_assert_no_error (diagnosis.error);
   for (guint i = 0; i < diagnosis.checks->len; i++)
     {
@@ -407,12 +429,12 @@ test_healthy (void)
   gboolean nnp_warned = FALSE;
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  ff_test_wait_within (&health.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &health.done, 60, "the health answer");
   g_assert_no_error (health.error);
   g_assert_true (health.ok);
 
   ff_executor_diagnose_async (executor, NULL, on_diagnosed, &diagnosis);
-  ff_test_wait_within (&diagnosis.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &diagnosis.done, 60, "the diagnosis");
   g_assert_no_error (diagnosis.error);
   /* everything OK; on an engine before API 1.44 (Docker 20.10 here), a
    * warning that tasks run without no-new-privileges, and what sets it */
@@ -445,7 +467,7 @@ test_proxy_down (void)
   Health health = { 0 };
 
   ff_executor_check_health_async (executor, NULL, on_health, &health);
-  ff_test_wait_within (&health.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &health.done, 60, "the health answer");
   g_assert_false (health.ok);
   g_assert_error (health.error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE);
   g_assert_nonnull (strstr (ff_test_shown (health.error->message), url));
@@ -580,14 +602,15 @@ check_containers (gpointer user_data)
 }
 
 /* A task's container comes a moment after its service: asks the engine
- * every 50 ms, for at most SAFETY_TIMEOUT_S. */
+ * every 50 ms, for at most SAFETY_TIMEOUT_S (longer than
+ * ff_test_poll_until's bound, so not that helper). */
 static void
 wait_for_containers (guint count)
 {
   ContainerWait wait = { count, FALSE };
 
   g_timeout_add (50, check_containers, &wait);
-  ff_test_wait_within (&wait.done, SAFETY_TIMEOUT_S);
+  ff_test_wait_until_within (ff_test_is_set, &wait.done, SAFETY_TIMEOUT_S, "the task's containers");
 }
 
 /* The engine of the Docker 20.10 line keeps a removed service's task
@@ -664,7 +687,7 @@ test_leftovers (void)
   wait_for_containers (2);
 
   ff_executor_remove_leftovers_async (executor, env.instance, "alive", NULL, on_swept, &sweep);
-  ff_test_wait_within (&sweep.done, 60);
+  ff_test_wait_until_within (ff_test_is_set, &sweep.done, 60, "the sweep");
   g_assert_no_error (sweep.error);
   /* the service, its config and its task's container, which the engine
    * would keep (moby/moby#44312) */
