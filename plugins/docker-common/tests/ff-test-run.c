@@ -71,73 +71,12 @@ ff_test_engine_get (FfDockerClient *engine, const gchar *path, guint *status)
   return ff_test_engine_call (engine, "GET", path, NULL, FF_DOCKER_CALL_NONE, status);
 }
 
-void
-ff_test_run_free (FfTestRun *run)
-{
-  g_object_unref (run->request);
-  g_clear_error (&run->launch_error);
-  g_clear_object (&run->execution);
-  g_string_free (run->out, TRUE);
-  g_string_free (run->err, TRUE);
-  g_free (run->message);
-  g_free (run);
-}
-
-static void
-on_output (FfExecution *execution, gint stream, GBytes *data, gpointer user_data)
-{
-  FfTestRun *run = user_data;
-  gsize len = 0;
-  const gchar *bytes = g_bytes_get_data (data, &len);
-
-  g_assert_false (run->exited);
-  g_assert_cmpuint (len, >, 0);
-  g_assert_true (stream == FF_STREAM_STDOUT || stream == FF_STREAM_STDERR);
-  g_string_append_len (stream == FF_STREAM_STDOUT ? run->out : run->err, bytes, len);
-  if (run->marker != NULL && run->marker_at == 0 && strstr (run->out->str, run->marker) != NULL)
-    {
-      run->marker_at = g_get_monotonic_time ();
-      run->on_marker (run);
-    }
-}
-
-static void
-on_exited (
-    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
-{
-  FfTestRun *run = user_data;
-
-  g_assert_false (run->exited);
-  run->exited = TRUE;
-  run->exit_code = exit_code;
-  run->reason = reason;
-  run->message = g_strdup (message);
-  run->exited_at = g_get_monotonic_time ();
-}
-
-static void
-on_launched (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  FfTestRun *run = user_data;
-
-  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), res, &run->launch_error);
-  run->launched = TRUE;
-  run->launched_at = g_get_monotonic_time ();
-  if (run->execution == NULL)
-    return;
-  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
-  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
-}
-
 FfTestRun *
 ff_test_run_start_full (FfExecutor *executor, FfRunRequest *request, GCancellable *cancellable)
 {
-  FfTestRun *run = g_new0 (FfTestRun, 1);
+  FfTestRun *run = ff_test_run_new (FF_TEST_RUN_KEEP_OUTPUT | FF_TEST_RUN_EXIT_IS_LAST);
 
-  run->request = request;
-  run->out = g_string_new (NULL);
-  run->err = g_string_new (NULL);
-  ff_executor_launch_async (executor, request, cancellable, on_launched, run);
+  ff_test_run_launch (run, executor, request, cancellable);
   return run;
 }
 

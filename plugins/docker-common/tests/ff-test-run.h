@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ff-docker-client.h"
+#include "ff-test-execution.h"
 #include "ff-test-util.h"
 
 G_BEGIN_DECLS
@@ -30,35 +31,9 @@ JsonNode *ff_test_engine_get (FfDockerClient *engine, const gchar *path, guint *
 FfRunRequest *
 ff_test_request_new (guint64 run_id, const gchar *script, const gchar *dir, const gchar *instance);
 
-typedef struct _FfTestRun FfTestRun;
-
-/* One run from launch to exit, with its output collected. */
-struct _FfTestRun
-{
-  FfRunRequest *request;
-  gboolean launched;
-  GError *launch_error;
-  FfExecution *execution;
-  GString *out;
-  GString *err;
-  gboolean exited;
-  gint exit_code;
-  FfReason reason;
-  gchar *message;
-  gint64 launched_at;
-  gint64 exited_at;
-  /* called once when stdout first contains `marker` */
-  const gchar *marker;
-  void (*on_marker) (gpointer run);
-  gint64 marker_at;
-};
-
-/* Launches @request (taking it) and returns at once. */
+/* Launches @request (taking it) and returns at once, keeping the output
+ * and failing on anything after ::exited (ff-test-execution.h). */
 FfTestRun *ff_test_run_start (FfExecutor *executor, FfRunRequest *request);
 FfTestRun *
 ff_test_run_start_full (FfExecutor *executor, FfRunRequest *request, GCancellable *cancellable);
-void ff_test_run_free (FfTestRun *run);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfTestRun, ff_test_run_free)
-
 G_END_DECLS

@@ -17,62 +17,17 @@
 
 #include "fastflow.h"
 #include "ff-local-executor.h"
+#include "ff-test-execution.h"
 #include "ff-test-util.h"
 
 #define LARGE_SIZE 20000000
 
-/* What one execution did, as its signals told it. */
-typedef struct
-{
-  FfExecution *execution;
-  GError *launch_error;
-  gboolean launched;
-  /* only kept when asked for; 20 MB runs are counted */
-  GByteArray *out;
-  GByteArray *err;
-  guint64 out_size;
-  guint64 err_size;
-  guint64 out_nonzero;
-  GChecksum *out_checksum;
-  gboolean got_output;
-  gboolean exited;
-  guint exited_count;
-  guint output_after_exit;
-  gint exit_code;
-  gint reason;
-  gchar *message;
-  gint64 launched_at;
-  gint64 exited_at;
-} TestRun;
-
-static TestRun *
+/* Only the small runs keep their output; 20 MB runs are counted. */
+static FfTestRun *
 test_run_new (gboolean keep_output)
 {
-  TestRun *run = g_new0 (TestRun, 1);
-
-  if (keep_output)
-    {
-      run->out = g_byte_array_new ();
-      run->err = g_byte_array_new ();
-    }
-  run->out_checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  run->exit_code = -1;
-  return run;
+  return ff_test_run_new (keep_output ? FF_TEST_RUN_KEEP_OUTPUT : FF_TEST_RUN_NONE);
 }
-
-static void
-test_run_free (TestRun *run)
-{
-  g_clear_object (&run->execution);
-  g_clear_error (&run->launch_error);
-  g_clear_pointer (&run->out, g_byte_array_unref);
-  g_clear_pointer (&run->err, g_byte_array_unref);
-  g_checksum_free (run->out_checksum);
-  g_free (run->message);
-  g_free (run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestRun, test_run_free)
 
 /* Dispatches whatever is already pending, without waiting for more. */
 static void
@@ -83,70 +38,14 @@ drain_main_context (void)
 }
 
 static void
-on_output (FfExecution *execution, gint stream, GBytes *bytes, gpointer user_data)
+test_run_launch_on (FfTestRun *run, FfLocalExecutor *executor, FfRunRequest *request)
 {
-  TestRun *run = user_data;
-  gsize size = 0;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
-
-  g_assert_cmpuint (size, >, 0);
-  if (run->exited_count > 0)
-    run->output_after_exit++;
-  run->got_output = TRUE;
-  if (stream == FF_STREAM_STDOUT)
-    {
-      run->out_size += size;
-      g_checksum_update (run->out_checksum, data, size);
-      for (gsize i = 0; i < size; i++)
-        run->out_nonzero += data[i] != 0;
-      if (run->out != NULL)
-        g_byte_array_append (run->out, data, size);
-      return;
-    }
-  g_assert_cmpint (stream, ==, FF_STREAM_STDERR);
-  run->err_size += size;
-  if (run->err != NULL)
-    g_byte_array_append (run->err, data, size);
-}
-
-static void
-on_exited (
-    FfExecution *execution, gint exit_code, gint reason, const gchar *message, gpointer user_data)
-{
-  TestRun *run = user_data;
-
-  run->exited_count++;
-  run->exited = TRUE;
-  run->exit_code = exit_code;
-  run->reason = reason;
-  g_free (run->message);
-  run->message = g_strdup (message);
-  run->exited_at = g_get_monotonic_time ();
-}
-
-static void
-on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  TestRun *run = user_data;
-
-  run->execution = ff_executor_launch_finish (FF_EXECUTOR (source), result, &run->launch_error);
-  run->launched = TRUE;
-  if (run->execution == NULL)
-    return;
-  g_signal_connect (run->execution, "output", G_CALLBACK (on_output), run);
-  g_signal_connect (run->execution, "exited", G_CALLBACK (on_exited), run);
-}
-
-static void
-test_run_launch_on (TestRun *run, FfLocalExecutor *executor, FfRunRequest *request)
-{
-  run->launched_at = g_get_monotonic_time ();
-  ff_executor_launch_async (FF_EXECUTOR (executor), request, NULL, on_launched, run);
+  ff_test_run_launch (run, FF_EXECUTOR (executor), g_object_ref (request), NULL);
   ff_test_wait_until (ff_test_is_set, &run->launched, "the launch to finish");
 }
 
 static void
-test_run_launch (TestRun *run, FfRunRequest *request)
+test_run_launch (FfTestRun *run, FfRunRequest *request)
 {
   g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
 
@@ -155,7 +54,7 @@ test_run_launch (TestRun *run, FfRunRequest *request)
 
 /* Waits for ::exited, then checks it came once and nothing followed it. */
 static void
-test_run_wait_exited (TestRun *run)
+test_run_wait_exited (FfTestRun *run)
 {
   g_assert_no_error (run->launch_error);
   g_assert_nonnull (run->execution);
@@ -177,10 +76,10 @@ request_new (const gchar *dir, const gchar *const *argv)
 }
 
 /* Launches @request and waits for it to exit. */
-static TestRun *
+static FfTestRun *
 run_request (FfRunRequest *request, gboolean keep_output)
 {
-  TestRun *run = test_run_new (keep_output);
+  FfTestRun *run = test_run_new (keep_output);
 
   test_run_launch (run, request);
   test_run_wait_exited (run);
@@ -188,7 +87,7 @@ run_request (FfRunRequest *request, gboolean keep_output)
 }
 
 /* Launches `sh -c SCRIPT` in @dir and waits for it to exit. */
-static TestRun *
+static FfTestRun *
 run_script (const gchar *dir, const gchar *script, gboolean keep_output)
 {
   const gchar *argv[] = { "sh", "-c", script, NULL };
@@ -224,16 +123,16 @@ remove_pipeline_dir (const gchar *dir)
 }
 
 static void
-assert_output (GByteArray *array, const gchar *expected)
+assert_output (GString *array, const gchar *expected)
 {
-  g_assert_cmpmem (array->data, array->len, expected, strlen (expected));
+  g_assert_cmpmem (array->str, array->len, expected, strlen (expected));
 }
 
 static void
 test_exit_zero (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir, "exit 0", TRUE);
+  g_autoptr (FfTestRun) run = run_script (dir, "exit 0", TRUE);
 
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpint (run->reason, ==, FF_REASON_NONE);
@@ -246,7 +145,7 @@ static void
 test_exit_three (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir, "echo failing; exit 3", TRUE);
+  g_autoptr (FfTestRun) run = run_script (dir, "echo failing; exit 3", TRUE);
 
   g_assert_cmpint (run->exit_code, ==, 3);
   g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
@@ -259,10 +158,11 @@ static void
 test_streams_closed_early (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir,
-                                        "echo before; echo err-before >&2; exec >&- 2>&-; "
-                                        "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 7",
-                                        TRUE);
+  g_autoptr (FfTestRun) run =
+      run_script (dir,
+                  "echo before; echo err-before >&2; exec >&- 2>&-; "
+                  "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 7",
+                  TRUE);
 
   g_assert_cmpint (run->exit_code, ==, 7);
   g_assert_cmpint (run->reason, ==, FF_REASON_EXIT_CODE);
@@ -276,10 +176,10 @@ static void
 test_streams (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir,
-                                        "i=0; while [ $i -lt 2000 ]; do "
-                                        "echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); done",
-                                        TRUE);
+  g_autoptr (FfTestRun) run = run_script (dir,
+                                          "i=0; while [ $i -lt 2000 ]; do "
+                                          "echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); done",
+                                          TRUE);
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GString) err = g_string_new (NULL);
 
@@ -302,7 +202,7 @@ test_all_bytes (void)
   g_autoptr (GString) forward = g_string_new (NULL);
   g_autoptr (GString) backward = g_string_new (NULL);
   g_autofree gchar *script = NULL;
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   guint8 expected_out[256], expected_err[256];
 
   for (guint i = 0; i < 256; i++)
@@ -315,8 +215,8 @@ test_all_bytes (void)
   script = g_strdup_printf ("printf '%s'; printf '%s' >&2", forward->str, backward->str);
   run = run_script (dir, script, TRUE);
   g_assert_cmpint (run->exit_code, ==, 0);
-  g_assert_cmpmem (run->out->data, run->out->len, expected_out, sizeof expected_out);
-  g_assert_cmpmem (run->err->data, run->err->len, expected_err, sizeof expected_err);
+  g_assert_cmpmem (run->out->str, run->out->len, expected_out, sizeof expected_out);
+  g_assert_cmpmem (run->err->str, run->err->len, expected_err, sizeof expected_err);
   remove_pipeline_dir (dir);
 }
 
@@ -325,7 +225,7 @@ test_large_zero (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autofree gchar *script = g_strdup_printf ("head -c %d /dev/zero", LARGE_SIZE);
-  g_autoptr (TestRun) run = run_script (dir, script, FALSE);
+  g_autoptr (FfTestRun) run = run_script (dir, script, FALSE);
 
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpuint (run->out_size, ==, LARGE_SIZE);
@@ -345,7 +245,7 @@ test_large_pattern (void)
   g_autofree gchar *reference = NULL;
   g_autofree gchar *reference_sum = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   gint status = -1;
 
   g_spawn_sync (dir, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &reference, NULL,
@@ -367,14 +267,14 @@ static void
 test_long_line (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir, "head -c 1048576 /dev/zero | tr '\\000' a", TRUE);
+  g_autoptr (FfTestRun) run = run_script (dir, "head -c 1048576 /dev/zero | tr '\\000' a", TRUE);
 
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpuint (run->out->len, ==, 1048576);
   for (guint i = 0; i < run->out->len; i++)
     {
-      if (run->out->data[i] != 'a')
-        g_assert_cmpuint (run->out->data[i], ==, 'a');
+      if (run->out->str[i] != 'a')
+        g_assert_cmpuint (run->out->str[i], ==, 'a');
     }
   remove_pipeline_dir (dir);
 }
@@ -390,7 +290,7 @@ test_env_and_cwd (void)
   g_autofree gchar *real_dir = realpath (dir, NULL);
   g_autofree gchar *expected = NULL;
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
 
   /* the request's value wins over the daemon's own environment */
   g_setenv ("FF_TEST_OVERRIDE", "from-daemon", TRUE);
@@ -410,9 +310,9 @@ test_env_and_cwd (void)
 
 /* The names of the variables `env` printed, one a line. */
 static GStrv
-env_names (GByteArray *out)
+env_names (GString *out)
 {
-  g_autofree gchar *text = g_strndup ((const gchar *) out->data, out->len);
+  g_autofree gchar *text = g_strndup (out->str, out->len);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
 
@@ -435,7 +335,7 @@ run_env_on (FfLocalExecutor *executor)
   const gchar *argv[] = { "env", NULL };
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
 
   g_setenv ("DOCKER_PROXY_URL", "http://127.0.0.1:2375", TRUE);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
@@ -513,7 +413,7 @@ test_relative_command (void)
   g_autofree gchar *cwd = g_get_current_dir ();
   g_autofree gchar *expected = NULL;
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpstr (cwd, !=, dir);
@@ -534,7 +434,7 @@ static void
 assert_spawn_failed (const gchar *dir, const gchar *const *argv, const gchar *named)
 {
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
   g_autofree gchar *message = NULL;
 
   test_run_launch (run, request);
@@ -575,7 +475,7 @@ test_missing_program (void)
   const gchar *argv[] = { "fastflow-no-such-program", NULL };
   g_autofree gchar *dir = NULL;
   g_autoptr (FfRunRequest) request = NULL;
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_autofree gchar *message = NULL;
   g_autofree gchar *expected = NULL;
   siginfo_t info = { 0 };
@@ -631,7 +531,7 @@ test_script_without_interpreter (void)
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autofree gchar *entry = g_build_filename (dir, "plain", NULL);
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_autoptr (GError) error = NULL;
 
   g_file_set_contents (entry, "echo \"plain $1\"\n", -1, &error);
@@ -651,7 +551,7 @@ test_path_of_the_daemon (void)
   const gchar *argv[] = { "sh", "-c", "printf '%s' \"$PATH\"", NULL };
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
 
   ff_run_request_set_env_var (request, "PATH", "/nonexistent");
   run = run_request (request, TRUE);
@@ -670,7 +570,7 @@ test_child_setup (void)
                         "| cut -d: -f1; read -r stat < /proc/$$/stat; set -- $stat; echo $1 $5";
   const gchar *fixed = "0\n1\n2\n/dev/null\npipe\npipe\n";
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_auto (GStrv) ids = NULL;
   gint leaked = g_open ("/dev/null", O_RDONLY, 0);
 
@@ -680,9 +580,8 @@ test_child_setup (void)
   g_assert_cmpint (run->exit_code, ==, 0);
   assert_output (run->err, "");
   g_assert_cmpuint (run->out->len, >, strlen (fixed));
-  g_assert_cmpmem (run->out->data, strlen (fixed), fixed, strlen (fixed));
-  g_byte_array_append (run->out, (const guint8 *) "", 1);
-  ids = g_strsplit ((const gchar *) run->out->data + strlen (fixed), " ", 0);
+  g_assert_cmpmem (run->out->str, strlen (fixed), fixed, strlen (fixed));
+  ids = g_strsplit (run->out->str + strlen (fixed), " ", 0);
   g_assert_cmpuint (g_strv_length (ids), ==, 2);
   g_assert_cmpint (g_ascii_strtoll (ids[0], NULL, 10), >, 1);
   g_assert_cmpint (g_ascii_strtoll (ids[0], NULL, 10), ==, g_ascii_strtoll (ids[1], NULL, 10));
@@ -710,7 +609,7 @@ test_signals (void)
   struct sigaction ignore = { .sa_handler = SIG_IGN }, old_pipe, old_usr2;
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *own = NULL;
   g_autofree gchar *child = NULL;
@@ -727,7 +626,7 @@ test_signals (void)
   g_assert_cmpint (sigaction (SIGUSR2, &old_usr2, NULL), ==, 0);
 
   g_assert_cmpint (run->exit_code, ==, 0);
-  child = g_strndup ((const gchar *) run->out->data, run->out->len);
+  child = g_strndup (run->out->str, run->out->len);
   g_assert_cmphex (status_mask (child, "SigBlk:\t"), ==, status_mask (own, "SigBlk:\t"));
   g_assert_cmphex (status_mask (child, "SigIgn:\t"), ==,
                    status_mask (own, "SigIgn:\t") & ~reset_mask);
@@ -757,7 +656,7 @@ test_launch_cancelled (void)
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
   g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
   gboolean closed = FALSE;
   GPollFD poll_fd = { -1, G_IO_IN, 0 };
   gchar buffer[3];
@@ -765,7 +664,7 @@ test_launch_cancelled (void)
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   poll_fd.fd = g_open (fifo, O_RDONLY | O_NONBLOCK, 0);
   g_assert_cmpint (poll_fd.fd, >=, 0);
-  ff_executor_launch_async (FF_EXECUTOR (executor), request, cancellable, on_launched, run);
+  ff_test_run_launch (run, FF_EXECUTOR (executor), g_object_ref (request), cancellable);
   /* not the main loop: that would hand the execution over before the cancel */
   g_assert_cmpint (g_poll (&poll_fd, 1, FF_TEST_WAIT_TIMEOUT_S * 1000), ==, 1);
   g_assert_cmpint (read (poll_fd.fd, buffer, sizeof buffer), ==, 3);
@@ -787,7 +686,7 @@ test_cancel (void)
   const gchar *argv[] = { "sh", "-c", "sleep 30", NULL };
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
 
   test_run_launch (run, request);
   g_assert_no_error (run->launch_error);
@@ -804,7 +703,7 @@ test_cancel_ignoring_term (void)
   const gchar *argv[] = { "sh", "-c", "trap '' TERM; echo ready; sleep 30", NULL };
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
   gint64 cancelled_at;
 
   test_run_launch (run, request);
@@ -847,7 +746,7 @@ static void
 test_background_grandchild (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = NULL;
+  g_autoptr (FfTestRun) run = NULL;
   Orphan orphan = { 0 };
   gint64 pid;
 
@@ -857,8 +756,8 @@ test_background_grandchild (void)
   g_assert_cmpint (run->exit_code, ==, 0);
   g_assert_cmpint (run->exited_at - run->launched_at, <, 10 * G_USEC_PER_SEC);
   g_assert_cmpuint (run->out->len, >, 1);
-  g_assert_cmpint (run->out->data[run->out->len - 1], ==, '\n');
-  pid = g_ascii_strtoll ((const gchar *) run->out->data, NULL, 10);
+  g_assert_cmpint (run->out->str[run->out->len - 1], ==, '\n');
+  pid = g_ascii_strtoll (run->out->str, NULL, 10);
   g_assert_cmpint (pid, >, 1);
 
   g_child_watch_add ((GPid) pid, on_orphan_exited, &orphan);
@@ -906,7 +805,7 @@ test_sample_busy (void)
   const gchar *argv[] = { "sh", "-c", "while :; do :; done", NULL };
   g_autofree gchar *dir = make_pipeline_dir ();
   g_autoptr (FfRunRequest) request = request_new (dir, argv);
-  g_autoptr (TestRun) run = test_run_new (TRUE);
+  g_autoptr (FfTestRun) run = test_run_new (TRUE);
   Sampler sampler = { 0 };
 
   test_run_launch (run, request);
@@ -930,7 +829,7 @@ static void
 test_sample_after_exit (void)
 {
   g_autofree gchar *dir = make_pipeline_dir ();
-  g_autoptr (TestRun) run = run_script (dir, "exit 0", TRUE);
+  g_autoptr (FfTestRun) run = run_script (dir, "exit 0", TRUE);
   g_autoptr (GError) error = NULL;
   FfUsage usage = { 0 };
 
