@@ -1190,6 +1190,38 @@ test_max_concurrent_runs (void)
   g_assert_cmpuint (manager_count (c, "queued"), ==, 0);
 }
 
+/* A Python pipeline's lines arrive while it runs, not all at its end. */
+static void
+test_python_live_output (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (FfDBusRun) run = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *gate = NULL, *script = NULL;
+  g_autoptr (GError) error = NULL;
+
+  gate = g_build_filename (d->tmpdir, "release", NULL);
+  script = g_strdup_printf ("import os, time\n"
+                            "print('first line')\n"
+                            "while not os.path.exists('%s'):\n"
+                            "    time.sleep(0.05)\n"
+                            "print('second line')\n",
+                            gate);
+  ff_test_daemon_add_pipeline (d, "live", "main.py", script, NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  path = client_start (c, "live");
+  /* buffered, the line would only come once the gate is open */
+  client_wait_output (c, path, "first line\n");
+  run = client_get_run (c, path);
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "running");
+  g_clear_object (&run);
+  g_file_set_contents (gate, "", 0, &error);
+  g_assert_no_error (error);
+  run = client_wait_end (c, path, "succeeded", "none", "", 0);
+}
+
 /* 6: restarts */
 
 static gchar *
@@ -1388,6 +1420,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/errors/entry-vanished", test_entry_vanished);
   g_test_add_func ("/dbus/errors/no-such-run", test_no_such_run);
   g_test_add_func ("/dbus/run/environment", test_run_environment);
+  g_test_add_func ("/dbus/run/python-live-output", test_python_live_output);
   g_test_add_func ("/dbus/run/cancel", test_cancel);
   g_test_add_func ("/dbus/run/timeout", test_timeout);
   g_test_add_func ("/dbus/output/binary", test_binary_output);

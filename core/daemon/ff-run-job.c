@@ -576,6 +576,10 @@ build_request (FfRunJob *self, FfPipeline *pipeline, GError **error)
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
   ff_run_request_set_pipelines_dir (request, ff_config_get_pipelines_dir (config));
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
+  /* Python's output is live in every executor, as with Fast-Flow's
+   * `python -u`: block-buffered into a pipe, a container's lines would
+   * arrive all at once at its end. Set first, so a pipeline may override. */
+  ff_run_request_set_env_var (request, "PYTHONUNBUFFERED", "1");
   if (!ff_run_job_add_env (self, pipeline, request, error))
     return NULL;
   ff_run_request_set_env_var (request, "FASTFLOW_RUN_ID", id);
