@@ -449,6 +449,17 @@ ff_config_get_python (FfConfig *self)
   return self->python;
 }
 
+/* Where fastflow's helper programs are (FF_RUN_FOLDER_TOOLS):
+ * FASTFLOW_TOOLS_DIR lets tests and an uninstalled build use the source
+ * folder. */
+const gchar *
+ff_config_get_tools_dir (FfConfig *self)
+{
+  const gchar *dir = g_getenv ("FASTFLOW_TOOLS_DIR");
+
+  return dir != NULL && *dir != '\0' ? dir : FF_TOOLSDIR;
+}
+
 guint
 ff_config_get_keep_finished_seconds (FfConfig *self)
 {

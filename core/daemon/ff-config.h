@@ -35,6 +35,7 @@ void ff_config_set_max_concurrent_runs (FfConfig *self, guint n);
 gint64 ff_config_get_default_timeout (FfConfig *self);
 guint ff_config_get_stop_grace_ms (FfConfig *self);
 const gchar *ff_config_get_python (FfConfig *self);
+const gchar *ff_config_get_tools_dir (FfConfig *self);
 guint ff_config_get_keep_finished_seconds (FfConfig *self);
 guint64 ff_config_get_max_log_bytes (FfConfig *self);
 guint ff_config_get_keep_days (FfConfig *self);

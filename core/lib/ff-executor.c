@@ -268,3 +268,56 @@ ff_executor_reattach_finish (FfExecutor *self, GAsyncResult *result, GError **er
     return g_task_propagate_pointer (G_TASK (result), error);
   return FF_EXECUTOR_GET_IFACE (self)->reattach_finish (self, result, error);
 }
+
+/**
+ * ff_executor_get_runtime:
+ * @request: the run; its python_version and image above all
+ * @runtime_id: (out) (transfer full): the runtime's identity, part of the
+ *   key of the dependency environments built for it
+ * @python: (out) (transfer full): the Python program to start in the run
+ *
+ * Returns: %TRUE, or %FALSE with @error set: the version cannot be had, or
+ *   the executor cannot build dependency environments
+ *   (%G_IO_ERROR_NOT_SUPPORTED)
+ */
+gboolean
+ff_executor_get_runtime (FfExecutor *self,
+                         FfRunRequest *request,
+                         gchar **runtime_id,
+                         gchar **python,
+                         GError **error)
+{
+  FfExecutorInterface *iface;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (request), FALSE);
+  g_return_val_if_fail (runtime_id != NULL && python != NULL, FALSE);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->get_runtime == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _ ("The executor %s cannot install a pipeline's Python packages"),
+                   ff_executor_get_name (self));
+      return FALSE;
+    }
+  return iface->get_runtime (self, request, runtime_id, python, error);
+}
+
+/**
+ * ff_executor_get_folder_path:
+ * @host_path: the folder on the host
+ *
+ * Returns: (transfer full): the path at which a run sees @host_path
+ */
+gchar *
+ff_executor_get_folder_path (FfExecutor *self, FfRunFolder folder, const gchar *host_path)
+{
+  FfExecutorInterface *iface;
+
+  g_return_val_if_fail (FF_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (host_path != NULL, NULL);
+  iface = FF_EXECUTOR_GET_IFACE (self);
+  if (iface->get_folder_path == NULL)
+    return g_strdup (host_path);
+  return iface->get_folder_path (self, folder, host_path);
+}

@@ -51,6 +51,16 @@ G_DECLARE_INTERFACE (FfExecutor, ff_executor, FF, EXECUTOR, GObject)
  *   Without `default_executor` in fastflow.conf, such pipelines run on the
  *   configured and allowed executor registered with the highest priority at
  *   the `fastflow-executor` extension point (local has the lowest, -100)
+ * @get_runtime: what runs @request's Python: an identity of the runtime
+ *   (e.g. the image, or the interpreter's path and version) that a
+ *   dependency environment built for it is only valid with, and the Python
+ *   program to start inside the run (on its PATH or absolute), chosen by
+ *   the request's python_version; or a #GError in %FF_EXECUTOR_ERROR naming
+ *   a version that is not to be had (optional; without it, the executor
+ *   cannot build dependency environments)
+ * @get_folder_path: where a run sees a host folder of the request (see
+ *   #FfRunFolder), e.g. a fixed path in a container (optional; without it,
+ *   runs see the host's paths)
  *
  * An executor words its own errors: the message of a #GError it returns
  * (e.g. naming its service and how to reach it) is shown with the run after
@@ -98,8 +108,14 @@ struct _FfExecutorInterface
                           gpointer user_data);
   FfExecution *(*reattach_finish) (FfExecutor *self, GAsyncResult *result, GError **error);
   gboolean (*is_configured) (FfExecutor *self);
+  gboolean (*get_runtime) (FfExecutor *self,
+                           FfRunRequest *request,
+                           gchar **runtime_id,
+                           gchar **python,
+                           GError **error);
+  gchar *(*get_folder_path) (FfExecutor *self, FfRunFolder folder, const gchar *host_path);
 
-  gpointer padding[5];
+  gpointer padding[3];
 };
 
 const gchar *ff_executor_get_name (FfExecutor *self);
@@ -140,5 +156,12 @@ void ff_executor_reattach_async (FfExecutor *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
 FfExecution *ff_executor_reattach_finish (FfExecutor *self, GAsyncResult *result, GError **error);
+
+gboolean ff_executor_get_runtime (FfExecutor *self,
+                                  FfRunRequest *request,
+                                  gchar **runtime_id,
+                                  gchar **python,
+                                  GError **error);
+gchar *ff_executor_get_folder_path (FfExecutor *self, FfRunFolder folder, const gchar *host_path);
 
 G_END_DECLS

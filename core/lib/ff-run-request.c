@@ -24,6 +24,9 @@ struct _FfRunRequest
   gchar *network;
   guint stop_grace_ms;
   GStrv placement;
+  gchar *python_version;
+  gchar *folders[FF_RUN_FOLDER_LAST];
+  gboolean folder_writable[FF_RUN_FOLDER_LAST];
 };
 
 G_DEFINE_TYPE (FfRunRequest, ff_run_request, G_TYPE_OBJECT)
@@ -44,6 +47,9 @@ ff_run_request_finalize (GObject *object)
   g_free (self->route_file);
   g_free (self->network);
   g_strfreev (self->placement);
+  g_free (self->python_version);
+  for (guint i = 0; i < FF_RUN_FOLDER_LAST; i++)
+    g_free (self->folders[i]);
   G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
 }
 
@@ -363,4 +369,55 @@ ff_run_request_set_placement (FfRunRequest *self, const gchar *const *constraint
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   g_strfreev (self->placement);
   self->placement = g_strdupv ((gchar **) constraints);
+}
+
+/**
+ * ff_run_request_get_folder:
+ * @writable: (out) (optional): whether the run may write to it
+ *
+ * Returns: (nullable): the folder on the host, or %NULL when the run does
+ *   not need it
+ */
+const gchar *
+ff_run_request_get_folder (FfRunRequest *self, FfRunFolder folder, gboolean *writable)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  g_return_val_if_fail (folder < FF_RUN_FOLDER_LAST, NULL);
+  if (writable != NULL)
+    *writable = self->folder_writable[folder];
+  return self->folders[folder];
+}
+
+/**
+ * ff_run_request_set_folder:
+ * @host_path: (nullable): the folder on the host; %NULL to unset
+ * @writable: whether the run may write to it; only the dependency
+ *   environment's build may
+ */
+void
+ff_run_request_set_folder (FfRunRequest *self,
+                           FfRunFolder folder,
+                           const gchar *host_path,
+                           gboolean writable)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_return_if_fail (folder < FF_RUN_FOLDER_LAST);
+  g_free (self->folders[folder]);
+  self->folders[folder] = g_strdup (host_path);
+  self->folder_writable[folder] = host_path != NULL && writable;
+}
+
+const gchar *
+ff_run_request_get_python_version (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->python_version;
+}
+
+void
+ff_run_request_set_python_version (FfRunRequest *self, const gchar *version)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->python_version);
+  self->python_version = g_strdup (version);
 }

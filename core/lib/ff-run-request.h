@@ -87,6 +87,40 @@ void ff_run_request_set_network (FfRunRequest *self, const gchar *network);
 const gchar *const *ff_run_request_get_placement (FfRunRequest *self);
 void ff_run_request_set_placement (FfRunRequest *self, const gchar *const *constraints);
 
+/**
+ * FfRunFolder:
+ * @FF_RUN_FOLDER_DEPENDENCY_ENV: the pipeline's dependency environment (a
+ *   Python virtual environment built from its requirements); writable only
+ *   for the run that builds it
+ * @FF_RUN_FOLDER_TOOLS: fastflow's own helper programs (the environment
+ *   builder, the notebook runner); always read-only
+ * @FF_RUN_FOLDER_WHEELS: a local folder of packages (`[dependencies]
+ *   find_links`) a build installs from; always read-only
+ *
+ * Host folders besides the pipeline folder that a run needs to see. An
+ * executor whose runs do not see the host's files shows each at the path
+ * ff_executor_get_folder_path() names.
+ */
+typedef enum
+{
+  FF_RUN_FOLDER_DEPENDENCY_ENV,
+  FF_RUN_FOLDER_TOOLS,
+  FF_RUN_FOLDER_WHEELS,
+  FF_RUN_FOLDER_LAST /*< skip >*/
+} FfRunFolder;
+
+const gchar *ff_run_request_get_folder (FfRunRequest *self, FfRunFolder folder, gboolean *writable);
+void ff_run_request_set_folder (FfRunRequest *self,
+                                FfRunFolder folder,
+                                const gchar *host_path,
+                                gboolean writable);
+
+/* The pipeline's `python_version` ("3.12"), NULL for any. An executor that
+ * picks an image or interpreter by it (see ff_executor_get_runtime()) never
+ * silently takes another version. */
+const gchar *ff_run_request_get_python_version (FfRunRequest *self);
+void ff_run_request_set_python_version (FfRunRequest *self, const gchar *version);
+
 /* Grace period between a polite stop and a kill. */
 guint ff_run_request_get_stop_grace_ms (FfRunRequest *self);
 void ff_run_request_set_stop_grace_ms (FfRunRequest *self, guint grace_ms);
