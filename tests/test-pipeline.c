@@ -621,7 +621,109 @@ static const BadCase bad_cases[] = {
     { "field “command[1]”: expected a non-empty string, got “”" } },
   { "{\"command\": [1]}", { "field “command[0]”: expected a string, got a number" } },
   { "{\"type\": 5}", { "field “type”" } },
+  { "{\"type\": \"jupyter\"}", { "field “type”: expected “script” or “notebook”, got “jupyter”" } },
+  { "{\"cells\": {\"retries\": 1}}",
+    { "field “cells”: expected an array of objects such as", "got an object" } },
+  { "{\"cells\": [3]}",
+    { "field “cells[0]”: expected an object with “retries” and “delay_seconds”, got a number" } },
+  { "{\"cells\": [{\"retries\": -1}]}",
+    { "field “cells[0].retries”: expected a number of retries from 0 to 100, got -1" } },
+  { "{\"cells\": [{}, {\"retries\": 101}]}",
+    { "field “cells[1].retries”: expected at most 100, got 101" } },
+  { "{\"cells\": [{\"retries\": 1.5}]}", { "field “cells[0].retries”", "got 1.5" } },
+  { "{\"cells\": [{\"delay_seconds\": \"soon\"}]}",
+    { "field “cells[0].delay_seconds”: expected a number of seconds ≥ 0", "got a string" } },
+  { "{\"cells\": [{\"delay_seconds\": -1}]}", { "field “cells[0].delay_seconds”", "got -1" } },
 };
+
+/* A folder NAME with main.ipynb (and main.py, which a notebook ignores). */
+static gchar *
+make_notebook (Fixture *fixture, const gchar *name, const gchar *json)
+{
+  gchar *dir = make_pipeline (fixture, name, json);
+
+  write_file (dir, "main.ipynb", "{\"cells\": [], \"nbformat\": 4, \"nbformat_minor\": 5}", -1);
+  return dir;
+}
+
+static void
+test_notebook (Fixture *fixture, gconstpointer data)
+{
+  g_autofree gchar *nb = make_notebook (
+      fixture, "nb",
+      "{\"type\": \"notebook\", \"cells\": [{\"retries\": 2, \"delay_seconds\": 0.5}, "
+      "{\"retries\": 0}, null, {\"delay_seconds\": 2}, {\"retries\": \"3\"}]}");
+  g_autofree gchar *bare = make_notebook (fixture, "bare", "{\"type\": \"notebook\"}");
+  g_autofree gchar *retried =
+      make_notebook (fixture, "retried",
+                     "{\"type\": \"notebook\", \"retry_attempts\": 3, "
+                     "\"schedules\": [{\"id\": \"a\", \"retry_attempts\": 2}, {\"id\": \"b\"}]}");
+  g_autofree gchar *missing = make_pipeline (fixture, "missing", "{\"type\": \"notebook\"}");
+  g_autofree gchar *with_command =
+      make_notebook (fixture, "with-command", "{\"type\": \"notebook\", \"command\": [\"make\"]}");
+  g_autofree gchar *script =
+      make_notebook (fixture, "script", "{\"type\": \"script\", \"cells\": [{\"retries\": 1}]}");
+  g_autoptr (FfPipeline) pipeline = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) argv = NULL;
+
+  /* the runner's arguments: cells[] with Fast-Flow's defaults (0, 1 s) */
+  pipeline = ff_pipeline_new_from_dir (nb, &error);
+  g_assert_no_error (error);
+  g_assert_false (ff_pipeline_is_broken (pipeline));
+  g_assert_true (ff_pipeline_is_notebook (pipeline));
+  g_assert_cmpuint (count_warnings (pipeline), ==, 1);
+  assert_contains (ff_pipeline_get_warnings (pipeline)[0], "“cells[4].retries” should be a number");
+  argv = ff_pipeline_dup_entry_argv (pipeline, "python3.12", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (argv, ((const gchar *[]){ "python3.12", "main.ipynb", "--cells",
+                                              "2:0.5,0:1,0:1,0:2,3:1", NULL }));
+  g_clear_pointer (&argv, g_strfreev);
+  g_clear_object (&pipeline);
+
+  pipeline = ff_pipeline_new_from_dir (bare, &error);
+  g_assert_cmpuint (count_warnings (pipeline), ==, 0);
+  argv = ff_pipeline_dup_entry_argv (pipeline, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (argv, ((const gchar *[]){ "python3", "main.ipynb", "--cells", "", NULL }));
+  g_clear_pointer (&argv, g_strfreev);
+  g_clear_object (&pipeline);
+
+  /* Fast-Flow retries a notebook's cells, never its runs */
+  pipeline = ff_pipeline_new_from_dir (retried, &error);
+  g_assert_false (ff_pipeline_is_broken (pipeline));
+  g_assert_cmpuint (ff_pipeline_get_retry_attempts (pipeline), ==, 0);
+  g_assert_cmpint (ff_pipeline_lookup_schedule (pipeline, "a")->retry_attempts, ==, 0);
+  g_assert_cmpint (ff_pipeline_lookup_schedule (pipeline, "b")->retry_attempts, ==, -1);
+  g_assert_cmpuint (count_warnings (pipeline), ==, 1);
+  assert_contains (ff_pipeline_get_warnings (pipeline)[0],
+                   "field “retry_attempts” is ignored: a notebook pipeline retries its cells");
+  g_clear_object (&pipeline);
+
+  pipeline = ff_pipeline_new_from_dir (missing, &error);
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline), missing);
+  assert_contains (ff_pipeline_get_error (pipeline), "no main.ipynb: a notebook pipeline");
+  argv = ff_pipeline_dup_entry_argv (pipeline, "python3", &error);
+  g_assert_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE);
+  g_assert_null (argv);
+  g_clear_error (&error);
+  g_clear_object (&pipeline);
+
+  pipeline = ff_pipeline_new_from_dir (with_command, &error);
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline),
+                   "field “command”: a notebook pipeline runs its main.ipynb");
+  g_clear_object (&pipeline);
+
+  /* a script ignores cells[], as in Fast-Flow, and runs main.py */
+  pipeline = ff_pipeline_new_from_dir (script, &error);
+  g_assert_false (ff_pipeline_is_notebook (pipeline));
+  assert_contains (ff_pipeline_get_warnings (pipeline)[0],
+                   "field “cells” is only used by notebook pipelines");
+  argv = ff_pipeline_dup_entry_argv (pipeline, "python3", &error);
+  g_assert_cmpstrv (argv, ((const gchar *[]){ "python3", "main.py", NULL }));
+}
 
 static void
 test_bad_fields (Fixture *fixture, gconstpointer data)
@@ -901,17 +1003,13 @@ test_fast_flow_forms (Fixture *fixture, gconstpointer data)
                                  "\"secrets\": [\"K\"], \"restart_interval\": \"0 3 * * *\", "
                                  "\"cells\": [], \"schedules\": [{\"id\": \"a\", "
                                  "\"encrypted_env\": {}}]}");
-  g_assert_cmpuint (count_warnings (pipeline), ==, 3);
+  g_assert_cmpuint (count_warnings (pipeline), ==, 2);
   assert_contains (ff_pipeline_get_warnings (pipeline)[0],
                    "field “encrypted_env” is a Fast-Flow feature that fastflow does not support");
-  assert_contains (ff_pipeline_get_warnings (pipeline)[2], "“schedules[0].encrypted_env”");
+  assert_contains (ff_pipeline_get_warnings (pipeline)[1], "“schedules[0].encrypted_env”");
   g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ "K", NULL }));
   /* restart_interval is a cron expression fastflow acts on */
   g_assert_cmpstr (ff_pipeline_get_restart_interval (pipeline), ==, "0 3 * * *");
-  g_clear_object (&pipeline);
-
-  pipeline = load_good (fixture, "{\"type\": \"notebook\"}");
-  assert_contains (ff_pipeline_get_warnings (pipeline)[0], "notebook pipelines");
   g_clear_object (&pipeline);
 
   /* A byte order mark is skipped. */
@@ -1102,6 +1200,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/defaults", test_defaults);
   ADD ("/pipeline/all-fields", test_all_fields);
   ADD ("/pipeline/entry", test_entry);
+  ADD ("/pipeline/notebook", test_notebook);
   ADD ("/pipeline/bad-fields", test_bad_fields);
   ADD ("/pipeline/broken-has-defaults", test_broken_has_defaults);
   ADD ("/pipeline/not-json", test_not_json);

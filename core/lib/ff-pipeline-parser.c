@@ -505,20 +505,92 @@ parse_never_allowed (Parser *p, const gchar *field, JsonNode *node, gpointer des
                                     p->file, field));
 }
 
+/* "notebook" runs main.ipynb through fastflow's notebook runner. */
 static void
 parse_type (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
 {
-  if (ff_parser_node_is_string (node) && g_strcmp0 (json_node_get_string (node), "script") == 0)
-    return;
-  if (ff_parser_node_is_string (node) && g_strcmp0 (json_node_get_string (node), "notebook") == 0)
+  const gchar *expected = _ ("“script” or “notebook”");
+
+  if (!ff_parser_node_is_string (node))
     {
-      ff_parser_add_warning (
-          p, g_strdup_printf (_ ("%s: field “%s”: notebook pipelines (main.ipynb) are "
-                                 "not supported; main.py, main.sh or “command” is run"),
-                              p->file, field));
+      ff_parser_type_error (p, field, expected, node);
       return;
     }
-  ff_parser_value_error (p, field, _ ("“script”"), node);
+  if (g_strcmp0 (json_node_get_string (node), "script") == 0)
+    *(gboolean *) dest = FALSE;
+  else if (g_strcmp0 (json_node_get_string (node), "notebook") == 0)
+    *(gboolean *) dest = TRUE;
+  else
+    ff_parser_value_error (p, field, expected, node);
+}
+
+/* ---- cells[]: a notebook's retries per code cell ---- */
+
+typedef struct
+{
+  gint64 retries;
+  gdouble delay_seconds;
+} NotebookCell;
+
+/* Fast-Flow passes both through int() and float(), so "2" works there. */
+static const IntRule cell_retries_rule = {
+  0, 100, N_ ("a number of retries from 0 to 100"), N_ ("100"), TRUE,
+};
+static const NumberRule cell_delay_rule = {
+  0, FALSE, 86400, N_ ("a number of seconds ≥ 0, such as 1 or 0.5"), N_ ("86400 seconds (one day)"),
+};
+
+static void
+parse_cell_retries (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  ff_parser_read_integer (p, field, node, &cell_retries_rule, dest);
+}
+
+static void
+parse_cell_delay (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  ff_parser_read_number (p, field, node, &cell_delay_rule, dest);
+}
+
+static const Field cell_fields[] = {
+  { "retries", parse_cell_retries, offsetof (NotebookCell, retries) },
+  { "delay_seconds", parse_cell_delay, offsetof (NotebookCell, delay_seconds) },
+};
+
+/* Kept as the notebook runner's --cells takes them: "R:D,R:D", one per
+ * code cell, Fast-Flow's defaults (0 retries, 1 s) filled in. */
+static void
+parse_cells (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  const gchar *expected = _ ("an array of objects such as {\"retries\": 2, \"delay_seconds\": 1}");
+  g_autoptr (GString) spec = g_string_new (NULL);
+  gchar delay[G_ASCII_DTOSTR_BUF_SIZE];
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      ff_parser_type_error (p, field, expected, node);
+      return;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autofree gchar *prefix = g_strdup_printf ("%s[%u]", field, i);
+      NotebookCell cell = { 0, 1 };
+
+      if (JSON_NODE_HOLDS_OBJECT (element))
+        ff_parser_parse_members (p, prefix, json_node_get_object (element), cell_fields,
+                                 G_N_ELEMENTS (cell_fields), &cell);
+      else if (!JSON_NODE_HOLDS_NULL (element))
+        ff_parser_type_error (p, prefix, _ ("an object with “retries” and “delay_seconds”"),
+                              element);
+      g_ascii_formatd (delay, sizeof delay, "%g", cell.delay_seconds);
+      g_string_append_printf (spec, "%s%" G_GINT64_FORMAT ":%s", i > 0 ? "," : "", cell.retries,
+                              delay);
+    }
+  g_free (*(gchar **) dest);
+  *(gchar **) dest = g_string_free (g_steal_pointer (&spec), FALSE);
 }
 
 /* ---- schedules[] and downstream_triggers[] ---- */
@@ -770,8 +842,8 @@ static const Field pipeline_fields[] = {
   { "network", parse_network, offsetof (FfPipeline, network) },
   { "command", parse_command, offsetof (FfPipeline, command) },
   { "placement", parse_placement, offsetof (FfPipeline, placement) },
-  { "type", parse_type, 0 },
-  { "cells", parse_unsupported, 0 },
+  { "type", parse_type, offsetof (FfPipeline, notebook) },
+  { "cells", parse_cells, offsetof (FfPipeline, cells) },
   { "encrypted_env", parse_unsupported, 0 },
   { "secrets", parse_secrets, offsetof (FfPipeline, secrets) },
   { "restart_interval", parse_cron, offsetof (FfPipeline, restart_interval) },
@@ -828,6 +900,40 @@ check_webhook_keys (FfPipeline *self, Parser *p)
     }
 }
 
+/* As in Fast-Flow: a notebook retries its cells, never the whole run;
+ * cells[] means nothing to a script. */
+static void
+check_notebook (FfPipeline *self, Parser *p)
+{
+  gboolean retries = self->retry_attempts > 0;
+
+  if (!self->notebook)
+    {
+      if (self->cells != NULL && self->cells[0] != '\0')
+        ff_parser_add_warning (
+            p, g_strdup_printf (_ ("%s: field “cells” is only used by notebook pipelines "
+                                   "(“type”: “notebook”); it is ignored"),
+                                p->file));
+      g_clear_pointer (&self->cells, g_free);
+      return;
+    }
+  self->retry_attempts = 0;
+  for (guint i = 0; i < self->schedules->len; i++)
+    {
+      FfSchedule *schedule = g_ptr_array_index (self->schedules, i);
+
+      retries |= schedule->retry_attempts > 0;
+      if (schedule->retry_attempts > 0)
+        schedule->retry_attempts = 0;
+    }
+  if (retries)
+    ff_parser_add_warning (
+        p, g_strdup_printf (_ ("%s: field “retry_attempts” is ignored: a notebook pipeline "
+                               "retries its cells (“cells”, or “fastflow” in a cell's "
+                               "metadata), not the whole run, as in Fast-Flow"),
+                            p->file));
+}
+
 static void
 check_pipeline (FfPipeline *self, Parser *p)
 {
@@ -840,6 +946,7 @@ check_pipeline (FfPipeline *self, Parser *p)
                                                p->file));
   check_limits (self, p);
   check_webhook_keys (self, p);
+  check_notebook (self, p);
   for (guint i = 0; i < self->downstream_triggers->len; i++)
     {
       FfTrigger *trigger = g_ptr_array_index (self->downstream_triggers, i);

@@ -16,6 +16,7 @@ typedef enum
   ENTRY_COMMAND,
   ENTRY_MAIN_PY,
   ENTRY_MAIN_SH,
+  ENTRY_NOTEBOOK,
 } EntryKind;
 
 struct _FfPipeline
@@ -63,6 +64,8 @@ struct _FfPipeline
   gchar *network;
   GStrv command;
   GStrv placement;
+  gboolean notebook; /* "type": "notebook" */
+  gchar *cells;      /* cells[] as "R:D,R:D" (retries:delay_seconds) */
 };
 
 /* name → value, both owned: default_env and its kin */

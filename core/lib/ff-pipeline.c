@@ -41,10 +41,31 @@ has_regular_file (const gchar *dir, const gchar *name)
 }
 
 /* A bad "command" is reported already; "no entry" would only repeat it. */
+/* Fast-Flow runs main.ipynb, and only that, for "type": "notebook". */
+static void
+resolve_notebook_entry (FfPipeline *self, gboolean command_given)
+{
+  if (command_given)
+    g_ptr_array_add (self->errors,
+                     g_strdup_printf (_ ("%s: field “command”: a notebook pipeline runs its "
+                                         "main.ipynb; remove “command” or “type”"),
+                                      self->json_path));
+  else if (has_regular_file (self->dir, "main.ipynb"))
+    self->entry = ENTRY_NOTEBOOK;
+  else
+    g_ptr_array_add (self->errors,
+                     g_strdup_printf (_ ("%s: no main.ipynb: a notebook pipeline (“type”: "
+                                         "“notebook” in pipeline.json) runs the notebook "
+                                         "main.ipynb of its folder"),
+                                      self->dir));
+}
+
 static void
 resolve_entry (FfPipeline *self, gboolean command_given)
 {
-  if (self->command != NULL)
+  if (self->notebook)
+    resolve_notebook_entry (self, command_given);
+  else if (self->command != NULL)
     self->entry = ENTRY_COMMAND;
   else if (has_regular_file (self->dir, "main.py"))
     self->entry = ENTRY_MAIN_PY;
@@ -108,6 +129,8 @@ settings_clear (FfPipeline *self)
   g_clear_pointer (&self->network, g_free);
   g_clear_pointer (&self->command, g_strfreev);
   g_clear_pointer (&self->placement, g_strfreev);
+  g_clear_pointer (&self->cells, g_free);
+  self->notebook = FALSE;
   self->timeout = -1;
   self->retry_attempts = 0;
   self->cpu_hard_limit = self->cpu_soft_limit = 0;
@@ -610,6 +633,15 @@ ff_pipeline_get_placement (FfPipeline *self)
   return (const gchar *const *) self->placement;
 }
 
+/* "type": "notebook": the entry is main.ipynb, run by fastflow's notebook
+ * runner (see ff_pipeline_dup_entry_argv()) */
+gboolean
+ff_pipeline_is_notebook (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), FALSE);
+  return self->notebook;
+}
+
 /**
  * ff_pipeline_dup_entry_argv:
  * @python: the interpreter for main.py
@@ -632,6 +664,9 @@ ff_pipeline_dup_entry_argv (FfPipeline *self, const gchar *python, GError **erro
       return g_strdupv ((gchar *[]){ (gchar *) python, (gchar *) "main.py", NULL });
     case ENTRY_MAIN_SH:
       return g_strdupv ((gchar *[]){ (gchar *) "sh", (gchar *) "main.sh", NULL });
+    case ENTRY_NOTEBOOK:
+      return g_strdupv ((gchar *[]){ (gchar *) python, (gchar *) "main.ipynb", (gchar *) "--cells",
+                                     self->cells != NULL ? self->cells : (gchar *) "", NULL });
     case ENTRY_NONE:
     default:
       g_set_error (error, FF_ERROR, FF_ERROR_BROKEN_PIPELINE,

@@ -20,7 +20,8 @@ G_DECLARE_FINAL_TYPE (FfPipeline, ff_pipeline, FF, PIPELINE, GObject)
  * FfPipeline:
  *
  * One pipeline folder, parsed. The folder name is the pipeline's name; the
- * entry is `command` from pipeline.json, else `main.py`, else `main.sh`.
+ * entry is `command` from pipeline.json, else `main.py`, else `main.sh`;
+ * with `"type": "notebook"`, `main.ipynb` only.
  * pipeline.json (or, as in Fast-Flow, `<name>.json`) is optional.
  *
  * A pipeline whose pipeline.json cannot be used is still an object: it is
@@ -116,8 +117,12 @@ const gchar *const *ff_pipeline_get_command (FfPipeline *self);
 /* (nullable) swarm placement constraints, e.g. "node.role==manager" */
 const gchar *const *ff_pipeline_get_placement (FfPipeline *self);
 
+gboolean ff_pipeline_is_notebook (FfPipeline *self);
+
 /* command as is; main.py → { python (default "python3"), "main.py" };
- * main.sh → { "sh", "main.sh" }. Fails with FF_ERROR_BROKEN_PIPELINE. */
+ * main.sh → { "sh", "main.sh" }; a notebook → { python, "main.ipynb",
+ * "--cells", "R:D,…" }, the arguments of fastflow's notebook runner, whose
+ * path goes after python. Fails with FF_ERROR_BROKEN_PIPELINE. */
 gchar **ff_pipeline_dup_entry_argv (FfPipeline *self, const gchar *python, GError **error);
 
 G_END_DECLS
