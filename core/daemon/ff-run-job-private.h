@@ -31,6 +31,11 @@ struct _FfRunJob
   guint64 consumed;
   guint64 skip; /* re-attached: output the log holds already, sent again */
   gboolean checkpoint_failed;
+  /* a notebook pipeline: the end of its output, for a failed cell's
+   * message (ff-run-notebook.c) */
+  gboolean notebook;
+  GByteArray *notebook_tail;
+  gboolean notebook_tail_cut;
 };
 
 gchar *ff_run_job_dup_path (FfRunJob *self, const gchar *suffix);

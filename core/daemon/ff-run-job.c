@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ff-run-job-private.h"
+#include "ff-run-notebook.h"
 #include "ff-run-policy.h"
 
 G_DEFINE_FINAL_TYPE (FfRunJob, ff_run_job, G_TYPE_OBJECT)
@@ -274,6 +275,7 @@ on_execution_output (FfExecution *execution, gint stream, GBytes *data, FfRunJob
 {
   g_autoptr (GBytes) masked = NULL;
 
+  ff_run_job_watch_notebook (self, data);
   if (self->masker == NULL)
     {
       keep_output (self, data);
@@ -299,6 +301,7 @@ on_execution_exited (
     FfExecution *execution, gint exit_code, gint reason, const gchar *message, FfRunJob *self)
 {
   FfReason final = reason;
+  g_autofree gchar *failed_cell = ff_run_job_take_failed_cell (self);
 
   /* A re-attached run whose replay was shorter than what its log had: the
    * engine lost output meanwhile, and the log says so where it happened. */
@@ -321,6 +324,8 @@ on_execution_exited (
     }
   else if (reason == FF_REASON_NONE && exit_code != 0)
     final = FF_REASON_EXIT_CODE;
+  if (final == FF_REASON_EXIT_CODE && message == NULL)
+    message = failed_cell;
   ff_run_job_emit_ended (self, final, exit_code, message);
 }
 
@@ -558,7 +563,7 @@ check_entry_file (FfPipeline *pipeline, gchar **argv, GError **error)
 }
 
 static FfRunRequest *
-build_request (FfRunJob *self, FfPipeline *pipeline, GError **error)
+build_request (FfRunJob *self, FfPipeline *pipeline, FfExecutor *executor, GError **error)
 {
   FfRun *run = self->run;
   FfConfig *config = self->host->config;
@@ -572,6 +577,7 @@ build_request (FfRunJob *self, FfPipeline *pipeline, GError **error)
   argv = ff_pipeline_dup_entry_argv (pipeline, ff_config_get_python (config), error);
   if (argv == NULL || !check_entry_file (pipeline, argv, error))
     return NULL;
+  ff_run_job_use_notebook_runner (self, pipeline, executor, request, &argv);
   ff_run_request_set_command (request, (const gchar *const *) argv);
   ff_run_request_set_pipeline_dir (request, ff_pipeline_get_dir (pipeline));
   ff_run_request_set_pipelines_dir (request, ff_config_get_pipelines_dir (config));
@@ -613,7 +619,7 @@ ff_run_job_prepare (FfRunJob *self, FfPipeline *pipeline, FfExecutor *executor, 
   g_autoptr (FfRunRequest) request = NULL;
 
   self->stop_reason = FF_REASON_NONE;
-  request = build_request (self, pipeline, error);
+  request = build_request (self, pipeline, executor, error);
   if (request == NULL || !ff_run_log_open (self->log, error))
     return FALSE;
   g_set_object (&self->request, request);
@@ -689,6 +695,7 @@ ff_run_job_dispose (GObject *object)
   g_clear_object (&self->checkpoint);
   g_clear_object (&self->log);
   g_clear_object (&self->run);
+  g_clear_pointer (&self->notebook_tail, g_byte_array_unref);
   G_OBJECT_CLASS (ff_run_job_parent_class)->dispose (object);
 }
 

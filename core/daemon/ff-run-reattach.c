@@ -74,6 +74,8 @@ build_reattach_request (FfRunJob *self, FfPipeline *pipeline)
 
   ff_run_request_set_attempt (request, ff_run_get_attempt (run));
   ff_run_request_set_executor (request, ff_run_get_executor (run));
+  /* its output is sent again from the start: a failed cell is found */
+  self->notebook = ff_pipeline_is_notebook (pipeline);
   ff_run_request_set_label (request, "org.fastflow.run-id", id);
   ff_run_request_set_label (request, "org.fastflow.pipeline", ff_run_get_pipeline (run));
   ff_run_request_set_label (request, "org.fastflow.instance", self->host->instance);
