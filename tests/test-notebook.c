@@ -100,6 +100,26 @@ assert_in_order (const gchar *text, const gchar *const *fragments)
     }
 }
 
+/* Runs @pipeline (run @id) to its end with @exit_code; its output, as
+ * followed and as saved, has @expected in order. */
+static gchar *
+run_expecting (FfTestDaemon *d,
+               const gchar *pipeline,
+               const gchar *id,
+               gint exit_code,
+               const gchar *const *expected)
+{
+  g_autofree gchar *err = NULL, *logs = NULL;
+  gchar *out = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, exit_code);
+  g_test_message ("%s", out);
+  assert_in_order (out, expected);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &logs, &err, "logs", id, NULL), ==, 0);
+  assert_in_order (logs, expected);
+  return out;
+}
+
 static JsonObject *
 get_status (FfTestDaemon *d, const gchar *id, JsonNode **node)
 {
@@ -152,7 +172,7 @@ test_retries (void)
   };
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
   g_autofree gchar *notebook = make_notebook (cells, G_N_ELEMENTS (cells));
-  g_autofree gchar *out = NULL, *err = NULL, *logs = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
 
   ff_test_daemon_add_pipeline (d, "flaky", "main.ipynb", notebook, "pipeline.json",
                                "{\"type\": \"notebook\", \"cells\": [{}, "
@@ -160,13 +180,9 @@ test_retries (void)
                                NULL);
   ff_test_daemon_start (d, NULL);
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "flaky", NULL), ==, 0);
-  g_test_message ("%s", out);
-  assert_in_order (out, expected);
+  out = run_expecting (d, "flaky", "1", 0, expected);
   g_assert_null (strstr (out, "attempt 4"));
   g_assert_null (strstr (out, "RuntimeError: flaky 3"));
-  g_assert_cmpint (ff_test_daemon_ctl (d, &logs, &err, "logs", "1", NULL), ==, 0);
-  assert_in_order (logs, expected);
   ff_test_daemon_stop (d);
 }
 
@@ -200,7 +216,7 @@ test_failed_cell (void)
   };
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
   g_autofree gchar *notebook = make_notebook (cells, G_N_ELEMENTS (cells));
-  g_autofree gchar *out = NULL, *err = NULL, *logs = NULL, *text = NULL;
+  g_autofree gchar *out = NULL, *err = NULL, *text = NULL;
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
 
@@ -210,9 +226,7 @@ test_failed_cell (void)
                                NULL);
   ff_test_daemon_start (d, NULL);
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "failing", NULL), ==, 1);
-  g_test_message ("%s", out);
-  assert_in_order (out, expected);
+  out = run_expecting (d, "failing", "1", 1, expected);
   g_assert_true (
       g_str_has_suffix (out, "[fastflow] cell 1 failed (attempts: 2): # fails always\n"));
   g_assert_null (strstr (out, "after"));
@@ -228,8 +242,6 @@ test_failed_cell (void)
                    "Notebook cell 1 failed (attempts: 2): # fails always");
   g_assert_cmpint (ff_test_daemon_ctl (d, &text, &err, "status", "1", NULL), ==, 0);
   g_assert_nonnull (strstr (text, "Notebook cell 1 failed (attempts: 2): # fails always"));
-  g_assert_cmpint (ff_test_daemon_ctl (d, &logs, &err, "logs", "1", NULL), ==, 0);
-  assert_in_order (logs, expected);
   ff_test_daemon_stop (d);
 }
 
@@ -264,9 +276,7 @@ test_defaults_and_bad_notebook (void)
                                "pipeline.json", "{\"type\": \"notebook\"}", NULL);
   ff_test_daemon_start (d, NULL);
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "defaults", NULL), ==, 1);
-  g_test_message ("%s", out);
-  assert_in_order (out, expected);
+  out = run_expecting (d, "defaults", "1", 1, expected);
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "message"), ==,
                    "The pipeline exited with code 1: "
