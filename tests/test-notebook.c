@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -293,6 +294,45 @@ test_defaults_and_bad_notebook (void)
   ff_test_daemon_stop (d);
 }
 
+/* The runner needs nothing but Python's standard library: with a Python
+ * that sees no site-packages (-I -S), plain cells run, and a cell with
+ * IPython lines fails saying what it needs. */
+static void
+test_standard_library_only (void)
+{
+  const Cell cells[] = {
+    { "code", "import json\nprint(json.dumps({'plain': True}))", NULL },
+    { "code", "!echo from a shell\n%time x = 1", NULL },
+  };
+  const gchar *expected[] = {
+    "[fastflow] cell 0: import json\n",
+    "{\"plain\": true}\n",
+    "[fastflow] cell 1: !echo from a shell\n",
+    "Error: this cell has IPython lines (%, %% or !), which need IPython: add ipykernel to the "
+    "pipeline's requirements.txt\n",
+    "[fastflow] cell 1 failed (attempts: 1): !echo from a shell\n",
+    NULL,
+  };
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *notebook = make_notebook (cells, G_N_ELEMENTS (cells));
+  g_autofree gchar *python = g_build_filename (d->tmpdir, "python-without-packages", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[daemon]\npython=%s\n", python);
+  g_autofree gchar *out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (python, "#!/bin/sh\nexec python3 -I -S \"$@\"\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (python, 0755), ==, 0);
+  g_file_set_contents (d->config_path, config, -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "plain", "main.ipynb", notebook, "pipeline.json",
+                               "{\"type\": \"notebook\"}", NULL);
+  ff_test_daemon_start (d, NULL);
+  out = run_expecting (d, "plain", "1", 1, expected);
+  g_assert_null (strstr (out, "from a shell\n[fastflow]"));
+  ff_test_daemon_stop (d);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -300,5 +340,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/notebook/retries", test_retries);
   g_test_add_func ("/notebook/failed-cell", test_failed_cell);
   g_test_add_func ("/notebook/defaults-and-bad-notebook", test_defaults_and_bad_notebook);
+  g_test_add_func ("/notebook/standard-library-only", test_standard_library_only);
   return g_test_run ();
 }
