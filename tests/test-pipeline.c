@@ -621,7 +621,40 @@ static const BadCase bad_cases[] = {
     { "field “command[1]”: expected a non-empty string, got “”" } },
   { "{\"command\": [1]}", { "field “command[0]”: expected a string, got a number" } },
   { "{\"type\": 5}", { "field “type”" } },
+  { "{\"restart_interval\": -5}", { "field “restart_interval”", "got -5" } },
+  { "{\"restart_interval\": 1.5}", { "field “restart_interval”", "got 1.5" } },
+  { "{\"restart_interval\": \"every hour\"}", { "field “restart_interval”" } },
+  { "{\"restart_interval\": \"999999999999\"}",
+    { "field “restart_interval”: expected at most 315360000 seconds" } },
 };
+
+/* restart_interval in each form Fast-Flow takes: cron, or seconds as a
+ * number or a string of digits; 0 and "" ask for no restarts. */
+static void
+test_restart_interval_forms (Fixture *fixture, gconstpointer data)
+{
+  static const struct
+  {
+    const gchar *json;
+    const gchar *cron;
+    guint64 seconds;
+  } cases[] = {
+    { "{\"restart_interval\": \"0 3 * * *\"}", "0 3 * * *", 0 },
+    { "{\"restart_interval\": 3600}", NULL, 3600 },
+    { "{\"restart_interval\": \" 3600 \"}", NULL, 3600 },
+    { "{\"restart_interval\": 0}", NULL, 0 },
+    { "{\"restart_interval\": \"\"}", NULL, 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (FfPipeline) pipeline = load_good (fixture, cases[i].json);
+
+      g_assert_cmpstr (ff_pipeline_get_restart_interval (pipeline), ==, cases[i].cron);
+      g_assert_cmpuint (ff_pipeline_get_restart_interval_seconds (pipeline), ==, cases[i].seconds);
+      g_assert_cmpuint (count_warnings (pipeline), ==, 0);
+    }
+}
 
 static void
 test_bad_fields (Fixture *fixture, gconstpointer data)
@@ -1109,6 +1142,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/hostile-files", test_hostile_files);
   ADD ("/pipeline/unknown-fields", test_unknown_fields);
   ADD ("/pipeline/fast-flow-forms", test_fast_flow_forms);
+  ADD ("/pipeline/restart-interval-forms", test_restart_interval_forms);
   ADD ("/pipeline/warnings", test_warnings);
   ADD ("/pipeline/retry-strategies", test_retry_strategies);
   ADD ("/pipeline/boxed", test_boxed);
