@@ -165,14 +165,35 @@ open_procs (FfLocalCgroup *self, const gchar *dir, GError **error)
   return TRUE;
 }
 
+/* Moves every process of @own (fastflowd and the local runs it started
+ * without limits: a delegated cgroup holds nothing else) into @leaf. One
+ * that cannot move (it ended meanwhile) is left to the write that
+ * follows, which fails while a process is still in the way. */
+static gboolean
+move_processes (const gchar *own, const gchar *leaf, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (own, "cgroup.procs", NULL);
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) pids = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  pids = g_strsplit (text, "\n", -1);
+  for (guint i = 0; pids[i] != NULL; i++)
+    {
+      if (pids[i][0] != '\0')
+        write_file (leaf, "cgroup.procs", pids[i], NULL);
+    }
+  return TRUE;
+}
+
 /* The controllers of @own's children need them in @own's subtree_control,
  * which a cgroup with processes of its own may not have (except the
- * root): fastflowd then moves itself into a leaf first. */
+ * root): its processes move into a leaf first. */
 static gboolean
 delegate_v2 (const gchar *own, const gchar *enable, GError **error)
 {
   g_autofree gchar *leaf = g_build_filename (own, DAEMON_LEAF, NULL);
-  g_autofree gchar *pid = g_strdup_printf ("%d", (gint) getpid ());
   g_autoptr (GError) busy = NULL;
 
   if (write_file (own, "cgroup.subtree_control", enable, &busy))
@@ -184,7 +205,7 @@ delegate_v2 (const gchar *own, const gchar *enable, GError **error)
     }
   if (g_mkdir (leaf, 0755) < 0 && errno != EEXIST)
     return set_errno_error (error, leaf);
-  return write_file (leaf, "cgroup.procs", pid, error) &&
+  return move_processes (own, leaf, error) &&
          write_file (own, "cgroup.subtree_control", enable, error);
 }
 
@@ -304,6 +325,19 @@ reset (FfLocalCgroup *self)
   self->v2 = FALSE;
 }
 
+/* The cgroup v2 fastflowd was given: its own, or the parent of the leaf
+ * it moved into. */
+static gchar *
+find_own_v2 (const FfLocalCgroupSource *source)
+{
+  g_autofree gchar *dir = find_dir (source, NULL);
+  g_autofree gchar *base = dir != NULL ? g_path_get_basename (dir) : NULL;
+
+  if (base != NULL && g_str_equal (base, DAEMON_LEAF))
+    return g_path_get_dirname (dir);
+  return g_steal_pointer (&dir);
+}
+
 /* Whether @dir's cgroup v2 offers every controller asked for. */
 static gboolean
 v2_offers (const gchar *dir, guint64 memory_bytes, gdouble cpus)
@@ -329,7 +363,7 @@ ff_local_cgroup_new (const FfLocalCgroupSource *source,
                      GError **error)
 {
   g_autoptr (FfLocalCgroup) self = g_new0 (FfLocalCgroup, 1);
-  g_autofree gchar *own = find_dir (source, NULL);
+  g_autofree gchar *own = find_own_v2 (source);
   g_autofree gchar *memory_dir = memory_bytes > 0 ? find_dir (source, "memory") : NULL;
   g_autofree gchar *cpu_dir = cpus > 0 ? find_dir (source, "cpu") : NULL;
   g_autoptr (GError) v2_error = NULL;
