@@ -103,3 +103,46 @@ ff_test_docker_e2e_count (const gchar *const *command, const gchar *pipeline)
     count += *lines[i] != '\0';
   return count;
 }
+
+/* The engine's CPU cores, as it says itself. */
+guint
+ff_test_docker_e2e_engine_cores (void)
+{
+  const gchar *argv[] = { "docker", "info", "--format", "{{.NCPU}}", NULL };
+  g_autofree gchar *out = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+  guint64 cores = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_ascii_string_to_unsigned (g_strstrip (out), 10, 1, 4096, &cores, NULL));
+  return (guint) cores;
+}
+
+/* cpu_hard_limit 2 cores above the engine's (a single node's, for the
+ * swarm): @pipeline on @executor runs, its output led by the note that
+ * says the limit was lowered. Starts @d. */
+void
+ff_test_docker_e2e_assert_cpu_clamped (FfTestDaemon *d,
+                                       const gchar *executor,
+                                       const gchar *pipeline)
+{
+  guint cores = ff_test_docker_e2e_engine_cores ();
+  g_autofree gchar *asked = g_strdup_printf ("\"cpu_hard_limit\": %u", cores + 2);
+  g_autofree gchar *out = NULL, *err = NULL, *expected = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  ff_test_docker_e2e_add_pipeline (d, executor, pipeline, asked, "echo ran\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  expected = g_strdup_printf ("[fastflow] cpu_hard_limit %u is more than the %u CPU cores the host "
+                              "of this run has; limited to %u\nran\n",
+                              cores + 2, cores, cores);
+  g_assert_cmpstr (out, ==, expected);
+  status = ff_test_docker_e2e_get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
+}

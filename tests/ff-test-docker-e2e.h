@@ -43,4 +43,10 @@ JsonObject *ff_test_docker_e2e_get_status (FfTestDaemon *d, const gchar *id, Jso
  * e.g. { "ps", "-aq" } or { "service", "ls", "-q" }. */
 guint ff_test_docker_e2e_count (const gchar *const *command, const gchar *pipeline);
 
+/* The engine's CPU cores (`docker info`'s NCPU). */
+guint ff_test_docker_e2e_engine_cores (void);
+void ff_test_docker_e2e_assert_cpu_clamped (FfTestDaemon *d,
+                                            const gchar *executor,
+                                            const gchar *pipeline);
+
 G_END_DECLS

@@ -212,6 +212,20 @@ test_succeeds (void)
   g_assert_cmpstr (json_object_get_string_member (status, "route"), ==, "blue");
 }
 
+/* A pipeline written for a bigger machine: more cores than the engine has
+ * would be refused (Infrastructure Error, 125); the run gets the engine's
+ * cores instead, and its log says so. */
+static void
+test_cpu_limit_clamped (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("big-cpu");
+
+  ff_test_docker_e2e_assert_cpu_clamped (d, "docker-proxy", pipeline);
+  wait_no_containers (pipeline);
+}
+
 /* allowed_roots set to a folder of its own: the pipeline in the pipelines
  * folder still runs, and the route file (under the state folder, in no
  * allowed root) is still mounted and read. */
@@ -665,6 +679,7 @@ main (int argc, char **argv)
   ff_test_docker_e2e_init (&argc, &argv);
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
+  g_test_add_func ("/docker-e2e/cpu-limit-clamped", test_cpu_limit_clamped);
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
   g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);

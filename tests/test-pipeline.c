@@ -634,6 +634,11 @@ static const BadCase bad_cases[] = {
   { "{\"cells\": [{\"delay_seconds\": \"soon\"}]}",
     { "field “cells[0].delay_seconds”: expected a number of seconds ≥ 0", "got a string" } },
   { "{\"cells\": [{\"delay_seconds\": -1}]}", { "field “cells[0].delay_seconds”", "got -1" } },
+  { "{\"restart_interval\": -5}", { "field “restart_interval”", "got -5" } },
+  { "{\"restart_interval\": 1.5}", { "field “restart_interval”", "got 1.5" } },
+  { "{\"restart_interval\": \"every hour\"}", { "field “restart_interval”" } },
+  { "{\"restart_interval\": \"999999999999\"}",
+    { "field “restart_interval”: expected at most 315360000 seconds" } },
 };
 
 /* A folder NAME with main.ipynb (and main.py, which a notebook ignores). */
@@ -723,6 +728,33 @@ test_notebook (Fixture *fixture, gconstpointer data)
                    "field “cells” is only used by notebook pipelines");
   argv = ff_pipeline_dup_entry_argv (pipeline, "python3", &error);
   g_assert_cmpstrv (argv, ((const gchar *[]){ "python3", "main.py", NULL }));
+
+/* restart_interval in each form Fast-Flow takes: cron, or seconds as a
+ * number or a string of digits; 0 and "" ask for no restarts. */
+static void
+test_restart_interval_forms (Fixture *fixture, gconstpointer data)
+{
+  static const struct
+  {
+    const gchar *json;
+    const gchar *cron;
+    guint64 seconds;
+  } cases[] = {
+    { "{\"restart_interval\": \"0 3 * * *\"}", "0 3 * * *", 0 },
+    { "{\"restart_interval\": 3600}", NULL, 3600 },
+    { "{\"restart_interval\": \" 3600 \"}", NULL, 3600 },
+    { "{\"restart_interval\": 0}", NULL, 0 },
+    { "{\"restart_interval\": \"\"}", NULL, 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (FfPipeline) pipeline = load_good (fixture, cases[i].json);
+
+      g_assert_cmpstr (ff_pipeline_get_restart_interval (pipeline), ==, cases[i].cron);
+      g_assert_cmpuint (ff_pipeline_get_restart_interval_seconds (pipeline), ==, cases[i].seconds);
+      g_assert_cmpuint (count_warnings (pipeline), ==, 0);
+    }
 }
 
 static void
@@ -1208,6 +1240,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/hostile-files", test_hostile_files);
   ADD ("/pipeline/unknown-fields", test_unknown_fields);
   ADD ("/pipeline/fast-flow-forms", test_fast_flow_forms);
+  ADD ("/pipeline/restart-interval-forms", test_restart_interval_forms);
   ADD ("/pipeline/warnings", test_warnings);
   ADD ("/pipeline/retry-strategies", test_retry_strategies);
   ADD ("/pipeline/boxed", test_boxed);

@@ -429,7 +429,7 @@ test_webhooks (void)
   ff_test_daemon_add_pipeline (d, "plain", "main.sh", "true\n", NULL);
   ff_test_daemon_start (d, NULL);
 
-  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", "{\"WHO\": \"ci\"}", &ok), ==, 201);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret", "{\"WHO\": \"ci\"}", &ok), ==, 200);
   node = json_from_string (ok, &error);
   g_assert_no_error (error);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "run_id"), ==, 1);
@@ -442,10 +442,71 @@ test_webhooks (void)
   g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "1", NULL), ==, 0);
   g_assert_cmpstr (log, ==, "hook ci \n");
   g_clear_pointer (&log, g_free);
-  g_assert_cmpuint (post (port, "/api/webhooks/hooked/other", NULL, &scheduled), ==, 201);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/other", NULL, &scheduled), ==, 200);
   g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "2", NULL), ==, 0);
   g_assert_cmpstr (log, ==, "hook  fast\n");
   assert_metrics_served (port);
+}
+
+/* A caller written for Fast-Flow: its body ({"env_vars": …, "parameters":
+ * …}, parameters winning as there) and its answer (200 with id,
+ * pipeline_name, status, started_at), with fastflow's run_id and pipeline. */
+static void
+test_webhooks_fast_flow (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  guint16 port = ff_test_free_port ();
+  g_autofree gchar *config = g_strdup_printf ("[daemon]\n[http]\nlisten=127.0.0.1:%u\n", port);
+  g_autofree gchar *answer = NULL, *log = NULL, *err = NULL, *extra = NULL, *bad = NULL;
+  g_autofree gchar *nulls = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDateTime) started = NULL;
+  JsonObject *object;
+
+  g_assert_true (g_file_set_contents (d->config_path, config, -1, NULL));
+  ff_test_daemon_add_pipeline (d, "hooked", "main.sh", "echo \"$WHO $MODE $DAY\"\n",
+                               "pipeline.json", "{\"webhook_key\": \"s3cret-0123456789\"}", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789",
+                          "{\"env_vars\": {\"WHO\": \"ff\", \"MODE\": \"env\"}, "
+                          "\"parameters\": {\"MODE\": \"param\", \"DAY\": \"mon\"}}",
+                          &answer),
+                    ==, 200);
+  node = json_from_string (answer, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, "1");
+  g_assert_cmpstr (json_object_get_string_member (object, "pipeline_name"), ==, "hooked");
+  g_assert_true (g_strv_contains ((const gchar *const[]){ "PENDING", "RUNNING", NULL },
+                                  json_object_get_string_member (object, "status")));
+  started =
+      g_date_time_new_from_iso8601 (json_object_get_string_member (object, "started_at"), NULL);
+  g_assert_nonnull (started);
+  g_assert_cmpint (ABS (g_date_time_to_unix (started) - g_get_real_time () / G_USEC_PER_SEC), <,
+                   600);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (object, "started_at"), "+00:00"));
+  g_assert_cmpint (json_object_get_int_member (object, "run_id"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "pipeline"), ==, "hooked");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &log, &err, "logs", "--follow", "1", NULL), ==, 0);
+  g_assert_cmpstr (log, ==, "ff param mon\n");
+
+  /* null parts are none; run_config_id is ignored, as Fast-Flow's webhook does */
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789",
+                          "{\"env_vars\": null, \"parameters\": {\"WHO\": \"p\"}, "
+                          "\"run_config_id\": \"x\"}",
+                          &nulls),
+                    ==, 200);
+  /* what is neither form, or a value that is no string, starts nothing */
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789",
+                          "{\"env_vars\": {\"WHO\": \"ff\"}, \"DAY\": \"mon\"}", &extra),
+                    ==, 400);
+  g_assert_nonnull (strstr (extra, "“DAY” next to env_vars"));
+  g_assert_cmpuint (
+      post (port, "/api/webhooks/hooked/s3cret-0123456789", "{\"parameters\": {\"DAY\": 1}}", &bad),
+      ==, 400);
+  g_assert_nonnull (strstr (bad, "parameters.DAY"));
 }
 
 /* ---- what reaches the HTTP server before any key is checked ---- */
@@ -575,7 +636,7 @@ test_webhook_body_limit (void)
   g_assert_cmpuint (ff_test_memory_bytes (d->daemon, "VmRSS"), <, rss_before + 16 * 1024 * 1024);
 
   /* and it still serves */
-  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 201);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 200);
 }
 
 typedef struct
@@ -653,7 +714,7 @@ test_webhook_connections (void)
   /* what was cut is closed, not only shut down */
   g_assert_cmpuint (count_fds (d->daemon), <, fds_before + 4);
   g_assert_cmpuint (busy, >=, 1);
-  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 201);
+  g_assert_cmpuint (post (port, "/api/webhooks/hooked/s3cret-0123456789", "{}", &ok), ==, 200);
 
   /* a byte every 100 ms keeps the socket busy, but the request never ends */
   slow = connect_raw (port);
@@ -721,6 +782,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule-dbus/restart-on-crash", test_restart_on_crash);
   g_test_add_func ("/schedule-dbus/limits-and-disabled", test_limits_and_disabled);
   g_test_add_func ("/schedule-dbus/webhooks", test_webhooks);
+  g_test_add_func ("/schedule-dbus/webhooks-fast-flow", test_webhooks_fast_flow);
   g_test_add_func ("/schedule-dbus/log-cap-and-retention", test_log_cap_and_retention);
   g_test_add_func ("/schedule-dbus/webhook-body-limit", test_webhook_body_limit);
   g_test_add_func ("/schedule-dbus/webhook-connections", test_webhook_connections);

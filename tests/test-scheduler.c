@@ -258,6 +258,32 @@ test_restart_interval (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpstr (g_ptr_array_index (fixture->fired, 0), ==, "restart:service");
 }
 
+/* Fast-Flow's seconds form of restart_interval restarts on that interval,
+ * counted from when the pipeline was first seen. */
+static void
+test_restart_interval_seconds (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (FfScheduler) scheduler = NULL;
+  gint64 start = fixture->now;
+
+  add_pipeline (fixture, "service", "{\"restart_interval\": 600}");
+  add_pipeline (fixture, "quoted", "{\"restart_interval\": \"1200\"}");
+  scheduler = new_scheduler (fixture, FF_MISSED_RUN_ONCE);
+  g_assert_cmpint (ff_scheduler_get_next_fire (scheduler, "service"), ==, start + 10 * MINUTE);
+  g_assert_cmpint (ff_scheduler_get_next_fire (scheduler, "quoted"), ==, start + 20 * MINUTE);
+  fixture->now = start + 10 * MINUTE - 1;
+  g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 0);
+  fixture->now = start + 10 * MINUTE;
+  g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 1);
+  fixture->now = start + 20 * MINUTE;
+  g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 2);
+  g_ptr_array_sort (fixture->fired, compare_strings);
+  g_assert_cmpuint (fixture->fired->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (fixture->fired, 0), ==, "restart:quoted");
+  g_assert_cmpstr (g_ptr_array_index (fixture->fired, 1), ==, "restart:service");
+  g_assert_cmpstr (g_ptr_array_index (fixture->fired, 2), ==, "restart:service");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,6 +296,7 @@ main (int argc, char **argv)
   ADD ("/scheduler/once-start-end", test_once_start_end);
   ADD ("/scheduler/run-configs", test_run_configs);
   ADD ("/scheduler/restart-interval", test_restart_interval);
+  ADD ("/scheduler/restart-interval-seconds", test_restart_interval_seconds);
 #undef ADD
   return g_test_run ();
 }

@@ -192,6 +192,19 @@ test_whole_under_load (void)
   g_assert_cmpuint (count_services (fine), ==, 0);
 }
 
+/* More cores than any node has: the run gets the biggest node's (the
+ * task would never run otherwise), and its log says so. */
+static void
+test_cpu_limit_clamped (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, swarm_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("big-cpu");
+
+  ff_test_docker_e2e_assert_cpu_clamped (d, "swarm", pipeline);
+  g_assert_cmpuint (count_services (pipeline), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -199,6 +212,7 @@ main (int argc, char **argv)
 
   ff_test_docker_e2e_init (&argc, &argv);
   g_test_add_func ("/swarm-e2e/runs", test_runs);
+  g_test_add_func ("/swarm-e2e/cpu-limit-clamped", test_cpu_limit_clamped);
   g_test_add_func ("/swarm-e2e/whole-under-load", test_whole_under_load);
   ret = g_test_run ();
   ff_test_docker_e2e_clear ();

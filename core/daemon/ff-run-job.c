@@ -643,6 +643,16 @@ ff_run_job_prepare (FfRunJob *self, FfPipeline *pipeline, FfExecutor *executor, 
   return TRUE;
 }
 
+/* What the executor said about the launch, before the run's output. */
+static void
+append_launch_notes (FfRunJob *self, FfExecution *execution)
+{
+  const gchar *const *notes = ff_execution_get_notes (execution);
+
+  for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+    ff_run_job_append_note (self, notes[i]);
+}
+
 static void
 on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -669,6 +679,7 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("%s", state_error->message);
   ff_run_set_started_at (self->run, g_get_real_time ());
   ff_run_job_emit_started (self, FALSE);
+  append_launch_notes (self, execution);
   ff_run_job_follow (self, execution);
 }
 

@@ -15,7 +15,7 @@ typedef struct
   gchar *key; /* "pipeline", "pipeline/id" or "pipeline!restart": names hold neither */
   gchar *pipeline;
   gchar *run_config;
-  gboolean restart; /* restart_interval: restarts, not starts, the pipeline */
+  gboolean restart; /* restart_interval (cron or seconds): restarts, not starts, the pipeline */
   FfCronSchedule *cron;
   gint64 interval; /* µs */
   gint64 start;
@@ -241,13 +241,15 @@ add_pipeline (FfScheduler *self, GHashTable *old, FfPipeline *pipeline)
                   schedule->schedule_start, schedule->schedule_end, schedule->run_once_at);
       add_entry (self, old, entry);
     }
-  if (ff_pipeline_get_restart_interval (pipeline) != NULL)
+  if (ff_pipeline_get_restart_interval (pipeline) != NULL ||
+      ff_pipeline_get_restart_interval_seconds (pipeline) > 0)
     {
       entry = new_entry (name, NULL);
       g_free (entry->key);
       entry->key = g_strconcat (name, "!restart", NULL);
       entry->restart = TRUE;
-      set_timing (entry, ff_pipeline_get_restart_interval (pipeline), 0, 0, 0, 0);
+      set_timing (entry, ff_pipeline_get_restart_interval (pipeline),
+                  ff_pipeline_get_restart_interval_seconds (pipeline), 0, 0, 0);
       add_entry (self, old, entry);
     }
   if (schedules->len > 0)

@@ -82,16 +82,104 @@ match_key (FfPipeline *pipeline, const gchar *key, gboolean *has_webhooks)
   return match;
 }
 
-/* An optional JSON object of string values: the run's environment. */
+#define BODY_EXPECTED                                                                              \
+  N_ ("The body must be a JSON object of environment variables and their string values, or "       \
+      "Fast-Flow’s {\"env_vars\": {…}, \"parameters\": {…}}")
+
+/* Adds @object's members to @env; each value must be a string. @where
+ * names the object in a message ("env_vars"), NULL for the whole body. */
+static gboolean
+add_variables (GHashTable *env, JsonObject *object, const gchar *where, GError **error)
+{
+  JsonObjectIter iter;
+  const gchar *key;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_autofree gchar *name =
+              where != NULL ? g_strdup_printf ("%s.%s", where, key) : g_strdup (key);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("The value of %s in the body must be a string"), name);
+          return FALSE;
+        }
+      g_hash_table_insert (env, g_strdup (key), g_strdup (json_node_get_string (value)));
+    }
+  return TRUE;
+}
+
+/* Fast-Flow's body names its parts: env_vars, parameters (both become
+ * variables of the run, parameters winning, as there) and run_config_id,
+ * which its webhook ignores too: the key decides the run configuration. */
+static const gchar *const fast_flow_parts[] = { "env_vars", "parameters" };
+
+static gboolean
+is_fast_flow_body (JsonObject *object)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fast_flow_parts); i++)
+    {
+      JsonNode *part = json_object_get_member (object, fast_flow_parts[i]);
+
+      if (part != NULL && (JSON_NODE_HOLDS_OBJECT (part) || JSON_NODE_HOLDS_NULL (part)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+add_fast_flow_body (GHashTable *env, JsonObject *object, GError **error)
+{
+  static const gchar *const members[] = { "env_vars", "parameters", "run_config_id", NULL };
+  JsonObjectIter iter;
+  const gchar *key;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &value))
+    {
+      if (!g_strv_contains (members, key))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("The body has “%s” next to env_vars or parameters; only env_vars, "
+                          "parameters and run_config_id go there"),
+                       key);
+          return FALSE;
+        }
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (fast_flow_parts); i++)
+    {
+      const gchar *where = fast_flow_parts[i];
+      JsonNode *part = json_object_get_member (object, where);
+
+      if (part == NULL || JSON_NODE_HOLDS_NULL (part))
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (part))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("%s in the body must be an object of variable names and string values"),
+                       where);
+          return FALSE;
+        }
+      if (!add_variables (env, json_node_get_object (part), where, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* An optional JSON body: the run's environment, as a plain object of
+ * variables or in Fast-Flow's form. */
 static GHashTable *
 parse_env (SoupServerMessage *msg, GError **error)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr (GHashTable) env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (JsonNode) node = NULL;
-  JsonObjectIter iter;
-  const gchar *key;
-  JsonNode *value;
+  JsonObject *object;
+  gboolean ok;
 
   if (body->length == 0)
     return g_steal_pointer (&env);
@@ -100,23 +188,13 @@ parse_env (SoupServerMessage *msg, GError **error)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _ ("The body must be a JSON object of environment variables and their "
-                              "string values"));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _ (BODY_EXPECTED));
       return NULL;
     }
-  json_object_iter_init (&iter, json_node_get_object (node));
-  while (json_object_iter_next (&iter, &key, &value))
-    {
-      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _ ("The value of %s in the body must be a string"), key);
-          return NULL;
-        }
-      g_hash_table_insert (env, g_strdup (key), g_strdup (json_node_get_string (value)));
-    }
-  return g_steal_pointer (&env);
+  object = json_node_get_object (node);
+  ok = is_fast_flow_body (object) ? add_fast_flow_body (env, object, error)
+                                  : add_variables (env, object, NULL, error);
+  return ok ? g_steal_pointer (&env) : NULL;
 }
 
 static guint
@@ -138,6 +216,59 @@ status_for (const GError *error)
     default:
       return SOUP_STATUS_INTERNAL_SERVER_ERROR;
     }
+}
+
+/* Fast-Flow's names for a run's state. */
+static const gchar *
+fast_flow_status (FfRunState state)
+{
+  switch (state)
+    {
+    case FF_RUN_STATE_QUEUED:
+    case FF_RUN_STATE_STARTING:
+      return "PENDING";
+    case FF_RUN_STATE_RUNNING:
+      return "RUNNING";
+    case FF_RUN_STATE_SUCCEEDED:
+      return "SUCCESS";
+    case FF_RUN_STATE_CANCELLED:
+      return "INTERRUPTED";
+    default:
+      return "FAILED";
+    }
+}
+
+/* Fast-Flow's answer (id as a string, pipeline_name, status, started_at
+ * in ISO 8601 with its offset), fastflow's run_id and pipeline. Fast-Flow's
+ * log_file, a path on the server, is left out: a caller has no use for it. */
+static void
+add_run (JsonBuilder *builder, FfRun *run)
+{
+  gint64 started = ff_run_get_started_at (run);
+  g_autoptr (GDateTime) seconds = NULL;
+  g_autoptr (GDateTime) time = NULL;
+  g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) ff_run_get_id (run));
+  g_autofree gchar *started_at = NULL;
+
+  if (started <= 0)
+    started = ff_run_get_created_at (run);
+  seconds = g_date_time_new_from_unix_utc (started / G_USEC_PER_SEC);
+  time = g_date_time_add (seconds, started % G_USEC_PER_SEC);
+  started_at = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S.%f+00:00");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "pipeline_name");
+  json_builder_add_string_value (builder, ff_run_get_pipeline (run));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, fast_flow_status (ff_run_get_state (run)));
+  json_builder_set_member_name (builder, "started_at");
+  json_builder_add_string_value (builder, started_at);
+  json_builder_set_member_name (builder, "run_id");
+  json_builder_add_int_value (builder, (gint64) ff_run_get_id (run));
+  json_builder_set_member_name (builder, "pipeline");
+  json_builder_add_string_value (builder, ff_run_get_pipeline (run));
+  json_builder_end_object (builder);
 }
 
 static void
@@ -165,13 +296,8 @@ start_run (FfWebhookServer *self,
       reply_error (msg, status_for (error), error->message);
       return;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "run_id");
-  json_builder_add_int_value (builder, (gint64) ff_run_get_id (run));
-  json_builder_set_member_name (builder, "pipeline");
-  json_builder_add_string_value (builder, pipeline);
-  json_builder_end_object (builder);
-  reply (msg, SOUP_STATUS_CREATED, builder);
+  add_run (builder, run);
+  reply (msg, SOUP_STATUS_OK, builder);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "ff-execution.h"
 #include "ff-executor.h"
 #include "ff-executor-check.h"
+#include "ff-limits.h"
 #include "ff-message.h"
 #include "ff-pipeline.h"
 #include "ff-plugin.h"

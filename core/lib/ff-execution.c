@@ -10,6 +10,7 @@ typedef struct
 {
   gboolean exited;
   GStrv envp; /* as the executor found it, or NULL */
+  GStrv notes; /* ff_message_new() texts, or NULL */
 } FfExecutionPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (FfExecution, ff_execution, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ ff_execution_finalize (GObject *object)
   FfExecutionPrivate *priv = ff_execution_get_instance_private (FF_EXECUTION (object));
 
   g_strfreev (priv->envp);
+  g_strfreev (priv->notes);
   G_OBJECT_CLASS (ff_execution_parent_class)->finalize (object);
 }
 
@@ -140,6 +142,37 @@ ff_execution_set_environ (FfExecution *self, const gchar *const *envp)
   g_return_if_fail (FF_IS_EXECUTION (self));
   g_strfreev (priv->envp);
   priv->envp = g_strdupv ((gchar **) envp);
+}
+
+/**
+ * ff_execution_add_note:
+ * @note: an ff_message_new() text
+ *
+ * Something the run's log should say about how the executor launched it
+ * (a limit it had to lower, say), on a "[fastflow]" line before the
+ * run's output.
+ */
+void
+ff_execution_add_note (FfExecution *self, const gchar *note)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+  guint n;
+
+  g_return_if_fail (FF_IS_EXECUTION (self));
+  g_return_if_fail (note != NULL);
+  n = priv->notes != NULL ? g_strv_length (priv->notes) : 0;
+  priv->notes = g_renew (gchar *, priv->notes, n + 2);
+  priv->notes[n] = g_strdup (note);
+  priv->notes[n + 1] = NULL;
+}
+
+const gchar *const *
+ff_execution_get_notes (FfExecution *self)
+{
+  FfExecutionPrivate *priv = ff_execution_get_instance_private (self);
+
+  g_return_val_if_fail (FF_IS_EXECUTION (self), NULL);
+  return (const gchar *const *) priv->notes;
 }
 
 void

@@ -59,5 +59,8 @@ void ff_execution_emit_output (FfExecution *self, FfStream stream, GBytes *data)
 void
 ff_execution_emit_exited (FfExecution *self, gint exit_code, FfReason reason, const gchar *message);
 void ff_execution_set_environ (FfExecution *self, const gchar *const *envp);
+void ff_execution_add_note (FfExecution *self, const gchar *note);
+/* (transfer none) (nullable) what the executor had to say about the launch */
+const gchar *const *ff_execution_get_notes (FfExecution *self);
 
 G_END_DECLS

@@ -34,6 +34,13 @@ static const IntRule interval_rule = {
   N_ ("315360000 seconds (ten years)"),
   TRUE,
 };
+static const IntRule restart_rule = {
+  0,
+  10 * ONE_YEAR,
+  N_ ("a cron expression of five fields such as “0 3 * * *”, or a number of seconds"),
+  N_ ("315360000 seconds (ten years)"),
+  FALSE,
+};
 static const IntRule retry_attempts_rule = {
   0, 100, N_ ("a number of retries from 0 to 100"), N_ ("100"), FALSE,
 };
@@ -277,6 +284,40 @@ parse_cron (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
   parts = g_regex_split_simple ("\\s+", text, 0, 0);
   g_free (*out);
   *out = g_strjoinv (" ", parts);
+}
+
+/* Fast-Flow takes a cron expression or a number of seconds, the latter
+ * as a JSON number or as a string of digits; 0 asks for no restarts
+ * there, so it does here. @dest is the pipeline: the two forms go to
+ * two fields. */
+static void
+parse_restart_interval (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
+{
+  FfPipeline *self = dest;
+  g_autofree gchar *text = NULL;
+  gint64 seconds;
+  guint64 digits;
+
+  if (ff_parser_node_is_number (node))
+    {
+      if (ff_parser_read_integer (p, field, node, &restart_rule, &seconds))
+        self->restart_interval_seconds = (guint64) seconds;
+      return;
+    }
+  if (ff_parser_node_is_string (node))
+    text = g_strstrip (json_node_dup_string (node));
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &digits, NULL))
+    {
+      parse_cron (p, field, node, &self->restart_interval);
+      return;
+    }
+  if (digits > (guint64) restart_rule.max)
+    {
+      g_autofree gchar *at_most = g_strdup_printf (_ ("at most %s"), _ (restart_rule.maximum));
+      ff_parser_value_error (p, field, at_most, node);
+      return;
+    }
+  self->restart_interval_seconds = digits;
 }
 
 static void
@@ -846,7 +887,7 @@ static const Field pipeline_fields[] = {
   { "cells", parse_cells, offsetof (FfPipeline, cells) },
   { "encrypted_env", parse_unsupported, 0 },
   { "secrets", parse_secrets, offsetof (FfPipeline, secrets) },
-  { "restart_interval", parse_cron, offsetof (FfPipeline, restart_interval) },
+  { "restart_interval", parse_restart_interval, 0 },
   { "privileged", parse_never_allowed, 0 },
   { "cap_add", parse_never_allowed, 0 },
   { "volumes", parse_never_allowed, 0 },

@@ -57,6 +57,7 @@ struct _FfPipeline
   gboolean restart_on_crash;
   guint restart_cooldown;
   gchar *restart_interval;
+  guint64 restart_interval_seconds; /* Fast-Flow's other form; 0 = none */
   gchar *python_version;
   gchar *webhook_key;
   gchar *executor;

@@ -571,6 +571,13 @@ ff_pipeline_get_restart_interval (FfPipeline *self)
   return self->restart_interval;
 }
 
+guint64
+ff_pipeline_get_restart_interval_seconds (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), 0);
+  return self->restart_interval_seconds;
+}
+
 guint
 ff_pipeline_get_restart_cooldown (FfPipeline *self)
 {

@@ -106,6 +106,8 @@ gboolean ff_pipeline_get_restart_on_crash (FfPipeline *self);
 guint ff_pipeline_get_restart_cooldown (FfPipeline *self);
 /* (nullable) cron: when a running run of a long-running pipeline restarts */
 const gchar *ff_pipeline_get_restart_interval (FfPipeline *self);
+/* seconds between such restarts (Fast-Flow's other form); 0 = none */
+guint64 ff_pipeline_get_restart_interval_seconds (FfPipeline *self);
 /* (nullable) the rest */
 const gchar *ff_pipeline_get_python_version (FfPipeline *self);
 const gchar *ff_pipeline_get_webhook_key (FfPipeline *self);

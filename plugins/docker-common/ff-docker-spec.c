@@ -108,3 +108,25 @@ ff_docker_spec_dup_name (FfRunRequest *request)
       "fastflow-%s-%" G_GUINT64_FORMAT "-%u-%08x", ff_run_request_get_pipeline (request),
       ff_run_request_get_run_id (request), ff_run_request_get_attempt (request), g_random_int ());
 }
+
+/* The engine refuses a CPU limit above its cores in these words (moby,
+ * since 1.13): "Range of CPUs is from 0.01 to 2.00, as there are only 2
+ * CPUs available". Returns the cores, 0 when @message is another. */
+guint
+ff_docker_spec_cores_from_refusal (const gchar *message)
+{
+  g_autoptr (GRegex) regex = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree gchar *digits = NULL;
+  guint64 cores = 0;
+
+  if (message == NULL)
+    return 0;
+  regex = g_regex_new ("as there are only ([0-9]+) CPUs available", 0, 0, NULL);
+  if (!g_regex_match (regex, message, 0, &match))
+    return 0;
+  digits = g_match_info_fetch (match, 1);
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT, &cores, NULL))
+    return 0;
+  return (guint) cores;
+}

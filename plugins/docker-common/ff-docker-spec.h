@@ -24,5 +24,6 @@ void ff_docker_spec_add_labels (JsonBuilder *builder,
                                 FfRunRequest *request,
                                 const gchar *executor);
 gchar *ff_docker_spec_dup_name (FfRunRequest *request);
+guint ff_docker_spec_cores_from_refusal (const gchar *message);
 
 G_END_DECLS

@@ -71,6 +71,7 @@ typedef struct
   gboolean id_is_name; /* the create broke off; its id is unknown */
   gchar *app_source;   /* the pipeline folder, resolved at launch */
   gchar *route_source; /* the route file, resolved */
+  gchar *note;         /* for the run's log: a limit lowered to the engine's */
 } Launch;
 
 static void
@@ -83,6 +84,7 @@ launch_free (Launch *launch)
   g_free (launch->id);
   g_free (launch->app_source);
   g_free (launch->route_source);
+  g_free (launch->note);
   g_free (launch);
 }
 
@@ -414,6 +416,8 @@ on_started (GObject *source, GAsyncResult *res, gpointer user_data)
                                        ff_run_request_get_memory_limit (launch->request),
                                        self->max_grace_seconds * 1000);
   ff_docker_execution_set_reconnect_grace (execution, self->reconnect_grace_seconds * 1000);
+  if (launch->note != NULL)
+    ff_execution_add_note (FF_EXECUTION (execution), launch->note);
   ff_docker_execution_start (execution);
   g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
   g_object_unref (task);
@@ -444,6 +448,32 @@ create_error (Launch *launch, guint status, JsonNode *node)
                       detail != NULL ? detail : _ ("no details"));
 }
 
+static void create_container (GTask *task);
+
+/* cpu_hard_limit from a bigger machine: the engine refuses more cores
+ * than it has and says how many it has (GET /info would too, but the
+ * proxy rightly refuses INFO). The create is tried once more with those. */
+static gboolean
+retry_with_engine_cores (GTask *task, guint status, JsonNode *node)
+{
+  Launch *launch = g_task_get_task_data (task);
+  g_autofree gchar *detail = NULL;
+  JsonObject *host;
+  guint cores;
+
+  if (status != 400 || launch->note != NULL)
+    return FALSE;
+  detail = ff_docker_client_dup_error_message (node);
+  cores = ff_docker_spec_cores_from_refusal (detail);
+  launch->note = ff_limits_clamp_cpus (launch->request, cores);
+  if (launch->note == NULL)
+    return FALSE;
+  host = json_object_get_object_member (json_node_get_object (launch->body), "HostConfig");
+  json_object_set_int_member (host, "NanoCpus", (gint64) cores * 1000000000);
+  create_container (task);
+  return TRUE;
+}
+
 static void
 on_created (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -459,6 +489,8 @@ on_created (GObject *source, GAsyncResult *res, gpointer user_data)
   node = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
   if (error == NULL && status == 201 && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     id = json_object_get_string_member_with_default (json_node_get_object (node), "Id", NULL);
+  if (error == NULL && id == NULL && retry_with_engine_cores (task, status, node))
+    return;
   if (error == NULL && id == NULL)
     error = create_error (launch, status, node);
   if (error != NULL && g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ff-local-cgroup.h"
 #include "ff-local-execution.h"
 
 #define CHUNK_SIZE (64 * 1024)
@@ -28,6 +29,8 @@ struct _FfLocalExecution
   gboolean reaped;
   gint wait_status;
   guint kill_id;
+  /* (nullable) its mem_hard_limit / cpu_hard_limit */
+  FfLocalCgroup *cgroup;
   /* for CPU % between two samples */
   guint64 last_cpu_ticks;
   gint64 last_sample_time;
@@ -49,9 +52,26 @@ signal_group (FfLocalExecution *self, gint sig)
     kill (-self->pgid, sig);
 }
 
+/* As a container's: 137, the limit named. NULL when it was not. */
+static gchar *
+dup_oom_message (FfLocalExecution *self)
+{
+  g_autofree gchar *limit = NULL;
+
+  if (self->cgroup == NULL || !ff_local_cgroup_was_oom_killed (self->cgroup))
+    return NULL;
+  limit =
+      g_format_size_full (ff_local_cgroup_get_memory_limit (self->cgroup), G_FORMAT_SIZE_IEC_UNITS);
+  return ff_message_new (
+      GETTEXT_PACKAGE,
+      N_ ("The process was killed because it needed more memory than its limit of %s"), limit,
+      NULL);
+}
+
 static void
 maybe_emit_exited (FfLocalExecution *self)
 {
+  g_autofree gchar *oom = NULL;
   gint status, exit_code;
 
   if (!self->reaped || self->open_streams > 0)
@@ -63,8 +83,12 @@ maybe_emit_exited (FfLocalExecution *self)
   else
     exit_code = WEXITSTATUS (status);
   self->pgid = 0;
-  ff_execution_emit_exited (FF_EXECUTION (self), exit_code,
-                            exit_code == 0 ? FF_REASON_NONE : FF_REASON_EXIT_CODE, NULL);
+  oom = dup_oom_message (self);
+  if (oom != NULL)
+    ff_execution_emit_exited (FF_EXECUTION (self), 137, FF_REASON_OOM_KILLED, oom);
+  else
+    ff_execution_emit_exited (FF_EXECUTION (self), exit_code,
+                              exit_code == 0 ? FF_REASON_NONE : FF_REASON_EXIT_CODE, NULL);
   /* the reference taken at start */
   g_object_unref (self);
 }
@@ -243,6 +267,7 @@ ff_local_execution_finalize (GObject *object)
 {
   FfLocalExecution *self = FF_LOCAL_EXECUTION (object);
 
+  g_clear_pointer (&self->cgroup, ff_local_cgroup_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->stdout_stream);
   g_clear_object (&self->stderr_stream);
@@ -280,6 +305,14 @@ ff_local_execution_new (GPid pid, gint stdout_fd, gint stderr_fd)
   self->stdout_stream = g_unix_input_stream_new (stdout_fd, TRUE);
   self->stderr_stream = g_unix_input_stream_new (stderr_fd, TRUE);
   return self;
+}
+
+/* Takes @cgroup, which the process was started in. */
+void
+ff_local_execution_set_cgroup (FfLocalExecution *self, FfLocalCgroup *cgroup)
+{
+  g_clear_pointer (&self->cgroup, ff_local_cgroup_free);
+  self->cgroup = cgroup;
 }
 
 /* Reads and waits from the next main loop iteration on, so whoever got

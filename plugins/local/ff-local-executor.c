@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "ff-local-cgroup.h"
 #include "ff-local-execution.h"
 #include "ff-local-executor.h"
 #include "ff-local-spawn.h"
@@ -16,6 +17,7 @@ struct _FfLocalExecutor
 {
   GObject parent_instance;
   GStrv pass_env; /* [executor.local] pass_env: more of the daemon's variables */
+  FfLocalCgroupSource cgroups; /* where to look for the runs' cgroups */
 };
 
 static void ff_local_executor_iface_init (FfExecutorInterface *iface);
@@ -93,6 +95,43 @@ ff_local_executor_configure (FfExecutor *executor, GKeyFile *config, GError **er
   return TRUE;
 }
 
+/* mem_hard_limit and cpu_hard_limit, as a container has them, or the run
+ * does not start: a limit is never dropped without a word. cpu_hard_limit
+ * above this machine's cores is lowered to them first, with a note. */
+static gboolean
+make_cgroup (FfLocalExecutor *self,
+             FfRunRequest *request,
+             FfLocalCgroup **cgroup,
+             gchar **note,
+             GError **error)
+{
+  guint64 memory = ff_run_request_get_memory_limit (request);
+  g_autoptr (GError) local_error = NULL;
+  const gchar *setting;
+  g_autofree gchar *message = NULL;
+
+  *cgroup = NULL;
+  *note = ff_limits_clamp_cpus (request, g_get_num_processors ());
+  if (memory == 0 && ff_run_request_get_cpu_limit (request) <= 0)
+    return TRUE;
+  *cgroup = ff_local_cgroup_new (&self->cgroups, memory, ff_run_request_get_cpu_limit (request),
+                                 &local_error);
+  if (*cgroup != NULL)
+    return TRUE;
+  setting = memory > 0 && ff_run_request_get_cpu_limit (request) > 0
+                ? "mem_hard_limit, cpu_hard_limit"
+                : (memory > 0 ? "mem_hard_limit" : "cpu_hard_limit");
+  message = ff_message_new (
+      GETTEXT_PACKAGE,
+      N_ ("The pipeline sets %s, which the local executor applies with a cgroup of the run's own, "
+          "and this machine gives fastflowd none (%s); the run does not start. Run the pipeline "
+          "on a container executor, give fastflowd a delegated cgroup (README: “Local runs and "
+          "their limits”), or remove %s from its pipeline.json"),
+      setting, local_error->message, setting, NULL);
+  g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message);
+  return FALSE;
+}
+
 /* "./run.sh" means the file in the pipeline folder, not one on PATH. */
 static gchar **
 resolve_argv (FfRunRequest *request)
@@ -124,6 +163,11 @@ ff_local_executor_launch_async (FfExecutor *executor,
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
   gint stdout_fd = -1, stderr_fd = -1;
   g_autofree gchar *message = NULL;
+  g_autoptr (FfLocalCgroup) cgroup = NULL;
+  g_autofree gchar *note = NULL;
+  const gint *cgroup_fds = NULL;
+  guint n_cgroup_fds = 0;
+  FfLocalExecution *execution;
   GPid pid = 0;
 
   g_task_set_source_tag (task, ff_local_executor_launch_async);
@@ -144,11 +188,18 @@ ff_local_executor_launch_async (FfExecutor *executor,
           task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
+  if (!make_cgroup (FF_LOCAL_EXECUTOR (executor), request, &cgroup, &note, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (cgroup != NULL)
+    cgroup_fds = ff_local_cgroup_get_procs_fds (cgroup, &n_cgroup_fds);
   /* Not GSubprocess: it forgets the pid as soon as it reaps the child,
    * which a quick one lets happen before the pid is read, and the pid is
    * the group to signal. */
-  if (!ff_local_spawn (dir, (const gchar *const *) argv, (const gchar *const *) envp, &pid,
-                       &stdout_fd, &stderr_fd, &error))
+  if (!ff_local_spawn (dir, (const gchar *const *) argv, (const gchar *const *) envp, cgroup_fds,
+                       n_cgroup_fds, &pid, &stdout_fd, &stderr_fd, &error))
     {
       message = ff_message_new (GETTEXT_PACKAGE, N_ ("Cannot start “%s” in %s: %s"), argv[0], dir,
                                 error->message, NULL);
@@ -156,7 +207,11 @@ ff_local_executor_launch_async (FfExecutor *executor,
           task, g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_SPAWN_FAILED, message));
       return;
     }
-  g_task_return_pointer (task, ff_local_execution_new (pid, stdout_fd, stderr_fd), g_object_unref);
+  execution = ff_local_execution_new (pid, stdout_fd, stderr_fd);
+  ff_local_execution_set_cgroup (execution, g_steal_pointer (&cgroup));
+  if (note != NULL)
+    ff_execution_add_note (FF_EXECUTION (execution), note);
+  g_task_return_pointer (task, execution, g_object_unref);
 }
 
 /* Output starts flowing only now that the caller holds the execution: a
@@ -204,6 +259,19 @@ ff_local_executor_class_init (FfLocalExecutorClass *klass)
 static void
 ff_local_executor_init (FfLocalExecutor *self)
 {
+  self->cgroups.cgroup_file = "/proc/self/cgroup";
+  self->cgroups.mountinfo_file = "/proc/self/mountinfo";
+}
+
+/* For tests: a machine whose cgroups these files describe. The strings
+ * must outlive @self. */
+void
+ff_local_executor_set_cgroup_source (FfLocalExecutor *self,
+                                     const gchar *cgroup_file,
+                                     const gchar *mountinfo_file)
+{
+  self->cgroups.cgroup_file = cgroup_file;
+  self->cgroups.mountinfo_file = mountinfo_file;
 }
 
 FfLocalExecutor *

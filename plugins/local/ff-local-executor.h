@@ -9,5 +9,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FfLocalExecutor, ff_local_executor, FF, LOCAL_EXECUTOR, GObject)
 
 FfLocalExecutor *ff_local_executor_new (void);
+void ff_local_executor_set_cgroup_source (FfLocalExecutor *self,
+                                          const gchar *cgroup_file,
+                                          const gchar *mountinfo_file);
 
 G_END_DECLS

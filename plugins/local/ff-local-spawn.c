@@ -50,6 +50,9 @@ typedef struct
   pid_t parent;
   /* the caller's signal mask, which the program starts with */
   sigset_t mask;
+  /* cgroup.procs files the child joins, before anything else runs */
+  const gint *cgroup_fds;
+  guint n_cgroup_fds;
 } Child;
 
 static void
@@ -235,6 +238,19 @@ exec_candidates (Child *child)
     errno = EACCES;
 }
 
+/* Writing "0" moves the writer: the program and all it starts are in
+ * the run's cgroups from its first instruction. */
+static gboolean
+join_cgroups (const Child *child)
+{
+  for (guint i = 0; i < child->n_cgroup_fds; i++)
+    {
+      if (write (child->cgroup_fds[i], "0", 1) != 1)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gint
 child_main (gpointer data)
 {
@@ -250,7 +266,7 @@ child_main (gpointer data)
   if (getppid () != child->parent)
     _exit (127);
   reset_signal_handlers ();
-  if (chdir (child->dir) < 0 || !redirect_stdio (child))
+  if (!join_cgroups (child) || chdir (child->dir) < 0 || !redirect_stdio (child))
     report_and_exit (child);
   close_other_fds (child);
   pthread_sigmask (SIG_SETMASK, &child->mask, NULL);
@@ -319,6 +335,8 @@ spawn (const gchar *dir,
        const gchar *const *envp,
        gint stdout_fd,
        gint stderr_fd,
+       const gint *cgroup_fds,
+       guint n_cgroup_fds,
        pid_t *pid)
 {
   g_auto (GStrv) candidates = find_candidates (argv[0]);
@@ -340,7 +358,9 @@ spawn (const gchar *dir,
                    .stderr_fd = stderr_fd,
                    .report_fd = report[1],
                    .max_fd = (gint) MIN (sysconf (_SC_OPEN_MAX), G_MAXINT),
-                   .parent = getpid () };
+                   .parent = getpid (),
+                   .cgroup_fds = cgroup_fds,
+                   .n_cgroup_fds = n_cgroup_fds };
   *pid = start_child (&child);
   child_errno = *pid < 0 ? errno : 0;
   clear_fd (&report[1]);
@@ -364,6 +384,8 @@ gboolean
 ff_local_spawn (const gchar *dir,
                 const gchar *const *argv,
                 const gchar *const *envp,
+                const gint *cgroup_fds,
+                guint n_cgroup_fds,
                 GPid *pid,
                 gint *stdout_fd,
                 gint *stderr_fd,
@@ -378,7 +400,7 @@ ff_local_spawn (const gchar *dir,
   if (!open_pipe (out) || !open_pipe (err))
     child_errno = errno;
   else
-    child_errno = spawn (dir, argv, envp, out[1], err[1], &child_pid);
+    child_errno = spawn (dir, argv, envp, out[1], err[1], cgroup_fds, n_cgroup_fds, &child_pid);
   clear_fd (&out[1]);
   clear_fd (&err[1]);
   if (child_errno != 0)

@@ -64,6 +64,8 @@ typedef struct
   GBytes *archive;
   gchar *config_id;
   gchar *service_id;
+  gboolean cores_known; /* the nodes were asked for their cores */
+  gchar *note;          /* for the run's log: a limit lowered to the nodes' */
 } Launch;
 
 static void
@@ -76,6 +78,7 @@ launch_free (Launch *launch)
   g_clear_pointer (&launch->archive, g_bytes_unref);
   g_free (launch->config_id);
   g_free (launch->service_id);
+  g_free (launch->note);
   g_free (launch);
 }
 
@@ -602,9 +605,67 @@ on_service_created (GObject *source, GAsyncResult *res, gpointer user_data)
       get_client (self), ff_run_request_get_pipeline (launch->request), launch->service_id,
       launch->config_id, ff_run_request_get_memory_limit (launch->request),
       self->placement_timeout * 1000);
+  if (launch->note != NULL)
+    ff_execution_add_note (FF_EXECUTION (execution), launch->note);
   ff_swarm_execution_start (execution);
   g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
   g_object_unref (task);
+}
+
+/* The cores of the biggest node that takes tasks (ready, active); 0 if
+ * the answer says nothing. */
+static guint
+largest_node_cores (JsonNode *nodes)
+{
+  gint64 largest = 0;
+  JsonArray *array;
+
+  if (nodes == NULL || !JSON_NODE_HOLDS_ARRAY (nodes))
+    return 0;
+  array = json_node_get_array (nodes);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *object, *member;
+      const gchar *state = NULL, *availability = NULL;
+      gint64 nano = 0;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      object = json_node_get_object (node);
+      if ((member = json_object_get_object_member (object, "Status")) != NULL)
+        state = json_object_get_string_member_with_default (member, "State", NULL);
+      if ((member = json_object_get_object_member (object, "Spec")) != NULL)
+        availability = json_object_get_string_member_with_default (member, "Availability", NULL);
+      if ((member = json_object_get_object_member (object, "Description")) != NULL &&
+          (member = json_object_get_object_member (member, "Resources")) != NULL)
+        nano = json_object_get_int_member_with_default (member, "NanoCPUs", 0);
+      if (g_strcmp0 (state, "ready") == 0 && g_strcmp0 (availability, "active") == 0)
+        largest = MAX (largest, nano);
+    }
+  return (guint) (largest / 1000000000);
+}
+
+static void create_service (GTask *task);
+
+/* cpu_hard_limit from a bigger machine: no node could run the task, so
+ * the run gets the biggest node's cores. Without an answer (the proxy
+ * refuses /nodes, say) the limit stays as asked. */
+static void
+on_nodes (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  Launch *launch = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) nodes = NULL;
+  guint status = 0;
+
+  nodes = ff_docker_client_call_finish (FF_DOCKER_CLIENT (source), res, &status, &error);
+  if (error != NULL || status != 200)
+    g_debug ("the nodes' cores are unknown: %s", error != NULL ? error->message : "");
+  else
+    launch->note = ff_limits_clamp_cpus (launch->request, largest_node_cores (nodes));
+  create_service (task);
 }
 
 static void
@@ -612,7 +673,16 @@ create_service (GTask *task)
 {
   FfSwarmExecutor *self = g_task_get_source_object (task);
   Launch *launch = g_task_get_task_data (task);
-  g_autoptr (JsonNode) body = build_service (self, launch);
+  g_autoptr (JsonNode) body = NULL;
+
+  if (!launch->cores_known && ff_run_request_get_cpu_limit (launch->request) > 0)
+    {
+      launch->cores_known = TRUE;
+      ff_docker_client_call_async (get_client (self), "GET", "/nodes", NULL, FF_DOCKER_CALL_NONE,
+                                   NULL, on_nodes, task);
+      return;
+    }
+  body = build_service (self, launch);
 
   /* Not cancellable: the engine completes a create whose client went
    * away. on_service_created looks at the cancellable instead. */

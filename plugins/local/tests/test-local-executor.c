@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fastflow.h"
+#include "ff-local-cgroup.h"
 #include "ff-local-executor.h"
 #include "ff-test-execution.h"
 #include "ff-test-util.h"
@@ -871,6 +872,169 @@ test_module (void)
   g_assert_cmpstr (ff_executor_get_name (FF_EXECUTOR (executor)), ==, "local");
 }
 
+/* ---- mem_hard_limit and cpu_hard_limit ---- */
+
+#define MIB (G_GUINT64_CONSTANT (1024) * 1024)
+
+/* Whether this machine gives the test a cgroup for these limits; a test
+ * that needs one says why it cannot run rather than pass. */
+static gboolean
+have_cgroup (guint64 memory, gdouble cpus)
+{
+  FfLocalCgroupSource source = { "/proc/self/cgroup", "/proc/self/mountinfo" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfLocalCgroup) cgroup = ff_local_cgroup_new (&source, memory, cpus, &error);
+
+  g_autofree gchar *why = NULL;
+
+  if (cgroup != NULL)
+    return TRUE;
+  why = g_strdup_printf ("no cgroup for a local run's limits on this machine: %s", error->message);
+  g_test_skip (why);
+  return FALSE;
+}
+
+/* Past mem_hard_limit the run ends as a container's does: killed by the
+ * kernel, 137, the limit named. */
+static void
+test_memory_limit (void)
+{
+  const gchar *argv[] = { "python3", "-c", "x = b'x' * (256 << 20)\nprint('survived', len(x))",
+                          NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfTestRun) run = NULL;
+  g_autofree gchar *message = NULL;
+
+  if (!have_cgroup (64 * MIB, 0))
+    return;
+  ff_run_request_set_memory_limit (request, 64 * MIB);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 137);
+  g_assert_cmpint (run->reason, ==, FF_REASON_OOM_KILLED);
+  message = ff_message_format (run->message);
+  /* g_format_size puts a no-break space before the unit */
+  g_assert_nonnull (strstr (message, "more memory than its limit of 64.0\xc2\xa0MiB"));
+  g_assert_null (strstr (run->out->str, "survived"));
+  remove_pipeline_dir (dir);
+}
+
+/* Within the limit, nothing changes. */
+static void
+test_memory_limit_kept (void)
+{
+  const gchar *argv[] = { "python3", "-c", "x = b'x' * (8 << 20)\nprint('fits', len(x))", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfTestRun) run = NULL;
+
+  if (!have_cgroup (256 * MIB, 0))
+    return;
+  ff_run_request_set_memory_limit (request, 256 * MIB);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, "fits 8388608\n");
+  remove_pipeline_dir (dir);
+}
+
+/* cpu_hard_limit throttles: a program that spins for 1.5 s of wall time
+ * gets about 0.1 s of CPU per second, not a whole core. */
+static void
+test_cpu_limit (void)
+{
+  const gchar *argv[] = { "python3", "-c",
+                          "import os, time\n"
+                          "end = time.monotonic() + 1.5\n"
+                          "while time.monotonic() < end: pass\n"
+                          "t = os.times()\n"
+                          "print('%.2f' % (t.user + t.system))",
+                          NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfTestRun) run = NULL;
+  gdouble used;
+
+  if (!have_cgroup (0, 0.1))
+    return;
+  ff_run_request_set_cpu_limit (request, 0.1);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  used = g_ascii_strtod (run->out->str, NULL);
+  g_test_message ("CPU seconds in 1.5 s at cpu_hard_limit 0.1: %.2f", used);
+  g_assert_cmpfloat (used, <, 0.6);
+  remove_pipeline_dir (dir);
+}
+
+/* A machine without a cgroup for fastflowd: the run does not start, and
+ * the message names the setting. */
+static void
+test_limits_refused (void)
+{
+  const gchar *argv[] = { "sh", "-c", "echo ran", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autofree gchar *empty = g_build_filename (dir, "empty", NULL);
+  g_autoptr (FfLocalExecutor) executor = ff_local_executor_new ();
+  const struct
+  {
+    guint64 memory;
+    gdouble cpus;
+    const gchar *named;
+  } cases[] = {
+    { 64 * MIB, 0, "The pipeline sets mem_hard_limit," },
+    { 0, 0.5, "The pipeline sets cpu_hard_limit," },
+    { 64 * MIB, 0.5, "The pipeline sets mem_hard_limit, cpu_hard_limit," },
+  };
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  ff_local_executor_set_cgroup_source (executor, empty, empty);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (FfRunRequest) request = request_new (dir, argv);
+      g_autoptr (FfTestRun) run = test_run_new (TRUE);
+      g_autofree gchar *message = NULL;
+
+      ff_run_request_set_memory_limit (request, cases[i].memory);
+      ff_run_request_set_cpu_limit (request, cases[i].cpus);
+      test_run_launch_on (run, executor, request);
+      g_assert_null (run->execution);
+      g_assert_error (run->launch_error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+      message = ff_message_format (run->launch_error->message);
+      g_assert_nonnull (strstr (message, cases[i].named));
+      g_assert_nonnull (strstr (message, "the run does not start"));
+    }
+  remove_pipeline_dir (dir);
+}
+
+/* More cores than the machine has: lowered to them, with a note for the
+ * run's log, and the run goes ahead. */
+static void
+test_cpu_clamped (void)
+{
+  const gchar *argv[] = { "sh", "-c", "echo ran", NULL };
+  g_autofree gchar *dir = make_pipeline_dir ();
+  g_autoptr (FfRunRequest) request = request_new (dir, argv);
+  g_autoptr (FfTestRun) run = NULL;
+  g_autofree gchar *note = NULL;
+  g_autofree gchar *expected = g_strdup_printf (
+      "cpu_hard_limit 4096 is more than the %u CPU cores the host of this run has; limited to %u",
+      g_get_num_processors (), g_get_num_processors ());
+  const gchar *const *notes;
+
+  if (!have_cgroup (0, g_get_num_processors ()))
+    return;
+  ff_run_request_set_cpu_limit (request, 4096);
+  run = run_request (request, TRUE);
+  g_assert_cmpint (run->exit_code, ==, 0);
+  assert_output (run->out, "ran\n");
+  notes = ff_execution_get_notes (run->execution);
+  g_assert_nonnull (notes);
+  g_assert_cmpuint (g_strv_length ((gchar **) notes), ==, 1);
+  note = ff_message_format (notes[0]);
+  g_assert_cmpstr (note, ==, expected);
+  g_assert_cmpfloat (ff_run_request_get_cpu_limit (request), ==, g_get_num_processors ());
+  remove_pipeline_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -901,5 +1065,10 @@ main (int argc, char **argv)
   g_test_add_func ("/local-executor/sample-busy", test_sample_busy);
   g_test_add_func ("/local-executor/sample-after-exit", test_sample_after_exit);
   g_test_add_func ("/local-executor/module", test_module);
+  g_test_add_func ("/local-executor/memory-limit", test_memory_limit);
+  g_test_add_func ("/local-executor/memory-limit-kept", test_memory_limit_kept);
+  g_test_add_func ("/local-executor/cpu-limit", test_cpu_limit);
+  g_test_add_func ("/local-executor/limits-refused", test_limits_refused);
+  g_test_add_func ("/local-executor/cpu-clamped", test_cpu_clamped);
   return g_test_run ();
 }
