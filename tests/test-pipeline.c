@@ -728,6 +728,7 @@ test_notebook (Fixture *fixture, gconstpointer data)
                    "field “cells” is only used by notebook pipelines");
   argv = ff_pipeline_dup_entry_argv (pipeline, "python3", &error);
   g_assert_cmpstrv (argv, ((const gchar *[]){ "python3", "main.py", NULL }));
+}
 
 /* restart_interval in each form Fast-Flow takes: cron, or seconds as a
  * number or a string of digits; 0 and "" ask for no restarts. */
