@@ -118,6 +118,21 @@ wait_status (FfTestDaemon *d, const gchar *id, StatusCheck check)
   ff_test_poll_until (status_says, &wait);
 }
 
+/* What the run left in its pipeline folder. */
+static const gchar *
+read_pipeline_file (FfTestDaemon *d, const gchar *pipeline, const gchar *file)
+{
+  g_autofree gchar *path = g_build_filename (d->pipelines_dir, pipeline, file, NULL);
+  g_autoptr (GError) error = NULL;
+  gchar *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  /* kept until the test program ends, for asserting on */
+  g_test_queue_free (contents);
+  return contents;
+}
+
 /* Opens the gate a pipeline's script waits for: a file in its folder,
  * which the container sees in /app. */
 static void
@@ -197,19 +212,54 @@ test_succeeds (void)
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
 
-  /* the pipeline folder is mounted read-only at /app, the working folder;
-   * the route file is writable */
+  /* the pipeline folder is mounted at /app, the working folder, writable
+   * as in Fast-Flow; the route file is writable */
   add_docker_pipeline (d, pipeline, NULL,
-                       "pwd; cat data.txt; touch /app/x 2>/dev/null || echo ro\n"
+                       "pwd; cat data.txt; echo written > /app/output.txt || echo ro\n"
                        "echo blue > \"$FASTFLOW_ROUTE_FILE\"\n");
   ff_test_daemon_add_pipeline (d, pipeline, "data.txt", "from the folder\n", NULL);
   ff_test_daemon_start (d, NULL);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "/app\nfrom the folder\nro\n");
+  g_assert_cmpstr (out, ==, "/app\nfrom the folder\n");
+  g_assert_cmpstr (read_pipeline_file (d, pipeline, "output.txt"), ==, "written\n");
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
   g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
   g_assert_cmpstr (json_object_get_string_member (status, "route"), ==, "blue");
+}
+
+/* Fast-Flow's defaults, each with its hardened setting: /app writable
+ * (app_mount = ro), Docker's default network bridge (network = none).
+ * A container on "none" has only its loopback. */
+static const gchar defaults_script[] = "touch /app/x 2>/dev/null && rm /app/x && echo app-rw || "
+                                       "echo app-ro\n"
+                                       "ls /sys/class/net | tr '\\n' ' '; echo\n";
+
+static gchar *
+run_defaults (const gchar *extra)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon_with (ff_test_proxy_get_url (proxy), extra);
+  g_autofree gchar *pipeline = name ("defaults");
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+
+  add_docker_pipeline (d, pipeline, NULL, defaults_script);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_test_message ("%s: %s", extra != NULL ? extra : "defaults", out);
+  return out;
+}
+
+static void
+test_fastflow_defaults (void)
+{
+  g_autofree gchar *defaults = run_defaults (NULL);
+  g_autofree gchar *hardened = run_defaults ("app_mount = ro\nnetwork = none\n");
+
+  g_assert_true (g_str_has_prefix (defaults, "app-rw\n"));
+  g_assert_nonnull (strstr (defaults, "eth0"));
+  g_assert_cmpstr (hardened, ==, "app-ro\nlo \n");
 }
 
 /* allowed_roots set to a folder of its own: the pipeline in the pipelines
@@ -569,6 +619,22 @@ test_least_privilege (void)
   g_assert_nonnull (strstr (less, "needs CONTAINERS=1"));
 }
 
+/* A proxy that runs on the network "bridge" could reach (not on loopback,
+ * not a Unix socket) is a warning of `executors --verbose`; the .invalid
+ * name fails at once. */
+static void
+test_proxy_reach_warning (void)
+{
+  g_autoptr (FfTestDaemon) d = new_daemon ("http://ff-proxy.invalid:2375");
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  ff_test_daemon_start (d, NULL);
+  ff_test_daemon_ctl (d, &out, &err, "executors", "--verbose", NULL);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "! network"));
+  g_assert_nonnull (strstr (out, "could reach the Docker proxy at http://ff-proxy.invalid:2375"));
+}
+
 /* Resource use of a container run: its peak memory, one soft-limit
  * warning; and with /stats refused, a run that still succeeds and says
  * why it could not be measured. */
@@ -665,6 +731,7 @@ main (int argc, char **argv)
   ff_test_docker_e2e_init (&argc, &argv);
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
+  g_test_add_func ("/docker-e2e/fastflow-defaults", test_fastflow_defaults);
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
   g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
@@ -676,6 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/docker-e2e/least-privilege", test_least_privilege);
+  g_test_add_func ("/docker-e2e/proxy-reach-warning", test_proxy_reach_warning);
   g_test_add_func ("/docker-e2e/metrics", test_metrics);
   g_test_add_func ("/docker-e2e/stats-refused", test_stats_refused);
   g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);
