@@ -631,7 +631,7 @@ test_proxy_reach_warning (void)
   ff_test_daemon_start (d, NULL);
   ff_test_daemon_ctl (d, &out, &err, "executors", "--verbose", NULL);
   g_test_message ("%s", out);
-  g_assert_nonnull (strstr (out, "! network"));
+  g_assert_nonnull (strstr (out, "! Runs join the network “bridge”"));
   g_assert_nonnull (strstr (out, "could reach the Docker proxy at http://ff-proxy.invalid:2375"));
 }
 

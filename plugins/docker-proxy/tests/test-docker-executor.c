@@ -77,16 +77,25 @@ new_config (const gchar *url)
   return config;
 }
 
+/* With @settings, pairs of key and value in [executor.docker-proxy]. */
 static FfExecutor *
-new_executor (const gchar *url)
+new_executor_with (const gchar *url, const gchar *const *settings)
 {
   g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
   g_autoptr (GKeyFile) config = new_config (url);
   g_autoptr (GError) error = NULL;
 
+  for (guint i = 0; settings != NULL && settings[i] != NULL; i += 2)
+    g_key_file_set_string (config, "executor.docker-proxy", settings[i], settings[i + 1]);
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
   g_assert_no_error (error);
   return FF_EXECUTOR (g_steal_pointer (&executor));
+}
+
+static FfExecutor *
+new_executor (const gchar *url)
+{
+  return new_executor_with (url, NULL);
 }
 
 static FfRunRequest *
@@ -101,6 +110,16 @@ new_request (const gchar *script)
   ff_run_request_set_label (request, "org.fastflow.pipeline", "test-pipe");
   ff_run_request_set_pipelines_dir (request, env.root);
   return request;
+}
+
+/* A folder of the test's own, for a run's folders. */
+static gchar *
+make_folder (const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (env.root, name, NULL);
+
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  return g_steal_pointer (&path);
 }
 
 /* The container of a launched run. */
@@ -459,19 +478,15 @@ static void
 test_hardened_settings (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor_with (
+      ff_test_proxy_get_url (proxy), RUN_FLAGS ("app_mount", "ro", "network", "none"));
   g_autoptr (GKeyFile) config = new_config (ff_test_proxy_get_url (proxy));
-  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (FfTestRun) run = NULL;
 
-  g_key_file_set_string (config, "executor.docker-proxy", "app_mount", "ro");
-  g_key_file_set_string (config, "executor.docker-proxy", "network", "none");
-  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_no_error (error);
-  run = ff_test_run_start (FF_EXECUTOR (executor),
-                           new_request ("touch /app/x 2>/dev/null && rm /app/x && "
-                                        "echo app-writable || echo app-read-only; "
-                                        "echo ready; sleep 60"));
+  run = ff_test_run_start (executor, new_request ("touch /app/x 2>/dev/null && rm /app/x && "
+                                                  "echo app-writable || echo app-read-only; "
+                                                  "echo ready; sleep 60"));
   run->marker = "ready";
   run->on_marker = check_hardened;
   ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
@@ -479,7 +494,7 @@ test_hardened_settings (void)
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
 
   g_key_file_set_string (config, "executor.docker-proxy", "app_mount", "yes");
-  g_assert_false (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
+  g_assert_false (ff_executor_configure (executor, config, &error));
   g_assert_nonnull (strstr (error->message, "app_mount"));
   g_assert_nonnull (strstr (error->message, "yes"));
 }
@@ -499,21 +514,13 @@ static const gchar folders_script[] =
     "done; "
     "rm -f /opt/fastflow/env/x; echo $(id -u):$(id -g)";
 
-static gchar *
-make_folder (const gchar *name)
-{
-  g_autofree gchar *path = g_build_filename (env.root, name, NULL);
-
-  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
-  return g_steal_pointer (&path);
-}
-
 static void
 test_folders (void)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
-  g_autoptr (GKeyFile) config = new_config (ff_test_proxy_get_url (proxy));
-  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
+  /* not the daemon's: the build must not take it */
+  g_autoptr (FfExecutor) executor =
+      new_executor_with (ff_test_proxy_get_url (proxy), RUN_FLAGS ("user", "65534:65534"));
   g_autofree gchar *env_dir = make_folder ("env");
   g_autofree gchar *tools = make_folder ("tools");
   g_autofree gchar *wheels = make_folder ("wheels");
@@ -522,13 +529,8 @@ test_folders (void)
       g_strconcat ("env-writable\ntools-read-only\nwheels-read-only\n", daemon, NULL);
   g_autoptr (FfTestRun) build = NULL;
   g_autoptr (FfTestRun) run = NULL;
-  g_autoptr (GError) error = NULL;
   FfRunRequest *request;
 
-  /* not the daemon's: the build must not take it */
-  g_key_file_set_string (config, "executor.docker-proxy", "user", "65534:65534");
-  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_no_error (error);
   g_assert_cmpint (g_chmod (env_dir, 0777), ==, 0);
 
   /* the busybox image's root is the daemon's only */
@@ -537,7 +539,7 @@ test_folders (void)
   ff_run_request_set_folder (request, FF_RUN_FOLDER_DEPENDENCY_ENV, env_dir, TRUE);
   ff_run_request_set_folder (request, FF_RUN_FOLDER_TOOLS, tools, FALSE);
   ff_run_request_set_folder (request, FF_RUN_FOLDER_WHEELS, wheels, FALSE);
-  build = run_to_end (FF_EXECUTOR (executor), request);
+  build = run_to_end (executor, request);
   g_assert_cmpstr (build->err->str, ==, "");
   g_assert_cmpstr (build->out->str, ==, build_out);
 
@@ -545,7 +547,7 @@ test_folders (void)
   ff_run_request_set_image (request, PYTHON_3_11);
   ff_run_request_set_folder (request, FF_RUN_FOLDER_DEPENDENCY_ENV, env_dir, FALSE);
   ff_run_request_set_folder (request, FF_RUN_FOLDER_TOOLS, tools, FALSE);
-  run = run_to_end (FF_EXECUTOR (executor), request);
+  run = run_to_end (executor, request);
   g_assert_cmpstr (run->out->str, ==,
                    "env-read-only\ntools-read-only\nwheels-read-only\n"
                    "65534:65534\n");
@@ -555,7 +557,7 @@ test_folders (void)
     {
       static const gchar *const paths[] = { "/opt/fastflow/env", "/opt/fastflow/tools",
                                             "/opt/fastflow/wheels" };
-      g_autofree gchar *path = ff_executor_get_folder_path (FF_EXECUTOR (executor), folder, tools);
+      g_autofree gchar *path = ff_executor_get_folder_path (executor, folder, tools);
 
       g_assert_cmpstr (path, ==, paths[folder]);
     }
@@ -564,45 +566,10 @@ test_folders (void)
   g_rmdir (wheels);
 }
 
-/* Only the environment may be writable, and only fastflow's folders are
- * mounted: a request for a writable tools folder is refused before
- * anything reaches the engine (the proxy does not even exist). */
-static void
-test_folder_refused (void)
-{
-  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", ff_test_proxy_free_port ());
-  g_autoptr (FfExecutor) executor = new_executor (url);
-  g_autofree gchar *tools = make_folder ("tools-rw");
-  FfRunRequest *request = new_request ("true");
-  g_autoptr (GError) error = NULL;
-
-  ff_run_request_set_folder (request, FF_RUN_FOLDER_TOOLS, tools, TRUE);
-  error = launch_error (executor, request);
-  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
-  g_assert_nonnull (strstr (ff_test_shown (error->message), tools));
-  g_assert_nonnull (strstr (ff_test_shown (error->message), "only its dependency environment"));
-  g_clear_error (&error);
-
-  request = new_request ("true");
-  ff_run_request_set_folder (request, FF_RUN_FOLDER_WHEELS, "/var/run/docker.sock", FALSE);
-  error = launch_error (executor, request);
-  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
-  g_assert_nonnull (strstr (ff_test_shown (error->message), "socket"));
-  g_rmdir (tools);
-}
-
-
 static FfExecutor *
 new_python_executor (const gchar *url)
 {
-  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
-  g_autoptr (GKeyFile) config = new_config (url);
-  g_autoptr (GError) error = NULL;
-
-  g_key_file_set_string (config, "executor.docker-proxy", "python_image", PYTHON_IMAGE);
-  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  g_assert_no_error (error);
-  return FF_EXECUTOR (g_steal_pointer (&executor));
+  return new_executor_with (url, RUN_FLAGS ("python_image", PYTHON_IMAGE));
 }
 
 /* python_version picks python_image's image of that version; the runtime
@@ -684,15 +651,11 @@ on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
 static gchar *
 network_finding (const gchar *url, const gchar *network)
 {
-  g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
-  g_autoptr (GKeyFile) config = new_config (url);
+  g_autoptr (FfExecutor) executor =
+      new_executor_with (url, network != NULL ? RUN_FLAGS ("network", network) : NULL);
   g_autoptr (GPtrArray) checks = NULL;
-  g_autoptr (GError) error = NULL;
 
-  if (network != NULL)
-    g_key_file_set_string (config, "executor.docker-proxy", "network", network);
-  g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
-  ff_executor_diagnose_async (FF_EXECUTOR (executor), NULL, on_diagnosed, &checks);
+  ff_executor_diagnose_async (executor, NULL, on_diagnosed, &checks);
   ff_test_wait_until_within (ff_test_is_set, &checks, 60, "the diagnosis");
   for (guint i = 0; i < checks->len; i++)
     {
@@ -739,12 +702,16 @@ test_refusals (void)
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", ff_test_proxy_free_port ());
   g_autoptr (FfExecutor) executor = new_executor (url);
   g_autofree gchar *outside = g_dir_make_tmp ("ff-outside-XXXXXX", NULL);
+  g_autofree gchar *tools = make_folder ("tools-rw");
   struct
   {
     const gchar *network;
     const gchar *dir;
     guint64 memory;
     const gchar *mention;
+    FfRunFolder folder; /* with folder_path */
+    const gchar *folder_path;
+    gboolean writable;
   } cases[] = {
     { "host", NULL, 0, "host" },
     { "container:abc", NULL, 0, "container:abc" },
@@ -754,6 +721,11 @@ test_refusals (void)
     { NULL, outside, 0, "outside the pipelines folder" },
     /* The engine's minimum, said by the executor rather than the core. */
     { NULL, NULL, 1024 * 1024, "below 6 MiB" },
+    /* of a run's folders only the environment may be writable, and none
+     * may be the engine's socket */
+    { NULL, NULL, 0, "only its dependency environment", FF_RUN_FOLDER_TOOLS, tools, TRUE },
+    { NULL, NULL, 0, "only its dependency environment", FF_RUN_FOLDER_WHEELS, tools, TRUE },
+    { NULL, NULL, 0, "socket", FF_RUN_FOLDER_WHEELS, "/var/run/docker.sock", FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -767,11 +739,15 @@ test_refusals (void)
         ff_run_request_set_pipeline_dir (request, cases[i].dir);
       if (cases[i].memory > 0)
         ff_run_request_set_memory_limit (request, cases[i].memory);
+      if (cases[i].folder_path != NULL)
+        ff_run_request_set_folder (request, cases[i].folder, cases[i].folder_path,
+                                   cases[i].writable);
       error = launch_error (executor, request);
       g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
       g_assert_nonnull (strstr (ff_test_shown (error->message), cases[i].mention));
     }
   g_rmdir (outside);
+  g_rmdir (tools);
 }
 
 static void
@@ -1423,7 +1399,6 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/run/hardening", test_hardening);
   g_test_add_func ("/docker/run/hardened-settings", test_hardened_settings);
   g_test_add_func ("/docker/run/folders", test_folders);
-  g_test_add_func ("/docker/folder-refused", test_folder_refused);
   g_test_add_func ("/docker/run/python-version", test_python_version);
   g_test_add_func ("/docker/python-version-missing", test_python_version_missing);
   g_test_add_func ("/docker/proxy-reach-warning", test_proxy_reach_warning);
