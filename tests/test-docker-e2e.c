@@ -118,6 +118,21 @@ wait_status (FfTestDaemon *d, const gchar *id, StatusCheck check)
   ff_test_poll_until (status_says, &wait);
 }
 
+/* What the run left in its pipeline folder. */
+static const gchar *
+read_pipeline_file (FfTestDaemon *d, const gchar *pipeline, const gchar *file)
+{
+  g_autofree gchar *path = g_build_filename (d->pipelines_dir, pipeline, file, NULL);
+  g_autoptr (GError) error = NULL;
+  gchar *contents = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  /* kept until the test program ends, for asserting on */
+  g_test_queue_free (contents);
+  return contents;
+}
+
 /* Opens the gate a pipeline's script waits for: a file in its folder,
  * which the container sees in /app. */
 static void
@@ -197,15 +212,16 @@ test_succeeds (void)
   g_autoptr (JsonNode) node = NULL;
   JsonObject *status;
 
-  /* the pipeline folder is mounted read-only at /app, the working folder;
-   * the route file is writable */
+  /* the pipeline folder is mounted at /app, the working folder, writable
+   * as in Fast-Flow; the route file is writable */
   add_docker_pipeline (d, pipeline, NULL,
-                       "pwd; cat data.txt; touch /app/x 2>/dev/null || echo ro\n"
+                       "pwd; cat data.txt; echo written > /app/output.txt || echo ro\n"
                        "echo blue > \"$FASTFLOW_ROUTE_FILE\"\n");
   ff_test_daemon_add_pipeline (d, pipeline, "data.txt", "from the folder\n", NULL);
   ff_test_daemon_start (d, NULL);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "/app\nfrom the folder\nro\n");
+  g_assert_cmpstr (out, ==, "/app\nfrom the folder\n");
+  g_assert_cmpstr (read_pipeline_file (d, pipeline, "output.txt"), ==, "written\n");
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "succeeded");
   g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");
@@ -224,6 +240,40 @@ test_cpu_limit_clamped (void)
 
   ff_test_docker_e2e_assert_cpu_clamped (d, "docker-proxy", pipeline);
   wait_no_containers (pipeline);
+}
+
+/* Fast-Flow's defaults, each with its hardened setting: /app writable
+ * (app_mount = ro), Docker's default network bridge (network = none).
+ * A container on "none" has only its loopback. */
+static const gchar defaults_script[] = "touch /app/x 2>/dev/null && rm /app/x && echo app-rw || "
+                                       "echo app-ro\n"
+                                       "ls /sys/class/net | tr '\\n' ' '; echo\n";
+
+static gchar *
+run_defaults (const gchar *extra)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon_with (ff_test_proxy_get_url (proxy), extra);
+  g_autofree gchar *pipeline = name ("defaults");
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+
+  add_docker_pipeline (d, pipeline, NULL, defaults_script);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+  g_test_message ("%s: %s", extra != NULL ? extra : "defaults", out);
+  return out;
+}
+
+static void
+test_fastflow_defaults (void)
+{
+  g_autofree gchar *defaults = run_defaults (NULL);
+  g_autofree gchar *hardened = run_defaults ("app_mount = ro\nnetwork = none\n");
+
+  g_assert_true (g_str_has_prefix (defaults, "app-rw\n"));
+  g_assert_nonnull (strstr (defaults, "eth0"));
+  g_assert_cmpstr (hardened, ==, "app-ro\nlo \n");
 }
 
 /* allowed_roots set to a folder of its own: the pipeline in the pipelines
@@ -583,6 +633,22 @@ test_least_privilege (void)
   g_assert_nonnull (strstr (less, "needs CONTAINERS=1"));
 }
 
+/* A proxy that runs on the network "bridge" could reach (not on loopback,
+ * not a Unix socket) is a warning of `executors --verbose`; the .invalid
+ * name fails at once. */
+static void
+test_proxy_reach_warning (void)
+{
+  g_autoptr (FfTestDaemon) d = new_daemon ("http://ff-proxy.invalid:2375");
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  ff_test_daemon_start (d, NULL);
+  ff_test_daemon_ctl (d, &out, &err, "executors", "--verbose", NULL);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "! Runs join the network “bridge”"));
+  g_assert_nonnull (strstr (out, "could reach the Docker proxy at http://ff-proxy.invalid:2375"));
+}
+
 /* Resource use of a container run: its peak memory, one soft-limit
  * warning; and with /stats refused, a run that still succeeds and says
  * why it could not be measured. */
@@ -671,6 +737,214 @@ test_stats_refused (void)
   g_assert_nonnull (strstr (status_out, "/stats"));
 }
 
+/* ---- dependency environments and python_version (issue 17) ---- */
+
+/* scripts/docker-test-env.sh builds fastflow-test/python:3.11 */
+#define PYTHON_IMAGE_SETTING "python_image=fastflow-test/python:{version}\n"
+
+/* What the run sees: the package, its Python, and that it cannot change
+ * its environment. */
+static const gchar deps_main[] = "import os, sys, ffdemo\n"
+                                 "print('VALUE=' + ffdemo.VALUE)\n"
+                                 "print('prefix=' + sys.prefix)\n"
+                                 "try:\n"
+                                 "    open(os.path.join(sys.prefix, 'x'), 'w')\n"
+                                 "    print('env-writable')\n"
+                                 "except OSError:\n"
+                                 "    print('env-read-only')\n";
+
+#define DEPS_OUT(value) "VALUE=" value "\nprefix=/opt/fastflow/env\nenv-read-only\n"
+
+typedef struct
+{
+  FfTestProxy *proxy;
+  FfTestDaemon *d;
+  gchar *wheels; /* ffdemo 1 and 2, made by tests/make-wheel.py */
+} Deps;
+
+static void
+make_wheel (const gchar *dir, const gchar *version)
+{
+  g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "make-wheel.py", NULL);
+  const gchar *const argv[] = { "python3", script, dir, "ffdemo", version, NULL };
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* A daemon whose builds install only from the test's wheels, mounted
+ * read-only into the build container, with @dependencies (more of
+ * [dependencies]) and python_image for the test's Python image. */
+static Deps *
+deps_new (const gchar *dependencies)
+{
+  Deps *deps = g_new0 (Deps, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *sections = NULL;
+
+  deps->wheels = g_dir_make_tmp ("ff-wheels-XXXXXX", &error);
+  g_assert_no_error (error);
+  make_wheel (deps->wheels, "1");
+  make_wheel (deps->wheels, "2");
+  sections = g_strdup_printf ("[dependencies]\nfind_links=%s\n%s", deps->wheels,
+                              dependencies != NULL ? dependencies : "offline=true\n");
+  deps->proxy = ff_test_proxy_start (0, full_flags, NULL);
+  deps->d = ff_test_docker_e2e_daemon_new ("docker-proxy", ff_test_proxy_get_url (deps->proxy),
+                                           sections, PYTHON_IMAGE_SETTING);
+  return deps;
+}
+
+static void
+deps_free (Deps *deps)
+{
+  g_autoptr (GDir) dir = g_dir_open (deps->wheels, 0, NULL);
+  const gchar *name;
+
+  ff_test_daemon_free (deps->d);
+  ff_test_proxy_stop (deps->proxy);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (deps->wheels, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (deps->wheels);
+  g_free (deps->wheels);
+  g_free (deps);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Deps, deps_free)
+
+/* A Python pipeline of Python 3.11 with @requirements. */
+static void
+add_deps_pipeline (Deps *deps, const gchar *pipeline, const gchar *requirements)
+{
+  ff_test_daemon_add_pipeline (deps->d, pipeline, "pipeline.json",
+                               "{\"executor\": \"docker-proxy\", \"python_version\": \"3.11\"}",
+                               "main.py", deps_main, "requirements.txt", requirements, NULL);
+}
+
+/* `fastflowctl run`: its exit status, its output in @out. */
+static gint
+run_pipeline (FfTestDaemon *d, const gchar *pipeline, gchar **out)
+{
+  g_autofree gchar *err = NULL;
+  gint status = ff_test_daemon_ctl (d, out, &err, "run", pipeline, NULL);
+
+  g_test_message ("run %s (%d): %s%s", pipeline, status, *out, err);
+  return status;
+}
+
+/* The first run builds its environment in a container of its own (its
+ * Preparing step in the log) and prints the package's value; the second
+ * reuses it (nothing installed); a changed requirements.txt gets a new
+ * one. The run's container sees the environment read-only. */
+static void
+test_dependencies (void)
+{
+  g_autoptr (Deps) deps = deps_new (NULL);
+  g_autofree gchar *pipeline = name ("deps");
+  g_autofree gchar *first = NULL, *second = NULL, *changed = NULL;
+  g_autofree gchar *path = NULL;
+
+  add_deps_pipeline (deps, pipeline, "ffdemo==1\n");
+  ff_test_daemon_start (deps->d, NULL);
+  g_assert_cmpint (run_pipeline (deps->d, pipeline, &first), ==, 0);
+  g_assert_nonnull (strstr (first, "[fastflow] Preparing environment"));
+  g_assert_nonnull (strstr (first, "installed 1 package in"));
+  g_assert_true (g_str_has_suffix (first, DEPS_OUT ("1")));
+
+  g_assert_cmpint (run_pipeline (deps->d, pipeline, &second), ==, 0);
+  g_assert_cmpstr (second, ==, DEPS_OUT ("1"));
+
+  path = g_build_filename (deps->d->pipelines_dir, pipeline, "requirements.txt", NULL);
+  g_assert_true (g_file_set_contents (path, "ffdemo==2\n", -1, NULL));
+  g_assert_cmpint (run_pipeline (deps->d, pipeline, &changed), ==, 0);
+  g_assert_nonnull (strstr (changed, "installed 1 package in"));
+  g_assert_true (g_str_has_suffix (changed, DEPS_OUT ("2")));
+  wait_no_containers (pipeline);
+}
+
+/* A requirement that does not exist: a Pipeline Error naming it, and the
+ * pipeline never runs. */
+static void
+test_dependencies_bad_requirement (void)
+{
+  g_autoptr (Deps) deps = deps_new (NULL);
+  g_autofree gchar *pipeline = name ("deps-bad");
+  g_autofree gchar *out = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_deps_pipeline (deps, pipeline, "ffnothere==9\n");
+  ff_test_daemon_start (deps->d, NULL);
+  g_assert_cmpint (run_pipeline (deps->d, pipeline, &out), ==, 65);
+  g_assert_nonnull (strstr (out, "ffnothere"));
+  g_assert_null (strstr (out, "VALUE="));
+  status = get_status (deps->d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "dependencies-failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (status, "message"), "ffnothere"));
+  wait_no_containers (pipeline);
+}
+
+/* An index the build container cannot reach (its own loopback, on the
+ * bridge network): an Infrastructure Error, exit 125. */
+static void
+test_dependencies_unreachable_index (void)
+{
+  g_autofree gchar *index =
+      g_strdup_printf ("index_url=http://127.0.0.1:%u/simple\n", ff_test_proxy_free_port ());
+  g_autoptr (Deps) deps = deps_new (index);
+  g_autofree gchar *pipeline = name ("deps-index");
+  g_autofree gchar *out = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  add_deps_pipeline (deps, pipeline, "ffdemo==1\n");
+  ff_test_daemon_start (deps->d, NULL);
+  g_assert_cmpint (run_pipeline (deps->d, pipeline, &out), ==, 125);
+  status = get_status (deps->d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "infrastructure");
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "index-unreachable");
+  wait_no_containers (pipeline);
+}
+
+/* python_version picks python_image's image of that version; one whose
+ * image is not there fails, naming the version and the image. */
+static void
+test_python_version (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d =
+      new_daemon_with (ff_test_proxy_get_url (proxy), PYTHON_IMAGE_SETTING);
+  g_autofree gchar *py311 = name ("py311"), *py399 = name ("py399");
+  g_autofree gchar *out = NULL, *missing = NULL;
+  const gchar *main_py = "import sys\nprint('%d.%d' % sys.version_info[:2])\n";
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  ff_test_daemon_add_pipeline (d, py311, "pipeline.json",
+                               "{\"executor\": \"docker-proxy\", \"python_version\": \"3.11\"}",
+                               "main.py", main_py, NULL);
+  ff_test_daemon_add_pipeline (d, py399, "pipeline.json",
+                               "{\"executor\": \"docker-proxy\", \"python_version\": \"3.99\"}",
+                               "main.py", main_py, NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (run_pipeline (d, py311, &out), ==, 0);
+  g_assert_cmpstr (out, ==, "3.11\n");
+
+  g_assert_cmpint (run_pipeline (d, py399, &missing), ==, 125);
+  status = get_status (d, "2", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "image-not-found");
+  g_assert_nonnull (strstr (json_object_get_string_member (status, "message"), "Python 3.99"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (status, "message"), "fastflow-test/python:3.99"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -680,6 +954,12 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/same-as-local", test_same_as_local);
   g_test_add_func ("/docker-e2e/succeeds", test_succeeds);
   g_test_add_func ("/docker-e2e/cpu-limit-clamped", test_cpu_limit_clamped);
+  g_test_add_func ("/docker-e2e/fastflow-defaults", test_fastflow_defaults);
+  g_test_add_func ("/docker-e2e/dependencies", test_dependencies);
+  g_test_add_func ("/docker-e2e/dependencies-bad-requirement", test_dependencies_bad_requirement);
+  g_test_add_func ("/docker-e2e/dependencies-unreachable-index",
+                   test_dependencies_unreachable_index);
+  g_test_add_func ("/docker-e2e/python-version", test_python_version);
   g_test_add_func ("/docker-e2e/allowed-roots-set", test_allowed_roots_set);
   g_test_add_func ("/docker-e2e/symlink-swap-refused", test_symlink_swap_refused);
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
@@ -691,6 +971,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/image-missing", test_image_missing);
   g_test_add_func ("/docker-e2e/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/docker-e2e/least-privilege", test_least_privilege);
+  g_test_add_func ("/docker-e2e/proxy-reach-warning", test_proxy_reach_warning);
   g_test_add_func ("/docker-e2e/metrics", test_metrics);
   g_test_add_func ("/docker-e2e/stats-refused", test_stats_refused);
   g_test_add_func ("/docker-e2e/killed-daemon-leaves-nothing", test_killed_daemon_leaves_nothing);

@@ -82,6 +82,8 @@ ff_cli_describe_id (const gchar *id)
     { "image-not-found", N_ ("image not found") },
     { "orchestrator-restarted", N_ ("lost in a restart of fastflowd") },
     { "refused", N_ ("refused by fastflow") },
+    { "dependencies-failed", N_ ("requirements not installable") },
+    { "index-unreachable", N_ ("package index unreachable") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)

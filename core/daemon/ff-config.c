@@ -32,6 +32,7 @@ struct _FfConfig
   guint keep_runs;
   guint http_max_connections;
   guint http_idle_timeout_s;
+  FfDependencySources deps;
 };
 
 G_DEFINE_TYPE (FfConfig, ff_config, G_TYPE_OBJECT)
@@ -48,6 +49,9 @@ ff_config_finalize (GObject *object)
   g_strfreev (self->allowed_executors);
   g_clear_pointer (&self->time_zone, g_time_zone_unref);
   g_free (self->python);
+  g_free (self->deps.index_url);
+  g_strfreev (self->deps.extra_index_urls);
+  g_free (self->deps.find_links);
   G_OBJECT_CLASS (ff_config_parent_class)->finalize (object);
 }
 
@@ -73,6 +77,7 @@ ff_config_init (FfConfig *self)
   self->keep_runs = 10000;
   self->http_max_connections = FF_HTTP_SERVER_DEFAULT_MAX_CONNECTIONS;
   self->http_idle_timeout_s = FF_HTTP_SERVER_DEFAULT_IDLE_TIMEOUT_S;
+  self->deps.extra_index_urls = g_new0 (gchar *, 1);
 }
 
 FfConfig *
@@ -226,6 +231,92 @@ read_allowed_executors (FfConfig *self, GError **error)
 }
 
 static gboolean
+is_url (const gchar *text)
+{
+  return g_str_has_prefix (text, "http://") || g_str_has_prefix (text, "https://") ||
+         g_str_has_prefix (text, "file://");
+}
+
+static gboolean
+dependency_error (const gchar *key, const gchar *value, GError **error)
+{
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               _ ("[dependencies] %s: expected a URL (http://, https:// or file://), got “%s”"),
+               key, value);
+  return FALSE;
+}
+
+/* Strings of [dependencies], stripped; empty ones count as not set. */
+static gchar *
+dup_dependency_string (FfConfig *self, const gchar *key)
+{
+  g_autofree gchar *value = g_key_file_get_string (self->keyfile, "dependencies", key, NULL);
+
+  if (value == NULL || *g_strstrip (value) == '\0')
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
+/* [dependencies]: index_url, extra_index_url (a list), find_links (an
+ * absolute folder or a URL), offline (only find_links). */
+static gboolean
+read_dependencies (FfConfig *self, GError **error)
+{
+  FfDependencySources *deps = &self->deps;
+  g_autofree gchar *index_url = dup_dependency_string (self, "index_url");
+  g_autofree gchar *find_links = dup_dependency_string (self, "find_links");
+  g_auto (GStrv) extra = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GError) local_error = NULL;
+  gboolean offline = FALSE;
+
+  if (g_key_file_has_key (self->keyfile, "dependencies", "offline", NULL))
+    {
+      offline = g_key_file_get_boolean (self->keyfile, "dependencies", "offline", &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       _ ("[dependencies] offline: expected true or false"));
+          return FALSE;
+        }
+    }
+  if (index_url != NULL && !is_url (index_url))
+    return dependency_error ("index_url", index_url, error);
+  extra = g_key_file_get_string_list (self->keyfile, "dependencies", "extra_index_url", NULL, NULL);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    {
+      if (*g_strstrip (extra[i]) == '\0')
+        continue;
+      if (!is_url (extra[i]))
+        return dependency_error ("extra_index_url", extra[i], error);
+      g_strv_builder_add (builder, extra[i]);
+    }
+  if (find_links != NULL && !is_url (find_links) && !g_path_is_absolute (find_links))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[dependencies] find_links: expected an absolute folder or a URL, got “%s”"),
+                   find_links);
+      return FALSE;
+    }
+  if (offline && find_links == NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _ ("[dependencies] offline = true installs only from find_links: set "
+                      "find_links to a folder or URL of wheels"));
+      return FALSE;
+    }
+  g_free (deps->index_url);
+  deps->index_url = g_steal_pointer (&index_url);
+  g_strfreev (deps->extra_index_urls);
+  deps->extra_index_urls = g_strv_builder_end (builder);
+  g_free (deps->find_links);
+  deps->find_links_dir = find_links != NULL && !is_url (find_links);
+  deps->find_links = g_steal_pointer (&find_links);
+  deps->offline = offline;
+  return TRUE;
+}
+
+static gboolean
 apply_keyfile (FfConfig *self, GError **error)
 {
   g_autofree gchar *pipelines = NULL;
@@ -264,7 +355,7 @@ apply_keyfile (FfConfig *self, GError **error)
   if (!read_schedule_keys (self, error) || !read_on_stop (self, error) ||
       !read_allowed_executors (self, error))
     return FALSE;
-  if (!read_http_keys (self, error))
+  if (!read_http_keys (self, error) || !read_dependencies (self, error))
     return FALSE;
   if (max_runs == 0)
     {
@@ -458,6 +549,12 @@ ff_config_get_tools_dir (FfConfig *self)
   const gchar *dir = g_getenv ("FASTFLOW_TOOLS_DIR");
 
   return dir != NULL && *dir != '\0' ? dir : FF_TOOLSDIR;
+}
+
+const FfDependencySources *
+ff_config_get_dependency_sources (FfConfig *self)
+{
+  return &self->deps;
 }
 
 guint

@@ -5,6 +5,16 @@
 
 G_BEGIN_DECLS
 
+/* [dependencies]: where a dependency environment's packages come from. */
+typedef struct
+{
+  gchar *index_url;        /* NULL: the installer's default (PyPI) */
+  GStrv extra_index_urls;  /* never NULL */
+  gchar *find_links;       /* a folder (absolute) or a URL of wheels; NULL for none */
+  gboolean find_links_dir; /* find_links is a folder on this host */
+  gboolean offline;        /* only find_links */
+} FfDependencySources;
+
 #define FF_TYPE_CONFIG (ff_config_get_type ())
 G_DECLARE_FINAL_TYPE (FfConfig, ff_config, FF, CONFIG, GObject)
 
@@ -36,6 +46,7 @@ gint64 ff_config_get_default_timeout (FfConfig *self);
 guint ff_config_get_stop_grace_ms (FfConfig *self);
 const gchar *ff_config_get_python (FfConfig *self);
 const gchar *ff_config_get_tools_dir (FfConfig *self);
+const FfDependencySources *ff_config_get_dependency_sources (FfConfig *self);
 guint ff_config_get_keep_finished_seconds (FfConfig *self);
 guint64 ff_config_get_max_log_bytes (FfConfig *self);
 guint ff_config_get_keep_days (FfConfig *self);

@@ -310,10 +310,24 @@ forget_old_runs (FfOrchestrator *self)
                forgotten);
 }
 
+/* Dependency environments no current pipeline needs (issue 17). */
+static void
+forget_unused_envs (FfOrchestrator *self)
+{
+  g_autoptr (GPtrArray) pipelines = ff_pipeline_registry_list (self->registry);
+  guint removed = ff_dependency_envs_sweep (self->host.envs, pipelines, self->executors);
+
+  if (removed > 0)
+    g_message (g_dngettext (GETTEXT_PACKAGE, "Removed %u dependency environment that no pipeline needs",
+                            "Removed %u dependency environments that no pipeline needs", removed),
+               removed);
+}
+
 static gboolean
 on_retention_tick (gpointer user_data)
 {
   forget_old_runs (user_data);
+  forget_unused_envs (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -321,6 +335,7 @@ void
 ff_orchestrator_start_retention (FfOrchestrator *self)
 {
   forget_old_runs (self);
+  forget_unused_envs (self);
   self->retention_id = g_timeout_add_seconds (3600, on_retention_tick, self);
 }
 

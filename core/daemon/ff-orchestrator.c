@@ -398,7 +398,11 @@ launch_entry (FfOrchestrator *self, RunEntry *entry)
     }
   if (!ff_run_job_prepare (entry->job, pipeline, executor, &error))
     {
-      finish_entry (entry, FF_REASON_SPAWN_FAILED, -1, error->message);
+      /* e.g. dependencies-failed: requirements the executor cannot install */
+      finish_entry (entry,
+                    error->domain == FF_EXECUTOR_ERROR ? (FfReason) error->code
+                                                       : FF_REASON_SPAWN_FAILED,
+                    -1, error->message);
       return;
     }
   ff_run_job_launch (entry->job, executor);
@@ -835,6 +839,8 @@ ff_orchestrator_finalize (GObject *object)
   /* the entries unlink themselves from expiring */
   g_hash_table_unref (self->entries);
   g_queue_clear (&self->expiring);
+  /* after the jobs, which give back what they held of it */
+  g_clear_object (&self->host.envs);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);
@@ -920,6 +926,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   self->host.logs_dir = g_build_filename (absolute_state, "logs", NULL);
   self->host.instance = make_instance (state_dir);
   self->host.daemon_id = g_uuid_string_random ();
+  self->host.envs = ff_dependency_envs_new (self->config, absolute_state);
   if (g_mkdir_with_parents (self->host.logs_dir, 0750) != 0)
     {
       gint saved_errno = errno;

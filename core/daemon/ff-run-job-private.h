@@ -3,6 +3,7 @@
 
 /* Shared by ff-run-job.c and ff-run-reattach.c only. */
 
+#include "ff-dependency-env.h"
 #include "ff-run-checkpoint.h"
 #include "ff-run-job.h"
 
@@ -36,6 +37,15 @@ struct _FfRunJob
   gboolean notebook;
   GByteArray *notebook_tail;
   gboolean notebook_tail_cut;
+  /* the dependency environment and its build (ff-run-job-env.c) */
+  FfDependencyEnvPlan env;
+  gboolean env_held;
+  FfExecutor *env_executor;
+  FfRunRequest *build_request;
+  FfExecution *build;
+  GString *build_tail;
+  gint64 build_started;
+  guint env_wait_id;
 };
 
 gchar *ff_run_job_dup_path (FfRunJob *self, const gchar *suffix);
@@ -46,5 +56,18 @@ void ff_run_job_set_masker (FfRunJob *self, const gchar *const *values);
 void ff_run_job_follow (FfRunJob *self, FfExecution *execution);
 void ff_run_job_emit_started (FfRunJob *self, gboolean reattached);
 void ff_run_job_emit_ended (FfRunJob *self, FfReason reason, gint exit_code, const gchar *message);
+void ff_run_job_record (FfRunJob *self, GBytes *data);
+void ff_run_job_launch_attempt (FfRunJob *self, FfExecutor *executor);
+
+/* ff-run-job-env.c */
+gboolean ff_run_job_env_prepare (FfRunJob *self,
+                                 FfPipeline *pipeline,
+                                 FfExecutor *executor,
+                                 FfRunRequest *request,
+                                 GError **error);
+gboolean ff_run_job_env_launch (FfRunJob *self, FfExecutor *executor);
+gboolean ff_run_job_env_stop (FfRunJob *self);
+void ff_run_job_env_clear (FfRunJob *self);
+void ff_run_job_env_dispose (FfRunJob *self);
 
 G_END_DECLS

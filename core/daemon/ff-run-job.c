@@ -286,6 +286,14 @@ on_execution_output (FfExecution *execution, gint stream, GBytes *data, FfRunJob
     keep_output (self, masked);
 }
 
+/* Output of what the job runs for the run besides its attempt (the
+ * dependency environment's build): into the log like the attempt's. */
+void
+ff_run_job_record (FfRunJob *self, GBytes *data)
+{
+  on_execution_output (NULL, FF_STREAM_STDOUT, data, self);
+}
+
 gchar *
 ff_run_job_mask (FfRunJob *self, const gchar *text)
 {
@@ -405,6 +413,7 @@ ff_run_job_detach (FfRunJob *self)
 void
 ff_run_job_close (FfRunJob *self)
 {
+  ff_run_job_env_clear (self);
   ff_run_log_close (self->log);
   if (self->checkpoint == NULL)
     return;
@@ -421,6 +430,8 @@ ff_run_job_stop (FfRunJob *self, FfReason reason)
     self->stop_reason = reason;
   if (self->execution != NULL)
     ff_execution_cancel (self->execution, ff_config_get_stop_grace_ms (self->host->config));
+  else if (ff_run_job_env_stop (self))
+    return;
   else if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
 }
@@ -620,7 +631,8 @@ ff_run_job_prepare (FfRunJob *self, FfPipeline *pipeline, FfExecutor *executor, 
 
   self->stop_reason = FF_REASON_NONE;
   request = build_request (self, pipeline, executor, error);
-  if (request == NULL || !ff_run_log_open (self->log, error))
+  if (request == NULL || !ff_run_job_env_prepare (self, pipeline, executor, request, error) ||
+      !ff_run_log_open (self->log, error))
     return FALSE;
   g_set_object (&self->request, request);
   self->timeout = ff_run_policy_timeout (pipeline, self->run,
@@ -686,6 +698,14 @@ on_launched (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 ff_run_job_launch (FfRunJob *self, FfExecutor *executor)
 {
+  /* a pipeline with requirements may need its environment built first */
+  if (!ff_run_job_env_launch (self, executor))
+    ff_run_job_launch_attempt (self, executor);
+}
+
+void
+ff_run_job_launch_attempt (FfRunJob *self, FfExecutor *executor)
+{
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   ff_executor_launch_async (executor, self->request, self->cancellable, on_launched, self);
@@ -700,6 +720,7 @@ ff_run_job_dispose (GObject *object)
   if (self->execution != NULL)
     g_signal_handlers_disconnect_by_data (self->execution, self);
   g_clear_object (&self->execution);
+  ff_run_job_env_dispose (self);
   g_clear_object (&self->request);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->masker);

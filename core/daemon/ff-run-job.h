@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ff-config.h"
+#include "ff-dependency-env.h"
 #include "ff-run.h"
 #include "ff-run-log.h"
 
@@ -16,6 +17,7 @@ typedef struct
   gchar *logs_dir;       /* absolute: executors mount route files from it */
   gchar *instance;       /* the org.fastflow.instance label: this state folder */
   gchar *daemon_id;      /* the org.fastflow.daemon label: this process */
+  FfDependencyEnvs *envs;
 } FfRunJobHost;
 
 #define FF_TYPE_RUN_JOB (ff_run_job_get_type ())

@@ -32,6 +32,7 @@ struct _FfRun
   guint64 memory_bytes;
   guint64 memory_peak_bytes;
   gboolean soft_limit_exceeded;
+  gchar *step; /* what a starting run does, e.g. preparing its environment */
 };
 
 G_DEFINE_TYPE (FfRun, ff_run, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ enum
   PROP_MEMORY_BYTES,
   PROP_MEMORY_PEAK_BYTES,
   PROP_SOFT_LIMIT_EXCEEDED,
+  PROP_STEP,
   N_PROPS
 };
 
@@ -127,6 +129,9 @@ ff_run_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *
     case PROP_SOFT_LIMIT_EXCEEDED:
       g_value_set_boolean (value, self->soft_limit_exceeded);
       break;
+    case PROP_STEP:
+      g_value_set_string (value, self->step);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -144,6 +149,7 @@ ff_run_finalize (GObject *object)
   g_free (self->run_config);
   g_free (self->route);
   g_free (self->metrics_message);
+  g_free (self->step);
   g_clear_pointer (&self->env, g_hash_table_unref);
   g_clear_pointer (&self->secrets, g_strfreev);
   G_OBJECT_CLASS (ff_run_parent_class)->finalize (object);
@@ -172,6 +178,7 @@ ff_run_class_init (FfRunClass *klass)
   props[PROP_TRIGGERED_BY] = g_param_spec_string ("triggered-by", NULL, NULL, NULL, flags);
   props[PROP_ROUTE] = g_param_spec_string ("route", NULL, NULL, NULL, flags);
   props[PROP_METRICS_MESSAGE] = g_param_spec_string ("metrics-message", NULL, NULL, NULL, flags);
+  props[PROP_STEP] = g_param_spec_string ("step", NULL, NULL, NULL, flags);
   props[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   props[PROP_STARTED_AT] = g_param_spec_int64 ("started-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   props[PROP_FINISHED_AT] = g_param_spec_int64 ("finished-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
@@ -401,6 +408,12 @@ ff_reason_dup_summary (FfReason reason, gint exit_code)
     case FF_REASON_REFUSED:
       summary = g_strdup (_ ("The orchestrator refused to run this pipeline"));
       break;
+    case FF_REASON_DEPENDENCIES_FAILED:
+      summary = g_strdup (_ ("The pipeline's requirements could not be installed"));
+      break;
+    case FF_REASON_INDEX_UNREACHABLE:
+      summary = g_strdup (_ ("The package index could not be reached"));
+      break;
     default:
       summary = g_strdup (ff_reason_to_string (reason));
     }
@@ -418,6 +431,8 @@ ff_run_dup_display_message (FfRun *self)
     case FF_RUN_STATE_QUEUED:
       return g_strdup (_ ("Waiting for a free slot"));
     case FF_RUN_STATE_STARTING:
+      if (self->step != NULL)
+        return ff_message_format (self->step);
       return g_strdup (_ ("Starting"));
     case FF_RUN_STATE_RUNNING:
       return g_strdup (_ ("Running"));
@@ -514,6 +529,20 @@ ff_run_set_route (FfRun *self, const gchar *route)
 }
 
 /* Why the run's resource use cannot be measured; NULL while it can. */
+/* What a starting run does before its pipeline starts (an ff_message_new()
+ * message, NULL for nothing in particular): its Message while it starts. */
+const gchar *
+ff_run_get_step (FfRun *self)
+{
+  return self->step;
+}
+
+void
+ff_run_set_step (FfRun *self, const gchar *step)
+{
+  set_string (self, &self->step, step, PROP_STEP);
+}
+
 const gchar *
 ff_run_get_metrics_message (FfRun *self)
 {

@@ -56,6 +56,8 @@ const gchar *ff_run_get_route (FfRun *self);
 void ff_run_set_route (FfRun *self, const gchar *route);
 const gchar *ff_run_get_metrics_message (FfRun *self);
 void ff_run_set_metrics_message (FfRun *self, const gchar *message);
+const gchar *ff_run_get_step (FfRun *self);
+void ff_run_set_step (FfRun *self, const gchar *step);
 
 /* Extra environment given to StartRun; kept so a queued run survives a restart. */
 GHashTable *ff_run_get_env (FfRun *self);

@@ -26,6 +26,8 @@ static const gchar *const reasons[] = {
   "image-not-found",
   "orchestrator-restarted",
   "refused",
+  "dependencies-failed",
+  "index-unreachable",
 };
 
 static gboolean
@@ -102,6 +104,7 @@ ff_reason_get_error_class (FfReason reason)
     case FF_REASON_CANCELLED:
     case FF_REASON_SPAWN_FAILED:
     case FF_REASON_REFUSED:
+    case FF_REASON_DEPENDENCIES_FAILED:
       return FF_ERROR_CLASS_PIPELINE;
     case FF_REASON_PROXY_UNREACHABLE:
     case FF_REASON_PROXY_FORBIDDEN:
@@ -150,6 +153,9 @@ ff_reason_get_cli_exit_code (FfReason reason, gint exit_code)
       return 127;
     case FF_REASON_REFUSED:
       return 126;
+    case FF_REASON_DEPENDENCIES_FAILED:
+      /* EX_DATAERR: the requirements are what is wrong */
+      return 65;
     default:
       return 125;
     }

@@ -61,6 +61,10 @@ typedef enum
  * @FF_REASON_IMAGE_NOT_FOUND: the image does not exist
  * @FF_REASON_ORCHESTRATOR_RESTARTED: the run died with the daemon
  * @FF_REASON_REFUSED: the orchestrator refused what the pipeline asked for
+ * @FF_REASON_DEPENDENCIES_FAILED: the pipeline's requirements could not be
+ *   installed: one does not exist or does not resolve
+ * @FF_REASON_INDEX_UNREACHABLE: a package index of `[dependencies]` could
+ *   not be reached while the pipeline's environment was built
  *
  * Why a run ended; the string forms are the stable D-Bus `Reason` values.
  * Any executor may report the `PROXY` and `ENGINE` reasons; their names
@@ -80,6 +84,8 @@ typedef enum
   FF_REASON_IMAGE_NOT_FOUND,
   FF_REASON_ORCHESTRATOR_RESTARTED,
   FF_REASON_REFUSED,
+  FF_REASON_DEPENDENCIES_FAILED,
+  FF_REASON_INDEX_UNREACHABLE,
 } FfReason;
 
 /**

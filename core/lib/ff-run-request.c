@@ -25,6 +25,7 @@ struct _FfRunRequest
   guint stop_grace_ms;
   GStrv placement;
   gchar *python_version;
+  gchar *default_python;
   gchar *folders[FF_RUN_FOLDER_LAST];
   gboolean folder_writable[FF_RUN_FOLDER_LAST];
 };
@@ -48,6 +49,7 @@ ff_run_request_finalize (GObject *object)
   g_free (self->network);
   g_strfreev (self->placement);
   g_free (self->python_version);
+  g_free (self->default_python);
   for (guint i = 0; i < FF_RUN_FOLDER_LAST; i++)
     g_free (self->folders[i]);
   G_OBJECT_CLASS (ff_run_request_parent_class)->finalize (object);
@@ -420,4 +422,22 @@ ff_run_request_set_python_version (FfRunRequest *self, const gchar *version)
   g_return_if_fail (FF_IS_RUN_REQUEST (self));
   g_free (self->python_version);
   self->python_version = g_strdup (version);
+}
+
+/* The Python the daemon starts main.py with when the pipeline names no
+ * python_version (`[daemon] python`): what an executor's get_runtime()
+ * resolves then. NULL: "python3". */
+const gchar *
+ff_run_request_get_default_python (FfRunRequest *self)
+{
+  g_return_val_if_fail (FF_IS_RUN_REQUEST (self), NULL);
+  return self->default_python;
+}
+
+void
+ff_run_request_set_default_python (FfRunRequest *self, const gchar *python)
+{
+  g_return_if_fail (FF_IS_RUN_REQUEST (self));
+  g_free (self->default_python);
+  self->default_python = g_strdup (python);
 }

@@ -120,6 +120,9 @@ void ff_run_request_set_folder (FfRunRequest *self,
  * silently takes another version. */
 const gchar *ff_run_request_get_python_version (FfRunRequest *self);
 void ff_run_request_set_python_version (FfRunRequest *self, const gchar *version);
+/* `[daemon] python`: what runs main.py without python_version */
+const gchar *ff_run_request_get_default_python (FfRunRequest *self);
+void ff_run_request_set_default_python (FfRunRequest *self, const gchar *python);
 
 /* Grace period between a polite stop and a kill. */
 guint ff_run_request_get_stop_grace_ms (FfRunRequest *self);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "ff-docker-base-executor.h"
@@ -13,6 +15,11 @@
 
 #define DEFAULT_URL "http://docker-proxy:2375"
 #define DEFAULT_IMAGE "python:3.12-slim"
+/* Fast-Flow's images: the official Python image of the version. */
+#define DEFAULT_PYTHON_IMAGE "python:{version}-slim"
+/* Fast-Flow runs containers on Docker's default network; `network = none`
+ * hardens that. */
+#define DEFAULT_NETWORK "bridge"
 #define DEFAULT_MAX_CONNECTIONS 64
 /* The engine refuses a smaller memory limit, with its own words. */
 #define MIN_DOCKER_MEMORY (G_GUINT64_CONSTANT (6) * 1024 * 1024)
@@ -22,6 +29,8 @@ typedef struct
   gchar *group;
   gchar *url;
   gchar *image;
+  gchar *python_image; /* a template with {version} */
+  gboolean app_writable;
   gchar *network;
   gchar *user;
   guint max_connections;
@@ -54,6 +63,7 @@ ff_docker_base_executor_finalize (GObject *object)
   g_free (priv->group);
   g_free (priv->url);
   g_free (priv->image);
+  g_free (priv->python_image);
   g_free (priv->network);
   g_free (priv->user);
   g_strfreev (priv->allowed_roots);
@@ -92,7 +102,9 @@ ff_docker_base_executor_init (FfDockerBaseExecutor *self)
 
   priv->url = g_strdup (url != NULL && *url != '\0' ? url : DEFAULT_URL);
   priv->image = g_strdup (DEFAULT_IMAGE);
-  priv->network = g_strdup ("none");
+  priv->python_image = g_strdup (DEFAULT_PYTHON_IMAGE);
+  priv->app_writable = TRUE;
+  priv->network = g_strdup (DEFAULT_NETWORK);
   priv->max_connections = DEFAULT_MAX_CONNECTIONS;
 }
 
@@ -123,6 +135,13 @@ const gchar *
 ff_docker_base_executor_get_user (FfDockerBaseExecutor *self)
 {
   return GET_PRIVATE (self)->user;
+}
+
+/* Whether the pipeline folder is mounted writable (`app_mount`). */
+gboolean
+ff_docker_base_executor_get_app_writable (FfDockerBaseExecutor *self)
+{
+  return GET_PRIVATE (self)->app_writable;
 }
 
 void
@@ -222,6 +241,28 @@ ff_docker_base_executor_read_string (FfDockerBaseExecutor *self,
   *field = *value != '\0' ? g_steal_pointer (&value) : NULL;
 }
 
+/* app_mount: "rw" (Fast-Flow's, the default) or "ro". */
+static gboolean
+read_app_mount (FfDockerBaseExecutor *self, GKeyFile *config, GError **error)
+{
+  FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  g_autofree gchar *value = g_key_file_get_string (config, priv->group, "app_mount", NULL);
+
+  if (value == NULL)
+    return TRUE;
+  g_strstrip (value);
+  if (g_strcmp0 (value, "rw") == 0 || g_strcmp0 (value, "ro") == 0)
+    {
+      priv->app_writable = g_str_equal (value, "rw");
+      return TRUE;
+    }
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               _ ("The setting app_mount in [%s] is “%s”, but “rw” (the pipeline folder is "
+                  "writable, as in Fast-Flow) or “ro” (read-only) was expected"),
+               priv->group, value);
+  return FALSE;
+}
+
 static const gchar *
 get_name (FfExecutor *executor)
 {
@@ -239,7 +280,10 @@ configure (FfExecutor *executor, GKeyFile *config, GError **error)
   if (priv->url == NULL)
     priv->url = g_strdup (DEFAULT_URL);
   ff_docker_base_executor_read_string (self, config, "image", &priv->image);
+  ff_docker_base_executor_read_string (self, config, "python_image", &priv->python_image);
   ff_docker_base_executor_read_string (self, config, "network", &priv->network);
+  if (!read_app_mount (self, config, error))
+    return FALSE;
   ff_docker_base_executor_read_string (self, config, "user", &priv->user);
   read_list (self, config, "allowed_roots", &priv->allowed_roots);
   read_list (self, config, "engine_sockets", &priv->engine_sockets);
@@ -307,6 +351,52 @@ check_health_finish (FfExecutor *executor, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* A container on a bridge network reaches the host's other addresses, but
+ * not its loopback (the container has its own) nor a Unix socket. */
+static gboolean
+url_is_local (const gchar *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const gchar *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (uri == NULL)
+    return FALSE;
+  if (g_strcmp0 (g_uri_get_scheme (uri), "unix") == 0)
+    return TRUE;
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* The proxy starts containers for whoever reaches it: a run that can is
+ * no longer contained. */
+static FfExecutorCheck *
+check_proxy_reach (FfDockerBaseExecutor *self)
+{
+  FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  g_autofree gchar *message = NULL;
+
+  if (url_is_local (priv->url))
+    return NULL;
+  if (g_strcmp0 (priv->network, "bridge") == 0)
+    message = g_strdup_printf (
+        _ ("Runs join the network “bridge” (network in [%s]), from which they could reach "
+           "the Docker proxy at %s and have it start containers of their own; set network = "
+           "none in [%s], or let the proxy listen on a Unix socket or a loopback address"),
+        priv->group, priv->url, priv->group);
+  else
+    message = g_strdup_printf (
+        _ ("Pipelines that ask for the network “bridge” could reach the Docker proxy at %s and "
+           "have it start containers of their own; let the proxy listen on a Unix socket or "
+           "a loopback address"),
+        priv->url);
+  return ff_executor_check_new ("network", FF_CHECK_LEVEL_WARNING, message);
+}
+
 static void
 on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -314,11 +404,17 @@ on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
   FfDockerBaseExecutor *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
   GPtrArray *checks = FF_DOCKER_BASE_EXECUTOR_GET_CLASS (self)->diagnose_finish (self, res, &error);
+  FfExecutorCheck *reach;
 
   if (checks == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reach = check_proxy_reach (self);
+  if (reach != NULL)
+    g_ptr_array_add (checks, reach);
+  g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -380,7 +476,7 @@ ff_docker_base_executor_check_request (FfDockerBaseExecutor *self,
       return NULL;
     }
   if (network == NULL)
-    network = priv->network != NULL ? priv->network : "none";
+    network = priv->network != NULL ? priv->network : DEFAULT_NETWORK;
   if (!ff_docker_policy_check_network (priv->policy, network, error))
     return NULL;
   return network;
@@ -403,7 +499,62 @@ ff_docker_base_executor_check_pipeline_dir (FfDockerBaseExecutor *self,
   return resolved;
 }
 
-/* The pipeline's image, else the executor's default. */
+/* A python_version as the pipeline may name it: digits and dots, so that
+ * it cannot reach into another part of an image reference. */
+static gboolean
+is_version (const gchar *version)
+{
+  if (!g_ascii_isdigit (version[0]))
+    return FALSE;
+  for (const gchar *p = version; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p) && !(*p == '.' && g_ascii_isdigit (p[1])))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* python_image with @version in place of each {version}. */
+static gchar *
+dup_python_image (FfDockerBaseExecutor *self, FfRunRequest *request, GError **error)
+{
+  FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
+  const gchar *version = ff_run_request_get_python_version (request);
+  g_autoptr (GString) image = NULL;
+
+  if (!is_version (version))
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
+                   _ ("Pipeline %s asks for Python “%s”, which is not a version such as 3.12"),
+                   ff_run_request_get_pipeline (request), version);
+      return NULL;
+    }
+  if (priv->python_image == NULL || strstr (priv->python_image, "{version}") == NULL)
+    {
+      g_set_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND,
+                   _ ("Pipeline %s asks for Python %s, but python_image in [%s] has no "
+                      "“{version}” to choose an image by; set it to e.g. "
+                      "“python:{version}-slim”, or give the pipeline an image"),
+                   ff_run_request_get_pipeline (request), version, priv->group);
+      return NULL;
+    }
+  image = g_string_new (priv->python_image);
+  g_string_replace (image, "{version}", version, 0);
+  return g_string_free (g_steal_pointer (&image), FALSE);
+}
+
+/* Whether @request's image is the one python_image names for its
+ * python_version, rather than its own or the executor's default. */
+gboolean
+ff_docker_base_executor_image_is_for_version (FfDockerBaseExecutor *self, FfRunRequest *request)
+{
+  return ff_run_request_get_image (request) == NULL &&
+         ff_run_request_get_python_version (request) != NULL;
+}
+
+/* The pipeline's image; else, for a python_version, python_image's image
+ * of that version (never another version's); else the executor's
+ * default. */
 gchar *
 ff_docker_base_executor_dup_image (FfDockerBaseExecutor *self,
                                    FfRunRequest *request,
@@ -412,6 +563,8 @@ ff_docker_base_executor_dup_image (FfDockerBaseExecutor *self,
   FfDockerBaseExecutorPrivate *priv = GET_PRIVATE (self);
   const gchar *image = ff_run_request_get_image (request);
 
+  if (ff_docker_base_executor_image_is_for_version (self, request))
+    return dup_python_image (self, request, error);
   if (image == NULL)
     image = priv->image;
   if (image == NULL)
@@ -422,6 +575,52 @@ ff_docker_base_executor_dup_image (FfDockerBaseExecutor *self,
       return NULL;
     }
   return g_strdup (image);
+}
+
+/**
+ * ff_docker_base_executor_get_folder_target:
+ *
+ * Where every container sees a run's folder: fixed paths, so that a
+ * dependency environment built in one container works in another (a venv
+ * holds its own path).
+ */
+const gchar *
+ff_docker_base_executor_get_folder_target (FfRunFolder folder)
+{
+  switch (folder)
+    {
+    case FF_RUN_FOLDER_DEPENDENCY_ENV:
+      return "/opt/fastflow/env";
+    case FF_RUN_FOLDER_TOOLS:
+      return "/opt/fastflow/tools";
+    case FF_RUN_FOLDER_WHEELS:
+      return "/opt/fastflow/wheels";
+    case FF_RUN_FOLDER_LAST:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/* The runtime is the image: an environment built in one image is only
+ * valid there. Its Python is the image's python3. */
+static gboolean
+get_runtime (
+    FfExecutor *executor, FfRunRequest *request, gchar **runtime_id, gchar **python, GError **error)
+{
+  g_autofree gchar *image =
+      ff_docker_base_executor_dup_image (FF_DOCKER_BASE_EXECUTOR (executor), request, error);
+
+  if (image == NULL)
+    return FALSE;
+  *runtime_id = g_steal_pointer (&image);
+  *python = g_strdup ("python3");
+  return TRUE;
+}
+
+static gchar *
+get_folder_path (FfExecutor *executor, FfRunFolder folder, const gchar *host_path)
+{
+  return g_strdup (ff_docker_base_executor_get_folder_target (folder));
 }
 
 typedef struct
@@ -727,4 +926,6 @@ ff_docker_base_executor_iface_init (FfExecutorInterface *iface)
   iface->remove_leftovers_finish = remove_leftovers_finish;
   iface->diagnose_async = diagnose_async;
   iface->diagnose_finish = diagnose_finish;
+  iface->get_runtime = get_runtime;
+  iface->get_folder_path = get_folder_path;
 }

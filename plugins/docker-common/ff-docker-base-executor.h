@@ -16,7 +16,8 @@ G_DECLARE_DERIVABLE_TYPE (
  * FfDockerBaseExecutorClass:
  * @name: the executor's name, also that of its `[executor.NAME]` group
  * @configure: reads the settings of the executor's own, after the shared
- *   ones (proxy_url, image, network, user, allowed_roots, engine_sockets)
+ *   ones (proxy_url, image, python_image, app_mount, network, user,
+ *   allowed_roots, engine_sockets)
  * @probe_health_async: whether the engine can run things now
  * @probe_health_finish: %FALSE with the reason it cannot
  * @diagnose_async: the detailed findings about the proxy and the engine
@@ -77,6 +78,10 @@ const gchar *ff_docker_base_executor_get_url (FfDockerBaseExecutor *self);
 void ff_docker_base_executor_set_url (FfDockerBaseExecutor *self, const gchar *url);
 const gchar *ff_docker_base_executor_get_group (FfDockerBaseExecutor *self);
 const gchar *ff_docker_base_executor_get_user (FfDockerBaseExecutor *self);
+gboolean ff_docker_base_executor_get_app_writable (FfDockerBaseExecutor *self);
+const gchar *ff_docker_base_executor_get_folder_target (FfRunFolder folder);
+gboolean ff_docker_base_executor_image_is_for_version (FfDockerBaseExecutor *self,
+                                                       FfRunRequest *request);
 void ff_docker_base_executor_set_max_connections (FfDockerBaseExecutor *self,
                                                   guint max_connections);
 FfDockerClient *ff_docker_base_executor_get_client (FfDockerBaseExecutor *self);

@@ -331,6 +331,39 @@ ff_docker_policy_check_own_mount (FfDockerPolicy *self,
   return TRUE;
 }
 
+/**
+ * ff_docker_policy_check_folder:
+ * @folder: which of a run's folders @source is
+ * @source: the host folder the request names
+ * @writable: whether the request wants it writable
+ * @resolved: (out) (optional): @source with symlinks resolved
+ *
+ * A run's folders are fastflow's own, like the route file; of them only
+ * the dependency environment may be writable (for the run that builds
+ * it): fastflow's tools and a wheels folder are shared by every run.
+ */
+gboolean
+ff_docker_policy_check_folder (FfDockerPolicy *self,
+                               FfRunFolder folder,
+                               const gchar *source,
+                               gboolean writable,
+                               gchar **resolved,
+                               GError **error)
+{
+  g_return_val_if_fail (FF_IS_DOCKER_POLICY (self), FALSE);
+  g_return_val_if_fail (source != NULL, FALSE);
+
+  if (writable && folder != FF_RUN_FOLDER_DEPENDENCY_ENV)
+    {
+      refuse (error,
+              N_ ("The writable mount of “%s” is refused: of a run's folders only its "
+                  "dependency environment may be writable"),
+              source, NULL);
+      return FALSE;
+    }
+  return ff_docker_policy_check_own_mount (self, source, resolved, error);
+}
+
 static void
 refuse_setting (const gchar *member, JsonNode *node, GError **error)
 {
@@ -348,12 +381,51 @@ holds_type (JsonNode *node, GType type)
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+/* The checked mount with @source, or %NULL. */
+static const FfDockerMount *
+find_mount (const FfDockerMount *mounts, const gchar *source)
+{
+  for (guint i = 0; mounts != NULL && mounts[i].source != NULL; i++)
+    {
+      if (g_strcmp0 (mounts[i].source, source) == 0)
+        return &mounts[i];
+    }
+  return NULL;
+}
+
+/* Only where the executor put it, and writable only if it may be: a
+ * pipeline must never get write access to fastflow's tools, a wheels
+ * folder or another pipeline's environment. An absent ReadOnly is the
+ * engine's default, writable. */
 static gboolean
-check_mount (FfDockerPolicy *self, JsonNode *node, const gchar *const *sources, GError **error)
+check_mount_use (const FfDockerMount *allowed, JsonObject *mount, GError **error)
+{
+  const gchar *target = json_object_get_string_member_with_default (mount, "Target", "");
+  gboolean read_only = json_object_get_boolean_member_with_default (mount, "ReadOnly", FALSE);
+
+  if (g_strcmp0 (target, allowed->target) != 0)
+    {
+      refuse (error, N_ ("The mount of “%s” at %s is refused: fastflow mounts it only at %s"),
+              allowed->source, target, allowed->target, NULL);
+      return FALSE;
+    }
+  if (!read_only && !allowed->writable)
+    {
+      refuse (error,
+              N_ ("The writable mount of “%s” at %s is refused: fastflow mounts it read-only"),
+              allowed->source, target, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_mount (FfDockerPolicy *self, JsonNode *node, const FfDockerMount *mounts, GError **error)
 {
   static const gchar *const keys[] = { "Type", "Source", "Target", "ReadOnly", NULL };
   JsonObject *mount = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   g_autoptr (GList) members = mount != NULL ? json_object_get_members (mount) : NULL;
+  const FfDockerMount *allowed;
   const gchar *source;
   g_autofree gchar *real = NULL;
 
@@ -366,14 +438,17 @@ check_mount (FfDockerPolicy *self, JsonNode *node, const gchar *const *sources, 
   /* no BindOptions: propagation, recursive read-only, … stay the engine's */
   for (GList *l = members; l != NULL; l = l->next)
     {
-      if (!g_strv_contains (keys, l->data))
+      if (!g_strv_contains (keys, l->data) ||
+          (g_str_equal (l->data, "ReadOnly") &&
+           !holds_type (json_object_get_member (mount, l->data), G_TYPE_BOOLEAN)))
         {
           refuse_setting ("Mounts", node, error);
           return FALSE;
         }
     }
   source = json_object_get_string_member_with_default (mount, "Source", "");
-  if (sources == NULL || !g_strv_contains (sources, source))
+  allowed = find_mount (mounts, source);
+  if (allowed == NULL)
     {
       refuse (error,
               N_ ("The mount source “%s” is refused: fastflow mounts only the pipeline folder "
@@ -381,6 +456,8 @@ check_mount (FfDockerPolicy *self, JsonNode *node, const gchar *const *sources, 
               source, NULL);
       return FALSE;
     }
+  if (!check_mount_use (allowed, mount, error))
+    return FALSE;
   real = resolve_source (source, error);
   return real != NULL && check_not_socket (self, source, real, error);
 }
@@ -389,7 +466,7 @@ static gboolean
 check_mounts (FfDockerPolicy *self,
               const gchar *member,
               JsonNode *node,
-              const gchar *const *sources,
+              const FfDockerMount *sources,
               GError **error)
 {
   JsonArray *mounts = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
@@ -480,7 +557,7 @@ static gboolean
 check_host_member (FfDockerPolicy *self,
                    const gchar *member,
                    JsonNode *node,
-                   const gchar *const *sources,
+                   const FfDockerMount *sources,
                    GError **error)
 {
   static const gchar *const limits[] = { "Memory", "MemorySwap", "NanoCpus", "PidsLimit", NULL };
@@ -521,7 +598,7 @@ check_host_member (FfDockerPolicy *self,
 static gboolean
 check_host_config (FfDockerPolicy *self,
                    JsonObject *host_config,
-                   const gchar *const *sources,
+                   const FfDockerMount *sources,
                    GError **error)
 {
   static const gchar *const required[] = { "SecurityOpt", "CapDrop", "NetworkMode", NULL };
@@ -551,9 +628,10 @@ check_host_config (FfDockerPolicy *self,
 /**
  * ff_docker_policy_check_create_body:
  * @body: the body of POST /containers/create
- * @mount_sources: (nullable): the bind-mount sources the executor checked
- *   (the resolved pipeline folder and fastflow's own files); no other
- *   source passes
+ * @mounts: (nullable) (array zero-terminated=1): the bind mounts the
+ *   executor checked (the resolved pipeline folder, fastflow's own files
+ *   and folders), ended by one whose source is %NULL; no other mount
+ *   passes, and each only at its target and writable only if it may be
  *
  * The last look at a container before the engine sees it: every member
  * must be one fastflow sets, with a value fastflow would set.
@@ -561,7 +639,7 @@ check_host_config (FfDockerPolicy *self,
 gboolean
 ff_docker_policy_check_create_body (FfDockerPolicy *self,
                                     JsonObject *body,
-                                    const gchar *const *mount_sources,
+                                    const FfDockerMount *mounts,
                                     GError **error)
 {
   static const gchar *const allowed[] = { "Image",     "Entrypoint", "Cmd",  "Env",
@@ -591,5 +669,5 @@ ff_docker_policy_check_create_body (FfDockerPolicy *self,
               NULL);
       return FALSE;
     }
-  return check_host_config (self, json_node_get_object (host_config), mount_sources, error);
+  return check_host_config (self, json_node_get_object (host_config), mounts, error);
 }

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -72,6 +73,12 @@ typedef struct
   gchar *app_source;   /* the pipeline folder, resolved at launch */
   gchar *route_source; /* the route file, resolved */
   gchar *note;         /* for the run's log: a limit lowered to the engine's */
+  /* the run's folders, resolved, with where and how they are mounted;
+   * ended by a mount without source */
+  gchar *folder_sources[FF_RUN_FOLDER_LAST];
+  FfDockerMount mounts[FF_RUN_FOLDER_LAST + 3];
+  guint n_mounts;
+  gboolean builds; /* its dependency environment is writable: a build */
 } Launch;
 
 static void
@@ -85,6 +92,8 @@ launch_free (Launch *launch)
   g_free (launch->app_source);
   g_free (launch->route_source);
   g_free (launch->note);
+  for (guint i = 0; i < FF_RUN_FOLDER_LAST; i++)
+    g_free (launch->folder_sources[i]);
   g_free (launch);
 }
 
@@ -206,17 +215,17 @@ diagnose_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **erro
 }
 
 static void
-add_bind_mount (JsonBuilder *builder, const gchar *source, const gchar *target, gboolean read_only)
+add_bind_mount (JsonBuilder *builder, const FfDockerMount *mount)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "Type");
   json_builder_add_string_value (builder, "bind");
   json_builder_set_member_name (builder, "Source");
-  json_builder_add_string_value (builder, source);
+  json_builder_add_string_value (builder, mount->source);
   json_builder_set_member_name (builder, "Target");
-  json_builder_add_string_value (builder, target);
+  json_builder_add_string_value (builder, mount->target);
   json_builder_set_member_name (builder, "ReadOnly");
-  json_builder_add_boolean_value (builder, read_only);
+  json_builder_add_boolean_value (builder, !mount->writable);
   json_builder_end_object (builder);
 }
 
@@ -234,10 +243,8 @@ add_host_config (FfDockerExecutor *self, JsonBuilder *builder, Launch *launch, c
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "Mounts");
   json_builder_begin_array (builder);
-  if (launch->app_source != NULL)
-    add_bind_mount (builder, launch->app_source, APP_DIR, TRUE);
-  if (launch->route_source != NULL)
-    add_bind_mount (builder, launch->route_source, ROUTE_FILE, FALSE);
+  for (guint i = 0; i < launch->n_mounts; i++)
+    add_bind_mount (builder, &launch->mounts[i]);
   json_builder_end_array (builder);
   if (memory > 0)
     {
@@ -283,6 +290,7 @@ build_body (FfDockerExecutor *self, Launch *launch, const gchar *network)
   FfRunRequest *request = launch->request;
   static const gchar *const no_entrypoint[] = { "", NULL };
   const gchar *user = ff_docker_base_executor_get_user (FF_DOCKER_BASE_EXECUTOR (self));
+  g_autofree gchar *build_user = NULL;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
@@ -300,10 +308,14 @@ build_body (FfDockerExecutor *self, Launch *launch, const gchar *network)
       json_builder_set_member_name (builder, "WorkingDir");
       json_builder_add_string_value (builder, APP_DIR);
     }
-  if (user != NULL)
+  /* A build writes the environment as the daemon, which can then remove
+   * it again; the image's user or `user` might not be allowed to. */
+  if (launch->builds)
+    build_user = g_strdup_printf ("%u:%u", (guint) getuid (), (guint) getgid ());
+  if (build_user != NULL || user != NULL)
     {
       json_builder_set_member_name (builder, "User");
-      json_builder_add_string_value (builder, user);
+      json_builder_add_string_value (builder, build_user != NULL ? build_user : user);
     }
   /* Without a TTY the log stays multiplexed: stdout and stderr apart. */
   json_builder_set_member_name (builder, "Tty");
@@ -315,10 +327,42 @@ build_body (FfDockerExecutor *self, Launch *launch, const gchar *network)
   return json_builder_get_root (builder);
 }
 
+static void
+add_mount (Launch *launch, const gchar *source, const gchar *target, gboolean writable)
+{
+  g_assert (launch->n_mounts < G_N_ELEMENTS (launch->mounts) - 1);
+  launch->mounts[launch->n_mounts++] = (FfDockerMount){ source, target, writable };
+}
+
+/* The run's folders (its dependency environment, fastflow's tools, a
+ * wheels folder), each at its fixed place; only an environment being
+ * built is writable. */
+static gboolean
+prepare_folders (FfDockerExecutor *self, Launch *launch, GError **error)
+{
+  for (FfRunFolder folder = 0; folder < FF_RUN_FOLDER_LAST; folder++)
+    {
+      gboolean writable = FALSE;
+      const gchar *host = ff_run_request_get_folder (launch->request, folder, &writable);
+
+      if (host == NULL)
+        continue;
+      if (!ff_docker_policy_check_folder (get_policy (self), folder, host, writable,
+                                          &launch->folder_sources[folder], error))
+        return FALSE;
+      add_mount (launch, launch->folder_sources[folder],
+                 ff_docker_base_executor_get_folder_target (folder), writable);
+      if (folder == FF_RUN_FOLDER_DEPENDENCY_ENV && writable)
+        launch->builds = TRUE;
+    }
+  return TRUE;
+}
+
 /* Everything the proxy cannot judge, before any request is sent. The
  * pipeline folder is resolved here, once, and the resolved path is what
- * is mounted. The route file is fastflow's own: it must not be the
- * engine's socket, but the pipeline folder's roots do not apply. */
+ * is mounted. The route file and the run's folders are fastflow's own:
+ * they must not be the engine's socket, but the pipeline folder's roots
+ * do not apply. */
 static gboolean
 prepare (FfDockerExecutor *self, Launch *launch, GError **error)
 {
@@ -326,8 +370,6 @@ prepare (FfDockerExecutor *self, Launch *launch, GError **error)
   FfRunRequest *request = launch->request;
   const gchar *route = ff_run_request_get_route_file (request);
   const gchar *network = ff_docker_base_executor_check_request (base, request, error);
-  const gchar *sources[3] = { NULL };
-  guint n = 0;
 
   if (network == NULL)
     return FALSE;
@@ -336,22 +378,25 @@ prepare (FfDockerExecutor *self, Launch *launch, GError **error)
       launch->app_source = ff_docker_base_executor_check_pipeline_dir (base, request, error);
       if (launch->app_source == NULL)
         return FALSE;
-      sources[n++] = launch->app_source;
+      add_mount (launch, launch->app_source, APP_DIR,
+                 ff_docker_base_executor_get_app_writable (base));
     }
   if (route != NULL)
     {
       if (!ff_docker_policy_check_own_mount (get_policy (self), route, &launch->route_source,
                                              error))
         return FALSE;
-      sources[n++] = launch->route_source;
+      add_mount (launch, launch->route_source, ROUTE_FILE, TRUE);
     }
+  if (!prepare_folders (self, launch, error))
+    return FALSE;
   launch->image = ff_docker_base_executor_dup_image (base, request, error);
   if (launch->image == NULL)
     return FALSE;
   launch->name = ff_docker_spec_dup_name (request);
   launch->body = build_body (self, launch, network);
   return ff_docker_policy_check_create_body (get_policy (self), json_node_get_object (launch->body),
-                                             sources, error);
+                                             launch->mounts, error);
 }
 
 /* A launch that fails after create removes its container. */
@@ -424,12 +469,25 @@ on_started (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static GError *
-create_error (Launch *launch, guint status, JsonNode *node)
+create_error (FfDockerExecutor *self, Launch *launch, guint status, JsonNode *node)
 {
   g_autofree gchar *detail = ff_docker_client_dup_error_message (node);
 
   /* No pull: images are the operator's business, and a pull through the
    * proxy would need IMAGES=1 with POST=1. */
+  if (status == 404 && ff_docker_base_executor_image_is_for_version (FF_DOCKER_BASE_EXECUTOR (self),
+                                                                     launch->request))
+    {
+      g_autofree gchar *message = ff_message_new (
+          GETTEXT_PACKAGE,
+          N_ ("Pipeline %s asks for Python %s, but its image “%s” (python_image in [%s]) does "
+              "not exist on the Docker engine; fastflow does not pull images and takes no "
+              "other version, so pull or build that image there first"),
+          ff_run_request_get_pipeline (launch->request),
+          ff_run_request_get_python_version (launch->request), launch->image, GROUP, NULL);
+
+      return g_error_new_literal (FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND, message);
+    }
   if (status == 404)
     {
       /* kept untranslated: the run's history shows it in its reader's words */
@@ -492,7 +550,7 @@ on_created (GObject *source, GAsyncResult *res, gpointer user_data)
   if (error == NULL && id == NULL && retry_with_engine_cores (task, status, node))
     return;
   if (error == NULL && id == NULL)
-    error = create_error (launch, status, node);
+    error = create_error (self, launch, status, node);
   if (error != NULL && g_error_matches (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_UNREACHABLE))
     {
       /* The request may have reached the engine before the connection

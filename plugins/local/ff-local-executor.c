@@ -7,6 +7,7 @@
 #include "ff-local-cgroup.h"
 #include "ff-local-execution.h"
 #include "ff-local-executor.h"
+#include "ff-local-runtime.h"
 #include "ff-local-spawn.h"
 
 #define CONFIG_GROUP "executor.local"
@@ -18,6 +19,7 @@ struct _FfLocalExecutor
   GObject parent_instance;
   GStrv pass_env; /* [executor.local] pass_env: more of the daemon's variables */
   FfLocalCgroupSource cgroups; /* where to look for the runs' cgroups */
+  FfLocalRuntimes *runtimes;
 };
 
 static void ff_local_executor_iface_init (FfExecutorInterface *iface);
@@ -158,7 +160,8 @@ ff_local_executor_launch_async (FfExecutor *executor,
   g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) base_env = dup_base_environ (FF_LOCAL_EXECUTOR (executor));
-  g_auto (GStrv) envp = ff_run_request_dup_environ (request, base_env);
+  g_auto (GStrv) envp =
+      ff_local_runtimes_apply_env (request, ff_run_request_dup_environ (request, base_env));
   g_auto (GStrv) argv = resolve_argv (request);
   const gchar *dir = ff_run_request_get_pipeline_dir (request);
   gint stdout_fd = -1, stderr_fd = -1;
@@ -226,6 +229,17 @@ ff_local_executor_launch_finish (FfExecutor *executor, GAsyncResult *result, GEr
   return FF_EXECUTION (execution);
 }
 
+static gboolean
+ff_local_executor_get_runtime (FfExecutor *executor,
+                               FfRunRequest *request,
+                               gchar **runtime_id,
+                               gchar **python,
+                               GError **error)
+{
+  return ff_local_runtimes_resolve (FF_LOCAL_EXECUTOR (executor)->runtimes, request, runtime_id,
+                                    python, error);
+}
+
 /* Runs whatever it is given: the default of last resort. */
 static gboolean
 ff_local_executor_is_configured (FfExecutor *executor)
@@ -241,12 +255,14 @@ ff_local_executor_iface_init (FfExecutorInterface *iface)
   iface->configure = ff_local_executor_configure;
   iface->launch_async = ff_local_executor_launch_async;
   iface->launch_finish = ff_local_executor_launch_finish;
+  iface->get_runtime = ff_local_executor_get_runtime;
 }
 
 static void
 ff_local_executor_finalize (GObject *object)
 {
   g_strfreev (FF_LOCAL_EXECUTOR (object)->pass_env);
+  ff_local_runtimes_free (FF_LOCAL_EXECUTOR (object)->runtimes);
   G_OBJECT_CLASS (ff_local_executor_parent_class)->finalize (object);
 }
 
@@ -259,6 +275,7 @@ ff_local_executor_class_init (FfLocalExecutorClass *klass)
 static void
 ff_local_executor_init (FfLocalExecutor *self)
 {
+  self->runtimes = ff_local_runtimes_new ();
   self->cgroups.cgroup_file = "/proc/self/cgroup";
   self->cgroups.mountinfo_file = "/proc/self/mountinfo";
 }

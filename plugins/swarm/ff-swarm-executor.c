@@ -907,6 +907,33 @@ pack_folder (GTask *task, const gchar *dir)
   g_subprocess_wait_async (tar, NULL, on_tar_exited, pack);
 }
 
+/* A task may run on another node, where no host folder is: the pipeline
+ * folder travels as a copy, but a dependency environment (built once,
+ * shared by later runs) or fastflow's tools cannot. docs/swarm.md. */
+static gboolean
+check_no_folders (FfRunRequest *request, GError **error)
+{
+  for (FfRunFolder folder = 0; folder < FF_RUN_FOLDER_LAST; folder++)
+    {
+      g_autofree gchar *message = NULL;
+
+      if (ff_run_request_get_folder (request, folder, NULL) == NULL)
+        continue;
+      /* kept untranslated: the run's history shows it in its reader's words */
+      message = ff_message_new (
+          GETTEXT_PACKAGE,
+          N_ ("Pipeline %s needs a folder of the host (%s: its dependency environment from "
+              "requirements.txt, or fastflow's tools), which the swarm executor cannot show "
+              "its tasks on another node; run it with the docker-proxy or local executor "
+              "(“executor” in its pipeline.json)"),
+          ff_run_request_get_pipeline (request), ff_run_request_get_folder (request, folder, NULL),
+          NULL);
+      g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Everything the proxy cannot judge, before any request is sent. */
 static gboolean
 prepare (FfSwarmExecutor *self, Launch *launch, GError **error)
@@ -915,7 +942,7 @@ prepare (FfSwarmExecutor *self, Launch *launch, GError **error)
   FfRunRequest *request = launch->request;
   const gchar *network = ff_docker_base_executor_check_request (base, request, error);
 
-  if (network == NULL)
+  if (network == NULL || !check_no_folders (request, error))
     return FALSE;
   launch->network = g_strdup (network);
   launch->image = ff_docker_base_executor_dup_image (base, request, error);

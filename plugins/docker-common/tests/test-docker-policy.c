@@ -120,9 +120,11 @@ body_with (Fixture *f, const gchar *member, const gchar *json)
 static gboolean
 check_body (Fixture *f, JsonObject *body, GError **error)
 {
-  const gchar *sources[] = { f->pipeline, f->route, NULL };
+  const FfDockerMount mounts[] = { { f->pipeline, "/app", FALSE },
+                                   { f->route, "/run/fastflow/route", TRUE },
+                                   { NULL } };
 
-  return ff_docker_policy_check_create_body (f->policy, body, sources, error);
+  return ff_docker_policy_check_create_body (f->policy, body, mounts, error);
 }
 
 static void
@@ -252,10 +254,10 @@ test_body_checked_source_is_socket (Fixture *f, gconstpointer data)
   g_autofree gchar *socket_mount = g_strdup_printf (
       "[{\"Type\": \"bind\", \"Source\": \"%s\", \"Target\": \"/app\"}]", f->socket);
   g_autoptr (JsonObject) body = body_with (f, "Mounts", socket_mount);
-  const gchar *sources[] = { f->socket, NULL };
+  const FfDockerMount mounts[] = { { f->socket, "/app", FALSE }, { NULL } };
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (ff_docker_policy_check_create_body (f->policy, body, sources, &error));
+  g_assert_false (ff_docker_policy_check_create_body (f->policy, body, mounts, &error));
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
 }
 
@@ -360,6 +362,108 @@ test_own_mounts (Fixture *f, gconstpointer data)
   g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
 }
 
+/* A body with @mounts_json (with @ENV@, @TOOLS@, @APP@ replaced) as its
+ * Mounts, checked against a build's mounts: its environment writable,
+ * the tools read-only. */
+static gboolean
+check_folder_body (
+    Fixture *f, const gchar *env, const gchar *tools, const gchar *mounts_json, GError **error)
+{
+  const FfDockerMount mounts[] = { { f->pipeline, "/app", TRUE },
+                                   { env, "/opt/fastflow/env", TRUE },
+                                   { tools, "/opt/fastflow/tools", FALSE },
+                                   { NULL } };
+  g_autoptr (GString) text = g_string_new (mounts_json);
+  g_autoptr (JsonObject) body = NULL;
+
+  g_string_replace (text, "@ENV@", env, 0);
+  g_string_replace (text, "@TOOLS@", tools, 0);
+  g_string_replace (text, "@APP@", f->pipeline, 0);
+  body = body_with (f, "Mounts", text->str);
+  return ff_docker_policy_check_create_body (f->policy, body, mounts, error);
+}
+
+static void
+assert_folder_body_refused (
+    Fixture *f, const gchar *env, const gchar *tools, const gchar *json, const gchar *mention)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *shown = NULL;
+
+  g_test_message ("Mounts=%s", json);
+  g_assert_false (check_folder_body (f, env, tools, json, &error));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  shown = ff_message_format (error->message);
+  g_test_message ("  %s", shown);
+  g_assert_nonnull (strstr (shown, mention));
+}
+
+#define ENV_RW                                                                                     \
+  "{\"Type\": \"bind\", \"Source\": \"@ENV@\", \"Target\": \"/opt/fastflow/env\", "                \
+  "\"ReadOnly\": false}"
+#define TOOLS_AT(target, ro)                                                                       \
+  "{\"Type\": \"bind\", \"Source\": \"@TOOLS@\", \"Target\": \"" target "\"" ro "}"
+
+/* A run's folders: the environment may be writable (for its build), the
+ * tools never; each only at its own place; nothing else at all. */
+static void
+test_folder_mounts (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *base = g_path_get_dirname (f->root);
+  g_autofree gchar *env = g_build_filename (base, "env", NULL);
+  g_autofree gchar *tools = g_build_filename (base, "tools", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (env, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (tools, 0700), ==, 0);
+
+  g_assert_true (ff_docker_policy_check_folder (f->policy, FF_RUN_FOLDER_DEPENDENCY_ENV, env, TRUE,
+                                                NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (
+      ff_docker_policy_check_folder (f->policy, FF_RUN_FOLDER_TOOLS, tools, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (
+      ff_docker_policy_check_folder (f->policy, FF_RUN_FOLDER_TOOLS, tools, TRUE, NULL, &error));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  g_assert_nonnull (strstr (ff_message_format (error->message), "only its dependency environment"));
+  g_clear_error (&error);
+  g_assert_false (
+      ff_docker_policy_check_folder (f->policy, FF_RUN_FOLDER_WHEELS, tools, TRUE, NULL, &error));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  g_clear_error (&error);
+  g_assert_false (ff_docker_policy_check_folder (f->policy, FF_RUN_FOLDER_DEPENDENCY_ENV, f->socket,
+                                                 FALSE, NULL, &error));
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  g_clear_error (&error);
+
+  g_assert_true (check_folder_body (
+      f, env, tools, "[" ENV_RW ", " TOOLS_AT ("/opt/fastflow/tools", ", \"ReadOnly\": true") "]",
+      &error));
+  g_assert_no_error (error);
+  assert_folder_body_refused (
+      f, env, tools, "[" ENV_RW ", " TOOLS_AT ("/opt/fastflow/tools", ", \"ReadOnly\": false") "]",
+      "writable mount");
+  /* the engine's default is writable */
+  assert_folder_body_refused (f, env, tools, "[" TOOLS_AT ("/opt/fastflow/tools", "") "]",
+                              "writable mount");
+  assert_folder_body_refused (f, env, tools,
+                              "[" TOOLS_AT ("/opt/fastflow/env", ", \"ReadOnly\": true") "]",
+                              "only at /opt/fastflow/tools");
+  assert_folder_body_refused (f, env, tools, "[" TOOLS_AT ("/app", ", \"ReadOnly\": true") "]",
+                              "only at /opt/fastflow/tools");
+  assert_folder_body_refused (
+      f, env, tools, "[" TOOLS_AT ("/opt/fastflow/tools", ", \"ReadOnly\": \"yes\"") "]", "Mounts");
+  assert_folder_body_refused (f, env, tools,
+                              "[{\"Type\": \"bind\", \"Source\": \""
+                              "/\", \"Target\": "
+                              "\"/opt/fastflow/env\", \"ReadOnly\": false}]",
+                              "fastflow mounts only");
+
+  g_rmdir (env);
+  g_rmdir (tools);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,6 +483,8 @@ main (int argc, char **argv)
   g_test_add ("/docker-policy/body-checked-source-is-socket", Fixture, NULL, fixture_set_up,
               test_body_checked_source_is_socket, fixture_tear_down);
   g_test_add ("/docker-policy/pipeline-dirs", Fixture, NULL, fixture_set_up, test_pipeline_dirs,
+              fixture_tear_down);
+  g_test_add ("/docker-policy/folder-mounts", Fixture, NULL, fixture_set_up, test_folder_mounts,
               fixture_tear_down);
   g_test_add ("/docker-policy/own-mounts", Fixture, NULL, fixture_set_up, test_own_mounts,
               fixture_tear_down);

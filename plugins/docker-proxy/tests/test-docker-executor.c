@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -76,16 +77,25 @@ new_config (const gchar *url)
   return config;
 }
 
+/* With @settings, pairs of key and value in [executor.docker-proxy]. */
 static FfExecutor *
-new_executor (const gchar *url)
+new_executor_with (const gchar *url, const gchar *const *settings)
 {
   g_autoptr (FfDockerExecutor) executor = ff_docker_executor_new ();
   g_autoptr (GKeyFile) config = new_config (url);
   g_autoptr (GError) error = NULL;
 
+  for (guint i = 0; settings != NULL && settings[i] != NULL; i += 2)
+    g_key_file_set_string (config, "executor.docker-proxy", settings[i], settings[i + 1]);
   g_assert_true (ff_executor_configure (FF_EXECUTOR (executor), config, &error));
   g_assert_no_error (error);
   return FF_EXECUTOR (g_steal_pointer (&executor));
+}
+
+static FfExecutor *
+new_executor (const gchar *url)
+{
+  return new_executor_with (url, NULL);
 }
 
 static FfRunRequest *
@@ -100,6 +110,16 @@ new_request (const gchar *script)
   ff_run_request_set_label (request, "org.fastflow.pipeline", "test-pipe");
   ff_run_request_set_pipelines_dir (request, env.root);
   return request;
+}
+
+/* A folder of the test's own, for a run's folders. */
+static gchar *
+make_folder (const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (env.root, name, NULL);
+
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  return g_steal_pointer (&path);
 }
 
 /* The container of a launched run. */
@@ -394,7 +414,8 @@ check_hardening (gpointer user_data)
                  json_array_get_length (json_object_get_array_member (host, "CapAdd")) == 0);
   g_assert_true (
       array_has (json_object_get_array_member (host, "SecurityOpt"), "no-new-privileges"));
-  g_assert_cmpstr (json_object_get_string_member (host, "NetworkMode"), ==, "none");
+  /* Fast-Flow's defaults: Docker's default network, a writable /app */
+  g_assert_cmpstr (json_object_get_string_member (host, "NetworkMode"), ==, "bridge");
   g_assert_cmpstr (json_object_get_string_member (config, "WorkingDir"), ==, "/app");
   g_assert_false (json_object_get_boolean_member (config, "Tty"));
   g_assert_true (array_has (json_object_get_array_member (config, "Env"), "FOO=bar"));
@@ -407,8 +428,24 @@ check_hardening (gpointer user_data)
   g_assert_cmpstr (json_object_get_string_member (mount, "Type"), ==, "bind");
   g_assert_cmpstr (json_object_get_string_member (mount, "Source"), ==, env.pipeline_dir);
   g_assert_cmpstr (json_object_get_string_member (mount, "Destination"), ==, "/app");
-  g_assert_false (json_object_get_boolean_member (mount, "RW"));
+  g_assert_true (json_object_get_boolean_member (mount, "RW"));
 
+  ff_execution_cancel (run->execution, 0);
+}
+
+/* The hardened forms of Fast-Flow's defaults: app_mount = ro, network =
+ * none. */
+static void
+check_hardened (gpointer user_data)
+{
+  FfTestRun *run = user_data;
+  g_autoptr (JsonObject) container = inspect_run_container (run->request);
+  JsonObject *host = json_object_get_object_member (container, "HostConfig");
+  JsonArray *mounts = json_object_get_array_member (container, "Mounts");
+
+  g_assert_cmpstr (json_object_get_string_member (host, "NetworkMode"), ==, "none");
+  g_assert_cmpuint (json_array_get_length (mounts), ==, 1);
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (mounts, 0), "RW"));
   ff_execution_cancel (run->execution, 0);
 }
 
@@ -420,7 +457,8 @@ test_hardening (void)
   FfRunRequest *request =
       new_request ("touch /rootfs 2>/dev/null && echo rootfs-writable || echo rootfs-read-only; "
                    "touch /tmp/x && echo tmp-writable; "
-                   "touch /app/x 2>/dev/null && echo app-writable || echo app-read-only; "
+                   "touch /app/x 2>/dev/null && rm /app/x && echo app-writable || "
+                   "echo app-read-only; "
                    "id -u; echo ready; sleep 60");
   g_autoptr (FfTestRun) run = NULL;
 
@@ -431,9 +469,230 @@ test_hardening (void)
   run->marker = "ready";
   run->on_marker = check_hardening;
   ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
-  g_assert_cmpstr (run->out->str, ==, "rootfs-read-only\ntmp-writable\napp-read-only\n0\nready\n");
+  g_assert_cmpstr (run->out->str, ==, "rootfs-read-only\ntmp-writable\napp-writable\n0\nready\n");
   g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
   assert_container_gone (container_of (run));
+}
+
+static void
+test_hardened_settings (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor_with (
+      ff_test_proxy_get_url (proxy), RUN_FLAGS ("app_mount", "ro", "network", "none"));
+  g_autoptr (GKeyFile) config = new_config (ff_test_proxy_get_url (proxy));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfTestRun) run = NULL;
+
+  run = ff_test_run_start (executor, new_request ("touch /app/x 2>/dev/null && rm /app/x && "
+                                                  "echo app-writable || echo app-read-only; "
+                                                  "echo ready; sleep 60"));
+  run->marker = "ready";
+  run->on_marker = check_hardened;
+  ff_test_wait_until_within (ff_test_is_set, &run->exited, SAFETY_TIMEOUT_S, "the exit");
+  g_assert_cmpstr (run->out->str, ==, "app-read-only\nready\n");
+  g_assert_cmpint (run->reason, ==, FF_REASON_CANCELLED);
+
+  g_key_file_set_string (config, "executor.docker-proxy", "app_mount", "yes");
+  g_assert_false (ff_executor_configure (executor, config, &error));
+  g_assert_nonnull (strstr (error->message, "app_mount"));
+  g_assert_nonnull (strstr (error->message, "yes"));
+}
+
+/* A run's folders: a build (its environment writable) runs as the
+ * daemon, whatever `user` says, so that the daemon can remove the
+ * environment later; a run sees the same environment read-only, as
+ * `user`; fastflow's tools and a wheels folder are read-only for both. */
+/* scripts/docker-test-env.sh builds it, and tags it as python_image's
+ * image for 3.11 */
+#define PYTHON_IMAGE "fastflow-test/python:{version}"
+#define PYTHON_3_11 "fastflow-test/python:3.11"
+
+static const gchar folders_script[] =
+    "for d in env tools wheels; do "
+    "  touch /opt/fastflow/$d/x 2>/dev/null && echo $d-writable || echo $d-read-only; "
+    "done; "
+    "rm -f /opt/fastflow/env/x; echo $(id -u):$(id -g)";
+
+static void
+test_folders (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  /* not the daemon's: the build must not take it */
+  g_autoptr (FfExecutor) executor =
+      new_executor_with (ff_test_proxy_get_url (proxy), RUN_FLAGS ("user", "65534:65534"));
+  g_autofree gchar *env_dir = make_folder ("env");
+  g_autofree gchar *tools = make_folder ("tools");
+  g_autofree gchar *wheels = make_folder ("wheels");
+  g_autofree gchar *daemon = g_strdup_printf ("%u:%u\n", (guint) getuid (), (guint) getgid ());
+  g_autofree gchar *build_out =
+      g_strconcat ("env-writable\ntools-read-only\nwheels-read-only\n", daemon, NULL);
+  g_autoptr (FfTestRun) build = NULL;
+  g_autoptr (FfTestRun) run = NULL;
+  FfRunRequest *request;
+
+  g_assert_cmpint (g_chmod (env_dir, 0777), ==, 0);
+
+  /* the busybox image's root is the daemon's only */
+  request = new_request (folders_script);
+  ff_run_request_set_image (request, PYTHON_3_11);
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_DEPENDENCY_ENV, env_dir, TRUE);
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_TOOLS, tools, FALSE);
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_WHEELS, wheels, FALSE);
+  build = run_to_end (executor, request);
+  g_assert_cmpstr (build->err->str, ==, "");
+  g_assert_cmpstr (build->out->str, ==, build_out);
+
+  request = new_request (folders_script);
+  ff_run_request_set_image (request, PYTHON_3_11);
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_DEPENDENCY_ENV, env_dir, FALSE);
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_TOOLS, tools, FALSE);
+  run = run_to_end (executor, request);
+  g_assert_cmpstr (run->out->str, ==,
+                   "env-read-only\ntools-read-only\nwheels-read-only\n"
+                   "65534:65534\n");
+
+  /* where a run looks for them */
+  for (FfRunFolder folder = 0; folder < FF_RUN_FOLDER_LAST; folder++)
+    {
+      static const gchar *const paths[] = { "/opt/fastflow/env", "/opt/fastflow/tools",
+                                            "/opt/fastflow/wheels" };
+      g_autofree gchar *path = ff_executor_get_folder_path (executor, folder, tools);
+
+      g_assert_cmpstr (path, ==, paths[folder]);
+    }
+  g_rmdir (env_dir);
+  g_rmdir (tools);
+  g_rmdir (wheels);
+}
+
+static FfExecutor *
+new_python_executor (const gchar *url)
+{
+  return new_executor_with (url, RUN_FLAGS ("python_image", PYTHON_IMAGE));
+}
+
+/* python_version picks python_image's image of that version; the runtime
+ * (the key of its dependency environments) is that image. */
+static void
+test_python_version (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_python_executor (ff_test_proxy_get_url (proxy));
+  FfRunRequest *request =
+      new_request ("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'");
+  g_autoptr (FfTestRun) run = NULL;
+  g_autofree gchar *runtime = NULL, *python = NULL;
+  g_autoptr (GError) error = NULL;
+
+  ff_run_request_set_python_version (request, "3.11");
+  g_assert_true (ff_executor_get_runtime (executor, request, &runtime, &python, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (runtime, ==, "fastflow-test/python:3.11");
+  g_assert_cmpstr (python, ==, "python3");
+  run = run_to_end (executor, request);
+  g_assert_cmpstr (run->err->str, ==, "");
+  g_assert_cmpstr (run->out->str, ==, "3.11\n");
+  g_assert_cmpint (run->exit_code, ==, 0);
+
+  /* the pipeline's own image wins, and is the runtime */
+  request = new_request ("true");
+  ff_run_request_set_python_version (request, "3.11");
+  ff_run_request_set_image (request, env.image);
+  g_clear_pointer (&runtime, g_free);
+  g_clear_pointer (&python, g_free);
+  g_assert_true (ff_executor_get_runtime (executor, request, &runtime, &python, &error));
+  g_assert_cmpstr (runtime, ==, env.image);
+  g_object_unref (request);
+}
+
+/* A version whose image is not there fails the run, naming the version
+ * and the image; never another version. */
+static void
+test_python_version_missing (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_python_executor (ff_test_proxy_get_url (proxy));
+  FfRunRequest *request = new_request ("python3 --version");
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *runtime = NULL, *python = NULL;
+  const gchar *shown;
+
+  ff_run_request_set_python_version (request, "3.99");
+  error = launch_error (executor, request);
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_IMAGE_NOT_FOUND);
+  shown = ff_test_shown (error->message);
+  g_test_message ("%s", shown);
+  g_assert_nonnull (strstr (shown, "Python 3.99"));
+  g_assert_nonnull (strstr (shown, "fastflow-test/python:3.99"));
+  g_assert_nonnull (strstr (shown, "python_image"));
+  g_assert_null (strstr (shown, "3.11"));
+  g_clear_error (&error);
+
+  /* no way into another part of the image's name */
+  request = new_request ("true");
+  ff_run_request_set_python_version (request, "3.11@sha256:0");
+  g_assert_false (ff_executor_get_runtime (executor, request, &runtime, &python, &error));
+  g_assert_nonnull (strstr (error->message, "3.11@sha256:0"));
+  g_object_unref (request);
+}
+
+static void
+on_diagnosed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GPtrArray **checks = user_data;
+
+  *checks = ff_executor_diagnose_finish (FF_EXECUTOR (source), res, NULL);
+  g_assert_nonnull (*checks);
+}
+
+/* The "network" finding of `executors --verbose` for a proxy at @url
+ * with @network as the default, or %NULL. */
+static gchar *
+network_finding (const gchar *url, const gchar *network)
+{
+  g_autoptr (FfExecutor) executor =
+      new_executor_with (url, network != NULL ? RUN_FLAGS ("network", network) : NULL);
+  g_autoptr (GPtrArray) checks = NULL;
+
+  ff_executor_diagnose_async (executor, NULL, on_diagnosed, &checks);
+  ff_test_wait_until_within (ff_test_is_set, &checks, 60, "the diagnosis");
+  for (guint i = 0; i < checks->len; i++)
+    {
+      FfExecutorCheck *check = g_ptr_array_index (checks, i);
+
+      if (g_strcmp0 (ff_executor_check_get_name (check), "network") != 0)
+        continue;
+      g_assert_cmpint (ff_executor_check_get_level (check), ==, FF_CHECK_LEVEL_WARNING);
+      return g_strdup (ff_executor_check_get_message (check));
+    }
+  return NULL;
+}
+
+/* Runs on a bridge network reach the host's addresses, but not its
+ * loopback or a Unix socket: a proxy there could be asked for containers
+ * by a pipeline. The .invalid name fails at once and is not loopback. */
+static void
+test_proxy_reach_warning (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autofree gchar *socket_path = g_build_filename (env.root, "proxy.sock", NULL);
+  g_autofree gchar *socket_url = g_strdup_printf ("unix://%s", socket_path);
+  g_autofree gchar *remote = network_finding ("http://ff-proxy.invalid:2375", NULL);
+  g_autofree gchar *remote_none = network_finding ("http://ff-proxy.invalid:2375", "none");
+  g_autofree gchar *local = network_finding (ff_test_proxy_get_url (proxy), NULL);
+  g_autofree gchar *by_name = network_finding ("http://localhost:1", NULL);
+  g_autofree gchar *by_socket = network_finding (socket_url, NULL);
+
+  g_assert_nonnull (remote);
+  g_test_message ("%s", remote);
+  g_assert_nonnull (strstr (remote, "http://ff-proxy.invalid:2375"));
+  g_assert_nonnull (strstr (remote, "network = none"));
+  g_assert_nonnull (remote_none);
+  g_assert_nonnull (strstr (remote_none, "ask for the network"));
+  g_assert_null (local);
+  g_assert_null (by_name);
+  g_assert_null (by_socket);
 }
 
 /* Refusals need no proxy: this one does not even exist. */
@@ -443,12 +702,16 @@ test_refusals (void)
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", ff_test_proxy_free_port ());
   g_autoptr (FfExecutor) executor = new_executor (url);
   g_autofree gchar *outside = g_dir_make_tmp ("ff-outside-XXXXXX", NULL);
+  g_autofree gchar *tools = make_folder ("tools-rw");
   struct
   {
     const gchar *network;
     const gchar *dir;
     guint64 memory;
     const gchar *mention;
+    FfRunFolder folder; /* with folder_path */
+    const gchar *folder_path;
+    gboolean writable;
   } cases[] = {
     { "host", NULL, 0, "host" },
     { "container:abc", NULL, 0, "container:abc" },
@@ -458,6 +721,11 @@ test_refusals (void)
     { NULL, outside, 0, "outside the pipelines folder" },
     /* The engine's minimum, said by the executor rather than the core. */
     { NULL, NULL, 1024 * 1024, "below 6 MiB" },
+    /* of a run's folders only the environment may be writable, and none
+     * may be the engine's socket */
+    { NULL, NULL, 0, "only its dependency environment", FF_RUN_FOLDER_TOOLS, tools, TRUE },
+    { NULL, NULL, 0, "only its dependency environment", FF_RUN_FOLDER_WHEELS, tools, TRUE },
+    { NULL, NULL, 0, "socket", FF_RUN_FOLDER_WHEELS, "/var/run/docker.sock", FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -471,11 +739,15 @@ test_refusals (void)
         ff_run_request_set_pipeline_dir (request, cases[i].dir);
       if (cases[i].memory > 0)
         ff_run_request_set_memory_limit (request, cases[i].memory);
+      if (cases[i].folder_path != NULL)
+        ff_run_request_set_folder (request, cases[i].folder, cases[i].folder_path,
+                                   cases[i].writable);
       error = launch_error (executor, request);
       g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
       g_assert_nonnull (strstr (ff_test_shown (error->message), cases[i].mention));
     }
   g_rmdir (outside);
+  g_rmdir (tools);
 }
 
 static void
@@ -1125,6 +1397,11 @@ main (int argc, char **argv)
   g_test_add_func ("/docker/run/timeout-kills", test_timeout_kills);
   g_test_add_func ("/docker/run/oom", test_oom);
   g_test_add_func ("/docker/run/hardening", test_hardening);
+  g_test_add_func ("/docker/run/hardened-settings", test_hardened_settings);
+  g_test_add_func ("/docker/run/folders", test_folders);
+  g_test_add_func ("/docker/run/python-version", test_python_version);
+  g_test_add_func ("/docker/python-version-missing", test_python_version_missing);
+  g_test_add_func ("/docker/proxy-reach-warning", test_proxy_reach_warning);
   g_test_add_func ("/docker/run/proxy-cuts-streams", test_proxy_cuts_streams);
   g_test_add_func ("/docker/run/concurrent", test_concurrent);
   g_test_add_func ("/docker/run/sample-usage", test_sample_usage);

@@ -493,6 +493,28 @@ test_image_missing (void)
   g_assert_nonnull (strstr (ff_test_shown (run->message), "does-not-exist"));
 }
 
+/* A task may run on another node: a dependency environment or fastflow's
+ * tools on this host cannot be shown to it. Refused, saying so, before
+ * anything is created. */
+static void
+test_host_folders_refused (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfExecutor) executor = new_executor (ff_test_proxy_get_url (proxy), 30);
+  FfRunRequest *request = new_request ("echo never");
+  g_autoptr (GError) error = NULL;
+  const gchar *shown;
+
+  ff_run_request_set_folder (request, FF_RUN_FOLDER_DEPENDENCY_ENV, env.root, FALSE);
+  error = launch_error (executor, request);
+  g_assert_error (error, FF_EXECUTOR_ERROR, FF_REASON_REFUSED);
+  shown = ff_test_shown (error->message);
+  g_test_message ("%s", shown);
+  g_assert_nonnull (strstr (shown, "requirements.txt"));
+  g_assert_nonnull (strstr (shown, "docker-proxy"));
+  assert_nothing_left ();
+}
+
 /* A pipeline folder that is a symlink out of the pipelines folder is
  * refused before tar follows it, and nothing is created. */
 static void
@@ -787,6 +809,7 @@ main (int argc, char **argv)
   g_test_add_func ("/swarm/placement-met", test_placement_met);
   g_test_add_func ("/swarm/image-missing", test_image_missing);
   g_test_add_func ("/swarm/symlinked-folder", test_symlinked_folder);
+  g_test_add_func ("/swarm/host-folders-refused", test_host_folders_refused);
   g_test_add_func ("/swarm/oversize-folder", test_oversize_folder);
   g_test_add_func ("/swarm/forbidden/services", test_forbidden_services);
   g_test_add_func ("/swarm/forbidden/tasks", test_forbidden_tasks);
