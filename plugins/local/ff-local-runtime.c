@@ -232,7 +232,9 @@ ff_local_runtimes_resolve (FfLocalRuntimes *self,
   real = realpath (interp->executable, NULL);
   *runtime_id =
       g_strdup_printf ("local:%s:%s", real != NULL ? real : interp->executable, interp->version);
-  *python = g_strdup (interp->executable);
+  /* The program as found, not sys.executable: a wrapper in [daemon] python
+   * (flags, a pyenv shim) keeps doing what it is there for. */
+  *python = g_strdup (found);
   return TRUE;
 }
 
