@@ -733,7 +733,7 @@ handle_reload (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaem
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ff_pipeline_registry_reload (ff_orchestrator_get_registry (self->orchestrator), &error))
+  if (!ff_orchestrator_reload_pipelines (self->orchestrator, &error))
     {
       return_error (invocation, error);
       return TRUE;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ff-encrypted-env.h"
 #include "ff-run-job-private.h"
 #include "ff-run-policy.h"
 
@@ -466,7 +467,11 @@ ff_run_job_set_masker (FfRunJob *self, const gchar *const *values)
  * StartRun like any variable, else from fastflow.conf's [secrets]; the run
  * does not start without it. */
 static gboolean
-take_secrets (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GError **error)
+take_secrets (FfRunJob *self,
+              FfPipeline *pipeline,
+              const FfSchedule *config,
+              FfRunRequest *request,
+              GError **error)
 {
   const gchar *const *names = ff_pipeline_get_secrets (pipeline);
   GHashTable *env = ff_run_request_get_env (request);
@@ -493,13 +498,25 @@ take_secrets (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GErro
         }
       g_strv_builder_add (values, g_hash_table_lookup (env, names[i]));
     }
+  /* the pipeline's encrypted_env is among its secrets; its run configuration's too */
+  if (config != NULL && config->encrypted_env != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, config->encrypted_env);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (g_hash_table_contains (env, key))
+          g_strv_builder_add (values, g_hash_table_lookup (env, key));
+    }
   all = g_strv_builder_end (values);
   ff_run_job_set_masker (self, (const gchar *const *) all);
   return TRUE;
 }
 
-/* The pipeline's variables, then its run configuration's, then StartRun's;
- * the secrets among them are what the masker hides. */
+/* The pipeline's variables, then its run configuration's, then their
+ * encrypted_env (as Fast-Flow merges them), then StartRun's; the secrets
+ * among them are what the masker hides. */
 gboolean
 ff_run_job_add_env (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GError **error)
 {
@@ -508,8 +525,10 @@ ff_run_job_add_env (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request,
   add_env (ff_pipeline_get_default_env (pipeline), request);
   if (config != NULL)
     add_env (config->default_env, request);
+  if (!ff_encrypted_env_apply (pipeline, config, self->host->encryption_key, request, error))
+    return FALSE;
   add_env (ff_run_get_env (self->run), request);
-  return take_secrets (self, pipeline, request, error);
+  return take_secrets (self, pipeline, config, request, error);
 }
 
 static void

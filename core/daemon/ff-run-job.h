@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ff-config.h"
+#include "ff-fernet.h"
 #include "ff-run.h"
 #include "ff-run-log.h"
 
@@ -12,10 +13,11 @@ G_BEGIN_DECLS
 typedef struct
 {
   FfConfig *config;
-  GPtrArray *collectors; /* FfCollector */
-  gchar *logs_dir;       /* absolute: executors mount route files from it */
-  gchar *instance;       /* the org.fastflow.instance label: this state folder */
-  gchar *daemon_id;      /* the org.fastflow.daemon label: this process */
+  GPtrArray *collectors;    /* FfCollector */
+  gchar *logs_dir;          /* absolute: executors mount route files from it */
+  gchar *instance;          /* the org.fastflow.instance label: this state folder */
+  gchar *daemon_id;         /* the org.fastflow.daemon label: this process */
+  FfFernet *encryption_key; /* encrypted_env's; NULL: none (such pipelines are broken) */
 } FfRunJobHost;
 
 #define FF_TYPE_RUN_JOB (ff_run_job_get_type ())

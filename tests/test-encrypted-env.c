@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* encrypted_env end to end, with tokens made by Python's cryptography
+ * Fernet (the one Fast-Flow uses): a real fastflowd on a private bus
+ * decrypts them for the run, hides the values like secrets everywhere
+ * (output, log, history, D-Bus), lists the pipeline broken when it
+ * cannot decrypt them. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "ff-test-daemon.h"
+
+#define KEY "lCrApFSkugdkERXUfS2hF4TlkA4Oy9s-_gLwqwYkfrI="
+#define OTHER_KEY "zlb7uGc0vNzjIhWIaWLLIcIcmb4UWgWXMA66NZQfwQM="
+#define PIPELINE_VALUE "pl41n-Pipeline-77"
+#define SCHEDULE_VALUE "pl41n-Schedule-88"
+#define SCHEDULE_OVERRIDE "pl41n-Override-99"
+
+/* What the run checks itself, so that the test sees which plaintext
+ * arrived although the output hides it (the script is in the pipelines
+ * folder, not among what fastflowd keeps or sends). */
+#define MAIN_SH                                                                                    \
+  "echo \"token=$API_TOKEN db=$DB_PASS\"\n"                                                        \
+  "case \"$API_TOKEN\" in\n"                                                                       \
+  "  " PIPELINE_VALUE ") echo got-pipeline-token ;;\n"                                             \
+  "  " SCHEDULE_OVERRIDE ") echo got-schedule-token ;;\n"                                          \
+  "  *) echo got-other-token ;;\n"                                                                 \
+  "esac\n"                                                                                         \
+  "[ \"$DB_PASS\" = " SCHEDULE_VALUE " ] && echo db-ok\n"                                          \
+  "exit 0\n"
+
+static gchar *
+python_encrypt (const gchar *key, const gchar *value)
+{
+  const gchar *argv[] = { "python3",
+                          "-c",
+                          "import sys\nfrom cryptography.fernet import Fernet\n"
+                          "sys.stdout.write(Fernet(sys.argv[1].encode()).encrypt("
+                          "sys.argv[2].encode()).decode())\n",
+                          key,
+                          value,
+                          NULL };
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("python3 failed (is python3-cryptography installed? scripts/install-deps): %s", err);
+  return g_steal_pointer (&out);
+}
+
+/* Every message on the test bus, whoever sends it: what "never on D-Bus"
+ * is checked against. */
+typedef struct
+{
+  GDBusConnection *connection;
+  GByteArray *seen;
+} Monitor;
+
+static GDBusMessage *
+on_monitored (GDBusConnection *connection,
+              GDBusMessage *message,
+              gboolean incoming,
+              gpointer user_data)
+{
+  Monitor *monitor = user_data;
+  gsize size = 0;
+  g_autofree guchar *blob =
+      g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
+
+  /* the filter runs in GDBus's worker thread; only this test's thread
+   * reads seen, after the connection is closed */
+  if (blob != NULL)
+    g_byte_array_append (monitor->seen, blob, (guint) size);
+  /* a monitor must not answer the calls it sees */
+  if (incoming && g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    {
+      g_object_unref (message);
+      return NULL;
+    }
+  return message;
+}
+
+static Monitor *
+monitor_start (FfTestDaemon *d)
+{
+  Monitor *monitor = g_new0 (Monitor, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  monitor->seen = g_byte_array_new ();
+  monitor->connection =
+      g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (d->bus),
+                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                              NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_add_filter (monitor->connection, on_monitored, monitor, NULL);
+  reply = g_dbus_connection_call_sync (monitor->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus.Monitoring",
+                                       "BecomeMonitor", g_variant_new ("(asu)", NULL, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+  return monitor;
+}
+
+static void
+monitor_stop (Monitor *monitor, const gchar *const *absent)
+{
+  g_dbus_connection_close_sync (monitor->connection, NULL, NULL);
+  g_object_unref (monitor->connection);
+  /* something was seen at all: the monitor works */
+  g_assert_cmpuint (monitor->seen->len, >, 1000);
+  for (gsize i = 0; absent[i] != NULL; i++)
+    {
+      if (memmem (monitor->seen->data, monitor->seen->len, absent[i], strlen (absent[i])) != NULL)
+        g_error ("“%s” went over D-Bus", absent[i]);
+    }
+  g_byte_array_unref (monitor->seen);
+  g_free (monitor);
+}
+
+static gboolean
+file_contains (const gchar *path, const gchar *needle)
+{
+  g_autofree gchar *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return memmem (contents, len, needle, strlen (needle)) != NULL;
+}
+
+static void
+assert_nowhere_in (const gchar *dir, const gchar *needle)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        assert_nowhere_in (path, needle);
+      else if (file_contains (path, needle))
+        g_error ("%s holds %s in clear", path, needle);
+    }
+}
+
+static void
+assert_contains (const gchar *text, const gchar *needle)
+{
+  if (text == NULL || strstr (text, needle) == NULL)
+    g_error ("“%s” lacks “%s”", text, needle);
+}
+
+static void
+write_file (const gchar *path, const gchar *text, gint mode)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+/* The pipeline "enc": API_TOKEN from its encrypted_env (over a
+ * default_env of the same name), DB_PASS from the schedule "prod", which
+ * also overrides API_TOKEN. */
+static void
+add_encrypted_pipeline (FfTestDaemon *d, const gchar *key)
+{
+  g_autofree gchar *token = python_encrypt (key, PIPELINE_VALUE);
+  g_autofree gchar *db = python_encrypt (key, SCHEDULE_VALUE);
+  g_autofree gchar *override = python_encrypt (key, SCHEDULE_OVERRIDE);
+  g_autofree gchar *json =
+      g_strdup_printf ("{\"default_env\": {\"API_TOKEN\": \"from-default-env\"},\n"
+                       " \"encrypted_env\": {\"API_TOKEN\": \"%s\"},\n"
+                       " \"schedules\": [{\"id\": \"prod\", \"schedule_cron\": \"0 0 1 1 *\",\n"
+                       "   \"encrypted_env\": {\"DB_PASS\": \"%s\", \"API_TOKEN\": \"%s\"}}]}\n",
+                       token, db, override);
+
+  ff_test_daemon_add_pipeline (d, "enc", "main.sh", MAIN_SH, "pipeline.json", json, NULL);
+}
+
+static JsonObject *
+listed (FfTestDaemon *d, const gchar *name, JsonNode **keep)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *array;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "pipelines", "--json", NULL), ==, 0);
+  *keep = json_from_string (out, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (*keep);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (pipeline, "name"), name) == 0)
+        return pipeline;
+    }
+  g_error ("%s is not listed: %s", name, out);
+}
+
+/* @config: a run configuration or NULL; @got: the line the run prints
+ * for the API_TOKEN it found */
+static void
+run_and_check (FfTestDaemon *d, const gchar *config, const gchar *hidden_token, const gchar *got)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *stars = g_strnfill (strlen (hidden_token), '*');
+  g_autofree gchar *expected_token = g_strdup_printf ("token=%s ", stars);
+  gint status;
+
+  if (config != NULL)
+    status = ff_test_daemon_ctl (d, &out, &err, "run", "enc", "--config", config, NULL);
+  else
+    status = ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL);
+  g_assert_cmpint (status, ==, 0);
+  assert_contains (out, expected_token);
+  assert_contains (out, got);
+  if (config != NULL)
+    {
+      g_autofree gchar *db_stars = g_strnfill (strlen (SCHEDULE_VALUE), '*');
+      g_autofree gchar *expected_db = g_strdup_printf ("db=%s\n", db_stars);
+
+      assert_contains (out, expected_db);
+      assert_contains (out, "db-ok\n");
+    }
+  g_assert_null (strstr (out, "pl41n"));
+}
+
+static void
+test_run (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *const values[] = { PIPELINE_VALUE, SCHEDULE_VALUE, SCHEDULE_OVERRIDE, NULL };
+  Monitor *monitor;
+
+  add_encrypted_pipeline (d, KEY);
+  g_setenv ("ENCRYPTION_KEY", KEY, TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_unsetenv ("ENCRYPTION_KEY");
+  monitor = monitor_start (d);
+
+  /* manual: the pipeline's encrypted_env wins over its default_env */
+  run_and_check (d, NULL, PIPELINE_VALUE, "got-pipeline-token\n");
+  /* the run configuration's encrypted_env is added and wins over the pipeline's */
+  run_and_check (d, "prod", SCHEDULE_OVERRIDE, "got-schedule-token\n");
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "2", NULL), ==, 0);
+  assert_contains (out, "db-ok");
+  g_assert_null (strstr (out, "pl41n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "2", "--json", NULL), ==, 0);
+  g_assert_null (strstr (out, "pl41n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "pipelines", "--json", NULL), ==, 0);
+  g_assert_null (strstr (out, "pl41n"));
+
+  monitor_stop (monitor, values);
+  ff_test_daemon_stop (d);
+  for (gsize i = 0; values[i] != NULL; i++)
+    assert_nowhere_in (d->state_dir, values[i]);
+}
+
+/* No key: broken, naming the variables and where the key goes; with a key
+ * file and a reload, it runs. */
+static void
+test_no_key_then_key_file (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autoptr (JsonNode) keep = NULL;
+  g_autoptr (JsonNode) keep_again = NULL;
+  JsonObject *enc;
+  const gchar *message;
+
+  g_unsetenv ("ENCRYPTION_KEY");
+  add_encrypted_pipeline (d, KEY);
+  ff_test_daemon_start (d, NULL);
+
+  enc = listed (d, "enc", &keep);
+  g_assert_true (json_object_get_boolean_member (enc, "broken"));
+  message = json_object_get_string_member (enc, "error");
+  assert_contains (message, "“encrypted_env.API_TOKEN”");
+  assert_contains (message, "“schedules[0].encrypted_env.DB_PASS”");
+  assert_contains (message, "ENCRYPTION_KEY");
+  assert_contains (message, "encryption_key_file");
+  /* never a run without it */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL), !=, 0);
+  g_assert_cmpstr (out, ==, "");
+  assert_contains (err, "API_TOKEN");
+
+  /* the operator's fix: a key file, named in fastflow.conf (read at start) */
+  write_file (key_path, KEY "\n", 0600);
+  write_file (d->config_path, config, 0600);
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+  enc = listed (d, "enc", &keep_again);
+  g_assert_false (json_object_get_boolean_member (enc, "broken"));
+  run_and_check (d, "prod", SCHEDULE_OVERRIDE, "got-schedule-token\n");
+}
+
+/* The key file changes: a reload takes the new one. */
+static void
+test_wrong_key_and_reload (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autoptr (JsonNode) keep = NULL;
+  g_autoptr (JsonNode) keep_again = NULL;
+  g_autoptr (JsonNode) keep_bad = NULL;
+  JsonObject *enc;
+  const gchar *message;
+
+  g_unsetenv ("ENCRYPTION_KEY");
+  write_file (key_path, OTHER_KEY "\n", 0600);
+  write_file (d->config_path, config, 0600);
+  add_encrypted_pipeline (d, KEY);
+  ff_test_daemon_start (d, NULL);
+
+  enc = listed (d, "enc", &keep);
+  g_assert_true (json_object_get_boolean_member (enc, "broken"));
+  message = json_object_get_string_member (enc, "error");
+  assert_contains (message, "“encrypted_env.API_TOKEN”");
+  assert_contains (message, "“schedules[0].encrypted_env.DB_PASS”");
+  assert_contains (message, "fastflowctl encrypt API_TOKEN");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL), !=, 0);
+  g_assert_cmpstr (out, ==, "");
+
+  write_file (key_path, KEY "\n", 0600);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "reload", NULL), ==, 0);
+  enc = listed (d, "enc", &keep_again);
+  g_assert_false (json_object_get_boolean_member (enc, "broken"));
+  run_and_check (d, NULL, PIPELINE_VALUE, "got-pipeline-token\n");
+
+  /* and a file that holds no key names itself */
+  write_file (key_path, "not a key\n", 0600);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "reload", NULL), ==, 0);
+  enc = listed (d, "enc", &keep_bad);
+  g_assert_true (json_object_get_boolean_member (enc, "broken"));
+  assert_contains (json_object_get_string_member (enc, "error"), key_path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/encrypted-env/run", test_run);
+  g_test_add_func ("/encrypted-env/no-key-then-key-file", test_no_key_then_key_file);
+  g_test_add_func ("/encrypted-env/wrong-key-and-reload", test_wrong_key_and_reload);
+  return g_test_run ();
+}
