@@ -3,7 +3,7 @@
  * Fernet (the one Fast-Flow uses): a real fastflowd on a private bus
  * decrypts them for the run, hides the values like secrets everywhere
  * (output, log, history, D-Bus), lists the pipeline broken when it
- * cannot decrypt them. */
+ * cannot decrypt them, and fastflowctl encrypt makes tokens Python reads. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -54,6 +54,32 @@ python_encrypt (const gchar *key, const gchar *value)
   g_assert_no_error (error);
   if (!g_subprocess_get_successful (proc))
     g_error ("python3 failed (is python3-cryptography installed? scripts/install-deps): %s", err);
+  return g_steal_pointer (&out);
+}
+
+static gchar *
+python_decrypt (const gchar *key, const gchar *token)
+{
+  const gchar *argv[] = { "python3",
+                          "-c",
+                          "import sys\nfrom cryptography.fernet import Fernet\n"
+                          "sys.stdout.write(Fernet(sys.argv[1].encode()).decrypt("
+                          "sys.argv[2].encode()).decode())\n",
+                          key,
+                          token,
+                          NULL };
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("Python's Fernet does not decrypt %s: %s", token, err);
   return g_steal_pointer (&out);
 }
 
@@ -359,6 +385,103 @@ test_wrong_key_and_reload (void)
   assert_contains (json_object_get_string_member (enc, "error"), key_path);
 }
 
+/* fastflowctl encrypt NAME < value: its token decrypts in Python's Fernet
+ * with the daemon's key, and pasted into pipeline.json, the run gets it. */
+static gchar *
+ctl_encrypt (FfTestDaemon *d, const gchar *input, gint *status, gchar **err, ...)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  gchar *out = NULL;
+  const gchar *a1, *a2, *a3;
+  va_list args;
+
+  va_start (args, err);
+  a1 = va_arg (args, const gchar *);
+  a2 = va_arg (args, const gchar *);
+  a3 = a2 != NULL ? va_arg (args, const gchar *) : NULL;
+  va_end (args);
+  proc = ff_test_daemon_spawn_ctl (d, launcher, a1, a2, a3, NULL);
+  g_subprocess_communicate_utf8 (proc, input, NULL, &out, err, &error);
+  g_assert_no_error (error);
+  *status = g_subprocess_get_exit_status (proc);
+  return out;
+}
+
+static void
+test_encrypt_command (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL, *run_out = NULL, *raw = NULL, *key = NULL;
+  g_autofree gchar *back = NULL, *json = NULL, *token = NULL;
+  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *expected_run = NULL;
+  gint status = -1;
+
+  g_unsetenv ("ENCRYPTION_KEY");
+  ff_test_daemon_add_pipeline (d, "plain", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+
+  /* no key yet: the message says how to get one */
+  out = ctl_encrypt (d, "x\n", &status, &err, "encrypt", "API_TOKEN", NULL);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  assert_contains (err, "encryption_key_file");
+  assert_contains (err, "--generate-key");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --generate-key: a key Python's Fernet takes */
+  key = ctl_encrypt (d, "", &status, &err, "encrypt", "--generate-key", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_strchomp (key);
+  g_assert_cmpuint (strlen (key), ==, 44);
+  g_clear_pointer (&err, g_free);
+  write_file (key_path, key, 0600);
+  write_file (d->config_path, config, 0600);
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+
+  out = ctl_encrypt (d, "round-trip välue 42\n", &status, &err, "encrypt", "API_TOKEN", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "\"API_TOKEN\": \"gAAAAA"));
+  g_assert_true (g_str_has_suffix (out, "\"\n"));
+  token = g_strndup (out + strlen ("\"API_TOKEN\": \""),
+                     strlen (out) - strlen ("\"API_TOKEN\": \"") - 2);
+  back = python_decrypt (key, token);
+  g_assert_cmpstr (back, ==, "round-trip välue 42");
+
+  raw = ctl_encrypt (d, "raw", &status, &err, "encrypt", "--raw", "X", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_strchomp (raw);
+  g_clear_pointer (&back, g_free);
+  back = python_decrypt (key, raw);
+  g_assert_cmpstr (back, ==, "raw");
+
+  /* the member as printed, pasted into encrypted_env */
+  g_strchomp (out);
+  json = g_strdup_printf ("{\"encrypted_env\": {%s}}\n", out);
+  ff_test_daemon_add_pipeline (d, "pasted", "main.sh",
+                               "[ \"$API_TOKEN\" = 'round-trip välue 42' ] && echo same\n"
+                               "echo \"$API_TOKEN\"\n",
+                               "pipeline.json", json, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &err, "reload", NULL), ==, 0);
+  g_clear_pointer (&run_out, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &err, "run", "pasted", NULL), ==, 0);
+  /* one star a byte: "ä" is two */
+  expected_run = g_strdup_printf ("same\n%s\n", "********************");
+  g_assert_cmpstr (run_out, ==, expected_run);
+
+  /* a bad name is refused before anything is read */
+  g_clear_pointer (&out, g_free);
+  out = ctl_encrypt (d, "x", &status, &err, "encrypt", "1BAD", NULL);
+  g_assert_cmpint (status, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,5 +489,6 @@ main (int argc, char **argv)
   g_test_add_func ("/encrypted-env/run", test_run);
   g_test_add_func ("/encrypted-env/no-key-then-key-file", test_no_key_then_key_file);
   g_test_add_func ("/encrypted-env/wrong-key-and-reload", test_wrong_key_and_reload);
+  g_test_add_func ("/encrypted-env/encrypt-command", test_encrypt_command);
   return g_test_run ();
 }
