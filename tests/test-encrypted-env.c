@@ -6,7 +6,12 @@
  * cannot decrypt them, and fastflowctl encrypt makes tokens Python reads. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -482,6 +487,92 @@ test_encrypt_command (void)
   g_assert_cmpint (status, ==, 2);
 }
 
+/* At a terminal, the value is asked for and not echoed: the terminal's
+ * side (the pty master) sees the prompt, never the value. */
+typedef struct
+{
+  gint master;
+  GString *seen;
+} Terminal;
+
+static void
+child_on_pty (gpointer user_data)
+{
+  const gchar *slave = user_data;
+  gint fd;
+
+  setsid ();
+  fd = open (slave, O_RDWR);
+  if (fd < 0)
+    _exit (127);
+  ioctl (fd, TIOCSCTTY, 0);
+  dup2 (fd, STDIN_FILENO);
+  ff_test_die_with_parent (NULL);
+}
+
+static gboolean
+prompt_shown (gpointer user_data)
+{
+  Terminal *terminal = user_data;
+  gchar buffer[256];
+  gssize n = read (terminal->master, buffer, sizeof buffer);
+
+  if (n > 0)
+    g_string_append_len (terminal->seen, buffer, n);
+  return strstr (terminal->seen->str, "(not shown): ") != NULL;
+}
+
+static void
+test_encrypt_at_terminal (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *out = NULL, *token = NULL, *back = NULL;
+  g_autofree gchar *slave = NULL;
+  Terminal terminal = { -1, g_string_new (NULL) };
+
+  g_unsetenv ("ENCRYPTION_KEY");
+  write_file (key_path, KEY, 0600);
+  write_file (d->config_path, config, 0600);
+  ff_test_daemon_start (d, NULL);
+
+  terminal.master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (terminal.master, >=, 0);
+  g_assert_cmpint (grantpt (terminal.master), ==, 0);
+  g_assert_cmpint (unlockpt (terminal.master), ==, 0);
+  slave = g_strdup (ptsname (terminal.master));
+  g_assert_true (g_unix_set_fd_nonblocking (terminal.master, TRUE, NULL));
+
+  /* stderr (the prompt) to the terminal too, stdout (the token) to us */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_on_pty, slave, NULL);
+  {
+    gint err_fd = open (slave, O_RDWR | O_NOCTTY);
+    g_assert_cmpint (err_fd, >=, 0);
+    g_subprocess_launcher_take_stderr_fd (launcher, err_fd);
+  }
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "encrypt", "--raw", "TTY_VALUE", NULL);
+  ff_test_poll_until (prompt_shown, &terminal);
+  g_assert_cmpint (write (terminal.master, "typed-s3cret\n", 13), ==, 13);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  /* whatever else the terminal got by now */
+  prompt_shown (&terminal);
+  if (strstr (terminal.seen->str, "typed-s3cret") != NULL)
+    g_error ("the value was echoed: %s", terminal.seen->str);
+  assert_contains (terminal.seen->str, "Value of TTY_VALUE (not shown): ");
+  token = g_strchomp (g_strdup (out));
+  back = python_decrypt (KEY, token);
+  g_assert_cmpstr (back, ==, "typed-s3cret");
+  close (terminal.master);
+  g_string_free (terminal.seen, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -490,5 +581,6 @@ main (int argc, char **argv)
   g_test_add_func ("/encrypted-env/no-key-then-key-file", test_no_key_then_key_file);
   g_test_add_func ("/encrypted-env/wrong-key-and-reload", test_wrong_key_and_reload);
   g_test_add_func ("/encrypted-env/encrypt-command", test_encrypt_command);
+  g_test_add_func ("/encrypted-env/encrypt-at-terminal", test_encrypt_at_terminal);
   return g_test_run ();
 }

@@ -4,9 +4,11 @@
  * (changed, cut, another key, not base64) does not decrypt. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "fastflow.h"
+#include "ff-encrypted-env.h"
 #include "ff-fernet.h"
 
 /* Made once with Python's cryptography 48 (Fernet.generate_key (),
@@ -318,10 +320,97 @@ test_not_text (void)
   g_assert_nonnull (strstr (error->message, "UTF-8"));
 }
 
+static GPtrArray *warnings;
+
+/* fastflowd's warnings are collected, not fatal */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  const gchar *domain = NULL;
+  const gchar *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+  if ((level & G_LOG_LEVEL_WARNING) != 0 && g_strcmp0 (domain, "fastflowd") == 0)
+    {
+      g_ptr_array_add (warnings, g_strdup (message));
+      return G_LOG_WRITER_HANDLED;
+    }
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+static GKeyFile *
+config_naming (const gchar *key_path)
+{
+  GKeyFile *keyfile = g_key_file_new ();
+
+  if (key_path != NULL)
+    g_key_file_set_string (keyfile, "secrets", "encryption_key_file", key_path);
+  return keyfile;
+}
+
+/* Where the key comes from: the file named in [secrets] (it wins, and
+ * others must not read it), else ENCRYPTION_KEY; what is wrong with
+ * either is said with its name. */
+static void
+test_key_sources (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("fastflow-fernet-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "key", NULL);
+  g_autoptr (GKeyFile) with_file = config_naming (path);
+  g_autoptr (GKeyFile) without = config_naming (NULL);
+  g_autoptr (FfFernet) recorded = new_key (RECORDED_KEY);
+  g_autoptr (FfFernet) other = new_key (OTHER_KEY);
+  g_autofree gchar *problem = NULL;
+  FfFernet *key;
+
+  g_assert_true (g_file_set_contents (path, RECORDED_KEY "\n", -1, NULL));
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+  g_setenv ("ENCRYPTION_KEY", OTHER_KEY, TRUE);
+  key = ff_encrypted_env_load_key (with_file, &problem);
+  g_assert_null (problem);
+  g_assert_true (ff_fernet_equal (key, recorded));
+  g_assert_cmpuint (warnings->len, ==, 0);
+  ff_fernet_unref (key);
+
+  key = ff_encrypted_env_load_key (without, &problem);
+  g_assert_null (problem);
+  g_assert_true (ff_fernet_equal (key, other));
+  ff_fernet_unref (key);
+
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  key = ff_encrypted_env_load_key (with_file, &problem);
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (warnings, 0), "can be read by others (mode 0644)"));
+  g_assert_true (ff_fernet_equal (key, recorded));
+  ff_fernet_unref (key);
+
+  g_setenv ("ENCRYPTION_KEY", "not-a-key", TRUE);
+  g_assert_null (ff_encrypted_env_load_key (without, &problem));
+  g_assert_nonnull (strstr (problem, "ENCRYPTION_KEY"));
+  g_clear_pointer (&problem, g_free);
+  g_unsetenv ("ENCRYPTION_KEY");
+  g_assert_null (ff_encrypted_env_load_key (without, &problem));
+  g_assert_null (problem);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_null (ff_encrypted_env_load_key (with_file, &problem));
+  g_assert_nonnull (strstr (problem, "encryption_key_file"));
+  g_assert_nonnull (strstr (problem, path));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_add_func ("/fernet/recorded", test_recorded);
   g_test_add_func ("/fernet/python-tokens", test_python_tokens);
   g_test_add_func ("/fernet/ours-decrypt-in-python", test_ours_decrypt_in_python);
@@ -332,5 +421,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fernet/bad-keys", test_bad_keys);
   g_test_add_func ("/fernet/generated-key", test_generated_key);
   g_test_add_func ("/fernet/not-text", test_not_text);
+  g_test_add_func ("/fernet/key-sources", test_key_sources);
   return g_test_run ();
 }
