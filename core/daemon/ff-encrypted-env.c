@@ -164,6 +164,25 @@ ff_encrypted_env_check (FfPipeline *pipeline, FfFernet *key, const gchar *key_pr
     }
 }
 
+GStrv
+ff_encrypted_env_dup_secret_names (FfPipeline *pipeline, const FfSchedule *config)
+{
+  const gchar *const *names = ff_pipeline_get_secrets (pipeline);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  GHashTableIter iter;
+  gpointer name;
+
+  g_strv_builder_addv (builder, (const gchar **) names);
+  if (config != NULL && config->encrypted_env != NULL)
+    {
+      g_hash_table_iter_init (&iter, config->encrypted_env);
+      while (g_hash_table_iter_next (&iter, &name, NULL))
+        if (!g_strv_contains (names, name))
+          g_strv_builder_add (builder, name);
+    }
+  return g_strv_builder_end (builder);
+}
+
 static gboolean
 apply_env (
     FfPipeline *pipeline, GHashTable *env, FfFernet *key, FfRunRequest *request, GError **error)

@@ -25,6 +25,11 @@ FfFernet *ff_encrypted_env_load_key (GKeyFile *keyfile, gchar **problem);
 void ff_encrypted_env_check (FfPipeline *pipeline, FfFernet *key, const gchar *key_problem);
 gboolean ff_encrypted_env_is_used (FfPipeline *pipeline);
 
+/* The names whose values a run of @pipeline with @config hides: the
+ * pipeline's secrets (its encrypted_env among them) and @config's
+ * encrypted_env. */
+GStrv ff_encrypted_env_dup_secret_names (FfPipeline *pipeline, const FfSchedule *config);
+
 /* Run time: the pipeline's decrypted variables, then @config's, go into
  * @request's environment. */
 gboolean ff_encrypted_env_apply (FfPipeline *pipeline,

@@ -478,6 +478,7 @@ take_secrets (FfRunJob *self,
   GKeyFile *keyfile = ff_config_get_keyfile (self->host->config);
   g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
   g_auto (GStrv) all = NULL;
+  g_auto (GStrv) extra = NULL;
 
   for (gsize i = 0; names[i] != NULL; i++)
     {
@@ -498,16 +499,15 @@ take_secrets (FfRunJob *self,
         }
       g_strv_builder_add (values, g_hash_table_lookup (env, names[i]));
     }
-  /* the pipeline's encrypted_env is among its secrets; its run configuration's too */
-  if (config != NULL && config->encrypted_env != NULL)
+  /* the pipeline's encrypted_env is among its secrets; its run
+   * configuration's comes after them */
+  extra = ff_encrypted_env_dup_secret_names (pipeline, config);
+  for (gsize i = g_strv_length ((gchar **) names); extra[i] != NULL; i++)
     {
-      GHashTableIter iter;
-      gpointer key;
+      const gchar *value = g_hash_table_lookup (env, extra[i]);
 
-      g_hash_table_iter_init (&iter, config->encrypted_env);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (g_hash_table_contains (env, key))
-          g_strv_builder_add (values, g_hash_table_lookup (env, key));
+      if (value != NULL)
+        g_strv_builder_add (values, value);
     }
   all = g_strv_builder_end (values);
   ff_run_job_set_masker (self, (const gchar *const *) all);
