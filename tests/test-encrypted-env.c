@@ -36,58 +36,6 @@
   "[ \"$DB_PASS\" = " SCHEDULE_VALUE " ] && echo db-ok\n"                                          \
   "exit 0\n"
 
-static gchar *
-python_encrypt (const gchar *key, const gchar *value)
-{
-  const gchar *argv[] = { "python3",
-                          "-c",
-                          "import sys\nfrom cryptography.fernet import Fernet\n"
-                          "sys.stdout.write(Fernet(sys.argv[1].encode()).encrypt("
-                          "sys.argv[2].encode()).decode())\n",
-                          key,
-                          value,
-                          NULL };
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *err = NULL;
-
-  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (proc))
-    g_error ("python3 failed (is python3-cryptography installed? scripts/install-deps): %s", err);
-  return g_steal_pointer (&out);
-}
-
-static gchar *
-python_decrypt (const gchar *key, const gchar *token)
-{
-  const gchar *argv[] = { "python3",
-                          "-c",
-                          "import sys\nfrom cryptography.fernet import Fernet\n"
-                          "sys.stdout.write(Fernet(sys.argv[1].encode()).decrypt("
-                          "sys.argv[2].encode()).decode())\n",
-                          key,
-                          token,
-                          NULL };
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *err = NULL;
-
-  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (proc))
-    g_error ("Python's Fernet does not decrypt %s: %s", token, err);
-  return g_steal_pointer (&out);
-}
-
 /* Every message on the test bus, whoever sends it: what "never on D-Bus"
  * is checked against. */
 typedef struct
@@ -159,34 +107,6 @@ monitor_stop (Monitor *monitor, const gchar *const *absent)
   g_free (monitor);
 }
 
-static gboolean
-file_contains (const gchar *path, const gchar *needle)
-{
-  g_autofree gchar *contents = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  return memmem (contents, len, needle, strlen (needle)) != NULL;
-}
-
-static void
-assert_nowhere_in (const gchar *dir, const gchar *needle)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        assert_nowhere_in (path, needle);
-      else if (file_contains (path, needle))
-        g_error ("%s holds %s in clear", path, needle);
-    }
-}
-
 static void
 assert_contains (const gchar *text, const gchar *needle)
 {
@@ -204,15 +124,28 @@ write_file (const gchar *path, const gchar *text, gint mode)
   g_assert_cmpint (g_chmod (path, mode), ==, 0);
 }
 
+/* The key file fernet.key in the test's folder holds @key, and
+ * fastflow.conf names it; returns its path. */
+static gchar *
+use_key_file (FfTestDaemon *d, const gchar *key)
+{
+  gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
+  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+
+  write_file (key_path, key, 0600);
+  write_file (d->config_path, config, 0600);
+  return key_path;
+}
+
 /* The pipeline "enc": API_TOKEN from its encrypted_env (over a
  * default_env of the same name), DB_PASS from the schedule "prod", which
  * also overrides API_TOKEN. */
 static void
 add_encrypted_pipeline (FfTestDaemon *d, const gchar *key)
 {
-  g_autofree gchar *token = python_encrypt (key, PIPELINE_VALUE);
-  g_autofree gchar *db = python_encrypt (key, SCHEDULE_VALUE);
-  g_autofree gchar *override = python_encrypt (key, SCHEDULE_OVERRIDE);
+  g_autofree gchar *token = ff_test_python_fernet ("encrypt", key, PIPELINE_VALUE);
+  g_autofree gchar *db = ff_test_python_fernet ("encrypt", key, SCHEDULE_VALUE);
+  g_autofree gchar *override = ff_test_python_fernet ("encrypt", key, SCHEDULE_OVERRIDE);
   g_autofree gchar *json =
       g_strdup_printf ("{\"default_env\": {\"API_TOKEN\": \"from-default-env\"},\n"
                        " \"encrypted_env\": {\"API_TOKEN\": \"%s\"},\n"
@@ -246,6 +179,25 @@ listed (FfTestDaemon *d, const gchar *name, JsonNode **keep)
 
 /* @config: a run configuration or NULL; @got: the line the run prints
  * for the API_TOKEN it found */
+/* "enc" is listed broken, naming both variables and @why, and no run of
+ * it starts. */
+static void
+assert_enc_broken (FfTestDaemon *d, const gchar *why)
+{
+  g_autoptr (JsonNode) keep = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+  JsonObject *enc = listed (d, "enc", &keep);
+  const gchar *message = json_object_get_string_member (enc, "error");
+
+  g_assert_true (json_object_get_boolean_member (enc, "broken"));
+  assert_contains (message, "“encrypted_env.API_TOKEN”");
+  assert_contains (message, "“schedules[0].encrypted_env.DB_PASS”");
+  assert_contains (message, why);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL), !=, 0);
+  g_assert_cmpstr (out, ==, "");
+  assert_contains (err, "API_TOKEN");
+}
+
 static void
 run_and_check (FfTestDaemon *d, const gchar *config, const gchar *hidden_token, const gchar *got)
 {
@@ -304,45 +256,31 @@ test_run (void)
   monitor_stop (monitor, values);
   ff_test_daemon_stop (d);
   for (gsize i = 0; values[i] != NULL; i++)
-    assert_nowhere_in (d->state_dir, values[i]);
+    ff_test_assert_nowhere_in (d->state_dir, values[i]);
 }
 
 /* No key: broken, naming the variables and where the key goes; with a key
- * file and a reload, it runs. */
+ * file (fastflow.conf is read at start), it runs. */
 static void
 test_no_key_then_key_file (void)
 {
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
-  g_autofree gchar *out = NULL, *err = NULL;
-  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
-  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *key_path = NULL;
   g_autoptr (JsonNode) keep = NULL;
-  g_autoptr (JsonNode) keep_again = NULL;
   JsonObject *enc;
-  const gchar *message;
 
   g_unsetenv ("ENCRYPTION_KEY");
   add_encrypted_pipeline (d, KEY);
   ff_test_daemon_start (d, NULL);
 
-  enc = listed (d, "enc", &keep);
-  g_assert_true (json_object_get_boolean_member (enc, "broken"));
-  message = json_object_get_string_member (enc, "error");
-  assert_contains (message, "“encrypted_env.API_TOKEN”");
-  assert_contains (message, "“schedules[0].encrypted_env.DB_PASS”");
-  assert_contains (message, "ENCRYPTION_KEY");
-  assert_contains (message, "encryption_key_file");
-  /* never a run without it */
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL), !=, 0);
-  g_assert_cmpstr (out, ==, "");
-  assert_contains (err, "API_TOKEN");
+  assert_enc_broken (d, "ENCRYPTION_KEY");
+  assert_enc_broken (d, "encryption_key_file");
 
   /* the operator's fix: a key file, named in fastflow.conf (read at start) */
-  write_file (key_path, KEY "\n", 0600);
-  write_file (d->config_path, config, 0600);
+  key_path = use_key_file (d, KEY "\n");
   ff_test_daemon_stop (d);
   ff_test_daemon_start (d, NULL);
-  enc = listed (d, "enc", &keep_again);
+  enc = listed (d, "enc", &keep);
   g_assert_false (json_object_get_boolean_member (enc, "broken"));
   run_and_check (d, "prod", SCHEDULE_OVERRIDE, "got-schedule-token\n");
 }
@@ -353,41 +291,27 @@ test_wrong_key_and_reload (void)
 {
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
   g_autofree gchar *out = NULL, *err = NULL;
-  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
-  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *key_path = NULL;
   g_autoptr (JsonNode) keep = NULL;
-  g_autoptr (JsonNode) keep_again = NULL;
-  g_autoptr (JsonNode) keep_bad = NULL;
   JsonObject *enc;
-  const gchar *message;
 
   g_unsetenv ("ENCRYPTION_KEY");
-  write_file (key_path, OTHER_KEY "\n", 0600);
-  write_file (d->config_path, config, 0600);
+  key_path = use_key_file (d, OTHER_KEY "\n");
   add_encrypted_pipeline (d, KEY);
   ff_test_daemon_start (d, NULL);
 
-  enc = listed (d, "enc", &keep);
-  g_assert_true (json_object_get_boolean_member (enc, "broken"));
-  message = json_object_get_string_member (enc, "error");
-  assert_contains (message, "“encrypted_env.API_TOKEN”");
-  assert_contains (message, "“schedules[0].encrypted_env.DB_PASS”");
-  assert_contains (message, "fastflowctl encrypt API_TOKEN");
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "enc", NULL), !=, 0);
-  g_assert_cmpstr (out, ==, "");
+  assert_enc_broken (d, "fastflowctl encrypt API_TOKEN");
 
   write_file (key_path, KEY "\n", 0600);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "reload", NULL), ==, 0);
-  enc = listed (d, "enc", &keep_again);
+  enc = listed (d, "enc", &keep);
   g_assert_false (json_object_get_boolean_member (enc, "broken"));
   run_and_check (d, NULL, PIPELINE_VALUE, "got-pipeline-token\n");
 
   /* and a file that holds no key names itself */
   write_file (key_path, "not a key\n", 0600);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "reload", NULL), ==, 0);
-  enc = listed (d, "enc", &keep_bad);
-  g_assert_true (json_object_get_boolean_member (enc, "broken"));
-  assert_contains (json_object_get_string_member (enc, "error"), key_path);
+  assert_enc_broken (d, key_path);
 }
 
 /* fastflowctl encrypt NAME < value: its token decrypts in Python's Fernet
@@ -422,8 +346,7 @@ test_encrypt_command (void)
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
   g_autofree gchar *out = NULL, *err = NULL, *run_out = NULL, *raw = NULL, *key = NULL;
   g_autofree gchar *back = NULL, *json = NULL, *token = NULL;
-  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
-  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *key_path = NULL;
   g_autofree gchar *expected_run = NULL;
   gint status = -1;
 
@@ -446,8 +369,7 @@ test_encrypt_command (void)
   g_strchomp (key);
   g_assert_cmpuint (strlen (key), ==, 44);
   g_clear_pointer (&err, g_free);
-  write_file (key_path, key, 0600);
-  write_file (d->config_path, config, 0600);
+  key_path = use_key_file (d, key);
   ff_test_daemon_stop (d);
   ff_test_daemon_start (d, NULL);
 
@@ -457,14 +379,14 @@ test_encrypt_command (void)
   g_assert_true (g_str_has_suffix (out, "\"\n"));
   token = g_strndup (out + strlen ("\"API_TOKEN\": \""),
                      strlen (out) - strlen ("\"API_TOKEN\": \"") - 2);
-  back = python_decrypt (key, token);
+  back = ff_test_python_fernet ("decrypt", key, token);
   g_assert_cmpstr (back, ==, "round-trip välue 42");
 
   raw = ctl_encrypt (d, "raw", &status, &err, "encrypt", "--raw", "X", NULL);
   g_assert_cmpint (status, ==, 0);
   g_strchomp (raw);
   g_clear_pointer (&back, g_free);
-  back = python_decrypt (key, raw);
+  back = ff_test_python_fernet ("decrypt", key, raw);
   g_assert_cmpstr (back, ==, "raw");
 
   /* the member as printed, pasted into encrypted_env */
@@ -529,15 +451,13 @@ test_encrypt_at_terminal (void)
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *key_path = g_build_filename (d->tmpdir, "fernet.key", NULL);
-  g_autofree gchar *config = g_strdup_printf ("[secrets]\nencryption_key_file = %s\n", key_path);
+  g_autofree gchar *key_path = NULL;
   g_autofree gchar *out = NULL, *token = NULL, *back = NULL;
   g_autofree gchar *slave = NULL;
   Terminal terminal = { -1, g_string_new (NULL) };
 
   g_unsetenv ("ENCRYPTION_KEY");
-  write_file (key_path, KEY, 0600);
-  write_file (d->config_path, config, 0600);
+  key_path = use_key_file (d, KEY);
   ff_test_daemon_start (d, NULL);
 
   terminal.master = posix_openpt (O_RDWR | O_NOCTTY);
@@ -567,7 +487,7 @@ test_encrypt_at_terminal (void)
     g_error ("the value was echoed: %s", terminal.seen->str);
   assert_contains (terminal.seen->str, "Value of TTY_VALUE (not shown): ");
   token = g_strchomp (g_strdup (out));
-  back = python_decrypt (KEY, token);
+  back = ff_test_python_fernet ("decrypt", KEY, token);
   g_assert_cmpstr (back, ==, "typed-s3cret");
   close (terminal.master);
   g_string_free (terminal.seen, TRUE);

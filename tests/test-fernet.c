@@ -10,6 +10,7 @@
 #include "fastflow.h"
 #include "ff-encrypted-env.h"
 #include "ff-fernet.h"
+#include "ff-test-util.h"
 
 /* Made once with Python's cryptography 48 (Fernet.generate_key (),
  * Fernet (key).encrypt ("s3cr3t ünïcode value".encode ())). */
@@ -18,52 +19,6 @@
   "gAAAAABrEcGvpnQ2vlKyBzl0QXUWrJXQKtol3xlJK6XB-hp0vH76oYjTCzlsfqSTSijoItcW0DqC3S13hJdql1MlGsC90L" \
   "9Gxpvw3jgVSVlDI0ETGhbL0wE="
 #define OTHER_KEY "zlb7uGc0vNzjIhWIaWLLIcIcmb4UWgWXMA66NZQfwQM="
-
-/* Python with cryptography, or the test fails loudly: without it the
- * known answers would only be ours. */
-static gchar *
-run_python (const gchar *script, const gchar *input)
-{
-  const gchar *argv[] = { "python3", "-c", script, NULL };
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *err = NULL;
-
-  proc = g_subprocess_newv (argv,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, input, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (proc))
-    g_error ("python3 failed (is python3-cryptography installed? scripts/install-deps): %s", err);
-  return g_steal_pointer (&out);
-}
-
-/* Python's token for @value (read from stdin, so any bytes) */
-static gchar *
-python_encrypt (const gchar *key, const gchar *value)
-{
-  g_autofree gchar *script = g_strdup_printf (
-      "import sys\nfrom cryptography.fernet import Fernet\n"
-      "sys.stdout.write(Fernet(b'%s').encrypt(sys.stdin.buffer.read()).decode())\n",
-      key);
-
-  return run_python (script, value);
-}
-
-static gchar *
-python_decrypt (const gchar *key, const gchar *token)
-{
-  g_autofree gchar *script = g_strdup_printf (
-      "import sys\nfrom cryptography.fernet import Fernet\n"
-      "sys.stdout.buffer.write(Fernet(b'%s').decrypt(sys.stdin.read().encode()))\n",
-      key);
-
-  return run_python (script, token);
-}
 
 static FfFernet *
 new_key (const gchar *text)
@@ -105,11 +60,11 @@ static void
 test_python_tokens (void)
 {
   g_autoptr (FfFernet) key = new_key (RECORDED_KEY);
-  g_autofree gchar *out = run_python (
+  g_autofree gchar *out = ff_test_run_python (
       "from cryptography.fernet import Fernet\n"
       "f = Fernet(b'" RECORDED_KEY "')\n"
       "for i in range(34): print(f.encrypt((chr(97 + i % 26) * i).encode()).decode())\n",
-      "");
+      NULL, "");
   g_auto (GStrv) tokens = g_strsplit (out, "\n", -1);
 
   g_assert_cmpuint (g_strv_length (tokens), ==, 35);
@@ -141,7 +96,7 @@ test_ours_decrypt_in_python (void)
 
       g_assert_no_error (error);
       g_assert_true (g_str_has_prefix (token, "gAAAAA"));
-      back = python_decrypt (RECORDED_KEY, token);
+      back = ff_test_python_fernet ("decrypt", RECORDED_KEY, token);
       g_assert_cmpstr (back, ==, values[i]);
       plain = ff_fernet_decrypt (key, token, &error);
       g_assert_no_error (error);
@@ -293,7 +248,7 @@ test_generated_key (void)
   g_assert_cmpuint (strlen (text), ==, 44);
   g_assert_cmpstr (text, !=, other);
   key = new_key (text);
-  token = python_encrypt (text, "from python");
+  token = ff_test_python_fernet ("encrypt", text, "from python");
   plain = ff_fernet_decrypt (key, token, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (plain, ==, "from python");
@@ -305,14 +260,14 @@ static void
 test_not_text (void)
 {
   g_autoptr (FfFernet) key = new_key (RECORDED_KEY);
-  g_autofree gchar *token =
-      run_python ("import sys\nfrom cryptography.fernet import Fernet\n"
-                  "sys.stdout.write(Fernet(b'" RECORDED_KEY "').encrypt(b'a\\x00b').decode())\n",
-                  "");
-  g_autofree gchar *latin1 =
-      run_python ("import sys\nfrom cryptography.fernet import Fernet\n"
-                  "sys.stdout.write(Fernet(b'" RECORDED_KEY "').encrypt(b'\\xe4').decode())\n",
-                  "");
+  g_autofree gchar *token = ff_test_run_python (
+      "import sys\nfrom cryptography.fernet import Fernet\n"
+      "sys.stdout.write(Fernet(b'" RECORDED_KEY "').encrypt(b'a\\x00b').decode())\n",
+      NULL, "");
+  g_autofree gchar *latin1 = ff_test_run_python (
+      "import sys\nfrom cryptography.fernet import Fernet\n"
+      "sys.stdout.write(Fernet(b'" RECORDED_KEY "').encrypt(b'\\xe4').decode())\n",
+      NULL, "");
   g_autoptr (GError) error = NULL;
 
   assert_does_not_decrypt (key, token);
