@@ -193,3 +193,69 @@ ff_test_free_port (void)
   g_socket_listener_close (listener);
   return port;
 }
+
+gchar *
+ff_test_run_python (const gchar *script, const gchar *const *args, const gchar *input)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) argv = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_strv_builder_add_many (builder, "python3", "-c", script, NULL);
+  if (args != NULL)
+    g_strv_builder_addv (builder, (const gchar **) args);
+  argv = g_strv_builder_end (builder);
+  proc = g_subprocess_newv ((const gchar *const *) argv,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("python3 failed (python3-cryptography is installed by scripts/install-deps): %s", err);
+  return g_steal_pointer (&out);
+}
+
+gchar *
+ff_test_python_fernet (const gchar *op, const gchar *key, const gchar *text)
+{
+  const gchar *args[] = { op, key, NULL };
+
+  /* the text on stdin: any bytes, and not in ps */
+  return ff_test_run_python ("import sys\nfrom cryptography.fernet import Fernet\n"
+                             "f = getattr(Fernet(sys.argv[2].encode()), sys.argv[1])\n"
+                             "sys.stdout.buffer.write(f(sys.stdin.buffer.read()))\n",
+                             args, text);
+}
+
+static gboolean
+file_contains (const gchar *path, const gchar *needle)
+{
+  g_autofree gchar *contents = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return memmem (contents, len, needle, strlen (needle)) != NULL;
+}
+
+void
+ff_test_assert_nowhere_in (const gchar *dir, const gchar *needle)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        ff_test_assert_nowhere_in (path, needle);
+      else if (file_contains (path, needle))
+        g_error ("%s holds the secret %s in clear", path, needle);
+    }
+}

@@ -49,4 +49,14 @@ void ff_test_die_with_parent (gpointer user_data);
 /* A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
 guint16 ff_test_free_port (void);
 
+/* python3 -c @script with @args (NULL-terminated, may be NULL) and @input
+ * on stdin; returns its stdout, and fails the test with its stderr when
+ * it fails. */
+gchar *ff_test_run_python (const gchar *script, const gchar *const *args, const gchar *input);
+/* Python's cryptography Fernet, the one Fast-Flow uses: @op "encrypt" or
+ * "decrypt" of @text with @key. Fails loudly without python3-cryptography. */
+gchar *ff_test_python_fernet (const gchar *op, const gchar *key, const gchar *text);
+/* Fails the test when a file under @dir holds @needle (a secret). */
+void ff_test_assert_nowhere_in (const gchar *dir, const gchar *needle);
+
 G_END_DECLS

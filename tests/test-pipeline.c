@@ -1036,10 +1036,7 @@ test_fast_flow_forms (Fixture *fixture, gconstpointer data)
                                  "\"secrets\": [\"K\"], \"restart_interval\": \"0 3 * * *\", "
                                  "\"cells\": [], \"schedules\": [{\"id\": \"a\", "
                                  "\"encrypted_env\": {}}]}");
-  g_assert_cmpuint (count_warnings (pipeline), ==, 2);
-  assert_contains (ff_pipeline_get_warnings (pipeline)[0],
-                   "field “encrypted_env” is a Fast-Flow feature that fastflow does not support");
-  assert_contains (ff_pipeline_get_warnings (pipeline)[1], "“schedules[0].encrypted_env”");
+  g_assert_cmpuint (count_warnings (pipeline), ==, 0);
   g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ "K", NULL }));
   /* restart_interval is a cron expression fastflow acts on */
   g_assert_cmpstr (ff_pipeline_get_restart_interval (pipeline), ==, "0 3 * * *");
@@ -1221,6 +1218,42 @@ test_secrets (Fixture *fixture, gconstpointer data)
   assert_contains (ff_pipeline_get_error (pipeline), "“secrets.N”");
 }
 
+/* encrypted_env is read (fastflowd decrypts it): the pipeline's names
+ * become secrets, a schedule's stay with its run configuration. */
+static void
+test_encrypted_env (Fixture *fixture, gconstpointer data)
+{
+  FfPipeline *pipeline;
+  const FfSchedule *schedule;
+
+  pipeline =
+      load_good (fixture, "{\"encrypted_env\": {\"API_KEY\": \"gAAAA-one\"}, "
+                          "\"schedules\": [{\"id\": \"prod\", \"schedule_cron\": \"0 9 * * *\", "
+                          "\"encrypted_env\": {\"DB_PASS\": \"gAAAA-two\"}}]}");
+  g_assert_cmpuint (count_warnings (pipeline), ==, 0);
+  g_assert_cmpstr (g_hash_table_lookup (ff_pipeline_get_encrypted_env (pipeline), "API_KEY"), ==,
+                   "gAAAA-one");
+  g_assert_cmpstrv (ff_pipeline_get_secrets (pipeline), ((const gchar *[]){ "API_KEY", NULL }));
+  schedule = ff_pipeline_lookup_schedule (pipeline, "prod");
+  g_assert_cmpstr (g_hash_table_lookup (schedule->encrypted_env, "DB_PASS"), ==, "gAAAA-two");
+  {
+    g_autoptr (FfSchedule) copy = ff_schedule_copy (schedule);
+    g_assert_cmpstr (g_hash_table_lookup (copy->encrypted_env, "DB_PASS"), ==, "gAAAA-two");
+  }
+  g_clear_object (&pipeline);
+
+  pipeline = load (fixture, "{\"encrypted_env\": {\"1X\": \"gAAAA\", \"N\": 5}}");
+  g_assert_true (ff_pipeline_is_broken (pipeline));
+  assert_contains (ff_pipeline_get_error (pipeline), "“encrypted_env”");
+  assert_contains (ff_pipeline_get_error (pipeline), "“encrypted_env.N”");
+  g_clear_object (&pipeline);
+
+  pipeline = load (fixture, "{\"schedules\": [{\"id\": \"a\", \"schedule_cron\": \"0 9 * * *\", "
+                            "\"encrypted_env\": [\"gAAAA\"]}]}");
+  assert_contains (ff_pipeline_get_error (pipeline), "“schedules[0].encrypted_env”");
+  g_clear_object (&pipeline);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1247,6 +1280,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/boxed", test_boxed);
   ADD ("/pipeline/fingerprint", test_fingerprint);
   ADD ("/pipeline/secrets", test_secrets);
+  ADD ("/pipeline/encrypted-env", test_encrypted_env);
 #undef ADD
   return g_test_run ();
 }

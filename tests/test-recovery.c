@@ -452,6 +452,59 @@ test_kill_secret_changed (void)
   ff_test_poll_until (no_container, pipeline);
 }
 
+/* A run configuration's encrypted_env is a secret of its runs, also when
+ * the run is followed again after a restart. The token was made by
+ * Python's cryptography Fernet (tests/test-fernet.c's known answer). */
+#define FERNET_KEY "lCrApFSkugdkERXUfS2hF4TlkA4Oy9s-_gLwqwYkfrI="
+#define FERNET_TOKEN                                                                               \
+  "gAAAAABrEcGvpnQ2vlKyBzl0QXUWrJXQKtol3xlJK6XB-hp0vH76oYjTCzlsfqSTSijoItcW0DqC3S13hJdql1MlGsC90L" \
+  "9Gxpvw3jgVSVlDI0ETGhbL0wE="
+#define FERNET_VALUE "s3cr3t ünïcode value"
+
+static void
+test_kill_encrypted_schedule (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy), NULL, NULL);
+  g_autofree gchar *pipeline = name ("sealed");
+  g_autofree gchar *log = NULL, *container = NULL;
+  g_autofree gchar *hidden = g_strnfill (strlen (FERNET_VALUE), '*');
+  g_autofree gchar *expected = NULL;
+  EngineLog after = { NULL, "after " };
+
+  ff_test_daemon_add_pipeline (
+      d, pipeline, "pipeline.json",
+      "{\"executor\": \"docker-proxy\", \"schedules\": [{\"id\": \"prod\", "
+      "\"schedule_cron\": \"0 0 1 1 *\", \"encrypted_env\": {\"STOKEN\": \"" FERNET_TOKEN "\"}}]}",
+      "main.sh",
+      "echo \"before $STOKEN\"\n"
+      "while [ ! -e /app/go ]; do sleep 0.1; done\n"
+      "echo \"after $STOKEN\"\n",
+      NULL);
+  g_setenv ("ENCRYPTION_KEY", FERNET_KEY, TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (
+      ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", "--config", "prod", pipeline, NULL), ==,
+      0);
+  expected = g_strdup_printf ("before %s\n", hidden);
+  wait_run (d, "1", "running", expected);
+  ff_test_daemon_kill (d);
+
+  touch (d, pipeline, "go");
+  container = container_of (pipeline);
+  after.container = container;
+  ff_test_poll_until (engine_log_has, &after);
+
+  ff_test_daemon_start (d, NULL);
+  g_unsetenv ("ENCRYPTION_KEY");
+  wait_run (d, "1", "succeeded", NULL);
+  log = log_of (d, "1");
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("before %s\nafter %s\n", hidden, hidden);
+  g_assert_cmpstr (log, ==, expected);
+  ff_test_poll_until (no_container, pipeline);
+}
+
 /* kill -9 while a container writes without pause, and a write of the log
  * that the killed daemon did not get to record (simulated by appending to
  * the log file): after the restart the log is every line once, in order. */
@@ -996,6 +1049,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
   g_test_add_func ("/recovery/kill-secret-changed", test_kill_secret_changed);
+  g_test_add_func ("/recovery/kill-encrypted-schedule", test_kill_encrypted_schedule);
   g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);
   g_test_add_data_func ("/recovery/proxy-back-in-grace", NULL, test_back_in_grace);
   g_test_add_data_func ("/recovery/proxy-gone-past-grace", NULL, test_gone_past_grace);

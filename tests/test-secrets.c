@@ -14,36 +14,6 @@
 #define PASSED_SECRET "hunter2-passed"
 #define CONFIGURED_SECRET "from-the-conf-77"
 
-static gboolean
-file_contains (const gchar *path, const gchar *needle)
-{
-  g_autofree gchar *contents = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  return memmem (contents, len, needle, strlen (needle)) != NULL;
-}
-
-/* Every file fastflowd keeps: the history database with its WAL, logs,
- * route files. */
-static void
-assert_nowhere_in (const gchar *dir, const gchar *needle)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        assert_nowhere_in (path, needle);
-      else if (file_contains (path, needle))
-        g_error ("%s holds the secret %s in clear", path, needle);
-    }
-}
-
 static gchar *
 stars (const gchar *secret)
 {
@@ -97,8 +67,8 @@ test_masked (void)
   g_assert_nonnull (strstr (logs, hidden));
 
   ff_test_daemon_stop (d);
-  assert_nowhere_in (d->state_dir, INLINE_SECRET);
-  assert_nowhere_in (d->state_dir, PASSED_SECRET);
+  ff_test_assert_nowhere_in (d->state_dir, INLINE_SECRET);
+  ff_test_assert_nowhere_in (d->state_dir, PASSED_SECRET);
 }
 
 /* A secret with no value stops the run before it starts, with a message
@@ -132,7 +102,7 @@ test_missing_and_configured (void)
   expected = g_strdup_printf ("db=%s\n", hidden);
   g_assert_cmpstr (out, ==, expected);
   ff_test_daemon_stop (d);
-  assert_nowhere_in (d->state_dir, CONFIGURED_SECRET);
+  ff_test_assert_nowhere_in (d->state_dir, CONFIGURED_SECRET);
 }
 
 /* A run's route is what it wrote to $FASTFLOW_ROUTE_FILE: published as the
@@ -158,7 +128,7 @@ test_route_masked (void)
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (status), "route"), ==,
                    expected);
   ff_test_daemon_stop (d);
-  assert_nowhere_in (d->state_dir, INLINE_SECRET);
+  ff_test_assert_nowhere_in (d->state_dir, INLINE_SECRET);
 }
 
 int

@@ -190,6 +190,7 @@ static const Command commands[] = {
   { "reload", ff_cli_cmd_reload, N_ ("Scan the pipelines folder again") },
   { "top", ff_cli_cmd_top, N_ ("Show the running runs and their CPU and memory, live") },
   { "metrics", ff_cli_cmd_metrics, N_ ("Show the CPU and memory samples of a run") },
+  { "encrypt", ff_cli_cmd_encrypt, N_ ("Encrypt a value from stdin for encrypted_env") },
 };
 
 static void

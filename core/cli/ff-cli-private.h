@@ -51,6 +51,9 @@ gint ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_executors (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_reload (Ctl *ctl, gint argc, gchar **argv);
 
+/* ff-cli-encrypt.c */
+gint ff_cli_cmd_encrypt (Ctl *ctl, gint argc, gchar **argv);
+
 /* ff-cli-metrics.c */
 gint ff_cli_cmd_metrics (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_top (Ctl *ctl, gint argc, gchar **argv);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ff-authority.h"
 #include "ff-daemon.h"
@@ -733,12 +734,53 @@ handle_reload (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaem
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ff_pipeline_registry_reload (ff_orchestrator_get_registry (self->orchestrator), &error))
+  if (!ff_orchestrator_reload_pipelines (self->orchestrator, &error))
     {
       return_error (invocation, error);
       return TRUE;
     }
   ff_dbus_manager_complete_reload (manager, invocation);
+  return TRUE;
+}
+
+/* The plaintext came on the bus to the daemon only, as StartRun's
+ * variables do; what goes back is the token. */
+#define MAX_ENCRYPT_BYTES (64 * 1024)
+
+static gboolean
+handle_encrypt (FfDBusManager *manager,
+                GDBusMethodInvocation *invocation,
+                const gchar *value,
+                FfDaemon *self)
+{
+  FfFernet *key = ff_orchestrator_get_encryption_key (self->orchestrator);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *token = NULL;
+  gsize length = strlen (value);
+
+  if (key == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (
+          invocation, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+          _ ("fastflowd has no encryption key: set [secrets] encryption_key_file in "
+             "fastflow.conf to a file holding the key (fastflowctl encrypt --generate-key "
+             "makes one), or ENCRYPTION_KEY in fastflowd's environment, and restart fastflowd"));
+      return TRUE;
+    }
+  if (length > MAX_ENCRYPT_BYTES)
+    {
+      g_dbus_method_invocation_return_error (invocation, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                                             _ ("The value is longer than %u bytes"),
+                                             (guint) MAX_ENCRYPT_BYTES);
+      return TRUE;
+    }
+  token = ff_fernet_encrypt (key, value, length, &error);
+  if (token == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  ff_dbus_manager_complete_encrypt (manager, invocation, token);
   return TRUE;
 }
 
@@ -994,6 +1036,7 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
   g_signal_connect (self->manager, "handle-get-run", G_CALLBACK (handle_get_run), self);
   g_signal_connect (self->manager, "handle-reload", G_CALLBACK (handle_reload), self);
+  g_signal_connect (self->manager, "handle-encrypt", G_CALLBACK (handle_encrypt), self);
   g_signal_connect (self->manager, "handle-diagnose-executor",
                     G_CALLBACK (handle_diagnose_executor), self);
   g_signal_connect (self->manager, "handle-list-executors", G_CALLBACK (handle_list_executors),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "ff-encrypted-env.h"
 #include "ff-orchestrator-private.h"
 #include "ff-plugin-loader.h"
 #include "ff-run-policy.h"
@@ -602,6 +603,36 @@ ff_orchestrator_get_registry (FfOrchestrator *self)
   return self->registry;
 }
 
+/* The key of encrypted_env is read again with every Reload, so that a
+ * new key file takes effect without a restart. */
+static void
+load_encryption_key (FfOrchestrator *self)
+{
+  g_autofree gchar *problem = NULL;
+  FfFernet *key = ff_encrypted_env_load_key (ff_config_get_keyfile (self->config), &problem);
+
+  if (problem != NULL)
+    g_warning ("%s", problem);
+  g_clear_pointer (&self->host.encryption_key, ff_fernet_unref);
+  self->host.encryption_key = key;
+  ff_pipeline_registry_set_encryption_key (self->registry, key, problem);
+}
+
+/* Reload: the pipelines folder and encrypted_env's key. */
+gboolean
+ff_orchestrator_reload_pipelines (FfOrchestrator *self, GError **error)
+{
+  load_encryption_key (self);
+  return ff_pipeline_registry_reload (self->registry, error);
+}
+
+/* (transfer none) (nullable): the key of encrypted_env, as last loaded */
+FfFernet *
+ff_orchestrator_get_encryption_key (FfOrchestrator *self)
+{
+  return self->host.encryption_key;
+}
+
 guint
 ff_orchestrator_get_running_runs (FfOrchestrator *self)
 {
@@ -833,6 +864,7 @@ ff_orchestrator_finalize (GObject *object)
   g_free (self->host.instance);
   g_free (self->host.daemon_id);
   g_free (self->host.logs_dir);
+  g_clear_pointer (&self->host.encryption_key, ff_fernet_unref);
   g_hash_table_foreach (self->restarts, remove_source, NULL);
   g_hash_table_unref (self->restarts);
   g_queue_clear (&self->queue);
@@ -954,7 +986,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   self->registry = ff_pipeline_registry_new (ff_config_get_pipelines_dir (self->config));
   ff_pipeline_registry_set_allowed_executors (self->registry,
                                               ff_config_get_allowed_executors (self->config));
-  if (!ff_pipeline_registry_reload (self->registry, &local_error))
+  if (!ff_orchestrator_reload_pipelines (self, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);
   if (!ff_orchestrator_recover_runs (self, error))

@@ -27,6 +27,8 @@ G_DECLARE_FINAL_TYPE (FfOrchestrator, ff_orchestrator, FF, ORCHESTRATOR, GObject
 FfOrchestrator *ff_orchestrator_new (FfConfig *config, GError **error);
 
 FfPipelineRegistry *ff_orchestrator_get_registry (FfOrchestrator *self);
+gboolean ff_orchestrator_reload_pipelines (FfOrchestrator *self, GError **error);
+FfFernet *ff_orchestrator_get_encryption_key (FfOrchestrator *self);
 guint ff_orchestrator_get_running_runs (FfOrchestrator *self);
 guint ff_orchestrator_get_queued_runs (FfOrchestrator *self);
 gchar *ff_orchestrator_dup_last_state (FfOrchestrator *self, const gchar *pipeline);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ff-encrypted-env.h"
 #include "ff-pipeline-registry.h"
 
 /* Editors save in bursts (temporary file, rename, chmod); one scan after
@@ -19,7 +20,10 @@ struct _FfPipelineRegistry
   GHashTable *by_name;  /* name → FfPipeline (in pipelines) */
   GHashTable *warned;   /* names of skipped folders already reported */
   gchar *last_error;
-  GStrv allowed_executors; /* NULL: any */
+  GStrv allowed_executors;  /* NULL: any */
+  FfFernet *encryption_key; /* NULL: none, or key_problem says why not */
+  gchar *key_problem;
+  gboolean key_changed; /* since the last scan: encrypted_env is checked again */
   gboolean watching;
   GFileMonitor *dir_monitor;
   GHashTable *monitors; /* pipeline name → GFileMonitor on its folder */
@@ -106,6 +110,8 @@ reuse (FfPipelineRegistry *self, FfPipeline *fresh)
 {
   FfPipeline *old = g_hash_table_lookup (self->by_name, ff_pipeline_get_name (fresh));
 
+  if (self->key_changed && ff_encrypted_env_is_used (fresh))
+    return g_object_ref (fresh);
   if (old != NULL && !ff_pipeline_has_added_errors (old) &&
       g_strcmp0 (ff_pipeline_get_fingerprint (old), ff_pipeline_get_fingerprint (fresh)) == 0)
     return g_object_ref (old);
@@ -217,6 +223,22 @@ mark_forbidden_executors (FfPipelineRegistry *self, GPtrArray *pipelines)
     }
 }
 
+/* A token that does not decrypt (or no key) is the operator's to fix or
+ * the author's: either way the run would miss a variable, so it does not
+ * start. */
+static void
+mark_undecryptable (FfPipelineRegistry *self, GPtrArray *pipelines)
+{
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+
+      if (!ff_pipeline_is_broken (pipeline) && ff_encrypted_env_is_used (pipeline))
+        ff_encrypted_env_check (pipeline, self->encryption_key, self->key_problem);
+    }
+  self->key_changed = FALSE;
+}
+
 static gboolean
 same_list (GPtrArray *a, GPtrArray *b)
 {
@@ -269,6 +291,7 @@ ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error)
     }
   mark_trigger_cycles (pipelines);
   mark_forbidden_executors (self, pipelines);
+  mark_undecryptable (self, pipelines);
   replace_pipelines (self, pipelines);
   if (self->watching)
     sync_monitors (self);
@@ -453,6 +476,29 @@ ff_pipeline_registry_set_allowed_executors (FfPipelineRegistry *self, const gcha
   self->allowed_executors = g_strdupv ((gchar **) names);
 }
 
+/**
+ * ff_pipeline_registry_set_encryption_key:
+ * @key: (nullable): the key of encrypted_env; %NULL: none
+ * @problem: (nullable): with no key, why not (a key configured that
+ *   cannot be read), for the pipelines' messages
+ *
+ * Takes effect with the next ff_pipeline_registry_reload(), which checks
+ * again every pipeline with encrypted_env when the key changed.
+ */
+void
+ff_pipeline_registry_set_encryption_key (FfPipelineRegistry *self,
+                                         FfFernet *key,
+                                         const gchar *problem)
+{
+  g_return_if_fail (FF_IS_PIPELINE_REGISTRY (self));
+  if (!ff_fernet_equal (self->encryption_key, key) || g_strcmp0 (self->key_problem, problem) != 0)
+    self->key_changed = TRUE;
+  g_clear_pointer (&self->encryption_key, ff_fernet_unref);
+  self->encryption_key = key != NULL ? ff_fernet_ref (key) : NULL;
+  g_free (self->key_problem);
+  self->key_problem = g_strdup (problem);
+}
+
 const gchar *
 ff_pipeline_registry_get_dir (FfPipelineRegistry *self)
 {
@@ -494,6 +540,8 @@ ff_pipeline_registry_finalize (GObject *object)
   g_free (self->dir);
   g_free (self->last_error);
   g_strfreev (self->allowed_executors);
+  g_clear_pointer (&self->encryption_key, ff_fernet_unref);
+  g_free (self->key_problem);
   g_hash_table_unref (self->by_name);
   g_ptr_array_unref (self->pipelines);
   g_hash_table_unref (self->warned);

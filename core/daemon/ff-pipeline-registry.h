@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fastflow.h"
+#include "ff-fernet.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,9 @@ G_DECLARE_FINAL_TYPE (FfPipelineRegistry, ff_pipeline_registry, FF, PIPELINE_REG
 FfPipelineRegistry *ff_pipeline_registry_new (const gchar *dir);
 void ff_pipeline_registry_set_allowed_executors (FfPipelineRegistry *self,
                                                  const gchar *const *names);
+void ff_pipeline_registry_set_encryption_key (FfPipelineRegistry *self,
+                                              FfFernet *key,
+                                              const gchar *problem);
 const gchar *ff_pipeline_registry_get_dir (FfPipelineRegistry *self);
 /* Fails only when the folder cannot be read at all; the list is then empty. */
 gboolean ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ff-encrypted-env.h"
 #include "ff-run-job-private.h"
 #include "ff-run-notebook.h"
 #include "ff-run-policy.h"
@@ -482,13 +483,18 @@ ff_run_job_set_masker (FfRunJob *self, const gchar *const *values)
  * StartRun like any variable, else from fastflow.conf's [secrets]; the run
  * does not start without it. */
 static gboolean
-take_secrets (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GError **error)
+take_secrets (FfRunJob *self,
+              FfPipeline *pipeline,
+              const FfSchedule *config,
+              FfRunRequest *request,
+              GError **error)
 {
   const gchar *const *names = ff_pipeline_get_secrets (pipeline);
   GHashTable *env = ff_run_request_get_env (request);
   GKeyFile *keyfile = ff_config_get_keyfile (self->host->config);
   g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
   g_auto (GStrv) all = NULL;
+  g_auto (GStrv) extra = NULL;
 
   for (gsize i = 0; names[i] != NULL; i++)
     {
@@ -509,13 +515,24 @@ take_secrets (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GErro
         }
       g_strv_builder_add (values, g_hash_table_lookup (env, names[i]));
     }
+  /* the pipeline's encrypted_env is among its secrets; its run
+   * configuration's comes after them */
+  extra = ff_encrypted_env_dup_secret_names (pipeline, config);
+  for (gsize i = g_strv_length ((gchar **) names); extra[i] != NULL; i++)
+    {
+      const gchar *value = g_hash_table_lookup (env, extra[i]);
+
+      if (value != NULL)
+        g_strv_builder_add (values, value);
+    }
   all = g_strv_builder_end (values);
   ff_run_job_set_masker (self, (const gchar *const *) all);
   return TRUE;
 }
 
-/* The pipeline's variables, then its run configuration's, then StartRun's;
- * the secrets among them are what the masker hides. */
+/* The pipeline's variables, then its run configuration's, then their
+ * encrypted_env (as Fast-Flow merges them), then StartRun's; the secrets
+ * among them are what the masker hides. */
 gboolean
 ff_run_job_add_env (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request, GError **error)
 {
@@ -524,8 +541,10 @@ ff_run_job_add_env (FfRunJob *self, FfPipeline *pipeline, FfRunRequest *request,
   add_env (ff_pipeline_get_default_env (pipeline), request);
   if (config != NULL)
     add_env (config->default_env, request);
+  if (!ff_encrypted_env_apply (pipeline, config, self->host->encryption_key, request, error))
+    return FALSE;
   add_env (ff_run_get_env (self->run), request);
-  return take_secrets (self, pipeline, request, error);
+  return take_secrets (self, pipeline, config, request, error);
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include "ff-config.h"
 #include "ff-dependency-env.h"
+#include "ff-fernet.h"
 #include "ff-run.h"
 #include "ff-run-log.h"
 
@@ -13,10 +14,11 @@ G_BEGIN_DECLS
 typedef struct
 {
   FfConfig *config;
-  GPtrArray *collectors; /* FfCollector */
-  gchar *logs_dir;       /* absolute: executors mount route files from it */
-  gchar *instance;       /* the org.fastflow.instance label: this state folder */
-  gchar *daemon_id;      /* the org.fastflow.daemon label: this process */
+  GPtrArray *collectors;    /* FfCollector */
+  gchar *logs_dir;          /* absolute: executors mount route files from it */
+  gchar *instance;          /* the org.fastflow.instance label: this state folder */
+  gchar *daemon_id;         /* the org.fastflow.daemon label: this process */
+  FfFernet *encryption_key; /* encrypted_env's; NULL: none (such pipelines are broken) */
   FfDependencyEnvs *envs;
 } FfRunJobHost;
 

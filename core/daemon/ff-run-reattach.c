@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "ff-encrypted-env.h"
 #include "ff-run-job-private.h"
 #include "ff-run-policy.h"
 
@@ -107,7 +108,9 @@ hide_secrets_again (FfRunJob *self, FfPipeline *pipeline, GError **error)
     }
   ff_run_set_secrets (self->run, ff_pipeline_get_secrets (pipeline));
   g_strfreev (self->secret_names);
-  self->secret_names = g_strdupv ((gchar **) ff_pipeline_get_secrets (pipeline));
+  /* a run configuration's encrypted_env is hidden too */
+  self->secret_names =
+      ff_encrypted_env_dup_secret_names (pipeline, ff_run_policy_run_config (pipeline, self->run));
   return ff_run_job_add_env (self, pipeline, env, error);
 }
 

@@ -264,6 +264,31 @@ ff_client_reload_sync (FfClient *self, GCancellable *cancellable, GError **error
       ff_dbus_manager_call_reload_sync (self->manager, cancellable, error), error);
 }
 
+/**
+ * ff_client_encrypt_sync:
+ * @value: the plaintext, UTF-8
+ *
+ * Has fastflowd make a Fernet token of @value with its encrypted_env key,
+ * for pipeline.json's encrypted_env; the key never leaves the daemon.
+ *
+ * Returns: (transfer full): the token, or %NULL with @error set (e.g.
+ *   %FF_ERROR_INVALID_ARGUMENT when fastflowd has no key)
+ */
+gchar *
+ff_client_encrypt_sync (FfClient *self,
+                        const gchar *value,
+                        GCancellable *cancellable,
+                        GError **error)
+{
+  gchar *token = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (value != NULL, NULL);
+  ff_client_strip_remote_error (
+      ff_dbus_manager_call_encrypt_sync (self->manager, value, &token, cancellable, error), error);
+  return token;
+}
+
 static FfClientRun *
 run_for_path (FfClient *self, const gchar *path, GCancellable *cancellable, GError **error)
 {

@@ -653,7 +653,7 @@ static const Field schedule_fields[] = {
   { "cpu_soft_limit", parse_cores, offsetof (FfSchedule, cpu_soft_limit) },
   { "mem_soft_limit", parse_size, offsetof (FfSchedule, mem_soft_limit) },
   { "webhook_key", parse_webhook_key, offsetof (FfSchedule, webhook_key) },
-  { "encrypted_env", parse_unsupported, 0 },
+  { "encrypted_env", parse_env, offsetof (FfSchedule, encrypted_env) },
 };
 
 static const Field trigger_fields[] = {
@@ -885,7 +885,7 @@ static const Field pipeline_fields[] = {
   { "placement", parse_placement, offsetof (FfPipeline, placement) },
   { "type", parse_type, offsetof (FfPipeline, notebook) },
   { "cells", parse_cells, offsetof (FfPipeline, cells) },
-  { "encrypted_env", parse_unsupported, 0 },
+  { "encrypted_env", parse_env, offsetof (FfPipeline, encrypted_env) },
   { "secrets", parse_secrets, offsetof (FfPipeline, secrets) },
   { "restart_interval", parse_restart_interval, 0 },
   { "privileged", parse_never_allowed, 0 },
@@ -1000,7 +1000,8 @@ check_pipeline (FfPipeline *self, Parser *p)
     }
 }
 /* Inline secret values join default_env; a secret is still only a variable
- * of the run, it is just never shown. */
+ * of the run, it is just never shown. encrypted_env's variables are
+ * secrets whose values the daemon decrypts for each run. */
 static void
 take_secrets (FfPipeline *self)
 {
@@ -1008,6 +1009,12 @@ take_secrets (FfPipeline *self)
   gpointer key, value;
   g_autofree gpointer *names = NULL;
 
+  g_hash_table_iter_init (&iter, self->encrypted_env);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (!g_hash_table_contains (self->secrets, key))
+        g_hash_table_insert (self->secrets, g_strdup (key), NULL);
+    }
   g_hash_table_iter_init (&iter, self->secrets);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {

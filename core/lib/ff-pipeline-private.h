@@ -46,6 +46,7 @@ struct _FfPipeline
   GHashTable *default_env;
   GHashTable *secrets; /* name → value, or NULL when set elsewhere */
   GStrv secret_names;
+  GHashTable *encrypted_env; /* name → Fernet token */
   gchar *schedule_cron;
   guint64 schedule_interval_seconds;
   gint64 schedule_start;

@@ -105,6 +105,7 @@ settings_init (FfPipeline *self)
   self->default_env = ff_pipeline_env_new ();
   self->secrets = ff_pipeline_env_new ();
   self->secret_names = g_new0 (gchar *, 1);
+  self->encrypted_env = ff_pipeline_env_new ();
   self->schedules = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_schedule_free);
   self->downstream_triggers = g_ptr_array_new_with_free_func ((GDestroyNotify) ff_trigger_free);
   self->restart_cooldown = DEFAULT_RESTART_COOLDOWN;
@@ -117,6 +118,7 @@ settings_clear (FfPipeline *self)
   g_clear_pointer (&self->tags, g_strfreev);
   g_clear_pointer (&self->secrets, g_hash_table_unref);
   g_clear_pointer (&self->secret_names, g_strfreev);
+  g_clear_pointer (&self->encrypted_env, g_hash_table_unref);
   g_clear_pointer (&self->retry, ff_retry_strategy_free);
   g_clear_pointer (&self->default_env, g_hash_table_unref);
   g_clear_pointer (&self->schedule_cron, g_free);
@@ -357,6 +359,20 @@ ff_pipeline_get_secrets (FfPipeline *self)
 {
   g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
   return (const gchar *const *) self->secret_names;
+}
+
+/**
+ * ff_pipeline_get_encrypted_env:
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): pipeline.json's
+ *   encrypted_env: variable name → Fernet token (the values are secrets,
+ *   see ff_pipeline_get_secrets(); fastflowd decrypts them for each run)
+ */
+GHashTable *
+ff_pipeline_get_encrypted_env (FfPipeline *self)
+{
+  g_return_val_if_fail (FF_IS_PIPELINE (self), NULL);
+  return self->encrypted_env;
 }
 
 gboolean

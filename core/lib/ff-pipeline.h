@@ -85,6 +85,7 @@ guint64 ff_pipeline_get_mem_soft_limit (FfPipeline *self);
 /* (element-type utf8 utf8) never NULL */
 GHashTable *ff_pipeline_get_default_env (FfPipeline *self);
 const gchar *const *ff_pipeline_get_secrets (FfPipeline *self);
+GHashTable *ff_pipeline_get_encrypted_env (FfPipeline *self);
 /* (nullable) five fields, shape checked only */
 const gchar *ff_pipeline_get_schedule_cron (FfPipeline *self);
 /* 0 = unset; also 0 when schedule_cron is set, which wins as in Fast-Flow */

@@ -12,17 +12,31 @@ ff_schedule_new (void)
 
   self->enabled = TRUE;
   self->default_env = ff_pipeline_env_new ();
+  self->encrypted_env = ff_pipeline_env_new ();
   self->timeout = -1;
   self->retry_attempts = -1;
   return self;
+}
+
+static GHashTable *
+copy_env (GHashTable *env)
+{
+  GHashTable *copy = ff_pipeline_env_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (env == NULL)
+    return copy;
+  g_hash_table_iter_init (&iter, env);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+  return copy;
 }
 
 FfSchedule *
 ff_schedule_copy (const FfSchedule *self)
 {
   FfSchedule *copy;
-  GHashTableIter iter;
-  gpointer key, value;
 
   g_return_val_if_fail (self != NULL, NULL);
   copy = g_memdup2 (self, sizeof (FfSchedule));
@@ -31,13 +45,8 @@ ff_schedule_copy (const FfSchedule *self)
   copy->webhook_key = g_strdup (self->webhook_key);
   copy->retry_strategy =
       self->retry_strategy != NULL ? ff_retry_strategy_copy (self->retry_strategy) : NULL;
-  copy->default_env = ff_pipeline_env_new ();
-  if (self->default_env != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->default_env);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (copy->default_env, g_strdup (key), g_strdup (value));
-    }
+  copy->default_env = copy_env (self->default_env);
+  copy->encrypted_env = copy_env (self->encrypted_env);
   return copy;
 }
 
@@ -50,6 +59,7 @@ ff_schedule_free (FfSchedule *self)
   g_free (self->schedule_cron);
   g_free (self->webhook_key);
   g_clear_pointer (&self->default_env, g_hash_table_unref);
+  g_clear_pointer (&self->encrypted_env, g_hash_table_unref);
   ff_retry_strategy_free (self->retry_strategy);
   g_free (self);
 }

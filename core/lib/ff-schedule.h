@@ -53,6 +53,7 @@ typedef struct
   gdouble cpu_soft_limit;
   guint64 mem_soft_limit;
   gchar *webhook_key;
+  GHashTable *encrypted_env; /* name → Fernet token, decrypted by fastflowd for each run */
 } FfSchedule;
 
 #define FF_TYPE_SCHEDULE (ff_schedule_get_type ())
