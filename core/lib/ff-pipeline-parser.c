@@ -506,16 +506,6 @@ parse_schedule_id (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
     ff_parser_read_word (p, field, node, expected, out);
 }
 
-/* Fast-Flow features fastflow does not have: the run goes ahead without. */
-static void
-parse_unsupported (Parser *p, const gchar *field, JsonNode *node, gpointer dest)
-{
-  ff_parser_add_warning (p,
-                         g_strdup_printf (_ ("%s: field “%s” is a Fast-Flow feature that fastflow "
-                                             "does not support; it is ignored"),
-                                          p->file, field));
-}
-
 /* TRUE for false, "", 0, [] and {}: a value that asks for nothing. */
 static gboolean
 asks_for_nothing (JsonNode *node)
