@@ -250,6 +250,10 @@ test_cancel_command (void)
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
   g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "cancelled");
   g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
+  /* an ended run: nothing to cancel, and the caller is told */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "already ended"));
+  assert_no_dbus_prefix (err);
 }
 
 static void

@@ -759,6 +759,7 @@ test_cancel (void)
   g_autoptr (Client) c = NULL;
   g_autoptr (FfDBusRun) run = NULL;
   g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 asked;
 
   ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
@@ -771,6 +772,10 @@ test_cancel (void)
   run = client_wait_end (c, path, "cancelled", "pipeline", "cancelled", ANY_EXIT_CODE);
   /* well before sleep would have ended on its own */
   g_assert_cmpint (ff_dbus_run_get_finished_at (run) - asked, <, 20 * G_USEC_PER_SEC);
+  /* a second Cancel finds nothing to stop and says so */
+  ff_dbus_run_call_cancel_sync (run, NULL, &error);
+  assert_dbus_error (error, "AlreadyFinished", "already ended");
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "cancelled");
 }
 
 static void

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "ff-authority.h"
 #include "ff-daemon.h"
@@ -92,12 +93,31 @@ on_run_notify (FfRun *run, GParamSpec *pspec, FfDBusRun *skeleton)
   sync_run (run, skeleton);
 }
 
+/* Cancelling a run that has ended changes nothing: the caller learns so,
+ * rather than believing it stopped something. */
+static gboolean
+check_not_finished (FfDaemon *self, guint64 id, GError **error)
+{
+  FfRun *run = ff_orchestrator_get_run (self->orchestrator, id, error);
+
+  if (run == NULL)
+    return FALSE;
+  if (!ff_run_state_is_finished (ff_run_get_state (run)))
+    return TRUE;
+  g_set_error (error, FF_ERROR, FF_ERROR_ALREADY_FINISHED,
+               _ ("Run %" PRIu64 " has already ended (%s): there is nothing to cancel"), id,
+               ff_run_state_to_string (ff_run_get_state (run)));
+  return FALSE;
+}
+
 static gboolean
 handle_cancel (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
+  guint64 id = ff_dbus_run_get_id (skeleton);
 
-  if (!ff_orchestrator_cancel_run (self->orchestrator, ff_dbus_run_get_id (skeleton), &error))
+  if (!check_not_finished (self, id, &error) ||
+      !ff_orchestrator_cancel_run (self->orchestrator, id, &error))
     {
       return_error (invocation, error);
       return TRUE;
