@@ -6,6 +6,7 @@
 #include "ff-client.h"
 #include "ff-client-private.h"
 #include "ff-enums.h"
+#include "ff-error.h"
 #include "ff-log-follower-private.h"
 
 /**
@@ -42,6 +43,8 @@ static void
 ff_client_run_class_init (FfClientRunClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ff_client_run_dispose;
+  /* as FfClient's: Cancel's AlreadyFinished comes as FF_ERROR */
+  (void) ff_error_quark ();
 
   /**
    * FfClientRun::output:
