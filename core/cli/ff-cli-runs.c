@@ -342,22 +342,6 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   return run != NULL ? ff_client_run_get_outcome (run) : EXIT_RUN_INFRA;
 }
 
-typedef struct
-{
-  Ctl *ctl;
-  gint code;
-  GError *error;
-} Waited;
-
-static void
-on_waited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Waited *waited = user_data;
-
-  waited->code = ff_client_run_wait_finish (FF_CLIENT_RUN (source), result, &waited->error);
-  g_main_loop_quit (waited->ctl->loop);
-}
-
 /* Each run's outcome on its own line, in the order given, once it has
  * ended (as `docker wait` prints them). */
 gint
@@ -387,22 +371,20 @@ ff_cli_cmd_wait (Ctl *ctl, gint argc, gchar **argv)
     return EXIT_RUN_INFRA;
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr (FfClientRun) run = ff_cli_lookup_run (ctl, g_array_index (ids, guint64, i));
-      Waited waited = { ctl, 0, NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FfClientRun) run =
+          ff_client_wait_for_run_sync (ctl->client, g_array_index (ids, guint64, i), NULL, &error);
+      gint code;
 
       if (run == NULL)
-        return EXIT_RUN_INFRA;
-      ff_client_run_wait_async (run, NULL, on_waited, &waited);
-      g_main_loop_run (ctl->loop);
-      if (waited.error != NULL)
         {
-          ff_cli_print_error ("%s", waited.error->message);
-          g_error_free (waited.error);
+          ff_cli_print_gerror (ctl, error);
           return EXIT_RUN_INFRA;
         }
-      g_print ("%d\n", waited.code);
-      if (waited.code != 0)
-        status = waited.code;
+      code = ff_client_run_get_outcome (run);
+      g_print ("%d\n", code);
+      if (code != 0)
+        status = code;
     }
   return status;
 }

@@ -77,13 +77,21 @@ typedef struct
   GSource *cancelled; /* stops following in the task's context */
 } Follow;
 
+/* Stops watching a cancellable: its source must not fire after the task
+ * it belongs to has returned. */
+static void
+clear_cancelled_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 static void
 stop_watching_cancellable (Follow *follow)
 {
-  if (follow->cancelled == NULL)
-    return;
-  g_source_destroy (follow->cancelled);
-  g_clear_pointer (&follow->cancelled, g_source_unref);
+  clear_cancelled_source (&follow->cancelled);
 }
 
 static void
@@ -186,18 +194,9 @@ typedef struct
 } Wait;
 
 static void
-wait_stop_watching (Wait *wait)
-{
-  if (wait->cancelled == NULL)
-    return;
-  g_source_destroy (wait->cancelled);
-  g_clear_pointer (&wait->cancelled, g_source_unref);
-}
-
-static void
 wait_free (Wait *wait)
 {
-  wait_stop_watching (wait);
+  clear_cancelled_source (&wait->cancelled);
   g_free (wait);
 }
 
@@ -218,7 +217,7 @@ wait_return (GTask *task, GError *error)
 
   /* whichever comes first ends the wait; the others must not return too */
   g_signal_handlers_disconnect_by_data (self->proxy, task);
-  wait_stop_watching (g_task_get_task_data (task));
+  clear_cancelled_source (&((Wait *) g_task_get_task_data (task))->cancelled);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -239,10 +238,7 @@ on_wait_owner (FfDBusRun *proxy, GParamSpec *pspec, GTask *task)
   g_autofree gchar *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
 
   if (owner == NULL)
-    wait_return (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
-                                            _ ("fastflowd went away before the run finished (it "
-                                               "was stopped or crashed); the run’s state is "
-                                               "unknown")));
+    wait_return (task, ff_log_follower_new_gone_error ());
 }
 
 static gboolean
@@ -298,17 +294,8 @@ ff_client_run_wait_async (FfClientRun *self,
 gint
 ff_client_run_wait_finish (FfClientRun *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  gssize code;
-
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  code = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return -1;
-    }
-  return (gint) code;
+  return ff_client_propagate_outcome (G_TASK (result), error);
 }
 
 /**

@@ -73,6 +73,21 @@ ff_client_init (FfClient *self)
 {
 }
 
+/* A task that returns a run's outcome: the outcome, or -1 with @error. */
+gint
+ff_client_propagate_outcome (GTask *task, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gssize code = g_task_propagate_int (task, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+  return (gint) code;
+}
+
 gboolean
 ff_client_strip_remote_error (gboolean ok, GError **error)
 {
@@ -411,17 +426,8 @@ ff_client_follow_run_async (FfClient *self,
 gint
 ff_client_follow_run_finish (FfClient *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  gssize code;
-
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  code = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return -1;
-    }
-  return (gint) code;
+  return ff_client_propagate_outcome (G_TASK (result), error);
 }
 
 static void
