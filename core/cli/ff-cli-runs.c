@@ -124,24 +124,37 @@ on_stop_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* From the moment the run exists: a signal no longer ends fastflowctl
+ * with the run left running; it waits, until the main loop runs, to cancel
+ * the run. */
 static void
-follow_log (Follow *follow, gboolean live, gboolean cancel_on_signal)
+watch_stop_signals (Follow *follow)
 {
-  gulong output_id;
-
-  output_id = g_signal_connect (follow->run, "output", G_CALLBACK (on_follow_data), follow);
-  for (guint i = 0; cancel_on_signal && i < G_N_ELEMENTS (stop_signals); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
     {
       follow->signals[i].follow = follow;
       follow->signals[i].signum = stop_signals[i];
       follow->signals[i].id =
           g_unix_signal_add (stop_signals[i], on_stop_signal, &follow->signals[i]);
     }
+}
+
+static void
+unwatch_stop_signals (Follow *follow)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
+    g_clear_handle_id (&follow->signals[i].id, g_source_remove);
+}
+
+static void
+follow_log (Follow *follow, gboolean live)
+{
+  gulong output_id;
+
+  output_id = g_signal_connect (follow->run, "output", G_CALLBACK (on_follow_data), follow);
   ff_client_run_follow_async (follow->run, live, follow->stop, on_followed, follow);
   g_main_loop_run (follow->ctl->loop);
   g_signal_handler_disconnect (follow->run, output_id);
-  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
-    g_clear_handle_id (&follow->signals[i].id, g_source_remove);
   g_clear_error (&follow->write_error);
 }
 
@@ -288,16 +301,18 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
     g_print ("%" G_GUINT64_FORMAT "\n", id);
   if (detach)
     return EXIT_SUCCESS;
+  follow.ctl = ctl;
+  follow.stop = stop;
+  watch_stop_signals (&follow);
   /* at once, as systemd-run does: whoever stops fastflowctl now still
    * knows which run to look at */
   g_printerr (_ ("Running as run %" PRIu64 "\n"), id);
   run = ff_cli_lookup_run (ctl, id);
   if (run == NULL)
     return EXIT_RUN_INFRA;
-  follow.ctl = ctl;
   follow.run = run;
-  follow.stop = stop;
-  follow_log (&follow, TRUE, TRUE);
+  follow_log (&follow, TRUE);
+  unwatch_stop_signals (&follow);
   if (follow.abandoned)
     return 128 + follow.signum;
   if (ctl->status != 0)
@@ -331,7 +346,7 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   follow.ctl = ctl;
   follow.run = run;
   follow.stop = stop;
-  follow_log (&follow, live, FALSE);
+  follow_log (&follow, live);
   if (!live)
     return ctl->status;
   if (ctl->status != 0)
