@@ -320,6 +320,45 @@ test_stop_signals (void)
     }
 }
 
+/* A run that takes its time to stop: the same signal again stops
+ * following at once, with the code the first one gave. */
+static void
+test_second_signal (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GString) errors = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *gate = g_build_filename (d->tmpdir, "gate", NULL);
+  g_autofree gchar *script = g_strdup_printf (
+      "trap '' TERM\necho started\nwhile [ ! -e '%s' ]; do sleep 0.1; done\n", gate);
+
+  /* the run ignores SIGTERM and the grace before SIGKILL outlasts the
+   * test: only the second signal can end fastflowctl, and the gate the run */
+  g_file_set_contents (d->config_path, "[daemon]\nstop_grace_seconds=120\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "stubborn", "main.sh", script, NULL);
+  ff_test_daemon_start (d, NULL);
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "stubborn", NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  g_subprocess_send_signal (proc, SIGTERM);
+  ff_test_wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, "cancelling the run");
+  g_subprocess_send_signal (proc, SIGTERM);
+  ff_test_wait_for_exit (proc);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 143);
+  /* the run is still stopping: fastflowctl did not wait for it */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "1", NULL), ==, 0);
+  g_assert_null (strstr (out, "cancelled"));
+  g_file_set_contents (gate, "", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", "1", NULL), ==, 130);
+}
+
 /* `wait` prints each run's code once it has ended and exits with the last
  * that was not 0; `logs --follow` exits with the run's code. */
 static void
@@ -1003,6 +1042,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/cancel", test_cancel_command);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/stop-signals", test_stop_signals);
+  g_test_add_func ("/cli/second-signal", test_second_signal);
   g_test_add_func ("/cli/wait", test_wait);
   g_test_add_func ("/cli/detach-json", test_detach_json);
   g_test_add_func ("/cli/closed-output", test_closed_output);
