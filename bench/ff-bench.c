@@ -174,7 +174,9 @@ on_finished (GDBusConnection *bus,
   Runs *runs = user_data;
   const gchar *run, *state;
 
-  g_variant_get (params, "(&o&s&si)", &run, NULL, &state, NULL);
+  /* by position: RunFinished may carry more arguments than these */
+  g_variant_get_child (params, 0, "&o", &run);
+  g_variant_get_child (params, 2, "&s", &state);
   if (!g_hash_table_remove (runs->ours, run))
     return;
   if (g_strcmp0 (state, "succeeded") != 0)

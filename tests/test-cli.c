@@ -74,14 +74,14 @@ run_detached (FfTestDaemon *d, const gchar *pipeline)
   return g_strchomp (g_steal_pointer (&out));
 }
 
-/* `logs --follow` returns once the run has finished. */
+/* `logs --follow` returns once the run has finished, with its code. */
 static gchar *
-wait_finished (FfTestDaemon *d, const gchar *id)
+wait_finished (FfTestDaemon *d, const gchar *id, gint code)
 {
   g_autofree gchar *err = NULL;
   gchar *out = NULL;
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", id, NULL), ==, 0);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", id, NULL), ==, code);
   return out;
 }
 
@@ -106,8 +106,8 @@ static void
 test_help (void)
 {
   g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
-  const gchar *commands[] = { "pipelines", "run",    "runs",      "status",
-                              "logs",      "cancel", "executors", "reload" };
+  const gchar *commands[] = { "pipelines", "run",       "runs",   "status", "logs",
+                              "cancel",    "executors", "reload", "wait" };
   g_autofree gchar *out = NULL, *err = NULL;
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "--help", NULL), ==, 0);
@@ -245,11 +245,15 @@ test_cancel_command (void)
   JsonObject *status;
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 0);
-  log = wait_finished (d, id);
+  log = wait_finished (d, id, 130);
   status = get_status (d, id, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
   g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "cancelled");
   g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "pipeline");
+  /* an ended run: nothing to cancel, and the caller is told */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "already ended"));
+  assert_no_dbus_prefix (err);
 }
 
 static void
@@ -272,6 +276,145 @@ test_interrupt (void)
   /* the run was cancelled, not just left behind */
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
+}
+
+/* SIGTERM (`timeout`, `kill`, a CI runner) and SIGHUP (the terminal went
+ * away) cancel the run as Ctrl-C does; fastflowctl exits 128 + the signal's
+ * number, as a program the signal killed would. */
+static void
+test_stop_signals (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  const gint signals[] = { SIGTERM, SIGHUP, SIGINT, SIGTERM };
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr (GSubprocess) proc = NULL;
+      g_autoptr (GString) output = g_string_new (NULL);
+      g_autoptr (GString) errors = g_string_new (NULL);
+      g_autoptr (JsonNode) node = NULL;
+      g_autofree gchar *id = g_strdup_printf ("%u", i + 1);
+      g_autofree gchar *started = g_strdup_printf ("Running as run %s\n", id);
+      JsonObject *status;
+
+      g_test_message ("signal %d", signals[i]);
+      proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "sleeper", NULL);
+      /* which run it is comes while the run still runs, not at its end */
+      ff_test_wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, started);
+      /* the last one at once: the run exists from this line on, and a
+       * signal before the output must not leave it running either */
+      if (i + 1 < G_N_ELEMENTS (signals))
+        ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+      g_subprocess_send_signal (proc, signals[i]);
+      ff_test_wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, NULL);
+      ff_test_wait_for_exit (proc);
+      g_test_message ("%s", errors->str);
+      g_assert_true (g_subprocess_get_if_exited (proc));
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 128 + signals[i]);
+      g_assert_nonnull (strstr (errors->str, "Cancelled"));
+      /* the run was cancelled, not left behind */
+      status = get_status (d, id, &node);
+      g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
+    }
+}
+
+/* A run that takes its time to stop: the same signal again stops
+ * following at once, with the code the first one gave. */
+static void
+test_second_signal (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GString) output = g_string_new (NULL);
+  g_autoptr (GString) errors = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *gate = g_build_filename (d->tmpdir, "gate", NULL);
+  g_autofree gchar *script = g_strdup_printf (
+      "trap '' TERM\necho started\nwhile [ ! -e '%s' ]; do sleep 0.1; done\n", gate);
+
+  /* the run ignores SIGTERM and the grace before SIGKILL outlasts the
+   * test: only the second signal can end fastflowctl, and the gate the run */
+  g_file_set_contents (d->config_path, "[daemon]\nstop_grace_seconds=120\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "stubborn", "main.sh", script, NULL);
+  ff_test_daemon_start (d, NULL);
+  proc = ff_test_daemon_spawn_ctl (d, launcher, "run", "stubborn", NULL);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (proc), output, "started\n");
+  g_subprocess_send_signal (proc, SIGTERM);
+  ff_test_wait_for_text (g_subprocess_get_stderr_pipe (proc), errors, "cancelling the run");
+  g_subprocess_send_signal (proc, SIGTERM);
+  ff_test_wait_for_exit (proc);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 143);
+  /* the run is still stopping: fastflowctl did not wait for it */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "1", NULL), ==, 0);
+  g_assert_null (strstr (out, "cancelled"));
+  g_file_set_contents (gate, "", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", "1", NULL), ==, 130);
+}
+
+/* `wait` prints each run's code once it has ended and exits with the last
+ * that was not 0; `logs --follow` exits with the run's code. */
+static void
+test_wait (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *three = run_detached (d, "three");
+  g_autofree gchar *ok = run_detached (d, "ok");
+  g_autofree gchar *sleeper = run_detached (d, "sleeper");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *log = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) waiter = NULL;
+  g_autoptr (GString) waited = g_string_new (NULL);
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", three, ok, NULL), ==, 3);
+  g_assert_cmpstr (out, ==, "3\n0\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", ok, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "0\n");
+  log = wait_finished (d, three, 3);
+  g_assert_cmpstr (log, ==, "failing\n");
+
+  /* a run that is still running: wait returns when it ends */
+  waiter = ff_test_daemon_spawn_ctl (d, launcher, "wait", sleeper, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", sleeper, NULL), ==, 0);
+  ff_test_wait_for_text (g_subprocess_get_stdout_pipe (waiter), waited, NULL);
+  ff_test_wait_for_exit (waiter);
+  g_assert_cmpint (g_subprocess_get_exit_status (waiter), ==, 130);
+  g_assert_cmpstr (waited->str, ==, "130\n");
+
+  /* fastflowctl's own failures are not a run's codes */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", "999", NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "999"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", "999", NULL), ==, 125);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "wait", NULL), ==, 2);
+}
+
+/* `run -d --json` says how to find the run again, for scripts. */
+static void
+test_detach_json (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *object;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "ok", "-d", "--json", NULL), ==, 0);
+  node = parse_json (out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  object = json_node_get_object (node);
+  g_assert_cmpint (json_object_get_int_member (object, "run_id"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "path"), ==,
+                   "/org/fastflow/Orchestrator1/Run/1");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "ok", "--json", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--detach"));
 }
 
 /* The run's output cannot go anywhere: `run` still reports the run's end. */
@@ -418,7 +561,7 @@ test_detach_and_logs (void)
 {
   g_autoptr (FfTestDaemon) d = start_daemon ();
   g_autofree gchar *id = run_detached (d, "ok");
-  g_autofree gchar *followed = wait_finished (d, id);
+  g_autofree gchar *followed = wait_finished (d, id, 0);
   g_autofree gchar *out = NULL, *err = NULL;
   g_autofree gchar *run_out = NULL, *run_err = NULL;
 
@@ -898,6 +1041,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/timeout", test_timeout);
   g_test_add_func ("/cli/cancel", test_cancel_command);
   g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/stop-signals", test_stop_signals);
+  g_test_add_func ("/cli/second-signal", test_second_signal);
+  g_test_add_func ("/cli/wait", test_wait);
+  g_test_add_func ("/cli/detach-json", test_detach_json);
   g_test_add_func ("/cli/closed-output", test_closed_output);
   g_test_add_func ("/cli/daemon-vanishes", test_daemon_vanishes);
   g_test_add_func ("/cli/unknown-pipeline", test_unknown_pipeline);

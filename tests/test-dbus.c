@@ -39,11 +39,14 @@ on_run_finished (FfDBusManager *manager,
                  const gchar *pipeline,
                  const gchar *state,
                  gint exit_code,
+                 const gchar *error_class,
+                 const gchar *reason,
                  Client *c)
 {
   g_assert_false (g_hash_table_contains (c->finished, run));
   g_hash_table_insert (c->finished, g_strdup (run),
-                       g_variant_ref_sink (g_variant_new ("(ssi)", pipeline, state, exit_code)));
+                       g_variant_ref_sink (g_variant_new ("(ssiss)", pipeline, state, exit_code,
+                                                          error_class, reason)));
 }
 
 static void
@@ -126,7 +129,8 @@ run_has_finished (gpointer data)
   return g_hash_table_contains (w->c->finished, w->path);
 }
 
-/* Returns the RunFinished arguments (pipeline, state, exit code). */
+/* Returns the RunFinished arguments (pipeline, state, exit code, error
+ * class, reason). */
 static GVariant *
 client_wait_finished (Client *c, const gchar *path)
 {
@@ -252,12 +256,15 @@ client_wait_end (Client *c,
                  gint exit_code)
 {
   FfDBusRun *run;
-  const gchar *signalled_state = NULL;
+  const gchar *signalled_state = NULL, *signalled_class = NULL, *signalled_reason = NULL;
   gint signalled_code = 0;
 
-  g_variant_get (client_wait_finished (c, path), "(&s&si)", NULL, &signalled_state,
-                 &signalled_code);
+  g_variant_get (client_wait_finished (c, path), "(&s&si&s&s)", NULL, &signalled_state,
+                 &signalled_code, &signalled_class, &signalled_reason);
   g_assert_cmpstr (signalled_state, ==, state);
+  /* the signal alone tells a script why, without a property read */
+  g_assert_cmpstr (signalled_class, ==, error_class);
+  g_assert_cmpstr (signalled_reason, ==, reason);
   if (exit_code != ANY_EXIT_CODE)
     g_assert_cmpint (signalled_code, ==, exit_code);
   run = client_get_run (c, path);
@@ -319,6 +326,7 @@ test_run_succeeds (void)
   g_autofree gchar *path = NULL;
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *state = NULL;
+  g_autofree gchar *error_class = NULL, *reason = NULL;
   gint exit_code = -1;
   GVariant *finished;
 
@@ -332,10 +340,12 @@ test_run_succeeds (void)
   g_assert_cmpuint (run_id_of (path), >=, 1);
 
   finished = client_wait_finished (c, path);
-  g_variant_get (finished, "(ssi)", &pipeline, &state, &exit_code);
+  g_variant_get (finished, "(ssiss)", &pipeline, &state, &exit_code, &error_class, &reason);
   g_assert_cmpstr (pipeline, ==, "hello");
   g_assert_cmpstr (state, ==, "succeeded");
   g_assert_cmpint (exit_code, ==, 0);
+  g_assert_cmpstr (error_class, ==, "none");
+  g_assert_cmpstr (reason, ==, "");
   /* RunCreated came, and before RunFinished (it is recorded first) */
   g_assert_cmpuint (c->created->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (c->created, 0), ==, path);
@@ -453,7 +463,7 @@ test_read_log_complete (void)
   /* Cancel ends it as cancelled */
   ff_dbus_run_call_cancel_sync (run, NULL, &error);
   g_assert_no_error (error);
-  g_variant_get (client_wait_finished (c, path), "(&ssi)", NULL, &state, NULL);
+  g_variant_get (client_wait_finished (c, path), "(&ssi&s&s)", NULL, &state, NULL, NULL, NULL);
   g_assert_cmpstr (state, ==, "cancelled");
   g_clear_object (&run);
   run = client_get_run (c, path);
@@ -686,6 +696,37 @@ test_entry_vanished (void)
   g_assert_cmpstr (ff_dbus_run_get_message (run), !=, "");
 }
 
+/* A run path nothing is exported at answers NoSuchRun, whatever is asked
+ * of it, not the bus's UnknownMethod. */
+static void
+assert_run_gone (FfTestDaemon *d, const gchar *path)
+{
+  const struct
+  {
+    const gchar *interface, *method;
+    const gchar *args;
+  } calls[] = {
+    { RUN_IFACE, "Cancel", NULL },
+    { RUN_IFACE, "ReadLog", "(@t 0, @u 100)" },
+    { "org.freedesktop.DBus.Properties", "Get", "('" RUN_IFACE "', 'State')" },
+    { "org.freedesktop.DBus.Properties", "GetAll", "('" RUN_IFACE "',)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+
+      g_test_message ("%s.%s on %s", calls[i].interface, calls[i].method, path);
+      reply = g_dbus_connection_call_sync (
+          d->connection, BUS_NAME, path, calls[i].interface, calls[i].method,
+          calls[i].args != NULL ? g_variant_new_parsed (calls[i].args) : NULL, NULL,
+          G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      g_assert_null (reply);
+      assert_dbus_error (error, "NoSuchRun", path);
+    }
+}
+
 static void
 test_no_such_run (void)
 {
@@ -699,6 +740,7 @@ test_no_such_run (void)
   ff_dbus_manager_call_get_run_sync (c->manager, 9999, &path, NULL, &error);
   assert_dbus_error (error, "NoSuchRun", "9999");
   g_assert_null (path);
+  assert_run_gone (d, MANAGER_PATH "/Run/9999");
 }
 
 /* 3: what a run sees, and how it is stopped */
@@ -759,6 +801,7 @@ test_cancel (void)
   g_autoptr (Client) c = NULL;
   g_autoptr (FfDBusRun) run = NULL;
   g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 asked;
 
   ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
@@ -771,6 +814,10 @@ test_cancel (void)
   run = client_wait_end (c, path, "cancelled", "pipeline", "cancelled", ANY_EXIT_CODE);
   /* well before sleep would have ended on its own */
   g_assert_cmpint (ff_dbus_run_get_finished_at (run) - asked, <, 20 * G_USEC_PER_SEC);
+  /* a second Cancel finds nothing to stop and says so */
+  ff_dbus_run_call_cancel_sync (run, NULL, &error);
+  assert_dbus_error (error, "AlreadyFinished", "already ended");
+  g_assert_cmpstr (ff_dbus_run_get_state (run), ==, "cancelled");
 }
 
 static void
@@ -948,9 +995,28 @@ test_list_runs (void)
                     (const gchar *[]){ a2, NULL });
   assert_list_runs (c, g_variant_new_parsed ("{'pipeline': <'nope'>}"), (const gchar *[]){ NULL });
 
+  /* a count in any integer type: gdbus call and Python send int32 */
+  assert_list_runs (c, g_variant_new_parsed ("{'limit': <@i 1>}"), (const gchar *[]){ a2, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'limit': <@x 2>}"),
+                    (const gchar *[]){ a2, b, NULL });
+  assert_list_runs (c, g_variant_new_parsed ("{'limit': <@t 1>}"), (const gchar *[]){ a2, NULL });
+
   ff_dbus_manager_call_list_runs_sync (c->manager, g_variant_new_parsed ("{'state': <'bogus'>}"),
                                        &runs, NULL, &error);
   assert_dbus_error (error, "InvalidArgument", "bogus");
+  g_clear_error (&error);
+  /* a misspelt filter is named, not ignored */
+  ff_dbus_manager_call_list_runs_sync (c->manager, g_variant_new_parsed ("{'pipline': <'a'>}"),
+                                       &runs, NULL, &error);
+  assert_dbus_error (error, "InvalidArgument", "pipline");
+  g_clear_error (&error);
+  ff_dbus_manager_call_list_runs_sync (c->manager, g_variant_new_parsed ("{'limit': <@i -1>}"),
+                                       &runs, NULL, &error);
+  assert_dbus_error (error, "InvalidArgument", "limit");
+  g_clear_error (&error);
+  ff_dbus_manager_call_list_runs_sync (c->manager, g_variant_new_parsed ("{'limit': <'3'>}"), &runs,
+                                       NULL, &error);
+  assert_dbus_error (error, "InvalidArgument", "limit");
 }
 
 static void
@@ -1064,6 +1130,7 @@ test_object_manager (void)
    * brings it back from the history */
   w = (ObjectWait){ manager, first };
   ff_test_wait_until (object_is_gone, &w, "the first run to be unexported");
+  assert_run_gone (d, first);
   ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (first), &again, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, first);

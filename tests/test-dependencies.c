@@ -77,14 +77,15 @@ run_detached (FfTestDaemon *d, const gchar *pipeline)
   return g_strchomp (g_steal_pointer (&out));
 }
 
-/* `logs --follow` returns once the run has finished: its whole log. */
+/* `logs --follow` returns once the run has finished, with its exit code:
+ * its whole log. */
 static gchar *
-wait_finished (FfTestDaemon *d, const gchar *id)
+wait_finished (FfTestDaemon *d, const gchar *id, gint code)
 {
   g_autofree gchar *err = NULL;
   gchar *out = NULL;
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", id, NULL), ==, 0);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", id, NULL), ==, code);
   return out;
 }
 
@@ -222,8 +223,8 @@ test_concurrent (void)
   g_assert_cmpint (write (gate, "ffdemo==2\n", 10), ==, 10);
   g_close (gate, NULL);
 
-  log1 = wait_finished (d, first);
-  log2 = wait_finished (d, second);
+  log1 = wait_finished (d, first, 0);
+  log2 = wait_finished (d, second, 0);
   g_test_message ("first: %s\nsecond: %s", log1, log2);
   g_assert_nonnull (strstr (log1, "installed 1 package in"));
   g_assert_nonnull (strstr (log1, "VALUE=2\n"));
@@ -251,7 +252,7 @@ test_cancel_during_build (void)
   id = run_detached (d, "gated");
   gate = open_gate (d, "gated");
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 0);
-  g_free (wait_finished (d, id));
+  g_free (wait_finished (d, id, 130));
   g_close (gate, NULL);
   status = get_status (d, id, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
@@ -274,7 +275,7 @@ test_bad_requirement (void)
   g_test_message ("bad: %s / %s", out, err);
   g_assert_cmpint (status_code, ==, 65);
   id = run_detached (d, "bad");
-  log = wait_finished (d, id);
+  log = wait_finished (d, id, 65);
   g_assert_nonnull (strstr (log, "no-such-package-xyz"));
   g_assert_null (strstr (log, "VALUE="));
   status = get_status (d, id, &node);
@@ -301,7 +302,7 @@ test_unreachable_index (void)
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 125);
   g_assert_nonnull (strstr (out, "cannot reach the package index http://127.0.0.1:"));
   id = run_detached (d, "deps");
-  g_free (wait_finished (d, id));
+  g_free (wait_finished (d, id, 125));
   status = get_status (d, id, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "error_class"), ==, "infrastructure");
   g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "index-unreachable");
@@ -325,7 +326,7 @@ test_python_version (void)
   ff_test_daemon_start (d, NULL);
 
   id = run_detached (d, "future");
-  out = wait_finished (d, id);
+  out = wait_finished (d, id, 127);
   g_assert_null (strstr (out, "ran"));
   status = get_status (d, id, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "failed");

@@ -463,7 +463,7 @@ on_follower_signal (GDBusConnection *connection,
     {
       const gchar *run = NULL;
 
-      g_variant_get (parameters, "(&o&s&si)", &run, NULL, NULL, NULL);
+      g_variant_get (parameters, "(&o&s&si&s&s)", &run, NULL, NULL, NULL, NULL, NULL);
       follower->finished = g_strcmp0 (run, follower->run) == 0;
     }
 }

@@ -185,6 +185,7 @@ static const Command commands[] = {
   { "runs", ff_cli_cmd_runs, N_ ("List runs, newest first") },
   { "status", ff_cli_cmd_status, N_ ("Show the state of a run") },
   { "logs", ff_cli_cmd_logs, N_ ("Print the output of a run") },
+  { "wait", ff_cli_cmd_wait, N_ ("Wait for runs to end and print their exit codes") },
   { "cancel", ff_cli_cmd_cancel, N_ ("Cancel a run") },
   { "executors", ff_cli_cmd_executors, N_ ("List the executors and their health") },
   { "reload", ff_cli_cmd_reload, N_ ("Scan the pipelines folder again") },

@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 #define EXIT_USAGE 2
 /* `run` could not start or follow the run: as an infrastructure error */
 #define EXIT_RUN_INFRA 125
-#define EXIT_INTERRUPTED 130
 
 typedef struct
 {
@@ -45,6 +44,7 @@ gint ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_cancel (Ctl *ctl, gint argc, gchar **argv);
+gint ff_cli_cmd_wait (Ctl *ctl, gint argc, gchar **argv);
 
 /* ff-cli-pipelines.c */
 gint ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv);

@@ -14,21 +14,36 @@
 #include "ff-cli-output.h"
 #include "ff-cli-private.h"
 
-/* --- run and logs ------------------------------------------------------ */
+/* --- run, logs and wait ----------------------------------------------- */
+
+/* The signals that cancel the run `run` follows: Ctrl-C, a `kill` or
+ * `timeout`, the terminal going away. */
+static const gint stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+typedef struct Follow Follow;
 
 typedef struct
 {
+  Follow *follow;
+  gint signum;
+  guint id;
+} StopSignal;
+
+struct Follow
+{
   Ctl *ctl;
   FfClientRun *run;
-  GCancellable *stop; /* stops following: a write error, a second Ctrl-C */
+  GCancellable *stop; /* stops following: a write error, a second signal */
   GError *write_error;
-  gboolean cancel_sent;
-  gboolean discard; /* the reader went away: follow to the end, print nothing */
-} Follow;
+  gint signum;        /* the first stop signal, which cancelled the run; 0 for none */
+  gboolean abandoned; /* a second one: stop following at once */
+  gboolean discard;   /* the reader went away: follow to the end, print nothing */
+  StopSignal signals[G_N_ELEMENTS (stop_signals)];
+};
 
 /* The run's bytes to stdout as they are. A closed pipe (| head) is the
  * reader's choice: the run's end and its exit code still matter to whoever
- * started it. */
+ * started it; so is a terminal that hung up. */
 static void
 on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
 {
@@ -42,7 +57,7 @@ on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
 
       if (n < 0 && saved_errno == EINTR)
         continue;
-      if (n < 0 && saved_errno == EPIPE)
+      if (n < 0 && (saved_errno == EPIPE || (saved_errno == EIO && follow->signum == SIGHUP)))
         follow->discard = TRUE;
       else if (n < 0)
         {
@@ -66,8 +81,7 @@ on_followed (GObject *source, GAsyncResult *result, gpointer user_data)
   Follow *follow = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!ff_client_run_follow_finish (FF_CLIENT_RUN (source), result, &error) &&
-      follow->ctl->status != EXIT_INTERRUPTED)
+  if (!ff_client_run_follow_finish (FF_CLIENT_RUN (source), result, &error) && !follow->abandoned)
     {
       ff_cli_print_error ("%s", follow->write_error != NULL ? follow->write_error->message
                                                             : error->message);
@@ -85,45 +99,78 @@ on_cancel_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     ff_cli_print_error ("%s", error->message);
 }
 
-/* Ctrl-C cancels the run; the follower then sees it end as cancelled. */
+/* The first stop signal cancels the run, which the follower then sees end
+ * as cancelled; a second one stops following. */
 static gboolean
-on_interrupt (gpointer user_data)
+on_stop_signal (gpointer user_data)
 {
-  Follow *follow = user_data;
+  StopSignal *stop = user_data;
+  Follow *follow = stop->follow;
 
-  if (follow->cancel_sent)
+  if (follow->signum != 0)
     {
-      follow->ctl->status = EXIT_INTERRUPTED;
+      follow->abandoned = TRUE;
       g_cancellable_cancel (follow->stop);
-      return G_SOURCE_REMOVE;
+      return G_SOURCE_CONTINUE;
     }
-  follow->cancel_sent = TRUE;
-  g_printerr ("\n%s\n", _ ("Cancelling the run… (press Ctrl-C again to stop following)"));
+  follow->signum = stop->signum;
+  if (stop->signum == SIGINT)
+    g_printerr ("\n%s\n", _ ("Cancelling the run… (press Ctrl-C again to stop following)"));
+  else
+    /* TRANSLATORS: %s is a signal's name, SIGTERM or SIGHUP */
+    g_printerr (_ ("%s received: cancelling the run… (send it again to stop following)\n"),
+                stop->signum == SIGTERM ? "SIGTERM" : "SIGHUP");
   ff_client_run_cancel_async (follow->run, NULL, on_cancel_sent, follow);
   return G_SOURCE_CONTINUE;
 }
 
+/* From the moment the run exists: a signal no longer ends fastflowctl
+ * with the run left running; it waits, until the main loop runs, to cancel
+ * the run. */
 static void
-follow_log (Ctl *ctl, FfClientRun *run, gboolean live, gboolean cancel_on_interrupt)
+watch_stop_signals (Follow *follow)
 {
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
-  Follow follow = { ctl, run, stop, NULL, FALSE, FALSE };
-  gulong output_id;
-  guint sigint = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
+    {
+      follow->signals[i].follow = follow;
+      follow->signals[i].signum = stop_signals[i];
+      follow->signals[i].id =
+          g_unix_signal_add (stop_signals[i], on_stop_signal, &follow->signals[i]);
+    }
+}
 
-  output_id = g_signal_connect (run, "output", G_CALLBACK (on_follow_data), &follow);
-  if (cancel_on_interrupt)
-    sigint = g_unix_signal_add (SIGINT, on_interrupt, &follow);
-  ff_client_run_follow_async (run, live, stop, on_followed, &follow);
-  g_main_loop_run (ctl->loop);
-  g_signal_handler_disconnect (run, output_id);
-  if (sigint != 0 && g_main_context_find_source_by_id (NULL, sigint) != NULL)
-    g_source_remove (sigint);
-  g_clear_error (&follow.write_error);
+static void
+unwatch_stop_signals (Follow *follow)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
+    g_clear_handle_id (&follow->signals[i].id, g_source_remove);
+}
+
+static void
+follow_log (Follow *follow, gboolean live)
+{
+  gulong output_id;
+
+  output_id = g_signal_connect (follow->run, "output", G_CALLBACK (on_follow_data), follow);
+  ff_client_run_follow_async (follow->run, live, follow->stop, on_followed, follow);
+  g_main_loop_run (follow->ctl->loop);
+  g_signal_handler_disconnect (follow->run, output_id);
+  g_clear_error (&follow->write_error);
+}
+
+/* A run the signal cancelled ends as a process killed by it would:
+ * 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), so a script or
+ * CI runner that stopped fastflowctl sees the signal it sent. */
+static gint
+outcome_after_signal (FfClientRun *run, gint signum)
+{
+  if (signum != 0 && g_str_equal (ff_client_run_get_state (run), "cancelled"))
+    return 128 + signum;
+  return ff_client_run_get_outcome (run);
 }
 
 static gint
-print_outcome (Ctl *ctl, guint64 id)
+print_outcome (Ctl *ctl, guint64 id, gint signum)
 {
   g_autoptr (FfClientRun) run = ff_cli_lookup_run (ctl, id);
   g_autofree gchar *badge = NULL;
@@ -131,10 +178,10 @@ print_outcome (Ctl *ctl, guint64 id)
   g_autofree gchar *pipeline = NULL, *message = NULL;
 
   if (run == NULL)
-    return 1;
-  /* following stopped before the end (a second Ctrl-C, an error) */
+    return EXIT_RUN_INFRA;
+  /* following stopped before the end: a second signal */
   if (ff_client_run_get_finished_at (run) == 0)
-    return ctl->status != 0 ? ctl->status : 1;
+    return 128 + signum;
   badge = ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run),
                         ff_cli_use_color (STDERR_FILENO));
   duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
@@ -149,9 +196,7 @@ print_outcome (Ctl *ctl, guint64 id)
     /* TRANSLATORS: run 12 (hello): Pipeline Error — The pipeline exited with code 3 [2.1 s] */
     g_printerr (_ ("run %" PRIu64 " (%s): %s — %s [%s]\n"), ff_client_run_get_id (run), pipeline,
                 badge, message, duration);
-  if (ctl->status != 0)
-    return ctl->status;
-  return ff_client_run_get_outcome (run);
+  return outcome_after_signal (run, signum);
 }
 
 /* -e KEY=VALUE… as the run's environment; a later KEY wins, as it did in
@@ -183,6 +228,25 @@ build_env (Ctl *ctl, gchar **entries, gboolean *ok)
   return env;
 }
 
+/* `run --detach --json`: what a script needs to find the run again. */
+static void
+print_started_json (guint64 id)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree gchar *path =
+      g_strdup_printf ("/org/fastflow/Orchestrator1/Run/%" G_GUINT64_FORMAT, id);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "run_id");
+  json_builder_add_int_value (builder, (gint64) id);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  ff_cli_print_json (node);
+}
+
 gint
 ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -193,8 +257,10 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
   g_autoptr (GHashTable) env = NULL;
-  gboolean detach = FALSE, force = FALSE, env_ok;
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  gboolean detach = FALSE, force = FALSE, json = FALSE, env_ok;
   guint64 id;
+  Follow follow = { 0 };
   const GOptionEntry entries[] = {
     { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries,
       N_ ("Set an environment variable for the run"), N_ ("KEY=VALUE") },
@@ -204,6 +270,8 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
       N_ ("Use the run configuration with this id from schedules[]"), N_ ("ID") },
     { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_ ("Print the run id and return at once"),
       NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_ ("With --detach: print the run's id and object path as JSON"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_ ("Run even if the pipeline is disabled"), NULL },
     G_OPTION_ENTRY_NULL,
   };
@@ -212,6 +280,8 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
                                     entries);
   if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1))
     return EXIT_USAGE;
+  if (json && !detach)
+    return ff_cli_usage_error (ctl, _ ("--json goes with --detach"));
   env = build_env (ctl, env_entries, &env_ok);
   if (!env_ok)
     return EXIT_USAGE;
@@ -225,18 +295,29 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
       ff_cli_print_gerror (ctl, error);
       return EXIT_RUN_INFRA;
     }
+  if (detach && json)
+    print_started_json (id);
+  else if (detach)
+    g_print ("%" G_GUINT64_FORMAT "\n", id);
   if (detach)
-    {
-      g_print ("%" G_GUINT64_FORMAT "\n", id);
-      return EXIT_SUCCESS;
-    }
+    return EXIT_SUCCESS;
+  follow.ctl = ctl;
+  follow.stop = stop;
+  watch_stop_signals (&follow);
+  /* at once, as systemd-run does: whoever stops fastflowctl now still
+   * knows which run to look at */
+  g_printerr (_ ("Running as run %" PRIu64 "\n"), id);
   run = ff_cli_lookup_run (ctl, id);
   if (run == NULL)
     return EXIT_RUN_INFRA;
-  follow_log (ctl, run, TRUE, TRUE);
-  if (ctl->status != 0 && ctl->status != EXIT_INTERRUPTED)
+  follow.run = run;
+  follow_log (&follow, TRUE);
+  unwatch_stop_signals (&follow);
+  if (follow.abandoned)
+    return 128 + follow.signum;
+  if (ctl->status != 0)
     return EXIT_RUN_INFRA;
-  return print_outcome (ctl, id);
+  return print_outcome (ctl, id, follow.signum);
 }
 
 gint
@@ -245,10 +326,12 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   guint64 id;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
-  gboolean follow = FALSE;
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  gboolean live = FALSE;
+  Follow follow = { 0 };
   const GOptionEntry entries[] = {
-    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, N_ ("Keep printing output until the run ends"),
-      NULL },
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &live,
+      N_ ("Keep printing output until the run ends, then exit with its code"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
@@ -256,10 +339,69 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
       !ff_cli_parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
+  /* with --follow the exit code is the run's: fastflowctl's own failures
+   * take 125, as those of `run` do */
   if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
-    return EXIT_FAILURE;
-  follow_log (ctl, run, follow, FALSE);
-  return ctl->status;
+    return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
+  follow.ctl = ctl;
+  follow.run = run;
+  follow.stop = stop;
+  follow_log (&follow, live);
+  if (!live)
+    return ctl->status;
+  if (ctl->status != 0)
+    return EXIT_RUN_INFRA;
+  /* a fresh look: the proxy's State may have come before its ExitCode */
+  g_clear_object (&run);
+  run = ff_cli_lookup_run (ctl, id);
+  return run != NULL ? ff_client_run_get_outcome (run) : EXIT_RUN_INFRA;
+}
+
+/* Each run's outcome on its own line, in the order given, once it has
+ * ended (as `docker wait` prints them). */
+gint
+ff_cli_cmd_wait (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  gint status = EXIT_SUCCESS;
+
+  context = ff_cli_command_context (
+      ctl, _ ("RUN…"),
+      _ ("Wait until the runs have ended and print the code each exits with (as “fastflowctl "
+         "run” would). Exits 0 when every run succeeded, else with the code of the last one "
+         "that did not; 125 when a run cannot be waited for."),
+      NULL);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, G_MAXINT))
+    return EXIT_USAGE;
+  for (gint i = 1; i < argc; i++)
+    {
+      guint64 id;
+
+      if (!ff_cli_parse_run_id (ctl, argv[i], &id))
+        return EXIT_USAGE;
+      g_array_append_val (ids, id);
+    }
+  if (!ff_cli_connect_manager (ctl))
+    return EXIT_RUN_INFRA;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FfClientRun) run =
+          ff_client_wait_for_run_sync (ctl->client, g_array_index (ids, guint64, i), NULL, &error);
+      gint code;
+
+      if (run == NULL)
+        {
+          ff_cli_print_gerror (ctl, error);
+          return EXIT_RUN_INFRA;
+        }
+      code = ff_client_run_get_outcome (run);
+      g_print ("%d\n", code);
+      if (code != 0)
+        status = code;
+    }
+  return status;
 }
 
 /* --- status, runs ------------------------------------------------------ */

@@ -3,10 +3,12 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <inttypes.h>
 
 #include "ff-authority.h"
 #include "ff-daemon.h"
 #include "ff-dbus-generated.h"
+#include "ff-run-paths.h"
 
 /* ReadLog never returns more than this, whatever the caller asks. */
 #define READ_LOG_MAX (1024 * 1024)
@@ -25,6 +27,7 @@ struct _FfDaemon
   /* With an authority: run path → GPtrArray of the clients that asked for
    * its log (ReadLog), the ones its Output signals go to. */
   GHashTable *followers;
+  guint run_paths_id; /* NoSuchRun for runs not on the bus */
 };
 
 /* Output that waits in the run's log until the bus has taken what went
@@ -93,12 +96,31 @@ on_run_notify (FfRun *run, GParamSpec *pspec, FfDBusRun *skeleton)
   sync_run (run, skeleton);
 }
 
+/* Cancelling a run that has ended changes nothing: the caller learns so,
+ * rather than believing it stopped something. */
+static gboolean
+check_not_finished (FfDaemon *self, guint64 id, GError **error)
+{
+  FfRun *run = ff_orchestrator_get_run (self->orchestrator, id, error);
+
+  if (run == NULL)
+    return FALSE;
+  if (!ff_run_state_is_finished (ff_run_get_state (run)))
+    return TRUE;
+  g_set_error (error, FF_ERROR, FF_ERROR_ALREADY_FINISHED,
+               _ ("Run %" PRIu64 " has already ended (%s): there is nothing to cancel"), id,
+               ff_run_state_to_string (ff_run_get_state (run)));
+  return FALSE;
+}
+
 static gboolean
 handle_cancel (FfDBusRun *skeleton, GDBusMethodInvocation *invocation, FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
+  guint64 id = ff_dbus_run_get_id (skeleton);
 
-  if (!ff_orchestrator_cancel_run (self->orchestrator, ff_dbus_run_get_id (skeleton), &error))
+  if (!check_not_finished (self, id, &error) ||
+      !ff_orchestrator_cancel_run (self->orchestrator, id, &error))
     {
       return_error (invocation, error);
       return TRUE;
@@ -326,9 +348,10 @@ emit_run_finished (FfDaemon *self, FfRun *run)
   /* properties first, so a client reacting to the signal reads the end state */
   sync_run (run, skeleton);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
-  ff_dbus_manager_emit_run_finished (self->manager, path, ff_run_get_pipeline (run),
-                                     ff_run_state_to_string (ff_run_get_state (run)),
-                                     ff_run_get_exit_code (run));
+  ff_dbus_manager_emit_run_finished (
+      self->manager, path, ff_run_get_pipeline (run),
+      ff_run_state_to_string (ff_run_get_state (run)), ff_run_get_exit_code (run),
+      ff_dbus_run_get_error_class (skeleton), ff_dbus_run_get_reason (skeleton));
 }
 
 static void flush_output (FfDaemon *self);
@@ -518,10 +541,21 @@ static const gchar *const start_run_options[] = {
   "env", "executor", "run_config", "triggered_by", "force", NULL,
 };
 
+/* The filters ListRuns knows. */
+static const gchar *const list_runs_filters[] = {
+  "pipeline",
+  "state",
+  "limit",
+  NULL,
+};
+
 /* An option the interface does not name is refused rather than ignored: a
  * caller who misspells one, or expects one of a newer daemon, learns so. */
 static gboolean
-check_option_names (GVariant *options, GError **error)
+check_option_names (const gchar *method,
+                    const gchar *const *known,
+                    GVariant *options,
+                    GError **error)
 {
   GVariantIter iter;
   const gchar *key;
@@ -529,14 +563,15 @@ check_option_names (GVariant *options, GError **error)
   g_variant_iter_init (&iter, options);
   while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
     {
-      if (!g_strv_contains (start_run_options, key))
-        {
-          g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                       _ ("StartRun has no option “%s” (it knows env, executor, run_config, "
-                          "triggered_by and force)"),
-                       key);
-          return FALSE;
-        }
+      g_autofree gchar *names = NULL;
+
+      if (g_strv_contains (known, key))
+        continue;
+      names = g_strjoinv (", ", (gchar **) known);
+      /* TRANSLATORS: StartRun has no option “forse” (it knows env, executor, …) */
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("%s has no option “%s” (it knows %s)"), method, key, names);
+      return FALSE;
     }
   return TRUE;
 }
@@ -589,6 +624,48 @@ lookup_bool_option (GVariantDict *options, const gchar *key, gboolean *out, GErr
     return FALSE;
   if (value != NULL)
     *out = g_variant_get_boolean (value);
+  return TRUE;
+}
+
+/* A count: gdbus call and Python send an int32 unless told otherwise, so
+ * any integer type is taken, as long as the number fits. */
+static gboolean
+lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
+    number = g_variant_get_byte (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT16))
+    number = g_variant_get_int16 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16))
+    number = g_variant_get_uint16 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+    number = g_variant_get_int32 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    number = g_variant_get_uint32 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+    number = g_variant_get_int64 (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    number = (gint64) MIN (g_variant_get_uint64 (value), (guint64) G_MAXINT64);
+  else
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “%s” must be a whole number, not of type %s"), key,
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+  if (number < 0 || number > G_MAXUINT)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “%s” must be from 0 to %u, not %" PRId64), key, G_MAXUINT,
+                   number);
+      return FALSE;
+    }
+  *out = (guint) number;
   return TRUE;
 }
 
@@ -657,7 +734,8 @@ handle_start_run (FfDBusManager *manager,
   FfRun *run = NULL;
 
   g_variant_dict_init (&dict, options);
-  if (check_option_names (options, &error) && (env = env_from_options (&dict, &error)) != NULL &&
+  if (check_option_names ("StartRun", start_run_options, options, &error) &&
+      (env = env_from_options (&dict, &error)) != NULL &&
       lookup_string_option (&dict, "executor", &executor, &error) &&
       lookup_string_option (&dict, "run_config", &run_config, &error) &&
       lookup_string_option (&dict, "triggered_by", &triggered_by, &error) &&
@@ -687,11 +765,15 @@ handle_list_runs (FfDBusManager *manager,
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   const gchar *pipeline = NULL, *state = NULL;
   guint limit = 0;
+  GVariantDict dict;
 
-  g_variant_lookup (filter, "pipeline", "&s", &pipeline);
-  g_variant_lookup (filter, "state", "&s", &state);
-  g_variant_lookup (filter, "limit", "u", &limit);
-  ids = ff_orchestrator_list_runs (self->orchestrator, pipeline, state, limit, &error);
+  g_variant_dict_init (&dict, filter);
+  if (check_option_names ("ListRuns", list_runs_filters, filter, &error) &&
+      lookup_string_option (&dict, "pipeline", &pipeline, &error) &&
+      lookup_string_option (&dict, "state", &state, &error) &&
+      lookup_count_option (&dict, "limit", &limit, &error))
+    ids = ff_orchestrator_list_runs (self->orchestrator, pipeline, state, limit, &error);
+  g_variant_dict_clear (&dict);
   if (ids == NULL)
     {
       return_error (invocation, error);
@@ -972,7 +1054,9 @@ ff_daemon_export (FfDaemon *self, GDBusConnection *connection, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_dbus_object_manager_server_export (self->object_manager, value);
   g_dbus_object_manager_server_set_connection (self->object_manager, connection);
-  return TRUE;
+  self->run_paths_id =
+      ff_run_paths_register (connection, G_DBUS_OBJECT_MANAGER (self->object_manager), error);
+  return self->run_paths_id != 0;
 }
 
 void
@@ -981,6 +1065,9 @@ ff_daemon_unexport (FfDaemon *self)
   if (self->connection == NULL)
     return;
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
+  if (self->run_paths_id != 0)
+    g_dbus_connection_unregister_subtree (self->connection, self->run_paths_id);
+  self->run_paths_id = 0;
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_clear_object (&self->object_manager);
   if (self->authority != NULL)

@@ -6,6 +6,7 @@
 #include "ff-client.h"
 #include "ff-client-private.h"
 #include "ff-enums.h"
+#include "ff-error.h"
 #include "ff-log-follower-private.h"
 
 /**
@@ -42,6 +43,8 @@ static void
 ff_client_run_class_init (FfClientRunClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ff_client_run_dispose;
+  /* as FfClient's: Cancel's AlreadyFinished comes as FF_ERROR */
+  (void) ff_error_quark ();
 
   /**
    * FfClientRun::output:
@@ -74,13 +77,21 @@ typedef struct
   GSource *cancelled; /* stops following in the task's context */
 } Follow;
 
+/* Stops watching a cancellable: its source must not fire after the task
+ * it belongs to has returned. */
+static void
+clear_cancelled_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 static void
 stop_watching_cancellable (Follow *follow)
 {
-  if (follow->cancelled == NULL)
-    return;
-  g_source_destroy (follow->cancelled);
-  g_clear_pointer (&follow->cancelled, g_source_unref);
+  clear_cancelled_source (&follow->cancelled);
 }
 
 static void
@@ -173,6 +184,118 @@ ff_client_run_follow_finish (FfClientRun *self, GAsyncResult *result, GError **e
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Waiting for a run's end reads its State, not its log: a waiter costs
+ * fastflowd nothing while the run prints. */
+typedef struct
+{
+  GSource *cancelled;
+} Wait;
+
+static void
+wait_free (Wait *wait)
+{
+  clear_cancelled_source (&wait->cancelled);
+  g_free (wait);
+}
+
+static gboolean
+run_is_finished (FfClientRun *self)
+{
+  FfRunState state;
+
+  return ff_run_state_from_string (ff_dbus_run_get_state (self->proxy), &state) &&
+         ff_run_state_is_finished (state);
+}
+
+/* Returns the task once, with @error (taken) or the run's outcome. */
+static void
+wait_return (GTask *task, GError *error)
+{
+  FfClientRun *self = g_task_get_source_object (task);
+
+  /* whichever comes first ends the wait; the others must not return too */
+  g_signal_handlers_disconnect_by_data (self->proxy, task);
+  clear_cancelled_source (&((Wait *) g_task_get_task_data (task))->cancelled);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, ff_client_run_get_outcome (self));
+  g_object_unref (task);
+}
+
+static void
+on_wait_state (FfDBusRun *proxy, GParamSpec *pspec, GTask *task)
+{
+  if (run_is_finished (g_task_get_source_object (task)))
+    wait_return (task, NULL);
+}
+
+static void
+on_wait_owner (FfDBusRun *proxy, GParamSpec *pspec, GTask *task)
+{
+  g_autofree gchar *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
+
+  if (owner == NULL)
+    wait_return (task, ff_log_follower_new_gone_error ());
+}
+
+static gboolean
+on_wait_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  wait_return (user_data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               _ ("Waiting for the run was cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ff_client_run_wait_async:
+ * @cancellable: (nullable): stops waiting (not the run)
+ *
+ * Waits until the run has ended, without reading its output; at once when
+ * it has already.
+ */
+void
+ff_client_run_wait_async (FfClientRun *self,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  GTask *task;
+  Wait *wait;
+
+  g_return_if_fail (FF_IS_CLIENT_RUN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ff_client_run_wait_async);
+  if (run_is_finished (self))
+    {
+      g_task_return_int (task, ff_client_run_get_outcome (self));
+      g_object_unref (task);
+      return;
+    }
+  wait = g_new0 (Wait, 1);
+  g_task_set_task_data (task, wait, (GDestroyNotify) wait_free);
+  g_signal_connect (self->proxy, "notify::state", G_CALLBACK (on_wait_state), task);
+  g_signal_connect (self->proxy, "notify::g-name-owner", G_CALLBACK (on_wait_owner), task);
+  if (cancellable != NULL)
+    {
+      wait->cancelled = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, wait->cancelled, G_SOURCE_FUNC (on_wait_cancelled));
+    }
+}
+
+/**
+ * ff_client_run_wait_finish:
+ *
+ * Returns: the run's outcome as ff_client_run_get_outcome () gives it, or
+ *   -1 with @error set (fastflowd went away, cancelled)
+ */
+gint
+ff_client_run_wait_finish (FfClientRun *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return ff_client_propagate_outcome (G_TASK (result), error);
 }
 
 /**

@@ -47,5 +47,10 @@ void ff_client_run_follow_async (FfClientRun *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
 gboolean ff_client_run_follow_finish (FfClientRun *self, GAsyncResult *result, GError **error);
+void ff_client_run_wait_async (FfClientRun *self,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+gint ff_client_run_wait_finish (FfClientRun *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

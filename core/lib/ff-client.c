@@ -7,6 +7,7 @@
 #include "ff-client-private.h"
 #include "ff-dbus-generated.h"
 #include "ff-enums.h"
+#include "ff-error.h"
 #include "ff-log-follower-private.h"
 
 #define BUS_NAME "org.fastflow.Orchestrator1"
@@ -51,6 +52,10 @@ static void
 ff_client_class_init (FfClientClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ff_client_dispose;
+  /* fastflowd's D-Bus error names map to FfError only once the domain is
+   * registered: before the first call, or a binding (PyGObject) would see
+   * the first errors as G_IO_ERROR_DBUS_ERROR */
+  (void) ff_error_quark ();
 
   /**
    * FfClient::output:
@@ -66,6 +71,21 @@ ff_client_class_init (FfClientClass *klass)
 static void
 ff_client_init (FfClient *self)
 {
+}
+
+/* A task that returns a run's outcome: the outcome, or -1 with @error. */
+gint
+ff_client_propagate_outcome (GTask *task, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gssize code = g_task_propagate_int (task, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+  return (gint) code;
 }
 
 gboolean
@@ -204,10 +224,40 @@ ff_client_start_run_full_sync (FfClient *self,
     g_variant_dict_insert (&options, "force", "b", TRUE);
   g_variant_dict_insert (&options, "triggered_by", "s",
                          triggered_by != NULL ? triggered_by : "client");
-  if (!ff_client_strip_remote_error (
-          ff_dbus_manager_call_start_run_sync (
-              self->manager, pipeline, g_variant_dict_end (&options), &path, cancellable, error),
-          error))
+  return ff_client_start_run_with_options_sync (self, pipeline, g_variant_dict_end (&options),
+                                                cancellable, error);
+}
+
+/**
+ * ff_client_start_run_with_options_sync:
+ * @options: StartRun's `a{sv}` as it goes to fastflowd (a floating
+ *   reference is taken): `env` a{ss}, `executor` s, `run_config` s,
+ *   `triggered_by` s, `force` b, and whatever a newer fastflowd knows; a
+ *   key it does not know is refused with %FF_ERROR_INVALID_ARGUMENT
+ *
+ * StartRun with options as they are, for callers that build them (or
+ * pass on their own callers').
+ *
+ * Returns: the new run's id, 0 with @error set when it was not started
+ */
+guint64
+ff_client_start_run_with_options_sync (FfClient *self,
+                                       const gchar *pipeline,
+                                       GVariant *options,
+                                       GCancellable *cancellable,
+                                       GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (GVariant) owned = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), 0);
+  g_return_val_if_fail (pipeline != NULL, 0);
+  g_return_val_if_fail (options != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT),
+                        0);
+  owned = g_variant_ref_sink (options);
+  if (!ff_client_strip_remote_error (ff_dbus_manager_call_start_run_sync (
+                                         self->manager, pipeline, owned, &path, cancellable, error),
+                                     error))
     return 0;
   return g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
 }
@@ -401,17 +451,8 @@ ff_client_follow_run_async (FfClient *self,
 gint
 ff_client_follow_run_finish (FfClient *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  gssize code;
-
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  code = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return -1;
-    }
-  return (gint) code;
+  return ff_client_propagate_outcome (G_TASK (result), error);
 }
 
 static void
@@ -441,6 +482,62 @@ ff_client_wait_run_sync (FfClient *self, guint64 run_id, GCancellable *cancellab
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
   return ff_client_follow_run_finish (self, result, error);
+}
+
+typedef struct
+{
+  gboolean done;
+  GError *error;
+} RunWaited;
+
+static void
+on_run_waited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RunWaited *waited = user_data;
+
+  ff_client_run_wait_finish (FF_CLIENT_RUN (source), result, &waited->error);
+  waited->done = TRUE;
+}
+
+/**
+ * ff_client_wait_for_run_sync:
+ *
+ * Waits until run @run_id has ended, without reading its output, on a main
+ * context of its own; for scripts that started it (or were given its id)
+ * and want its outcome: ff_client_run_get_outcome (),
+ * ff_client_run_get_exit_code (), ff_client_run_get_error_class (),
+ * ff_client_run_get_reason (), ff_client_run_get_message ().
+ *
+ * Returns: (transfer full): the run as it ended, or %NULL with @error set
+ *   (no such run, fastflowd went away, cancelled)
+ */
+FfClientRun *
+ff_client_wait_for_run_sync (FfClient *self,
+                             guint64 run_id,
+                             GCancellable *cancellable,
+                             GError **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (FfClientRun) run = NULL;
+  RunWaited waited = { FALSE, NULL };
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  /* the run's proxy takes its property changes on this context */
+  g_main_context_push_thread_default (context);
+  run = ff_client_get_run_sync (self, run_id, cancellable, error);
+  if (run != NULL)
+    {
+      ff_client_run_wait_async (run, cancellable, on_run_waited, &waited);
+      while (!waited.done)
+        g_main_context_iteration (context, TRUE);
+    }
+  g_main_context_pop_thread_default (context);
+  if (waited.error != NULL)
+    {
+      g_propagate_error (error, waited.error);
+      return NULL;
+    }
+  return g_steal_pointer (&run);
 }
 
 gboolean

@@ -49,8 +49,17 @@ guint64 ff_client_start_run_full_sync (FfClient *self,
                                        const gchar *triggered_by,
                                        GCancellable *cancellable,
                                        GError **error);
+guint64 ff_client_start_run_with_options_sync (FfClient *self,
+                                               const gchar *pipeline,
+                                               GVariant *options,
+                                               GCancellable *cancellable,
+                                               GError **error);
 FfClientRun *
 ff_client_get_run_sync (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **error);
+FfClientRun *ff_client_wait_for_run_sync (FfClient *self,
+                                          guint64 run_id,
+                                          GCancellable *cancellable,
+                                          GError **error);
 GArray *ff_client_list_run_ids_sync (FfClient *self,
                                      const gchar *pipeline,
                                      const gchar *state,

@@ -15,6 +15,7 @@ static const GDBusErrorEntry ff_error_entries[] = {
   { FF_ERROR_BROKEN_PIPELINE, "org.fastflow.Orchestrator1.Error.BrokenPipeline" },
   { FF_ERROR_STORAGE, "org.fastflow.Orchestrator1.Error.Storage" },
   { FF_ERROR_ACCESS_DENIED, "org.fastflow.Orchestrator1.Error.AccessDenied" },
+  { FF_ERROR_ALREADY_FINISHED, "org.fastflow.Orchestrator1.Error.AlreadyFinished" },
 };
 
 GQuark

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * @FF_ERROR_BROKEN_PIPELINE: the pipeline's definition has errors
  * @FF_ERROR_STORAGE: the run store or a log could not be written
  * @FF_ERROR_ACCESS_DENIED: the caller may not use this daemon (system bus)
+ * @FF_ERROR_ALREADY_FINISHED: the run has already ended (Cancel of a
+ *   finished run)
  *
  * Errors of the D-Bus API; each maps to `org.fastflow.Orchestrator1.Error.*`.
  */
@@ -34,6 +36,7 @@ typedef enum
   FF_ERROR_BROKEN_PIPELINE,
   FF_ERROR_STORAGE,
   FF_ERROR_ACCESS_DENIED,
+  FF_ERROR_ALREADY_FINISHED,
 } FfError;
 
 #define FF_ERROR (ff_error_quark ())

@@ -23,5 +23,7 @@ FfLogFollower *ff_log_follower_new (FfDBusRun *run, gboolean follow);
 void ff_log_follower_start (FfLogFollower *self);
 void ff_log_follower_abort (FfLogFollower *self, GError *error);
 const GError *ff_log_follower_get_error (FfLogFollower *self);
+/* fastflowd left the bus before the run ended. */
+GError *ff_log_follower_new_gone_error (void);
 
 G_END_DECLS

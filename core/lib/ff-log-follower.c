@@ -193,6 +193,15 @@ on_output (GDBusConnection *connection,
   write_from (self, offset, bytes, len);
 }
 
+/* What whoever waits for a run learns when fastflowd leaves the bus. */
+GError *
+ff_log_follower_new_gone_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                              _ ("fastflowd went away before the run finished (it was "
+                                 "stopped or crashed); the run’s state is unknown"));
+}
+
 /* fastflowd stopped or crashed: no Output and no end will come */
 static void
 on_name_owner_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
@@ -201,9 +210,7 @@ on_name_owner_changed (FfDBusRun *run, GParamSpec *pspec, FfLogFollower *self)
 
   if (owner != NULL)
     return;
-  finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
-                                     _ ("fastflowd went away before the run finished (it was "
-                                        "stopped or crashed); the run’s state is unknown")));
+  finish (self, ff_log_follower_new_gone_error ());
 }
 
 /* The protocol of the Output signal: subscribe, then ReadLog from 0. */
