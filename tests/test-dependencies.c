@@ -35,25 +35,29 @@ make_wheel (const gchar *name, const gchar *version)
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
-/* A daemon whose packages come from the test's wheels only. */
+/* A daemon with @daemon_config in [daemon] and @deps_config in
+ * [dependencies]; without it, packages come from the test's wheels only. */
 static FfTestDaemon *
-start_daemon (const gchar *extra_config)
+start_daemon_with (const gchar *daemon_config, const gchar *deps_config)
 {
   FfTestDaemon *d = ff_test_daemon_new ();
+  g_autofree gchar *offline = NULL;
   g_autofree gchar *conf = NULL;
   g_autoptr (GError) error = NULL;
 
-  conf =
-      g_strdup_printf ("[daemon]\n[dependencies]\n%s\n", extra_config != NULL ? extra_config : "");
-  if (extra_config == NULL)
-    {
-      g_free (conf);
-      conf = g_strdup_printf ("[daemon]\n[dependencies]\nfind_links = %s\noffline = true\n",
-                              wheels_dir);
-    }
+  offline = g_strdup_printf ("find_links = %s\noffline = true\n", wheels_dir);
+  conf = g_strdup_printf ("[daemon]\n%s\n[dependencies]\n%s\n",
+                          daemon_config != NULL ? daemon_config : "",
+                          deps_config != NULL ? deps_config : offline);
   g_file_set_contents (d->config_path, conf, -1, &error);
   g_assert_no_error (error);
   return d;
+}
+
+static FfTestDaemon *
+start_daemon (const gchar *deps_config)
+{
+  return start_daemon_with (NULL, deps_config);
 }
 
 static JsonObject *
@@ -198,6 +202,20 @@ add_gated_pipeline (FfTestDaemon *d, const gchar *name)
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
 }
 
+/* Starts the daemon and a run of a gated pipeline; returns once its build
+ * is reading the gate (*gate: its write end) with the run's id. */
+static gchar *
+start_gated_run (FfTestDaemon *d, gint *gate)
+{
+  gchar *id;
+
+  add_gated_pipeline (d, "gated");
+  ff_test_daemon_start (d, NULL);
+  id = run_detached (d, "gated");
+  *gate = open_gate (d, "gated");
+  return id;
+}
+
 /* Two runs that need the same new environment build it once; while the
  * build goes, `status` says so. */
 static void
@@ -209,10 +227,7 @@ test_concurrent (void)
   JsonObject *status;
   gint gate;
 
-  add_gated_pipeline (d, "gated");
-  ff_test_daemon_start (d, NULL);
-  first = run_detached (d, "gated");
-  gate = open_gate (d, "gated");
+  first = start_gated_run (d, &gate);
   second = run_detached (d, "gated");
 
   status = get_status (d, first, &node);
@@ -246,10 +261,7 @@ test_cancel_during_build (void)
   JsonObject *status;
   gint gate;
 
-  add_gated_pipeline (d, "gated");
-  ff_test_daemon_start (d, NULL);
-  id = run_detached (d, "gated");
-  gate = open_gate (d, "gated");
+  id = start_gated_run (d, &gate);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 0);
   g_free (wait_finished (d, id));
   g_close (gate, NULL);
@@ -307,15 +319,24 @@ test_unreachable_index (void)
   g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "index-unreachable");
 }
 
-/* python_version picks the interpreter, never silently another. */
+/* python_version picks the interpreter, never silently another: not the
+ * default Python ([daemon] python, here a stand-in that says so). */
 static void
 test_python_version (void)
 {
-  g_autoptr (FfTestDaemon) d = start_daemon (NULL);
+  g_autoptr (FfTestDaemon) d = NULL;
   g_autoptr (JsonNode) node = NULL;
   g_autofree gchar *out = NULL, *err = NULL, *id = NULL;
   g_autofree gchar *which = g_find_program_in_path ("python3.11");
+  g_autofree gchar *fake = NULL, *python = NULL;
   JsonObject *status;
+
+  fake = g_build_filename (g_get_tmp_dir (), "ff-test-default-python-XXXXXX", NULL);
+  g_close (g_mkstemp (fake), NULL);
+  g_assert_true (g_file_set_contents (fake, "#!/bin/sh\necho the-default-python\n", -1, NULL));
+  g_assert_cmpint (g_chmod (fake, 0755), ==, 0);
+  python = g_strdup_printf ("python = %s", fake);
+  d = start_daemon_with (python, NULL);
 
   ff_test_daemon_add_pipeline (d, "future", "main.py", "print('ran')\n", "pipeline.json",
                                "{\"python_version\": \"3.99\"}", NULL);
@@ -334,6 +355,7 @@ test_python_version (void)
   g_assert_nonnull (which); /* this machine has python3.11 (tests/README) */
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "py311", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "3.11\n");
+  g_unlink (fake);
 }
 
 int

@@ -125,8 +125,17 @@ def summarize_failure(output):
     return " ".join(words)[:1000]
 
 
+def installer_environ(**settings):
+    """fastflow.conf's [dependencies] alone says where packages come from
+    (they are part of the environment's key): no PIP_* or UV_* variable of
+    whoever started the build, no pip.conf, no uv.toml."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(settings)
+    return env
+
+
 def build_with_uv(uv, args, cache):
-    env = dict(os.environ, UV_CACHE_DIR=cache, UV_NO_PROGRESS="1", UV_NO_CONFIG="1")
+    env = installer_environ(UV_CACHE_DIR=cache, UV_NO_PROGRESS="1", UV_NO_CONFIG="1")
     python = os.path.join(args.target, "bin", "python")
     code, output = run([uv, "venv", "--quiet", "--python", sys.executable, args.target], env)
     if code != 0:
@@ -138,10 +147,9 @@ def build_with_uv(uv, args, cache):
 
 
 def build_with_pip(args, cache):
-    # fastflow.conf's [dependencies] alone says where packages come from
-    # (they are part of the environment's key): no pip.conf of the host
-    env = dict(os.environ, PIP_CACHE_DIR=cache, PIP_DISABLE_PIP_VERSION_CHECK="1",
-               PIP_NO_INPUT="1", PIP_PROGRESS_BAR="off", PIP_CONFIG_FILE=os.devnull)
+    env = installer_environ(PIP_CACHE_DIR=cache, PIP_DISABLE_PIP_VERSION_CHECK="1",
+                            PIP_NO_INPUT="1", PIP_PROGRESS_BAR="off",
+                            PIP_CONFIG_FILE=os.devnull)
     python = os.path.join(args.target, "bin", "python")
     code, output = run([sys.executable, "-m", "venv", args.target], env)
     if code != 0:
