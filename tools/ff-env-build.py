@@ -38,6 +38,8 @@ MARKER = ".fastflow-env-complete"
 EXIT_FAILED = 1
 EXIT_UNREACHABLE = 75
 REACH_TIMEOUT_S = 5
+# pip's and uv's index when none is named
+DEFAULT_INDEX = "https://pypi.org/simple/"
 
 
 def say(text):
@@ -67,9 +69,9 @@ def check_reachable(url):
 def remote_sources(args):
     if args.offline:
         return []
-    urls = []
-    if args.index_url:
-        urls.append(args.index_url)
+    # without index_url the installer goes to PyPI: unreachable, it would
+    # only say that no version of the first requirement was found
+    urls = [args.index_url or DEFAULT_INDEX]
     urls.extend(args.extra_index_url)
     if args.find_links and is_url(args.find_links):
         urls.append(args.find_links)
