@@ -10,7 +10,9 @@ with exactly the packages of its requirements file.
 fastflowd starts it through the pipeline's executor (on the host, or in a
 container of its own) with the interpreter the run's main.py will use, in
 the pipeline folder (FILE is relative to it). With `uv` on PATH it uses
-`uv venv` + `uv pip install`, else `python -m venv` + `pip install -r`.
+`uv venv` + `uv pip install`, else `python -m venv` + `pip install -r`
+(this Python's pip, when it has one that can install into another
+environment; else the environment's own).
 Only the standard library: it runs on whatever Python the image has.
 
 Exit codes, which fastflowd tells apart:
@@ -148,15 +150,36 @@ def build_with_uv(uv, args, cache):
     return code, int(match.group(1)) if match else 0, output
 
 
+def outer_pip_can_target():
+    """Whether this Python's own pip can install into another environment
+    (pip >= 22.3: --python). Then the environment needs no pip of its own:
+    `venv --without-pip` saves the ensurepip step, most of a small build."""
+    try:
+        import pip
+    except ImportError:
+        return False
+    try:
+        major, minor = (int(x) for x in pip.__version__.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (22, 3)
+
+
 def build_with_pip(args, cache):
     env = installer_environ(PIP_CACHE_DIR=cache, PIP_DISABLE_PIP_VERSION_CHECK="1",
                             PIP_NO_INPUT="1", PIP_PROGRESS_BAR="off",
                             PIP_CONFIG_FILE=os.devnull)
     python = os.path.join(args.target, "bin", "python")
-    code, output = run([sys.executable, "-m", "venv", args.target], env)
+    if outer_pip_can_target():
+        venv = [sys.executable, "-m", "venv", "--without-pip", args.target]
+        pip = [sys.executable, "-m", "pip", "--python", python]
+    else:
+        venv = [sys.executable, "-m", "venv", args.target]
+        pip = [python, "-m", "pip"]
+    code, output = run(venv, env)
     if code != 0:
         return code, 0, output
-    code, output = run([python, "-m", "pip", "install", "--no-warn-script-location"] +
+    code, output = run(pip + ["install", "--no-warn-script-location"] +
                        source_options(args) + ["-r", args.requirements], env)
     match = re.search(r"^Successfully installed (.*)$", output, re.MULTILINE)
     return code, len(match.group(1).split()) if match else 0, output
