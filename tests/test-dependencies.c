@@ -216,6 +216,23 @@ start_gated_run (FfTestDaemon *d, gint *gate)
   return id;
 }
 
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+  const gchar *text;
+} StatusWait;
+
+static gboolean
+message_has (gpointer data)
+{
+  StatusWait *wait = data;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status = get_status (wait->d, wait->id, &node);
+
+  return strstr (json_object_get_string_member (status, "message"), wait->text) != NULL;
+}
+
 /* Two runs that need the same new environment build it once; while the
  * build goes, `status` says so. */
 static void
@@ -229,6 +246,10 @@ test_concurrent (void)
 
   first = start_gated_run (d, &gate);
   second = run_detached (d, "gated");
+  /* the second waits for the first's build, and says so */
+  ff_test_wait_until_within (message_has,
+                             &(StatusWait){ d, second, "is installing the same requirements.txt" },
+                             30, "the second run to wait for the first one's build");
 
   status = get_status (d, first, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "starting");
