@@ -25,6 +25,7 @@ Exit codes, which fastflowd tells apart:
       fault
 """
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -37,6 +38,9 @@ import urllib.error
 import urllib.request
 
 MARKER = ".fastflow-env-complete"
+# held while a build runs: a builder that outlived its fastflowd (a crash)
+# and the next one never write into the same folder at once
+LOCK = ".fastflow-env-build.lock"
 EXIT_FAILED = 1
 EXIT_UNREACHABLE = 75
 REACH_TIMEOUT_S = 5
@@ -85,6 +89,8 @@ def clear_target(target):
     (it may be a mount point in a container)."""
     os.makedirs(target, exist_ok=True)
     for name in os.listdir(target):
+        if name == LOCK:
+            continue
         path = os.path.join(target, name)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
@@ -217,6 +223,12 @@ def main():
     if not os.path.isfile(args.requirements):
         say("the requirements file %s does not exist" % args.requirements)
         return EXIT_FAILED
+    os.makedirs(args.target, exist_ok=True)
+    lock = open(os.path.join(args.target, LOCK), "a")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if os.path.isfile(os.path.join(args.target, MARKER)):
+        say("the environment was built meanwhile")
+        return 0
     clear_target(args.target)
 
     uv = shutil.which("uv")
