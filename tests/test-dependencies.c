@@ -18,6 +18,14 @@
 static gchar *wheels_dir;
 
 #define PRINT_VALUE "import ffdemo\nprint('VALUE=' + ffdemo.VALUE)\n"
+/* ... and whether the run is in its environment as `activate` would put
+ * it: VIRTUAL_ENV set, its bin first on PATH */
+#define PRINT_VALUE_AND_VENV                                                                       \
+  PRINT_VALUE                                                                                      \
+      "import os, shutil\n"                                                                        \
+      "venv = os.environ.get('VIRTUAL_ENV', '')\n"                                                 \
+      "ok = venv != '' and shutil.which('python') == os.path.join(venv, 'bin', 'python')\n"        \
+      "print('venv-ok' if ok else 'venv-missing')\n"
 
 static void
 make_wheel (const gchar *name, const gchar *version)
@@ -122,8 +130,8 @@ test_build_and_reuse (void)
   g_autoptr (FfTestDaemon) d = start_daemon (NULL);
   g_autofree gchar *out = NULL, *err = NULL;
 
-  ff_test_daemon_add_pipeline (d, "deps", "main.py", PRINT_VALUE, "requirements.txt", "ffdemo==1\n",
-                               NULL);
+  ff_test_daemon_add_pipeline (d, "deps", "main.py", PRINT_VALUE_AND_VENV, "requirements.txt",
+                               "ffdemo==1\n", NULL);
   ff_test_daemon_start (d, NULL);
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
@@ -131,11 +139,11 @@ test_build_and_reuse (void)
   g_assert_nonnull (strstr (out, "[fastflow] Preparing environment"));
   g_assert_nonnull (strstr (out, "installed 1 package in"));
   g_assert_nonnull (strstr (out, "[fastflow] Environment ready"));
-  g_assert_nonnull (strstr (out, "VALUE=1\n"));
+  g_assert_nonnull (strstr (out, "VALUE=1\nvenv-ok\n"));
   g_assert_cmpuint (count_envs (d), ==, 1);
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "VALUE=1\n");
+  g_assert_cmpstr (out, ==, "VALUE=1\nvenv-ok\n");
 
   write_file (d, "deps", "requirements.txt", "ffdemo==2\n");
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
@@ -157,7 +165,7 @@ test_build_and_reuse (void)
   ff_test_daemon_start (d, NULL);
   g_assert_cmpuint (count_envs (d), ==, 1);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "VALUE=1\n");
+  g_assert_cmpstr (out, ==, "VALUE=1\nvenv-ok\n");
 }
 
 /* requirements.txt names a FIFO (-r gate.txt): pip blocks reading it until
