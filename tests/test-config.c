@@ -126,6 +126,40 @@ test_http_limits (void)
   g_assert_cmpuint (ff_config_get_http_idle_timeout (config), ==, 1);
 }
 
+/* [dependencies]: where packages come from; what cannot work is refused
+ * with a message naming the key. */
+static void
+test_dependencies (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FfConfig) config = load ("[dependencies]\nindex_url = https://example.com/simple\n"
+                                      "extra_index_url = https://a/simple;https://b/simple\n"
+                                      "find_links = /srv/wheels\n",
+                                      &error);
+  const FfDependencySources *deps;
+
+  g_assert_no_error (error);
+  deps = ff_config_get_dependency_sources (config);
+  g_assert_cmpstr (deps->index_url, ==, "https://example.com/simple");
+  g_assert_cmpuint (g_strv_length (deps->extra_index_urls), ==, 2);
+  g_assert_cmpstr (deps->find_links, ==, "/srv/wheels");
+  g_assert_true (deps->find_links_dir);
+  g_assert_false (deps->offline);
+  g_clear_object (&config);
+
+  config = load ("[dependencies]\noffline = true\n", &error);
+  g_assert_null (config);
+  g_assert_nonnull (strstr (error->message, "find_links"));
+  g_clear_error (&error);
+  config = load ("[dependencies]\nindex_url = pypi.org/simple\n", &error);
+  g_assert_null (config);
+  g_assert_nonnull (strstr (error->message, "[dependencies] index_url"));
+  g_clear_error (&error);
+  config = load ("[dependencies]\nfind_links = wheels\n", &error);
+  g_assert_null (config);
+  g_assert_nonnull (strstr (error->message, "[dependencies] find_links"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +168,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/bad-values", test_bad_values);
   g_test_add_func ("/config/allowed-executors", test_allowed_executors);
   g_test_add_func ("/config/http-limits", test_http_limits);
+  g_test_add_func ("/config/dependencies", test_dependencies);
   return g_test_run ();
 }

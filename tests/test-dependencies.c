@@ -18,6 +18,14 @@
 static gchar *wheels_dir;
 
 #define PRINT_VALUE "import ffdemo\nprint('VALUE=' + ffdemo.VALUE)\n"
+/* ... and whether the run is in its environment as `activate` would put
+ * it: VIRTUAL_ENV set, its bin first on PATH */
+#define PRINT_VALUE_AND_VENV                                                                       \
+  PRINT_VALUE                                                                                      \
+      "import os, shutil\n"                                                                        \
+      "venv = os.environ.get('VIRTUAL_ENV', '')\n"                                                 \
+      "ok = venv != '' and shutil.which('python') == os.path.join(venv, 'bin', 'python')\n"        \
+      "print('venv-ok' if ok else 'venv-missing')\n"
 
 static void
 make_wheel (const gchar *name, const gchar *version)
@@ -35,25 +43,29 @@ make_wheel (const gchar *name, const gchar *version)
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
-/* A daemon whose packages come from the test's wheels only. */
+/* A daemon with @daemon_config in [daemon] and @deps_config in
+ * [dependencies]; without it, packages come from the test's wheels only. */
 static FfTestDaemon *
-start_daemon (const gchar *extra_config)
+start_daemon_with (const gchar *daemon_config, const gchar *deps_config)
 {
   FfTestDaemon *d = ff_test_daemon_new ();
+  g_autofree gchar *offline = NULL;
   g_autofree gchar *conf = NULL;
   g_autoptr (GError) error = NULL;
 
-  conf =
-      g_strdup_printf ("[daemon]\n[dependencies]\n%s\n", extra_config != NULL ? extra_config : "");
-  if (extra_config == NULL)
-    {
-      g_free (conf);
-      conf = g_strdup_printf ("[daemon]\n[dependencies]\nfind_links = %s\noffline = true\n",
-                              wheels_dir);
-    }
+  offline = g_strdup_printf ("find_links = %s\noffline = true\n", wheels_dir);
+  conf = g_strdup_printf ("[daemon]\n%s\n[dependencies]\n%s\n",
+                          daemon_config != NULL ? daemon_config : "",
+                          deps_config != NULL ? deps_config : offline);
   g_file_set_contents (d->config_path, conf, -1, &error);
   g_assert_no_error (error);
   return d;
+}
+
+static FfTestDaemon *
+start_daemon (const gchar *deps_config)
+{
+  return start_daemon_with (NULL, deps_config);
 }
 
 static JsonObject *
@@ -119,8 +131,8 @@ test_build_and_reuse (void)
   g_autoptr (FfTestDaemon) d = start_daemon (NULL);
   g_autofree gchar *out = NULL, *err = NULL;
 
-  ff_test_daemon_add_pipeline (d, "deps", "main.py", PRINT_VALUE, "requirements.txt", "ffdemo==1\n",
-                               NULL);
+  ff_test_daemon_add_pipeline (d, "deps", "main.py", PRINT_VALUE_AND_VENV, "requirements.txt",
+                               "ffdemo==1\n", NULL);
   ff_test_daemon_start (d, NULL);
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
@@ -128,11 +140,11 @@ test_build_and_reuse (void)
   g_assert_nonnull (strstr (out, "[fastflow] Preparing environment"));
   g_assert_nonnull (strstr (out, "installed 1 package in"));
   g_assert_nonnull (strstr (out, "[fastflow] Environment ready"));
-  g_assert_nonnull (strstr (out, "VALUE=1\n"));
+  g_assert_nonnull (strstr (out, "VALUE=1\nvenv-ok\n"));
   g_assert_cmpuint (count_envs (d), ==, 1);
 
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "VALUE=1\n");
+  g_assert_cmpstr (out, ==, "VALUE=1\nvenv-ok\n");
 
   write_file (d, "deps", "requirements.txt", "ffdemo==2\n");
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
@@ -154,7 +166,7 @@ test_build_and_reuse (void)
   ff_test_daemon_start (d, NULL);
   g_assert_cmpuint (count_envs (d), ==, 1);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "deps", NULL), ==, 0);
-  g_assert_cmpstr (out, ==, "VALUE=1\n");
+  g_assert_cmpstr (out, ==, "VALUE=1\nvenv-ok\n");
 }
 
 /* requirements.txt names a FIFO (-r gate.txt): pip blocks reading it until
@@ -199,6 +211,47 @@ add_gated_pipeline (FfTestDaemon *d, const gchar *name)
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
 }
 
+/* Starts the daemon and a run of a gated pipeline; returns once its build
+ * is reading the gate (*gate: its write end) with the run's id. */
+static gchar *
+start_gated_run (FfTestDaemon *d, gint *gate)
+{
+  gchar *id;
+
+  add_gated_pipeline (d, "gated");
+  ff_test_daemon_start (d, NULL);
+  id = run_detached (d, "gated");
+  *gate = open_gate (d, "gated");
+  return id;
+}
+
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+  const gchar *text;
+} StatusWait;
+
+static gboolean
+message_has (gpointer data)
+{
+  StatusWait *wait = data;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status = get_status (wait->d, wait->id, &node);
+
+  return strstr (json_object_get_string_member (status, "message"), wait->text) != NULL;
+}
+
+static gboolean
+state_is (gpointer data)
+{
+  StatusWait *wait = data;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status = get_status (wait->d, wait->id, &node);
+
+  return g_str_equal (json_object_get_string_member (status, "state"), wait->text);
+}
+
 /* Two runs that need the same new environment build it once; while the
  * build goes, `status` says so. */
 static void
@@ -210,11 +263,12 @@ test_concurrent (void)
   JsonObject *status;
   gint gate;
 
-  add_gated_pipeline (d, "gated");
-  ff_test_daemon_start (d, NULL);
-  first = run_detached (d, "gated");
-  gate = open_gate (d, "gated");
+  first = start_gated_run (d, &gate);
   second = run_detached (d, "gated");
+  /* the second waits for the first's build, and says so */
+  ff_test_wait_until_within (message_has,
+                             &(StatusWait){ d, second, "is installing the same requirements.txt" },
+                             30, "the second run to wait for the first one's build");
 
   status = get_status (d, first, &node);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "starting");
@@ -242,20 +296,17 @@ static void
 test_cancel_during_build (void)
 {
   g_autoptr (FfTestDaemon) d = start_daemon (NULL);
-  g_autoptr (JsonNode) node = NULL;
-  g_autofree gchar *id = NULL, *out = NULL, *err = NULL;
-  JsonObject *status;
+  g_autofree gchar *id = NULL, *out = NULL, *err = NULL, *log = NULL;
   gint gate;
 
-  add_gated_pipeline (d, "gated");
-  ff_test_daemon_start (d, NULL);
-  id = run_detached (d, "gated");
-  gate = open_gate (d, "gated");
+  id = start_gated_run (d, &gate);
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "cancel", id, NULL), ==, 0);
-  g_free (wait_finished (d, id, 130));
+  /* the build still holds the gate open: only its stop ends the run */
+  ff_test_wait_until_within (state_is, &(StatusWait){ d, id, "cancelled" }, 30,
+                             "the run to be cancelled while its environment is built");
   g_close (gate, NULL);
-  status = get_status (d, id, &node);
-  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "cancelled");
+  log = wait_finished (d, id, 130);
+  g_assert_null (strstr (log, "VALUE="));
 }
 
 /* A requirement that does not exist: Pipeline Error naming it. */
@@ -308,15 +359,24 @@ test_unreachable_index (void)
   g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "index-unreachable");
 }
 
-/* python_version picks the interpreter, never silently another. */
+/* python_version picks the interpreter, never silently another: not the
+ * default Python ([daemon] python, here a stand-in that says so). */
 static void
 test_python_version (void)
 {
-  g_autoptr (FfTestDaemon) d = start_daemon (NULL);
+  g_autoptr (FfTestDaemon) d = NULL;
   g_autoptr (JsonNode) node = NULL;
   g_autofree gchar *out = NULL, *err = NULL, *id = NULL;
   g_autofree gchar *which = g_find_program_in_path ("python3.11");
+  g_autofree gchar *fake = NULL, *python = NULL;
   JsonObject *status;
+
+  fake = g_build_filename (g_get_tmp_dir (), "ff-test-default-python-XXXXXX", NULL);
+  g_close (g_mkstemp (fake), NULL);
+  g_assert_true (g_file_set_contents (fake, "#!/bin/sh\necho the-default-python\n", -1, NULL));
+  g_assert_cmpint (g_chmod (fake, 0755), ==, 0);
+  python = g_strdup_printf ("python = %s", fake);
+  d = start_daemon_with (python, NULL);
 
   ff_test_daemon_add_pipeline (d, "future", "main.py", "print('ran')\n", "pipeline.json",
                                "{\"python_version\": \"3.99\"}", NULL);
@@ -335,6 +395,7 @@ test_python_version (void)
   g_assert_nonnull (which); /* this machine has python3.11 (tests/README) */
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "py311", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "3.11\n");
+  g_unlink (fake);
 }
 
 int

@@ -10,7 +10,9 @@ with exactly the packages of its requirements file.
 fastflowd starts it through the pipeline's executor (on the host, or in a
 container of its own) with the interpreter the run's main.py will use, in
 the pipeline folder (FILE is relative to it). With `uv` on PATH it uses
-`uv venv` + `uv pip install`, else `python -m venv` + `pip install -r`.
+`uv venv` + `uv pip install`, else `python -m venv` + `pip install -r`
+(this Python's pip, when it has one that can install into another
+environment; else the environment's own).
 Only the standard library: it runs on whatever Python the image has.
 
 Exit codes, which fastflowd tells apart:
@@ -23,6 +25,7 @@ Exit codes, which fastflowd tells apart:
       fault
 """
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -35,9 +38,14 @@ import urllib.error
 import urllib.request
 
 MARKER = ".fastflow-env-complete"
+# held while a build runs: a builder that outlived its fastflowd (a crash)
+# and the next one never write into the same folder at once
+LOCK = ".fastflow-env-build.lock"
 EXIT_FAILED = 1
 EXIT_UNREACHABLE = 75
 REACH_TIMEOUT_S = 5
+# pip's and uv's index when none is named
+DEFAULT_INDEX = "https://pypi.org/simple/"
 
 
 def say(text):
@@ -67,9 +75,9 @@ def check_reachable(url):
 def remote_sources(args):
     if args.offline:
         return []
-    urls = []
-    if args.index_url:
-        urls.append(args.index_url)
+    # without index_url the installer goes to PyPI: unreachable, it would
+    # only say that no version of the first requirement was found
+    urls = [args.index_url or DEFAULT_INDEX]
     urls.extend(args.extra_index_url)
     if args.find_links and is_url(args.find_links):
         urls.append(args.find_links)
@@ -81,6 +89,8 @@ def clear_target(target):
     (it may be a mount point in a container)."""
     os.makedirs(target, exist_ok=True)
     for name in os.listdir(target):
+        if name == LOCK:
+            continue
         path = os.path.join(target, name)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
@@ -125,8 +135,17 @@ def summarize_failure(output):
     return " ".join(words)[:1000]
 
 
+def installer_environ(**settings):
+    """fastflow.conf's [dependencies] alone says where packages come from
+    (they are part of the environment's key): no PIP_* or UV_* variable of
+    whoever started the build, no pip.conf, no uv.toml."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(settings)
+    return env
+
+
 def build_with_uv(uv, args, cache):
-    env = dict(os.environ, UV_CACHE_DIR=cache, UV_NO_PROGRESS="1", UV_NO_CONFIG="1")
+    env = installer_environ(UV_CACHE_DIR=cache, UV_NO_PROGRESS="1", UV_NO_CONFIG="1")
     python = os.path.join(args.target, "bin", "python")
     code, output = run([uv, "venv", "--quiet", "--python", sys.executable, args.target], env)
     if code != 0:
@@ -137,16 +156,36 @@ def build_with_uv(uv, args, cache):
     return code, int(match.group(1)) if match else 0, output
 
 
+def outer_pip_can_target():
+    """Whether this Python's own pip can install into another environment
+    (pip >= 22.3: --python). Then the environment needs no pip of its own:
+    `venv --without-pip` saves the ensurepip step, most of a small build."""
+    try:
+        import pip
+    except ImportError:
+        return False
+    try:
+        major, minor = (int(x) for x in pip.__version__.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (22, 3)
+
+
 def build_with_pip(args, cache):
-    # fastflow.conf's [dependencies] alone says where packages come from
-    # (they are part of the environment's key): no pip.conf of the host
-    env = dict(os.environ, PIP_CACHE_DIR=cache, PIP_DISABLE_PIP_VERSION_CHECK="1",
-               PIP_NO_INPUT="1", PIP_PROGRESS_BAR="off", PIP_CONFIG_FILE=os.devnull)
+    env = installer_environ(PIP_CACHE_DIR=cache, PIP_DISABLE_PIP_VERSION_CHECK="1",
+                            PIP_NO_INPUT="1", PIP_PROGRESS_BAR="off",
+                            PIP_CONFIG_FILE=os.devnull)
     python = os.path.join(args.target, "bin", "python")
-    code, output = run([sys.executable, "-m", "venv", args.target], env)
+    if outer_pip_can_target():
+        venv = [sys.executable, "-m", "venv", "--without-pip", args.target]
+        pip = [sys.executable, "-m", "pip", "--python", python]
+    else:
+        venv = [sys.executable, "-m", "venv", args.target]
+        pip = [python, "-m", "pip"]
+    code, output = run(venv, env)
     if code != 0:
         return code, 0, output
-    code, output = run([python, "-m", "pip", "install", "--no-warn-script-location"] +
+    code, output = run(pip + ["install", "--no-warn-script-location"] +
                        source_options(args) + ["-r", args.requirements], env)
     match = re.search(r"^Successfully installed (.*)$", output, re.MULTILINE)
     return code, len(match.group(1).split()) if match else 0, output
@@ -184,6 +223,12 @@ def main():
     if not os.path.isfile(args.requirements):
         say("the requirements file %s does not exist" % args.requirements)
         return EXIT_FAILED
+    os.makedirs(args.target, exist_ok=True)
+    lock = open(os.path.join(args.target, LOCK), "a")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if os.path.isfile(os.path.join(args.target, MARKER)):
+        say("the environment was built meanwhile")
+        return 0
     clear_target(args.target)
 
     uv = shutil.which("uv")

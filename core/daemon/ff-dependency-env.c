@@ -147,15 +147,18 @@ runtime_not_supported (FfPipeline *pipeline,
  * ff_dependency_envs_plan:
  * @request: the attempt's request, with its python_version, image and
  *   default Python set
+ * @runs_python: whether the run starts Python itself (main.py)
  *
  * What @pipeline's run on @executor needs: the Python to start, and the
- * environment its requirements go into (not built here).
+ * environment its requirements go into (not built here). A run that
+ * starts no Python and has no requirements needs neither.
  */
 gboolean
 ff_dependency_envs_plan (FfDependencyEnvs *self,
                          FfPipeline *pipeline,
                          FfExecutor *executor,
                          FfRunRequest *request,
+                         gboolean runs_python,
                          FfDependencyEnvPlan *plan,
                          GError **error)
 {
@@ -167,6 +170,8 @@ ff_dependency_envs_plan (FfDependencyEnvs *self,
   if (!read_requirements (ff_pipeline_get_dir (pipeline), &plan->requirements, &requirements,
                           error))
     return FALSE;
+  if (requirements == NULL && !runs_python)
+    return TRUE;
   if (!ff_executor_get_runtime (executor, request, &runtime, &plan->python, &local_error))
     {
       if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
@@ -363,7 +368,8 @@ add_needed (FfDependencyEnvs *self, FfPipeline *pipeline, GHashTable *executors,
       ff_run_request_set_image (request, ff_pipeline_get_image (pipeline));
       if (path != NULL)
         ff_run_request_set_env_var (request, "PATH", path);
-      if (ff_dependency_envs_plan (self, pipeline, FF_EXECUTOR (value), request, &plan, NULL) &&
+      if (ff_dependency_envs_plan (self, pipeline, FF_EXECUTOR (value), request, FALSE, &plan,
+                                   NULL) &&
           plan.key != NULL)
         g_hash_table_add (needed, g_steal_pointer (&plan.key));
     }

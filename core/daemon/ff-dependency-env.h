@@ -44,6 +44,7 @@ gboolean ff_dependency_envs_plan (FfDependencyEnvs *self,
                                   FfPipeline *pipeline,
                                   FfExecutor *executor,
                                   FfRunRequest *request,
+                                  gboolean runs_python,
                                   FfDependencyEnvPlan *plan,
                                   GError **error);
 gboolean ff_dependency_envs_is_complete (FfDependencyEnvs *self, const gchar *key);

@@ -84,7 +84,8 @@ ff_run_job_env_prepare (FfRunJob *self,
   ff_run_job_env_clear (self);
   ff_run_request_set_python_version (request, ff_pipeline_get_python_version (pipeline));
   ff_run_request_set_default_python (request, ff_config_get_python (self->host->config));
-  if (!ff_dependency_envs_plan (self->host->envs, pipeline, executor, request, &self->env, error))
+  if (!ff_dependency_envs_plan (self->host->envs, pipeline, executor, request,
+                                is_python_entry (pipeline, request), &self->env, error))
     return FALSE;
   if (self->env.key != NULL)
     {
