@@ -177,6 +177,23 @@ handle_read_log (FfDBusRun *skeleton,
   return TRUE;
 }
 
+/* The answer of OpenLog and OpenStreams: (h) with @fd, which it takes,
+ * or @error when @fd is -1. */
+static void
+return_descriptor (GDBusMethodInvocation *invocation, gint fd, const GError *error)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+
+  if (fd < 0)
+    {
+      return_error (invocation, error);
+      return;
+    }
+  fds = g_unix_fd_list_new_from_array (&fd, 1);
+  g_dbus_method_invocation_return_value_with_unix_fd_list (invocation, g_variant_new ("(h)", 0),
+                                                           fds);
+}
+
 static gboolean
 handle_open_log (FfDBusRun *skeleton,
                  GDBusMethodInvocation *invocation,
@@ -184,16 +201,9 @@ handle_open_log (FfDBusRun *skeleton,
                  FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GUnixFDList) fds = NULL;
   gint fd = ff_orchestrator_open_log (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
 
-  if (fd < 0)
-    {
-      return_error (invocation, error);
-      return TRUE;
-    }
-  fds = g_unix_fd_list_new_from_array (&fd, 1);
-  ff_dbus_run_complete_open_log (skeleton, invocation, fds, g_variant_new_handle (0));
+  return_descriptor (invocation, fd, error);
   return TRUE;
 }
 
@@ -232,17 +242,10 @@ handle_open_streams (FfDBusRun *skeleton,
                      FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GUnixFDList) fds = NULL;
   gint fd =
       ff_orchestrator_open_streams (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
 
-  if (fd < 0)
-    {
-      return_error (invocation, error);
-      return TRUE;
-    }
-  fds = g_unix_fd_list_new_from_array (&fd, 1);
-  ff_dbus_run_complete_open_streams (skeleton, invocation, fds, g_variant_new_handle (0));
+  return_descriptor (invocation, fd, error);
   return TRUE;
 }
 
