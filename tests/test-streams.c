@@ -160,6 +160,36 @@ test_follow_live (void)
   g_assert_cmpstr (err_text->str, ==, "err1\nerr2\n");
 }
 
+/* Secrets are hidden on both streams, also one the run writes in two
+ * pieces; and nowhere in the state folder. */
+static void
+test_secrets_masked (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *stars = g_strnfill (strlen ("tok-s3cr3t-value"), '*');
+  g_autofree gchar *want_out = g_strdup_printf ("a=%s\n", stars);
+  g_autofree gchar *want_err = g_strdup_printf ("b=%s\n%s\n", stars, stars);
+
+  ff_test_daemon_add_pipeline (d, "secret", "main.sh",
+                               "printf 'a=%s\\n' \"$TOKEN\"\n"
+                               "printf 'b=%s\\n' \"$TOKEN\" >&2\n"
+                               "printf '%s' \"${TOKEN%%-*}\" >&2\n"
+                               "printf '%s\\n' \"-${TOKEN#*-}\" >&2\n",
+                               "pipeline.json", "{\"secrets\": {\"TOKEN\": \"tok-s3cr3t-value\"}}",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "secret", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, want_out);
+  g_assert_nonnull (strstr (err, want_err));
+  g_assert_null (strstr (err, "s3cr3t"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "1", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, want_out);
+  g_assert_cmpstr (err, ==, want_err);
+  ff_test_daemon_stop (d);
+  ff_test_assert_nowhere_in (d->state_dir, "tok-s3cr3t-value");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,5 +199,6 @@ main (int argc, char **argv)
   g_test_add_func ("/streams/run-and-logs", test_run_and_logs);
   g_test_add_func ("/streams/read-streams", test_read_streams);
   g_test_add_func ("/streams/follow-live", test_follow_live);
+  g_test_add_func ("/streams/secrets-masked", test_secrets_masked);
   return g_test_run ();
 }
