@@ -166,6 +166,23 @@ follow_to_end (GSubprocess *run, GString *output)
   return g_subprocess_get_exit_status (run);
 }
 
+/* `logs` of a finished mixed_script run: each stream on its own
+ * descriptor; `logs --merged` the single stream the log holds. */
+static void
+assert_streams_kept (FfTestDaemon *d, const gchar *id)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", id, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "out-1\nno newline at the end");
+  g_assert_cmpstr (err, ==, "err-1\n");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--merged", id, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  /* stdout and stderr of a local run are two pipes, so where err-1 lands
+   * among the rest is up to the scheduler; the rest is byte for byte */
+  g_assert_cmpstr (without (out, "err-1\n"), ==, "out-1\nno newline at the end");
+}
+
 /* Output and exit code of a container run equal the local executor's. */
 static void
 test_same_as_local (void)
@@ -186,13 +203,14 @@ test_same_as_local (void)
   g_assert_cmpint (ff_test_daemon_ctl (d, &docker_out, &docker_err, "run", docker, NULL), ==, 3);
   g_assert_cmpint (ff_test_daemon_ctl (d, &local_out, &local_err, "run", local, NULL), ==, 3);
   g_test_message ("docker: %s / %s", docker_out, docker_err);
-  g_assert_nonnull (strstr (docker_out, "out-1\n"));
-  g_assert_nonnull (strstr (docker_out, "err-1\n"));
-  /* stdout and stderr of a local run are two pipes, so where err-1 lands
-   * among the rest is up to the scheduler; the rest is byte for byte */
-  g_assert_cmpstr (without (docker_out, "err-1\n"), ==, "out-1\nno newline at the end");
-  g_assert_cmpstr (without (local_out, "err-1\n"), ==, "out-1\nno newline at the end");
+  /* the pipeline's stderr stays on stderr, its stdout byte for byte */
+  g_assert_cmpstr (docker_out, ==, "out-1\nno newline at the end");
+  g_assert_cmpstr (local_out, ==, "out-1\nno newline at the end");
+  g_assert_nonnull (strstr (docker_err, "\nerr-1\n"));
+  g_assert_nonnull (strstr (local_err, "\nerr-1\n"));
   g_assert_nonnull (strstr (docker_err, "Pipeline Error"));
+  assert_streams_kept (d, "1");
+  assert_streams_kept (d, "2");
 
   status = get_status (d, "1", &node);
   g_assert_cmpstr (json_object_get_string_member (status, "executor"), ==, "docker-proxy");

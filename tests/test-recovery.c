@@ -106,7 +106,8 @@ log_of (FfTestDaemon *d, const gchar *id)
   g_autofree gchar *err = NULL;
   gchar *out = NULL;
 
-  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", id, NULL), ==, 0);
+  /* the log as one stream, byte for byte */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--merged", id, NULL), ==, 0);
   return out;
 }
 
@@ -390,6 +391,12 @@ test_kill_reattach (void)
   cut (log, "err-before\n");
   cut (log, "err-down\n");
   g_assert_cmpstr (log, ==, expected);
+  /* the streams apart, across the kill too */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "1", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  g_assert_cmpstr (err, ==, "err-before\nerr-down\n");
 
   wait_run (d, "2", NULL, NULL);
   quick_status = status_of (d, "2");

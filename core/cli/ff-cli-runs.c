@@ -37,28 +37,33 @@ struct Follow
   GError *write_error;
   gint signum;        /* the first stop signal, which cancelled the run; 0 for none */
   gboolean abandoned; /* a second one: stop following at once */
-  gboolean discard;   /* the reader went away: follow to the end, print nothing */
+  gboolean merged;    /* logs --merged: stderr's pieces to stdout too */
+  /* the reader went away: follow to the end, print nothing more there;
+   * by descriptor, as `| head` closes stdout only */
+  gboolean discard[STDERR_FILENO + 1];
   StopSignal signals[G_N_ELEMENTS (stop_signals)];
 };
 
-/* The run's bytes to stdout as they are. A closed pipe (| head) is the
- * reader's choice: the run's end and its exit code still matter to whoever
- * started it; so is a terminal that hung up. */
+/* The run's bytes as they are, each piece to the descriptor of the stream
+ * it came from (or all to stdout, --merged), in the order they came. A
+ * closed pipe (| head) is the reader's choice: the run's end and its exit
+ * code still matter to whoever started it; so is a terminal that hung up. */
 static void
-on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
+on_follow_data (FfClientRun *run, guint stream, GBytes *bytes, Follow *follow)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
+  gint fd = stream == FF_STREAM_STDERR && !follow->merged ? STDERR_FILENO : STDOUT_FILENO;
 
-  while (len > 0 && !follow->discard && follow->write_error == NULL)
+  while (len > 0 && !follow->discard[fd] && follow->write_error == NULL)
     {
-      gssize n = write (STDOUT_FILENO, data, len);
+      gssize n = write (fd, data, len);
       gint saved_errno = errno;
 
       if (n < 0 && saved_errno == EINTR)
         continue;
       if (n < 0 && (saved_errno == EPIPE || (saved_errno == EIO && follow->signum == SIGHUP)))
-        follow->discard = TRUE;
+        follow->discard[fd] = TRUE;
       else if (n < 0)
         {
           follow->write_error =
@@ -151,7 +156,7 @@ follow_log (Follow *follow, gboolean live)
 {
   gulong output_id;
 
-  output_id = g_signal_connect (follow->run, "output", G_CALLBACK (on_follow_data), follow);
+  output_id = g_signal_connect (follow->run, "stream-output", G_CALLBACK (on_follow_data), follow);
   ff_client_run_follow_async (follow->run, live, follow->stop, on_followed, follow);
   g_main_loop_run (follow->ctl->loop);
   g_signal_handler_disconnect (follow->run, output_id);
@@ -327,11 +332,13 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
   g_autoptr (GCancellable) stop = g_cancellable_new ();
-  gboolean live = FALSE;
+  gboolean live = FALSE, merged = FALSE;
   Follow follow = { 0 };
   const GOptionEntry entries[] = {
     { "follow", 'f', 0, G_OPTION_ARG_NONE, &live,
       N_ ("Keep printing output until the run ends, then exit with its code"), NULL },
+    { "merged", 0, 0, G_OPTION_ARG_NONE, &merged,
+      N_ ("Print the run's stderr on stdout too, as one stream in the order it came"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
@@ -346,6 +353,7 @@ ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
   follow.ctl = ctl;
   follow.run = run;
   follow.stop = stop;
+  follow.merged = merged;
   follow_log (&follow, live);
   if (!live)
     return ctl->status;

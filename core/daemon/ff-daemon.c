@@ -8,6 +8,7 @@
 #include "ff-authority.h"
 #include "ff-daemon.h"
 #include "ff-dbus-generated.h"
+#include "ff-run-log.h"
 #include "ff-run-paths.h"
 
 /* ReadLog never returns more than this, whatever the caller asks. */
@@ -176,6 +177,23 @@ handle_read_log (FfDBusRun *skeleton,
   return TRUE;
 }
 
+/* The answer of OpenLog and OpenStreams: (h) with @fd, which it takes,
+ * or @error when @fd is -1. */
+static void
+return_descriptor (GDBusMethodInvocation *invocation, gint fd, const GError *error)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+
+  if (fd < 0)
+    {
+      return_error (invocation, error);
+      return;
+    }
+  fds = g_unix_fd_list_new_from_array (&fd, 1);
+  g_dbus_method_invocation_return_value_with_unix_fd_list (invocation, g_variant_new ("(h)", 0),
+                                                           fds);
+}
+
 static gboolean
 handle_open_log (FfDBusRun *skeleton,
                  GDBusMethodInvocation *invocation,
@@ -183,16 +201,51 @@ handle_open_log (FfDBusRun *skeleton,
                  FfDaemon *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GUnixFDList) fds = NULL;
   gint fd = ff_orchestrator_open_log (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
 
-  if (fd < 0)
+  return_descriptor (invocation, fd, error);
+  return TRUE;
+}
+
+static gboolean
+handle_read_streams (FfDBusRun *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     guint64 offset,
+                     FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) changes = NULL;
+  GVariantBuilder builder;
+
+  changes = ff_orchestrator_read_streams (self->orchestrator, ff_dbus_run_get_id (skeleton), offset,
+                                          &error);
+  if (changes == NULL)
     {
       return_error (invocation, error);
       return TRUE;
     }
-  fds = g_unix_fd_list_new_from_array (&fd, 1);
-  ff_dbus_run_complete_open_log (skeleton, invocation, fds, g_variant_new_handle (0));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tu)"));
+  for (guint i = 0; i < changes->len; i++)
+    {
+      FfLogStreamChange *change = &g_array_index (changes, FfLogStreamChange, i);
+
+      g_variant_builder_add (&builder, "(tu)", change->offset, change->stream);
+    }
+  ff_dbus_run_complete_read_streams (skeleton, invocation, g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+static gboolean
+handle_open_streams (FfDBusRun *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     GUnixFDList *unused,
+                     FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  gint fd =
+      ff_orchestrator_open_streams (self->orchestrator, ff_dbus_run_get_id (skeleton), &error);
+
+  return_descriptor (invocation, fd, error);
   return TRUE;
 }
 
@@ -255,6 +308,8 @@ export_run (FfDaemon *self, FfRun *run)
   g_signal_connect (skeleton, "handle-read-log", G_CALLBACK (handle_read_log), self);
   g_signal_connect (skeleton, "handle-get-metrics", G_CALLBACK (handle_get_metrics), self);
   g_signal_connect (skeleton, "handle-open-log", G_CALLBACK (handle_open_log), self);
+  g_signal_connect (skeleton, "handle-read-streams", G_CALLBACK (handle_read_streams), self);
+  g_signal_connect (skeleton, "handle-open-streams", G_CALLBACK (handle_open_streams), self);
   g_signal_connect (skeleton, "g-authorize-method", G_CALLBACK (on_authorize_method), self);
   ff_dbus_object_skeleton_set_run (object, skeleton);
   g_hash_table_insert (self->exported, g_object_ref (run), object);

@@ -301,7 +301,7 @@ forget_old_runs (FfOrchestrator *self)
           ff_orchestrator_emit_removed (self, entry->run);
           g_hash_table_remove (self->entries, GSIZE_TO_POINTER (id));
         }
-      g_unlink (log);
+      ff_run_log_unlink (log);
       forgotten++;
     }
   if (forgotten > 0)

@@ -578,6 +578,29 @@ ff_orchestrator_open_log (FfOrchestrator *self, guint64 id, GError **error)
                                  !ff_run_state_is_finished (ff_run_get_state (entry->run)), error);
 }
 
+/* Where the run's output changes between stdout and stderr, from @offset
+ * on: see ff_run_log_read_streams(). */
+GArray *
+ff_orchestrator_read_streams (FfOrchestrator *self, guint64 id, guint64 offset, GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+
+  if (entry == NULL)
+    return NULL;
+  return ff_run_log_read_streams (entry->log, offset, error);
+}
+
+/* Returns a descriptor of the run's stream index the caller owns, or -1. */
+gint
+ff_orchestrator_open_streams (FfOrchestrator *self, guint64 id, GError **error)
+{
+  RunEntry *entry = lookup_entry (self, id, error);
+
+  if (entry == NULL)
+    return -1;
+  return ff_run_log_open_streams_reader (entry->log, error);
+}
+
 GPtrArray *
 ff_orchestrator_dup_live_runs (FfOrchestrator *self)
 {

@@ -54,6 +54,9 @@ GBytes *ff_orchestrator_read_log (FfOrchestrator *self,
                                   gboolean *complete,
                                   GError **error);
 gint ff_orchestrator_open_log (FfOrchestrator *self, guint64 id, GError **error);
+GArray *
+ff_orchestrator_read_streams (FfOrchestrator *self, guint64 id, guint64 offset, GError **error);
+gint ff_orchestrator_open_streams (FfOrchestrator *self, guint64 id, GError **error);
 
 /* (transfer container) the runs in the live table */
 GPtrArray *ff_orchestrator_dup_live_runs (FfOrchestrator *self);

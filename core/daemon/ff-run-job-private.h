@@ -22,6 +22,7 @@ struct _FfRunJob
   gint64 timeout; /* seconds of the attempt, 0 for none */
   guint timeout_id;
   FfSecretMasker *masker; /* the pipeline's secrets, hidden in its output */
+  FfStream masked_stream; /* where what the masker holds back came from */
   gchar **secret_names;   /* re-attached: whose values the execution may tell */
   gboolean log_failed;
   gboolean mid_line; /* the log does not end with a newline */

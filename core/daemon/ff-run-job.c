@@ -188,7 +188,7 @@ save_position (FfRunJob *self)
 }
 
 static void
-record_output (FfRunJob *self, GBytes *data)
+record_output (FfRunJob *self, FfStream stream, GBytes *data)
 {
   g_autoptr (GError) error = NULL;
   guint64 offset = ff_run_log_get_size (self->log);
@@ -197,7 +197,7 @@ record_output (FfRunJob *self, GBytes *data)
 
   if (len > 0)
     self->mid_line = buf[len - 1] != '\n';
-  if (!self->log_failed && !ff_run_log_append (self->log, buf, len, &error))
+  if (!self->log_failed && !ff_run_log_append_from (self->log, stream, buf, len, &error))
     {
       /* keep following: clients still get the output live */
       g_warning ("%s", error->message);
@@ -220,13 +220,14 @@ ff_run_job_append_note (FfRunJob *self, const gchar *note)
   g_autoptr (GBytes) data = g_bytes_new_take (line, strlen (line));
 
   g_steal_pointer (&line);
-  record_output (self, data);
+  /* on stdout, where the log had all of it before there were streams */
+  record_output (self, FF_STREAM_STDOUT, data);
 }
 
 /* A run that prints without end fills neither the disk nor the daemon: its
  * log stops at max_log_bytes, with a line that says so. */
 static void
-keep_output (FfRunJob *self, GBytes *data)
+keep_output (FfRunJob *self, FfStream stream, GBytes *data)
 {
   guint64 cap = ff_config_get_max_log_bytes (self->host->config);
   guint64 size = ff_run_log_get_size (self->log);
@@ -254,13 +255,13 @@ keep_output (FfRunJob *self, GBytes *data)
     return;
   if (cap == 0 || size + g_bytes_get_size (data) <= cap)
     {
-      record_output (self, data);
+      record_output (self, stream, data);
       return;
     }
   if (size < cap)
     {
       head = g_bytes_new_from_bytes (data, 0, cap - size);
-      record_output (self, head);
+      record_output (self, stream, head);
     }
   self->log_full = TRUE;
   limit = g_format_size_full (cap, G_FORMAT_SIZE_IEC_UNITS);
@@ -272,19 +273,30 @@ keep_output (FfRunJob *self, GBytes *data)
 }
 
 static void
-on_execution_output (FfExecution *execution, gint stream, GBytes *data, FfRunJob *self)
+on_execution_output (FfExecution *execution, gint from, GBytes *data, FfRunJob *self)
 {
+  FfStream stream = from == FF_STREAM_STDERR ? FF_STREAM_STDERR : FF_STREAM_STDOUT;
   g_autoptr (GBytes) masked = NULL;
 
   ff_run_job_watch_notebook (self, data);
   if (self->masker == NULL)
     {
-      keep_output (self, data);
+      keep_output (self, stream, data);
       return;
+    }
+  /* What the masker held back belongs to the stream before: it goes out
+   * first, in the order it came. */
+  if (stream != self->masked_stream)
+    {
+      g_autoptr (GBytes) tail = ff_secret_masker_flush (self->masker);
+
+      if (g_bytes_get_size (tail) > 0)
+        keep_output (self, self->masked_stream, tail);
+      self->masked_stream = stream;
     }
   masked = ff_secret_masker_feed (self->masker, data);
   if (g_bytes_get_size (masked) > 0)
-    keep_output (self, masked);
+    keep_output (self, stream, masked);
 }
 
 /* Output of what the job runs for the run besides its attempt (the
@@ -405,7 +417,7 @@ ff_run_job_detach (FfRunJob *self)
       g_autoptr (GBytes) tail = ff_secret_masker_flush (self->masker);
 
       if (g_bytes_get_size (tail) > 0)
-        keep_output (self, tail);
+        keep_output (self, self->masked_stream, tail);
     }
   ff_run_job_let_go (self);
 }
@@ -475,6 +487,7 @@ void
 ff_run_job_set_masker (FfRunJob *self, const gchar *const *values)
 {
   g_clear_object (&self->masker);
+  self->masked_stream = FF_STREAM_STDOUT;
   if (values[0] != NULL)
     self->masker = ff_secret_masker_new (values);
 }
@@ -780,6 +793,7 @@ ff_run_job_class_init (FfRunJobClass *klass)
 static void
 ff_run_job_init (FfRunJob *self)
 {
+  self->masked_stream = FF_STREAM_STDOUT;
 }
 
 FfRunJob *

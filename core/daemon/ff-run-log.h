@@ -25,4 +25,18 @@ void ff_run_log_close (FfRunLog *self);
 gboolean ff_run_log_truncate (FfRunLog *self, guint64 size, GError **error);
 gint ff_run_log_get_last_byte (FfRunLog *self);
 
+/* Which stream each byte came from: see ff-run-log.c, "the stream index". */
+typedef struct
+{
+  guint64 offset; /* from here on, the log's bytes came from stream */
+  guint32 stream; /* FfStream */
+  guint32 reserved;
+} FfLogStreamChange;
+
+gboolean ff_run_log_append_from (
+    FfRunLog *self, FfStream stream, const guint8 *data, gsize len, GError **error);
+GArray *ff_run_log_read_streams (FfRunLog *self, guint64 offset, GError **error);
+gint ff_run_log_open_streams_reader (FfRunLog *self, GError **error);
+void ff_run_log_unlink (const gchar *path);
+
 G_END_DECLS

@@ -27,6 +27,7 @@ G_DEFINE_TYPE (FfClientRun, ff_client_run, G_TYPE_OBJECT)
 enum
 {
   RUN_SIGNAL_OUTPUT,
+  RUN_SIGNAL_STREAM_OUTPUT,
   RUN_N_SIGNALS
 };
 
@@ -54,6 +55,19 @@ ff_client_run_class_init (FfClientRunClass *klass)
   run_signals[RUN_SIGNAL_OUTPUT] =
       g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 1, G_TYPE_BYTES);
+  /**
+   * FfClientRun::stream-output:
+   * @self: the run that is followed
+   * @stream: the #FfStream @data came from (%FF_STREAM_STDOUT from a
+   *   fastflowd that does not keep the streams apart)
+   * @data: the same bytes as #FfClientRun::output, emitted just before it
+   *
+   * The run's output, each piece with the stream it came from, in the
+   * order it arrived.
+   */
+  run_signals[RUN_SIGNAL_STREAM_OUTPUT] =
+      g_signal_new ("stream-output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_BYTES);
 }
 
 static void
@@ -105,9 +119,12 @@ follow_free (Follow *follow)
 }
 
 static void
-on_follow_data (FfLogFollower *follower, GBytes *data, GTask *task)
+on_follow_data (FfLogFollower *follower, GBytes *data, guint stream, GTask *task)
 {
-  g_signal_emit (g_task_get_source_object (task), run_signals[RUN_SIGNAL_OUTPUT], 0, data);
+  GObject *run = g_task_get_source_object (task);
+
+  g_signal_emit (run, run_signals[RUN_SIGNAL_STREAM_OUTPUT], 0, stream, data);
+  g_signal_emit (run, run_signals[RUN_SIGNAL_OUTPUT], 0, data);
 }
 
 static void

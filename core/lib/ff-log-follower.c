@@ -7,12 +7,20 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/inotify.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ff-enums.h"
 #include "ff-log-follower-private.h"
 
 #define READ_CHUNK (1024 * 1024)
+#define STREAM_RECORD_SIZE 16
+
+typedef struct
+{
+  guint64 offset;
+  FfStream stream;
+} FfStreamChange;
 
 struct _FfLogFollower
 {
@@ -35,6 +43,14 @@ struct _FfLogFollower
   GMainContext *context;
   GSource *inotify_source;
   GSource *read_source;
+  /* The stream index (OpenStreams), read after each read of the log: it
+   * has every change before what the log had. Without it (an older
+   * fastflowd, the bus way) everything is stdout, as it always was. */
+  gint streams_fd;
+  GArray *changes; /* FfStreamChange still ahead of written */
+  guint8 record[STREAM_RECORD_SIZE];
+  gsize record_len; /* of a record read in part */
+  FfStream stream;  /* of the byte at written */
 };
 
 G_DEFINE_TYPE (FfLogFollower, ff_log_follower, G_TYPE_OBJECT)
@@ -66,7 +82,9 @@ close_descriptor (FfLogFollower *self)
     g_close (self->inotify_fd, NULL);
   if (self->log_fd >= 0)
     g_close (self->log_fd, NULL);
-  self->inotify_fd = self->log_fd = -1;
+  if (self->streams_fd >= 0)
+    g_close (self->streams_fd, NULL);
+  self->inotify_fd = self->log_fd = self->streams_fd = -1;
 }
 
 static void
@@ -107,7 +125,7 @@ write_from (FfLogFollower *self, guint64 offset, const guint8 *data, gsize len)
   skip = self->written - offset;
   bytes = g_bytes_new (data + skip, len - skip);
   self->written = offset + len;
-  g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes);
+  g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes, (guint) FF_STREAM_STDOUT);
   /* a handler may have given up (ff_log_follower_abort) */
   return !self->done;
 }
@@ -238,6 +256,79 @@ run_has_finished (FfLogFollower *self)
 
 static gboolean on_log_readable (gpointer user_data);
 
+/* Takes in what the index has now; a record the daemon is still writing
+ * is kept until its rest comes. */
+static void
+read_changes (FfLogFollower *self)
+{
+  guint8 buf[64 * STREAM_RECORD_SIZE];
+  gssize n;
+
+  if (self->streams_fd < 0)
+    return;
+  for (;;)
+    {
+      do
+        n = read (self->streams_fd, buf, sizeof buf);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0)
+        return;
+      for (gssize pos = 0; pos < n;)
+        {
+          gsize take = MIN ((gsize) (n - pos), STREAM_RECORD_SIZE - self->record_len);
+          guint64 le_offset;
+          guint32 le_stream;
+          FfStreamChange change;
+
+          memcpy (self->record + self->record_len, buf + pos, take);
+          self->record_len += take;
+          pos += take;
+          if (self->record_len < STREAM_RECORD_SIZE)
+            continue;
+          self->record_len = 0;
+          memcpy (&le_offset, self->record, 8);
+          memcpy (&le_stream, self->record + 8, 4);
+          change.offset = GUINT64_FROM_LE (le_offset);
+          change.stream =
+              GUINT32_FROM_LE (le_stream) == FF_STREAM_STDERR ? FF_STREAM_STDERR : FF_STREAM_STDOUT;
+          g_array_append_val (self->changes, change);
+        }
+    }
+}
+
+/* The stream of the byte at written, and how many bytes from there on
+ * are of it (G_MAXUINT64: up to the next change not yet known). */
+static guint64
+current_stream (FfLogFollower *self)
+{
+  while (self->changes->len > 0 &&
+         g_array_index (self->changes, FfStreamChange, 0).offset <= self->written)
+    {
+      self->stream = g_array_index (self->changes, FfStreamChange, 0).stream;
+      g_array_remove_index (self->changes, 0);
+    }
+  if (self->changes->len == 0)
+    return G_MAXUINT64;
+  return g_array_index (self->changes, FfStreamChange, 0).offset - self->written;
+}
+
+/* Passes on @len bytes read at written, a piece per stream. */
+static void
+pass_on (FfLogFollower *self, const guint8 *data, gsize len)
+{
+  read_changes (self);
+  while (len > 0 && !self->done)
+    {
+      gsize take = (gsize) MIN ((guint64) len, current_stream (self));
+      g_autoptr (GBytes) bytes = g_bytes_new (data, take);
+
+      self->written += take;
+      data += take;
+      len -= take;
+      g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes, (guint) self->stream);
+    }
+}
+
 static void
 read_descriptor_soon (FfLogFollower *self)
 {
@@ -273,9 +364,7 @@ on_log_readable (gpointer user_data)
     }
   if (n > 0)
     {
-      g_autoptr (GBytes) bytes = g_bytes_new (self->read_buf, n);
-      self->written += n;
-      g_signal_emit (self, signals[SIGNAL_DATA], 0, bytes);
+      pass_on (self, self->read_buf, n);
       /* ::data may have aborted, which removed this source */
       return self->done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
     }
@@ -316,6 +405,23 @@ watch_descriptor (FfLogFollower *self)
   return TRUE;
 }
 
+/* A fastflowd from before the index answers UnknownMethod: all stdout. */
+static void
+on_open_streams (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (FfLogFollower) self = user_data;
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariant) handle = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->done)
+    return;
+  if (!ff_dbus_run_call_open_streams_finish (FF_DBUS_RUN (source), &handle, &fds, result, &error) ||
+      (self->streams_fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error)) < 0)
+    g_debug ("the run's output is all on stdout: %s", error->message);
+  read_descriptor_soon (self);
+}
+
 static void
 on_open_log (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -338,7 +444,7 @@ on_open_log (GObject *source, GAsyncResult *result, gpointer user_data)
       follow_over_bus (self);
       return;
     }
-  read_descriptor_soon (self);
+  ff_dbus_run_call_open_streams (self->run, NULL, NULL, on_open_streams, g_object_ref (self));
 }
 
 /* Until OpenLog has answered, the first read is still to come anyway. A
@@ -396,6 +502,7 @@ ff_log_follower_finalize (GObject *object)
 
   g_clear_error (&self->error);
   g_free (self->read_buf);
+  g_array_unref (self->changes);
   G_OBJECT_CLASS (ff_log_follower_parent_class)->finalize (object);
 }
 
@@ -409,9 +516,10 @@ ff_log_follower_class_init (FfLogFollowerClass *klass)
   /**
    * FfLogFollower::data:
    * @data: the next bytes of the run's log, each byte once and in order
+   * @stream: the #FfStream they came from, all of them
    */
   signals[SIGNAL_DATA] = g_signal_new ("data", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BYTES);
+                                       NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BYTES, G_TYPE_UINT);
   signals[SIGNAL_DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -419,7 +527,9 @@ ff_log_follower_class_init (FfLogFollowerClass *klass)
 static void
 ff_log_follower_init (FfLogFollower *self)
 {
-  self->log_fd = self->inotify_fd = -1;
+  self->log_fd = self->inotify_fd = self->streams_fd = -1;
+  self->changes = g_array_new (FALSE, FALSE, sizeof (FfStreamChange));
+  self->stream = FF_STREAM_STDOUT;
 }
 
 /**
