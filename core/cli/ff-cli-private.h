@@ -51,6 +51,14 @@ gint ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_executors (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_reload (Ctl *ctl, gint argc, gchar **argv);
 
+/* ff-cli-time.c: --since TIME; 0 for none (@text NULL) */
+gboolean ff_cli_parse_since (Ctl *ctl, const gchar *text, gint64 *usec);
+
+/* ff-cli-logtail.c */
+GByteArray *ff_cli_read_log (FfClientRun *run, GError **error);
+/* Where the last @lines lines of @data start. */
+gsize ff_cli_tail_offset (const guint8 *data, gsize len, guint lines);
+
 /* ff-cli-encrypt.c */
 gint ff_cli_cmd_encrypt (Ctl *ctl, gint argc, gchar **argv);
 

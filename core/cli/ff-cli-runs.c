@@ -38,6 +38,7 @@ struct Follow
   gint signum;        /* the first stop signal, which cancelled the run; 0 for none */
   gboolean abandoned; /* a second one: stop following at once */
   gboolean discard;   /* the reader went away: follow to the end, print nothing */
+  gsize skip;         /* bytes already printed (logs --tail --follow) */
   StopSignal signals[G_N_ELEMENTS (stop_signals)];
 };
 
@@ -49,7 +50,11 @@ on_follow_data (FfClientRun *run, GBytes *bytes, Follow *follow)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
+  gsize skipped = MIN (len, follow->skip);
 
+  data += skipped;
+  len -= skipped;
+  follow->skip -= skipped;
   while (len > 0 && !follow->discard && follow->write_error == NULL)
     {
       gssize n = write (STDOUT_FILENO, data, len);
@@ -320,36 +325,149 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
   return print_outcome (ctl, id, follow.signum);
 }
 
-gint
-ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
+/* The newest run of @pipeline, created at @since or later; NULL with the
+ * error printed. */
+static FfClientRun *
+lookup_last_run (Ctl *ctl, const gchar *pipeline, gint64 since)
 {
-  guint64 id;
-  g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfClientRun) run = NULL;
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
-  gboolean live = FALSE;
-  Follow follow = { 0 };
-  const GOptionEntry entries[] = {
-    { "follow", 'f', 0, G_OPTION_ARG_NONE, &live,
-      N_ ("Keep printing output until the run ends, then exit with its code"), NULL },
-    G_OPTION_ENTRY_NULL,
-  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs =
+      ff_client_find_runs_sync (ctl->client, pipeline, NULL, 1, NULL, &error);
+  FfClientRun *run;
 
-  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Print the output of a run."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
-      !ff_cli_parse_run_id (ctl, argv[1], &id))
-    return EXIT_USAGE;
-  /* with --follow the exit code is the run's: fastflowctl's own failures
-   * take 125, as those of `run` do */
-  if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
-    return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
+  if (runs == NULL)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return NULL;
+    }
+  run = runs->len > 0 ? g_ptr_array_index (runs, 0) : NULL;
+  if (run == NULL || ff_client_run_get_created_at (run) < since)
+    {
+      g_autofree gchar *name = ff_cli_printable (pipeline, FALSE);
+      if (since > 0)
+        ff_cli_print_error (_ ("Pipeline “%s” has no run since the time --since gives"), name);
+      else
+        ff_cli_print_error (_ ("Pipeline “%s” has no runs yet"), name);
+      return NULL;
+    }
+  return g_object_ref (run);
+}
+
+/* The output of one run, or its last @tail lines (-1: all of it). */
+static gint
+print_log (Ctl *ctl, FfClientRun *run, gint tail, gboolean live)
+{
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Follow follow = { 0 };
+
   follow.ctl = ctl;
   follow.run = run;
   follow.stop = stop;
+  if (tail >= 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GByteArray) data = ff_cli_read_log (run, &error);
+      g_autoptr (GBytes) end = NULL;
+      gsize from;
+
+      if (data == NULL)
+        {
+          ff_cli_print_error ("%s", error->message);
+          return EXIT_FAILURE;
+        }
+      from = ff_cli_tail_offset (data->data, data->len, (guint) tail);
+      end = g_bytes_new (data->data + from, data->len - from);
+      on_follow_data (run, end, &follow);
+      if (!live)
+        return EXIT_SUCCESS;
+      follow.skip = data->len;
+    }
   follow_log (&follow, live);
+  return ctl->status;
+}
+
+/* logs --since without a run: each run since then, oldest first, under a
+ * heading as `tail` gives several files. */
+static gint
+print_logs_since (Ctl *ctl, gint64 since, gint tail)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = ff_client_find_runs_sync (ctl->client, NULL, NULL, 0, NULL, &error);
+
+  if (runs == NULL)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  for (guint i = runs->len; i > 0; i--)
+    {
+      FfClientRun *run = g_ptr_array_index (runs, i - 1);
+      g_autofree gchar *pipeline = NULL;
+
+      if (ff_client_run_get_created_at (run) < since)
+        continue;
+      pipeline = ff_cli_printable (ff_client_run_get_pipeline (run), FALSE);
+      /* TRANSLATORS: a heading before a run's output: run 12 (hello) */
+      g_print (_ ("==> run %" PRIu64 " (%s) <==\n"), ff_client_run_get_id (run), pipeline);
+      if (print_log (ctl, run, tail, FALSE) != EXIT_SUCCESS)
+        return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
+
+gint
+ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
+{
+  guint64 id = 0;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (FfClientRun) run = NULL;
+  g_autofree gchar *last = NULL, *since_text = NULL;
+  gboolean live = FALSE;
+  gint tail = -1, status;
+  gint64 since = 0;
+  const GOptionEntry entries[] = {
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &live,
+      N_ ("Keep printing output until the run ends, then exit with its code"), NULL },
+    { "last", 'l', 0, G_OPTION_ARG_STRING, &last, N_ ("The newest run of this pipeline"),
+      N_ ("PIPELINE") },
+    { "tail", 'n', 0, G_OPTION_ARG_INT, &tail,
+      N_ ("Only the last N lines (with --follow: then the new ones)"), N_ ("N") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since_text,
+      N_ ("Only runs created since TIME: a time ago (30s, 10m, 2h, 1d, 1w) or an ISO 8601 date "
+          "and time (2026-12-03, “2026-12-03 14:30”, 2026-12-03T14:30:00Z). Without RUN and "
+          "--last: every run since then, oldest first. Lines carry no time of their own"),
+      N_ ("TIME") },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  context = ff_cli_command_context (ctl, _ ("[RUN]"), _ ("Print the output of a run."), entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1) ||
+      !ff_cli_parse_since (ctl, since_text, &since))
+    return EXIT_USAGE;
+  if (tail < -1)
+    return ff_cli_usage_error (ctl, _ ("--tail must be 0 or more"));
+  if (argc > 1 && (last != NULL || since_text != NULL))
+    return ff_cli_usage_error (ctl, _ ("give a RUN, or --last PIPELINE or --since TIME, not both"));
+  if (argc == 1 && last == NULL && since_text == NULL)
+    return ff_cli_usage_error (ctl, _ ("which run? Give a RUN, --last PIPELINE or --since TIME"));
+  if (argc == 1 && last == NULL && live)
+    return ff_cli_usage_error (ctl, _ ("--follow follows one run: give a RUN or --last PIPELINE"));
+  if (argc > 1 && !ff_cli_parse_run_id (ctl, argv[1], &id))
+    return EXIT_USAGE;
+  /* with --follow the exit code is the run's: fastflowctl's own failures
+   * take 125, as those of `run` do */
+  if (!ff_cli_connect_manager (ctl))
+    return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
+  if (argc == 1 && last == NULL)
+    return print_logs_since (ctl, since, tail);
+  run = last != NULL ? lookup_last_run (ctl, last, since) : ff_cli_lookup_run (ctl, id);
+  if (run == NULL)
+    return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
+  id = ff_client_run_get_id (run);
+  status = print_log (ctl, run, tail, live);
   if (!live)
-    return ctl->status;
-  if (ctl->status != 0)
+    return status;
+  if (status != 0)
     return EXIT_RUN_INFRA;
   /* a fresh look: the proxy's State may have come before its ExitCode */
   g_clear_object (&run);
@@ -546,6 +664,18 @@ print_runs_table (GPtrArray *runs)
     }
 }
 
+/* The runs created at @since or later, at most @limit (0: all). */
+static void
+keep_since (GPtrArray *runs, gint64 since, guint limit)
+{
+  guint kept = 0;
+
+  while (kept < runs->len && (limit == 0 || kept < limit) &&
+         ff_client_run_get_created_at (g_ptr_array_index (runs, kept)) >= since)
+    kept++;
+  g_ptr_array_set_size (runs, kept);
+}
+
 gint
 ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -554,7 +684,9 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GPtrArray) runs = NULL;
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *state = NULL;
+  g_autofree gchar *since_text = NULL;
   gint limit = 20;
+  gint64 since = 0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
@@ -562,12 +694,17 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since_text,
+      N_ ("Only runs created since TIME: a time ago (30s, 10m, 2h, 1d, 1w) or an ISO 8601 date "
+          "and time (2026-12-03, “2026-12-03 14:30”, 2026-12-03T14:30:00Z)"),
+      N_ ("TIME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
   context = ff_cli_command_context (ctl, NULL, _ ("List runs, newest first."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0))
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0) ||
+      !ff_cli_parse_since (ctl, since_text, &since))
     return EXIT_USAGE;
   if (limit < 0)
     {
@@ -575,12 +712,17 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     }
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
-  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, (guint) limit, NULL, &error);
+  /* ListRuns has no time filter: with --since, the newest first until
+   * the first older one, then --limit of those */
+  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, since > 0 ? 0 : (guint) limit,
+                                   NULL, &error);
   if (runs == NULL)
     {
       ff_cli_print_gerror (ctl, error);
       return EXIT_FAILURE;
     }
+  if (since > 0)
+    keep_since (runs, since, (guint) limit);
   if (json)
     {
       g_autoptr (JsonArray) array = json_array_new ();

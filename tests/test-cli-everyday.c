@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The everyday CLI: logs --last/--tail/--since, runs --since, the status
+ * overview, one pipeline in full, German tables. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <string.h>
+
+#include "ff-test-daemon.h"
+
+static FfTestDaemon *
+start_daemon (void)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+
+  ff_test_daemon_add_pipeline (d, "ok", "main.sh", "echo hello\n", NULL);
+  ff_test_daemon_add_pipeline (d, "count", "main.sh", "for i in 1 2 3 4 5; do echo line$i; done\n",
+                               NULL);
+  ff_test_daemon_start (d, NULL);
+  return d;
+}
+
+/* fastflowctl ARGS… must exit @expected; returns its stdout. */
+static gchar *
+ctl (FfTestDaemon *d, gint expected, const gchar *first, ...)
+{
+  const gchar *args[12] = { first };
+  g_autofree gchar *out = NULL, *err = NULL;
+  va_list ap;
+  guint n = 1;
+  gint status;
+
+  va_start (ap, first);
+  while (n < G_N_ELEMENTS (args) - 1 && (args[n] = va_arg (ap, const gchar *)) != NULL)
+    n++;
+  va_end (ap);
+  status = ff_test_daemon_ctl (d, &out, &err, args[0], args[1], args[2], args[3], args[4], args[5],
+                               args[6], args[7], args[8], args[9], args[10], NULL);
+  if (status != expected)
+    g_error ("fastflowctl %s: exit %d, expected %d\nstdout: %s\nstderr: %s", first, status,
+             expected, out, err);
+  if (expected == 2)
+    return g_steal_pointer (&err);
+  return g_steal_pointer (&out);
+}
+
+static void
+run_to_end (FfTestDaemon *d, const gchar *pipeline)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 0);
+}
+
+static guint
+count_json_runs (const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  return json_array_get_length (json_node_get_array (node));
+}
+
+static void
+test_logs_last_tail (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *last = NULL, *tail = NULL, *tail0 = NULL, *tail9 = NULL, *usage = NULL;
+  g_autofree gchar *none = NULL;
+
+  run_to_end (d, "count");
+  run_to_end (d, "ok");
+  last = ctl (d, 0, "logs", "--last", "count", NULL);
+  g_assert_cmpstr (last, ==, "line1\nline2\nline3\nline4\nline5\n");
+  tail = ctl (d, 0, "logs", "--tail", "2", "1", NULL);
+  g_assert_cmpstr (tail, ==, "line4\nline5\n");
+  tail0 = ctl (d, 0, "logs", "--last", "count", "-n", "0", NULL);
+  g_assert_cmpstr (tail0, ==, "");
+  tail9 = ctl (d, 0, "logs", "--last", "count", "--tail", "9", NULL);
+  g_assert_cmpstr (tail9, ==, last);
+  usage = ctl (d, 2, "logs", "--last", "count", "1", NULL);
+  g_assert_nonnull (strstr (usage, "--last"));
+  none = ctl (d, 1, "logs", "--last", "nope", NULL);
+}
+
+static void
+test_since (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *recent = NULL, *future = NULL, *old = NULL, *bad = NULL;
+  g_autofree gchar *logs = NULL, *logs_future = NULL, *iso = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) tomorrow = NULL;
+  g_autofree gchar *tomorrow_text = NULL;
+
+  run_to_end (d, "ok");
+  run_to_end (d, "count");
+  recent = ctl (d, 0, "runs", "--since", "1h", "--json", NULL);
+  g_assert_cmpuint (count_json_runs (recent), ==, 2);
+  /* an ISO 8601 time tomorrow: nothing yet */
+  tomorrow = g_date_time_add_days (now, 1);
+  tomorrow_text = g_date_time_format (tomorrow, "%Y-%m-%d");
+  future = ctl (d, 0, "runs", "--since", tomorrow_text, "--json", NULL);
+  g_assert_cmpuint (count_json_runs (future), ==, 0);
+  iso = ctl (d, 0, "runs", "--since", "2000-01-01T00:00:00Z", "--limit", "1", "--json", NULL);
+  g_assert_cmpuint (count_json_runs (iso), ==, 1);
+  old = ctl (d, 0, "runs", "--since", "2000-01-01 10:00", "--json", NULL);
+  g_assert_cmpuint (count_json_runs (old), ==, 2);
+  bad = ctl (d, 2, "runs", "--since", "yesterday-ish", NULL);
+  g_assert_nonnull (strstr (bad, "yesterday-ish"));
+  g_assert_nonnull (strstr (bad, "10m"));
+
+  logs = ctl (d, 0, "logs", "--since", "1d", NULL);
+  g_assert_cmpstr (logs, ==,
+                   "==> run 1 (ok) <==\nhello\n"
+                   "==> run 2 (count) <==\nline1\nline2\nline3\nline4\nline5\n");
+  logs_future = ctl (d, 1, "logs", "--last", "ok", "--since", tomorrow_text, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* the English texts these tests compare */
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli-everyday/logs-last-tail", test_logs_last_tail);
+  g_test_add_func ("/cli-everyday/since", test_since);
+  return g_test_run ();
+}
