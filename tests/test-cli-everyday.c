@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ff-test-daemon.h"
+#include "ff-test-util.h"
 
 static FfTestDaemon *
 start_daemon (void)
@@ -17,6 +18,11 @@ start_daemon (void)
   ff_test_daemon_add_pipeline (d, "ok", "main.sh", "echo hello\n", NULL);
   ff_test_daemon_add_pipeline (d, "count", "main.sh", "for i in 1 2 3 4 5; do echo line$i; done\n",
                                NULL);
+  ff_test_daemon_add_pipeline (d, "twelve", "main.sh",
+                               "i=1; while [ $i -le 12 ]; do echo row$i; i=$((i+1)); done\n", NULL);
+  ff_test_daemon_add_pipeline (d, "sleeper", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_add_pipeline (d, "hourly", "main.sh", "true\n", "pipeline.json",
+                               "{\"schedule_cron\": \"0 * * * *\"}", NULL);
   ff_test_daemon_start (d, NULL);
   return d;
 }
@@ -120,6 +126,83 @@ test_since (void)
   logs_future = ctl (d, 1, "logs", "--last", "ok", "--since", tomorrow_text, NULL);
 }
 
+typedef struct
+{
+  FfTestDaemon *d;
+  const gchar *id;
+} RunRef;
+
+static gboolean
+is_running (gpointer data)
+{
+  RunRef *ref = data;
+  g_autofree gchar *out = ctl (ref->d, 0, "status", "--json", ref->id, NULL);
+
+  return strstr (out, "\"running\"") != NULL;
+}
+
+static void
+test_status_overview (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *id = NULL, *text = NULL, *json = NULL, *cancel = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *overview;
+  RunRef ref = { d, NULL };
+
+  id = g_strchomp (ctl (d, 0, "run", "sleeper", "--detach", NULL));
+  ref.id = id;
+  ff_test_poll_until (is_running, &ref);
+  text = ctl (d, 0, "status", NULL);
+  g_test_message ("%s", text);
+  g_assert_true (g_str_has_prefix (text, "fastflowd 0.1.0 on the session bus\n"));
+  g_assert_nonnull (strstr (text, "local"));
+  g_assert_nonnull (strstr (text, "available"));
+  g_assert_nonnull (strstr (text, "Running: 1 run\n"));
+  g_assert_nonnull (strstr (text, "sleeper"));
+  g_assert_nonnull (strstr (text, "Queued: 0 runs\n"));
+  g_assert_nonnull (strstr (text, "Next scheduled:\n"));
+  g_assert_nonnull (strstr (text, "hourly"));
+  g_assert_nonnull (strstr (text, "0 * * * *"));
+
+  json = ctl (d, 0, "status", "--json", NULL);
+  node = json_from_string (json, &error);
+  g_assert_no_error (error);
+  overview = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (overview, "version"), ==, "0.1.0");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (overview, "running")), ==,
+                    1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (overview, "queued")), ==,
+                    0);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (
+                           json_object_get_array_member (overview, "next_scheduled"), 0),
+                       "pipeline"),
+                   ==, "hourly");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (overview, "executors")),
+                    >=, 1);
+  cancel = ctl (d, 0, "cancel", id, NULL);
+}
+
+static void
+test_status_last_lines (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *text = NULL, *two = NULL, *none = NULL;
+
+  run_to_end (d, "twelve");
+  text = ctl (d, 0, "status", "1", NULL);
+  /* the last ten, after the fields and a blank line */
+  g_assert_true (g_str_has_suffix (
+      text, "\n\nrow3\nrow4\nrow5\nrow6\nrow7\nrow8\nrow9\nrow10\nrow11\nrow12\n"));
+  g_assert_null (strstr (text, "row2\n"));
+  two = ctl (d, 0, "status", "--lines", "2", "1", NULL);
+  g_assert_true (g_str_has_suffix (two, "\n\nrow11\nrow12\n"));
+  none = ctl (d, 0, "status", "-n", "0", "1", NULL);
+  g_assert_null (strstr (none, "row12"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -129,5 +212,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli-everyday/logs-last-tail", test_logs_last_tail);
   g_test_add_func ("/cli-everyday/since", test_since);
+  g_test_add_func ("/cli-everyday/status-overview", test_status_overview);
+  g_test_add_func ("/cli-everyday/status-last-lines", test_status_last_lines);
   return g_test_run ();
 }

@@ -598,6 +598,32 @@ print_status (FfClientRun *run)
     print_field (_ ("Route"), ff_client_run_get_route (run));
 }
 
+/* The run's last @lines lines of output under its fields, as
+ * `systemctl status` shows a unit's last journal lines. They are the
+ * run's own bytes, so made printable here as any text from the daemon. */
+static void
+print_last_lines (Ctl *ctl, FfClientRun *run, guint lines)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) data = NULL;
+  g_autofree gchar *text = NULL, *printable = NULL;
+  gsize from;
+
+  if (lines == 0)
+    return;
+  if ((data = ff_cli_read_log (run, &error)) == NULL)
+    {
+      ff_cli_print_error ("%s", error->message);
+      return;
+    }
+  from = ff_cli_tail_offset (data->data, data->len, lines);
+  if (from == data->len)
+    return;
+  text = g_strndup ((const gchar *) data->data + from, data->len - from);
+  printable = ff_cli_printable (text, TRUE);
+  g_print ("\n%s%s", printable, g_str_has_suffix (printable, "\n") ? "" : "\n");
+}
+
 gint
 ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -605,14 +631,27 @@ ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
   gboolean json = FALSE;
+  gint lines = 10;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    { "lines", 'n', 0, G_OPTION_ARG_INT, &lines,
+      N_ ("Show this many of the run's last output lines (default 10)"), N_ ("N") },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Show the state of a run."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
-      !ff_cli_parse_run_id (ctl, argv[1], &id))
+  context = ff_cli_command_context (
+      ctl, _ ("[RUN]"),
+      _ ("Show the state of a run and its last output lines; without RUN, an overview: the "
+         "daemon's version, the executors and their health, the running and queued runs and "
+         "the next scheduled runs."),
+      entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1))
+    return EXIT_USAGE;
+  if (lines < 0)
+    return ff_cli_usage_error (ctl, _ ("--lines must be 0 or more"));
+  if (argc == 1)
+    return ff_cli_connect_manager (ctl) ? ff_cli_print_overview (ctl, json) : EXIT_FAILURE;
+  if (!ff_cli_parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
   if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
@@ -620,9 +659,10 @@ ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
     {
       g_autoptr (JsonNode) node = ff_cli_run_to_json (run);
       ff_cli_print_json (node);
+      return EXIT_SUCCESS;
     }
-  else
-    print_status (run);
+  print_status (run);
+  print_last_lines (ctl, run, (guint) lines);
   return EXIT_SUCCESS;
 }
 
