@@ -22,7 +22,9 @@ start_daemon (void)
                                "i=1; while [ $i -le 12 ]; do echo row$i; i=$((i+1)); done\n", NULL);
   ff_test_daemon_add_pipeline (d, "sleeper", "main.sh", "echo started\nsleep 30\n", NULL);
   ff_test_daemon_add_pipeline (d, "hourly", "main.sh", "true\n", "pipeline.json",
-                               "{\"schedule_cron\": \"0 * * * *\"}", NULL);
+                               "{\"schedule_cron\": \"0 * * * *\", \"tmeout\": 5, "
+                               "\"retry_attempts\": 2}",
+                               NULL);
   ff_test_daemon_start (d, NULL);
   return d;
 }
@@ -203,6 +205,37 @@ test_status_last_lines (void)
   g_assert_null (strstr (none, "row12"));
 }
 
+static void
+test_pipeline_in_full (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *text = NULL, *json = NULL, *missing = NULL, *ok = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *object;
+
+  run_to_end (d, "ok");
+  text = ctl (d, 0, "pipelines", "hourly", NULL);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "0 * * * *"));
+  g_assert_nonnull (strstr (text, "never run"));
+  g_assert_nonnull (strstr (text, "tmeout"));
+  g_assert_nonnull (strstr (text, "\"retry_attempts\" : 2"));
+  ok = ctl (d, 0, "pipelines", "ok", NULL);
+  g_assert_nonnull (strstr (ok, "run 1, Succeeded"));
+  g_assert_nonnull (strstr (ok, "every setting at its default"));
+  json = ctl (d, 0, "pipelines", "hourly", "--json", NULL);
+  node = json_from_string (json, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "hourly");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "settings"),
+                                               "retry_attempts"),
+                   ==, 2);
+  g_assert_true (json_object_get_null_member (object, "last_run"));
+  missing = ctl (d, 1, "pipelines", "nope", NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +247,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-everyday/since", test_since);
   g_test_add_func ("/cli-everyday/status-overview", test_status_overview);
   g_test_add_func ("/cli-everyday/status-last-lines", test_status_last_lines);
+  g_test_add_func ("/cli-everyday/pipeline-in-full", test_pipeline_in_full);
   return g_test_run ();
 }

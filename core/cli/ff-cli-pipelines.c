@@ -90,8 +90,12 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
   GVariantIter iter;
   GVariant *pipeline;
 
-  context = ff_cli_command_context (ctl, NULL, _ ("List the pipelines."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0))
+  context = ff_cli_command_context (
+      ctl, _ ("[NAME]"),
+      _ ("List the pipelines; with NAME, show that one in full: its settings, schedule, next "
+         "and last run, and warnings."),
+      entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1))
     return EXIT_USAGE;
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
@@ -100,6 +104,8 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
       ff_cli_print_gerror (ctl, error);
       return EXIT_FAILURE;
     }
+  if (argc == 2)
+    return ff_cli_show_pipeline (ctl, pipelines, argv[1], json);
   if (json)
     {
       g_autoptr (JsonNode) node = variant_to_json (pipelines);

@@ -59,6 +59,9 @@ GByteArray *ff_cli_read_log (FfClientRun *run, GError **error);
 /* Where the last @lines lines of @data start. */
 gsize ff_cli_tail_offset (const guint8 *data, gsize len, guint lines);
 
+/* ff-cli-pipeline.c: `pipelines NAME` */
+gint ff_cli_show_pipeline (Ctl *ctl, GVariant *pipelines, const gchar *name, gboolean json);
+
 /* ff-cli-status.c: `status` without a run */
 gint ff_cli_print_overview (Ctl *ctl, gboolean json);
 
