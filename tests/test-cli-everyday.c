@@ -20,6 +20,7 @@ start_daemon (void)
                                NULL);
   ff_test_daemon_add_pipeline (d, "twelve", "main.sh",
                                "i=1; while [ $i -le 12 ]; do echo row$i; i=$((i+1)); done\n", NULL);
+  ff_test_daemon_add_pipeline (d, "three", "main.sh", "exit 3\n", NULL);
   ff_test_daemon_add_pipeline (d, "sleeper", "main.sh", "echo started\nsleep 30\n", NULL);
   ff_test_daemon_add_pipeline (d, "hourly", "main.sh", "true\n", "pipeline.json",
                                "{\"schedule_cron\": \"0 * * * *\", \"tmeout\": 5, "
@@ -236,6 +237,54 @@ test_pipeline_in_full (void)
   missing = ctl (d, 1, "pipelines", "nope", NULL);
 }
 
+/* Each row's cell under @header starts where the header does, after a
+ * space: no value runs into the next column. */
+static void
+assert_aligned (const gchar *table, const gchar *header)
+{
+  g_auto (GStrv) lines = g_strsplit (table, "\n", -1);
+  const gchar *at = strstr (lines[0], header);
+  glong column;
+
+  g_assert_nonnull (at);
+  column = g_utf8_pointer_to_offset (lines[0], at);
+  for (guint i = 1; lines[i] != NULL && *lines[i] != '\0'; i++)
+    {
+      g_autofree gunichar *chars = g_utf8_to_ucs4_fast (lines[i], -1, NULL);
+      glong len = g_utf8_strlen (lines[i], -1);
+
+      g_assert_cmpint (len, >, column);
+      if (chars[column - 1] != ' ' || chars[column] == ' ')
+        g_error ("“%s” is not under “%s” in\n%s", lines[i], header, table);
+    }
+}
+
+static void
+test_german_tables (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL, *runs = NULL, *pipelines = NULL;
+  const gchar *run_headers[] = { "PIPELINE", "ZUSTAND", "GESTARTET", "DAUER", "EXIT" };
+  const gchar *pipeline_headers[] = { "LETZTER LAUF", "EXECUTOR", "ZEITPLAN", "NÄCHSTER LAUF" };
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "three", NULL), ==, 3);
+  run_to_end (d, "ok");
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+  runs = ctl (d, 0, "runs", NULL);
+  pipelines = ctl (d, 0, "pipelines", NULL);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_message ("%s\n%s", runs, pipelines);
+  g_assert_nonnull (strstr (runs, "Pipeline-Fehler"));
+  for (guint i = 0; i < G_N_ELEMENTS (run_headers); i++)
+    assert_aligned (runs, run_headers[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (pipeline_headers); i++)
+    assert_aligned (pipelines, pipeline_headers[i]);
+  /* a duration under a minute: with the decimal comma */
+  g_assert_true (g_regex_match_simple ("  [0-9]+,[0-9] s  ", runs, 0, 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -248,5 +297,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-everyday/status-overview", test_status_overview);
   g_test_add_func ("/cli-everyday/status-last-lines", test_status_last_lines);
   g_test_add_func ("/cli-everyday/pipeline-in-full", test_pipeline_in_full);
+  g_test_add_func ("/cli-everyday/german-tables", test_german_tables);
   return g_test_run ();
 }

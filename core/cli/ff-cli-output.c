@@ -295,6 +295,7 @@ struct _FfCliTable
   guint n_columns;
   GPtrArray *rows;    /* of GStrv, the header first */
   GPtrArray *painted; /* of GStrv or NULL, by row */
+  GPtrArray *notes;   /* of GString or NULL, by row: lines under it */
 };
 
 static GStrv
@@ -311,6 +312,13 @@ collect_cells (guint n, const gchar *first, va_list args)
   return cells;
 }
 
+static void
+free_note (gpointer note)
+{
+  if (note != NULL)
+    g_string_free (note, TRUE);
+}
+
 FfCliTable *
 ff_cli_table_new (const gchar *first_header, ...)
 {
@@ -323,10 +331,12 @@ ff_cli_table_new (const gchar *first_header, ...)
   va_end (args);
   table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   table->painted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  table->notes = g_ptr_array_new_with_free_func (free_note);
   va_start (args, first_header);
   g_ptr_array_add (table->rows, collect_cells (table->n_columns, first_header, args));
   va_end (args);
   g_ptr_array_add (table->painted, NULL);
+  g_ptr_array_add (table->notes, NULL);
   return table;
 }
 
@@ -339,6 +349,17 @@ ff_cli_table_add_row (FfCliTable *table, const gchar *first_cell, ...)
   g_ptr_array_add (table->rows, collect_cells (table->n_columns, first_cell, args));
   va_end (args);
   g_ptr_array_add (table->painted, NULL);
+  g_ptr_array_add (table->notes, NULL);
+}
+
+void
+ff_cli_table_add_note (FfCliTable *table, const gchar *line)
+{
+  guint last = table->notes->len - 1;
+
+  if (table->notes->pdata[last] == NULL)
+    table->notes->pdata[last] = g_string_new (NULL);
+  g_string_append_printf (table->notes->pdata[last], "%s\n", line);
 }
 
 void
@@ -382,6 +403,8 @@ ff_cli_table_format (FfCliTable *table, const gchar *indent)
             g_string_append_c (out, ' ');
         }
       g_string_append_c (out, '\n');
+      if (g_ptr_array_index (table->notes, r) != NULL)
+        g_string_append (out, ((GString *) g_ptr_array_index (table->notes, r))->str);
     }
   return g_string_free (out, FALSE);
 }
@@ -391,5 +414,6 @@ ff_cli_table_free (FfCliTable *table)
 {
   g_ptr_array_unref (table->rows);
   g_ptr_array_unref (table->painted);
+  g_ptr_array_unref (table->notes);
   g_free (table);
 }

@@ -36,6 +36,9 @@ void ff_cli_table_add_row (FfCliTable *table, const gchar *first_cell, ...) G_GN
 /* Shows @painted (colour codes around the cell's text) in place of the
  * last row's cell @column, padded by the plain text's width. */
 void ff_cli_table_paint (FfCliTable *table, guint column, const gchar *painted);
+/* A line of its own under the last row (a broken pipeline's error),
+ * not measured for the columns. */
+void ff_cli_table_add_note (FfCliTable *table, const gchar *line);
 /* The table, each line after @indent. */
 gchar *ff_cli_table_format (FfCliTable *table, const gchar *indent);
 void ff_cli_table_free (FfCliTable *table);

@@ -670,38 +670,32 @@ static void
 print_runs_table (GPtrArray *runs)
 {
   gboolean color = ff_cli_use_color (STDOUT_FILENO);
-  g_autofree gchar *h_id = ff_cli_pad (_ ("ID"), 6);
-  g_autofree gchar *h_pipeline = ff_cli_pad (_ ("PIPELINE"), 20);
-  g_autofree gchar *h_state = ff_cli_pad (_ ("STATE"), 22);
-  g_autofree gchar *h_started = ff_cli_pad (_ ("STARTED"), 20);
-  g_autofree gchar *h_duration = ff_cli_pad (_ ("DURATION"), 11);
+  g_autoptr (FfCliTable) table = ff_cli_table_new (_ ("ID"), _ ("PIPELINE"), _ ("STATE"),
+                                                   _ ("STARTED"), _ ("DURATION"), _ ("EXIT"), NULL);
+  g_autofree gchar *text = NULL;
 
-  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _ ("EXIT"));
   for (guint i = 0; i < runs->len; i++)
     {
       FfClientRun *run = g_ptr_array_index (runs, i);
       g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
-      g_autofree gchar *id_col = ff_cli_pad (id, 6);
-      g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
       g_autofree gchar *plain =
           ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), FALSE);
       g_autofree gchar *badge =
           ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
       g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
-      g_autofree gchar *started_col = ff_cli_pad (started, 20);
       g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
                                                            ff_client_run_get_finished_at (run));
-      g_autofree gchar *duration_col = ff_cli_pad (duration, 11);
       g_autofree gchar *exit_code = ff_client_run_get_finished_at (run) > 0
                                         ? g_strdup_printf ("%d", ff_client_run_get_exit_code (run))
                                         : g_strdup ("-");
-      /* pad by the visible width, not the colour codes */
-      g_autofree gchar *state_pad =
-          ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1) ? 22 - g_utf8_strlen (plain, -1) : 0);
 
-      g_print ("%s %s %s%s %s %s %s\n", id_col, pipeline, badge, state_pad, started_col,
-               duration_col, exit_code);
+      ff_cli_table_add_row (table, id, ff_client_run_get_pipeline (run), plain, started, duration,
+                            exit_code, NULL);
+      /* padded by the visible width, not the colour codes */
+      ff_cli_table_paint (table, 2, badge);
     }
+  text = ff_cli_table_format (table, "");
+  g_print ("%s", text);
 }
 
 /* The runs created at @since or later, at most @limit (0: all). */
