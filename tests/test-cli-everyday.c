@@ -285,6 +285,37 @@ test_german_tables (void)
   g_assert_true (g_regex_match_simple ("  [0-9]+,[0-9] s  ", runs, 0, 0));
 }
 
+/* With one run at a time, a second run waits queued: top and the status
+ * overview show it. */
+static void
+test_top_queued (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *first = NULL, *second = NULL, *top = NULL, *overview = NULL;
+  g_autofree gchar *c1 = NULL, *c2 = NULL;
+  RunRef ref = { d, NULL };
+
+  ff_test_daemon_add_pipeline (d, "sleeper", "main.sh", "sleep 30\n", NULL);
+  ff_test_daemon_add_pipeline (d, "ok", "main.sh", "echo hello\n", NULL);
+  g_file_set_contents (d->config_path, "[daemon]\nmax_concurrent_runs=1\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_start (d, NULL);
+  first = g_strchomp (ctl (d, 0, "run", "sleeper", "--detach", NULL));
+  ref.id = first;
+  ff_test_poll_until (is_running, &ref);
+  second = g_strchomp (ctl (d, 0, "run", "ok", "--detach", NULL));
+  top = ctl (d, 0, "top", "--once", NULL);
+  g_test_message ("%s", top);
+  g_assert_nonnull (strstr (top, "Running"));
+  g_assert_nonnull (strstr (top, "Queued"));
+  g_assert_nonnull (strstr (top, "ok"));
+  overview = ctl (d, 0, "status", NULL);
+  g_assert_nonnull (strstr (overview, "Queued: 1 run\n"));
+  c2 = ctl (d, 0, "cancel", second, NULL);
+  c1 = ctl (d, 0, "cancel", first, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,5 +329,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-everyday/status-last-lines", test_status_last_lines);
   g_test_add_func ("/cli-everyday/pipeline-in-full", test_pipeline_in_full);
   g_test_add_func ("/cli-everyday/german-tables", test_german_tables);
+  g_test_add_func ("/cli-everyday/top-queued", test_top_queued);
   return g_test_run ();
 }
