@@ -176,6 +176,22 @@ print_checks (GVariant *checks, gboolean color)
     }
 }
 
+/* An executor's line of ListExecutors, in `executors --json` and the
+ * `status --json` overview alike. */
+void
+ff_cli_add_executor_members (JsonBuilder *b,
+                             const gchar *name,
+                             gboolean available,
+                             const gchar *message)
+{
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "available");
+  json_builder_add_boolean_value (b, available);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+}
+
 static gint
 print_executors_json (Ctl *ctl, GVariant *executors, gboolean verbose)
 {
@@ -190,12 +206,7 @@ print_executors_json (Ctl *ctl, GVariant *executors, gboolean verbose)
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "available");
-      json_builder_add_boolean_value (b, available);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, message);
+      ff_cli_add_executor_members (b, name, available, message);
       if (verbose)
         {
           g_autoptr (GVariant) checks = diagnose (ctl, name);

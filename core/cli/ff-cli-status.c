@@ -147,12 +147,7 @@ print_overview_json (Overview *o)
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "available");
-      json_builder_add_boolean_value (b, available);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, message);
+      ff_cli_add_executor_members (b, name, available, message);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
