@@ -135,7 +135,7 @@ test_usage_errors (void)
   const gchar *cases[][4] = {
     { NULL },
     { "frobnicate", NULL },
-    { "status", NULL },
+    { "logs", NULL },
     { "status", "abc", NULL },
     { "status", "1", "2", NULL },
     { "runs", "--limit", "-1", NULL },

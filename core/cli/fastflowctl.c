@@ -183,7 +183,7 @@ static const Command commands[] = {
   { "pipelines", ff_cli_cmd_pipelines, N_ ("List the pipelines") },
   { "run", ff_cli_cmd_run, N_ ("Start a run and follow its output") },
   { "runs", ff_cli_cmd_runs, N_ ("List runs, newest first") },
-  { "status", ff_cli_cmd_status, N_ ("Show the state of a run") },
+  { "status", ff_cli_cmd_status, N_ ("Show the state of a run, or an overview") },
   { "logs", ff_cli_cmd_logs, N_ ("Print the output of a run") },
   { "wait", ff_cli_cmd_wait, N_ ("Wait for runs to end and print their exit codes") },
   { "cancel", ff_cli_cmd_cancel, N_ ("Cancel a run") },

@@ -14,8 +14,8 @@
 void
 ff_cli_print_samples (GVariant *samples)
 {
-  g_autofree gchar *h_time = ff_cli_pad (_ ("TIME"), 20);
-  g_autofree gchar *h_cpu = ff_cli_pad (_ ("CPU"), 9);
+  g_autoptr (FfCliTable) table = NULL;
+  g_autofree gchar *text = NULL;
   GVariantIter iter;
   gint64 time;
   gdouble cpu;
@@ -26,18 +26,18 @@ ff_cli_print_samples (GVariant *samples)
       g_print ("%s\n", _ ("No resource samples."));
       return;
     }
-  g_print ("%s %s %s\n", h_time, h_cpu, _ ("MEMORY"));
+  table = ff_cli_table_new (_ ("TIME"), _ ("CPU"), _ ("MEMORY"), NULL);
   g_variant_iter_init (&iter, samples);
   while (g_variant_iter_next (&iter, "(xdt)", &time, &cpu, &memory))
     {
       g_autofree gchar *when = ff_cli_format_time (time);
-      g_autofree gchar *when_col = ff_cli_pad (when, 20);
       g_autofree gchar *cpu_text = g_strdup_printf ("%.1f %%", cpu);
-      g_autofree gchar *cpu_col = ff_cli_pad (cpu_text, 9);
       g_autofree gchar *size = ff_cli_format_size (memory);
 
-      g_print ("%s %s %s\n", when_col, cpu_col, size);
+      ff_cli_table_add_row (table, when, cpu_text, size, NULL);
     }
+  text = ff_cli_table_format (table, "");
+  g_print ("%s", text);
 }
 
 JsonNode *
@@ -67,53 +67,50 @@ ff_cli_samples_to_json (GVariant *samples)
 }
 
 static void
-append_top_row (GString *out, FfClientRun *run, gboolean color)
+add_top_row (FfCliTable *table, FfClientRun *run, gboolean color)
 {
+  gboolean waiting = g_str_equal (ff_client_run_get_state (run), "queued");
   g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
-  g_autofree gchar *id_col = ff_cli_pad (id, 6);
-  g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
-  g_autofree gchar *executor = ff_cli_pad (ff_client_run_get_executor (run), 13);
+  g_autofree gchar *plain =
+      ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), FALSE);
+  g_autofree gchar *badge =
+      ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
   g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_client_run_get_cpu_percent (run));
-  g_autofree gchar *cpu_col = ff_cli_pad (cpu, 9);
   g_autofree gchar *mem = ff_cli_format_size (ff_client_run_get_memory_bytes (run));
-  g_autofree gchar *mem_col = ff_cli_pad (mem, 11);
   g_autofree gchar *peak = ff_cli_format_size (ff_client_run_get_memory_peak_bytes (run));
-  g_autofree gchar *peak_col = ff_cli_pad (peak, 11);
   g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run), 0);
-  const gchar *note = "";
+  g_autofree gchar *note = NULL;
 
-  if (*ff_client_run_get_metrics_message (run) != '\0')
-    note = _ ("not measured");
+  if (waiting)
+    /* a queued run uses nothing yet: its message says what it waits for */
+    note = ff_cli_printable (ff_client_run_get_message (run), FALSE);
+  else if (*ff_client_run_get_metrics_message (run) != '\0')
+    note = g_strdup (_ ("not measured"));
   else if (ff_client_run_get_soft_limit_exceeded (run))
-    note = _ ("soft limit exceeded");
-  g_string_append_printf (out, "%s %s %s %s %s %s %s", id_col, pipeline, executor, cpu_col, mem_col,
-                          peak_col, duration);
-  if (*note != '\0')
-    g_string_append_printf (out, color ? "  \033[33m%s\033[0m" : "  %s", note);
-  g_string_append_c (out, '\n');
+    note = g_strdup (_ ("soft limit exceeded"));
+  ff_cli_table_add_row (table, id, ff_client_run_get_pipeline (run), plain,
+                        ff_client_run_get_executor (run), waiting ? "-" : cpu, waiting ? "-" : mem,
+                        waiting ? "-" : peak, duration, note != NULL ? note : "", NULL);
+  ff_cli_table_paint (table, 2, badge);
+  if (note != NULL && color && !waiting)
+    {
+      g_autofree gchar *painted = g_strconcat ("\033[33m", note, "\033[0m", NULL);
+      ff_cli_table_paint (table, 8, painted);
+    }
 }
 
 gchar *
 ff_cli_format_top (GPtrArray *runs, gboolean color)
 {
-  GString *out = g_string_new (NULL);
-  g_autofree gchar *h_id = ff_cli_pad (_ ("ID"), 6);
-  g_autofree gchar *h_pipeline = ff_cli_pad (_ ("PIPELINE"), 20);
-  g_autofree gchar *h_executor = ff_cli_pad (_ ("EXECUTOR"), 13);
-  g_autofree gchar *h_cpu = ff_cli_pad (_ ("CPU"), 9);
-  g_autofree gchar *h_mem = ff_cli_pad (_ ("MEMORY"), 11);
-  g_autofree gchar *h_peak = ff_cli_pad (_ ("PEAK"), 11);
+  g_autoptr (FfCliTable) table = NULL;
 
   if (runs->len == 0)
-    {
-      g_string_append_printf (out, "%s\n", _ ("No runs are running."));
-      return g_string_free (out, FALSE);
-    }
-  g_string_append_printf (out, "%s %s %s %s %s %s %s\n", h_id, h_pipeline, h_executor, h_cpu, h_mem,
-                          h_peak, _ ("RUNNING FOR"));
+    return g_strdup_printf ("%s\n", _ ("No runs are running."));
+  table = ff_cli_table_new (_ ("ID"), _ ("PIPELINE"), _ ("STATE"), _ ("EXECUTOR"), _ ("CPU"),
+                            _ ("MEMORY"), _ ("PEAK"), _ ("RUNNING FOR"), "", NULL);
   for (guint i = 0; i < runs->len; i++)
-    append_top_row (out, g_ptr_array_index (runs, i), color);
-  return g_string_free (out, FALSE);
+    add_top_row (table, g_ptr_array_index (runs, i), color);
+  return ff_cli_table_format (table, "");
 }
 
 /* --- metrics, top ------------------------------------------------------ */
@@ -175,6 +172,25 @@ is_not_seen (gpointer key, gpointer value, gpointer seen)
   return !g_hash_table_contains (seen, key);
 }
 
+/* The running runs, then the starting and the queued ones. */
+static GArray *
+list_active_ids (Ctl *ctl, GError **error)
+{
+  static const gchar *const states[] = { "running", "starting", "queued" };
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      g_autoptr (GArray) ids =
+          ff_client_list_run_ids_sync (ctl->client, NULL, states[i], 0, NULL, error);
+
+      if (ids == NULL)
+        return NULL;
+      g_array_append_vals (all, ids->data, ids->len);
+    }
+  return g_steal_pointer (&all);
+}
+
 static gboolean
 draw_top (Top *top)
 {
@@ -184,7 +200,7 @@ draw_top (Top *top)
   g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree gchar *screen = NULL;
 
-  ids = ff_client_list_run_ids_sync (top->ctl->client, NULL, "running", 0, NULL, &error);
+  ids = list_active_ids (top->ctl, &error);
   if (ids == NULL)
     {
       ff_cli_print_gerror (top->ctl, error);

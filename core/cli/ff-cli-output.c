@@ -263,14 +263,157 @@ ff_cli_printable (const gchar *text, gboolean keep_newlines)
   return g_string_free (out, FALSE);
 }
 
+guint
+ff_cli_display_width (const gchar *text)
+{
+  guint width = 0;
+
+  for (const gchar *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
 gchar *
 ff_cli_pad (const gchar *text, guint width)
 {
   g_autofree gchar *printable = ff_cli_printable (text, FALSE);
-  glong len = g_utf8_strlen (printable, -1);
   GString *s = g_string_new (printable);
 
-  for (glong i = len; i < (glong) width; i++)
+  for (guint i = ff_cli_display_width (printable); i < width; i++)
     g_string_append_c (s, ' ');
   return g_string_free (s, FALSE);
+}
+
+struct _FfCliTable
+{
+  guint n_columns;
+  GPtrArray *rows;    /* of GStrv, the header first */
+  GPtrArray *painted; /* of GStrv or NULL, by row */
+  GPtrArray *notes;   /* of GString or NULL, by row: lines under it */
+};
+
+static GStrv
+collect_cells (guint n, const gchar *first, va_list args)
+{
+  GStrv cells = g_new0 (gchar *, n + 1);
+  const gchar *cell = first;
+
+  for (guint i = 0; i < n; i++)
+    {
+      cells[i] = ff_cli_printable (cell != NULL ? cell : "", FALSE);
+      cell = cell != NULL ? va_arg (args, const gchar *) : NULL;
+    }
+  return cells;
+}
+
+static void
+free_note (gpointer note)
+{
+  if (note != NULL)
+    g_string_free (note, TRUE);
+}
+
+FfCliTable *
+ff_cli_table_new (const gchar *first_header, ...)
+{
+  FfCliTable *table = g_new0 (FfCliTable, 1);
+  va_list args;
+
+  va_start (args, first_header);
+  for (const gchar *h = first_header; h != NULL; h = va_arg (args, const gchar *))
+    table->n_columns++;
+  va_end (args);
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  table->painted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  table->notes = g_ptr_array_new_with_free_func (free_note);
+  va_start (args, first_header);
+  g_ptr_array_add (table->rows, collect_cells (table->n_columns, first_header, args));
+  va_end (args);
+  g_ptr_array_add (table->painted, NULL);
+  g_ptr_array_add (table->notes, NULL);
+  return table;
+}
+
+void
+ff_cli_table_add_row (FfCliTable *table, const gchar *first_cell, ...)
+{
+  va_list args;
+
+  va_start (args, first_cell);
+  g_ptr_array_add (table->rows, collect_cells (table->n_columns, first_cell, args));
+  va_end (args);
+  g_ptr_array_add (table->painted, NULL);
+  g_ptr_array_add (table->notes, NULL);
+}
+
+void
+ff_cli_table_add_note (FfCliTable *table, const gchar *line)
+{
+  guint last = table->notes->len - 1;
+
+  if (table->notes->pdata[last] == NULL)
+    table->notes->pdata[last] = g_string_new (NULL);
+  g_string_append_printf (table->notes->pdata[last], "%s\n", line);
+}
+
+void
+ff_cli_table_paint (FfCliTable *table, guint column, const gchar *painted)
+{
+  guint last = table->painted->len - 1;
+
+  g_return_if_fail (column < table->n_columns);
+  if (table->painted->pdata[last] == NULL)
+    table->painted->pdata[last] = g_new0 (gchar *, table->n_columns + 1);
+  g_free (((GStrv) table->painted->pdata[last])[column]);
+  ((GStrv) table->painted->pdata[last])[column] = g_strdup (painted);
+}
+
+gchar *
+ff_cli_table_format (FfCliTable *table, const gchar *indent)
+{
+  g_autofree guint *widths = g_new0 (guint, table->n_columns);
+  GString *out = g_string_new (NULL);
+
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      GStrv cells = g_ptr_array_index (table->rows, r);
+      for (guint c = 0; c < table->n_columns; c++)
+        widths[c] = MAX (widths[c], ff_cli_display_width (cells[c]));
+    }
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      GStrv cells = g_ptr_array_index (table->rows, r);
+      GStrv painted = g_ptr_array_index (table->painted, r);
+
+      g_string_append (out, indent);
+      for (guint c = 0; c < table->n_columns; c++)
+        {
+          const gchar *shown = painted != NULL && painted[c] != NULL ? painted[c] : cells[c];
+          gboolean last = c + 1 == table->n_columns;
+
+          g_string_append (out, shown);
+          /* two spaces between columns, as docker and systemctl leave */
+          for (guint i = ff_cli_display_width (cells[c]); !last && i < widths[c] + 2; i++)
+            g_string_append_c (out, ' ');
+        }
+      g_string_append_c (out, '\n');
+      if (g_ptr_array_index (table->notes, r) != NULL)
+        g_string_append (out, ((GString *) g_ptr_array_index (table->notes, r))->str);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+ff_cli_table_free (FfCliTable *table)
+{
+  g_ptr_array_unref (table->rows);
+  g_ptr_array_unref (table->painted);
+  g_ptr_array_unref (table->notes);
+  g_free (table);
 }

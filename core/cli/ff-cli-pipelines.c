@@ -16,20 +16,14 @@ variant_to_json (GVariant *dict)
 }
 
 static void
-print_pipeline_row (GVariant *pipeline, gboolean color)
+add_pipeline_row (FfCliTable *table, GVariant *pipeline, gboolean color)
 {
   const gchar *name = "", *description = "", *executor = "", *schedule = "", *last = "";
   const gchar *error = "";
   gboolean broken = FALSE, enabled = TRUE;
   gint64 next_run = 0;
   g_autofree gchar *next_text = NULL;
-  g_autofree gchar *next_col = NULL;
   g_autofree gchar *last_badge = NULL;
-  g_autofree gchar *name_col = NULL;
-  g_autofree gchar *last_col = NULL;
-  g_autofree gchar *executor_col = NULL;
-  g_autofree gchar *schedule_col = NULL;
-  g_autofree gchar *description_text = NULL;
 
   g_variant_lookup (pipeline, "name", "&s", &name);
   g_variant_lookup (pipeline, "description", "&s", &description);
@@ -41,8 +35,6 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_variant_lookup (pipeline, "error", "&s", &error);
   g_variant_lookup (pipeline, "next_run", "x", &next_run);
   next_text = next_run > 0 ? ff_cli_format_time (next_run) : g_strdup ("-");
-  next_col = ff_cli_pad (next_text, 20);
-  name_col = ff_cli_pad (name, 20);
   if (broken)
     last = _ ("broken");
   else if (!enabled)
@@ -51,12 +43,8 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
     last = _ ("never run");
   else
     last = last_badge = ff_cli_badge (last, NULL, FALSE);
-  last_col = ff_cli_pad (last, 12);
-  executor_col = ff_cli_pad (*executor != '\0' ? executor : _ ("default"), 14);
-  schedule_col = ff_cli_pad (*schedule != '\0' ? schedule : "-", 16);
-  description_text = ff_cli_printable (description, FALSE);
-  g_print ("%s %s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, next_col,
-           description_text);
+  ff_cli_table_add_row (table, name, last, *executor != '\0' ? executor : _ ("default"),
+                        *schedule != '\0' ? schedule : "-", next_text, description, NULL);
   if (broken)
     {
       g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
@@ -66,7 +54,7 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
           g_autofree gchar *line = g_strdup_printf ("    %s", text);
           g_autofree gchar *painted =
               color ? g_strconcat ("\033[31m", line, "\033[0m", NULL) : g_strdup (line);
-          g_print ("%s\n", painted);
+          ff_cli_table_add_note (table, painted);
         }
     }
 }
@@ -82,16 +70,17 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
-  g_autofree gchar *h_name = ff_cli_pad (_ ("NAME"), 20);
-  g_autofree gchar *h_last = ff_cli_pad (_ ("LAST RUN"), 12);
-  g_autofree gchar *h_executor = ff_cli_pad (_ ("EXECUTOR"), 14);
-  g_autofree gchar *h_schedule = ff_cli_pad (_ ("SCHEDULE"), 16);
-  g_autofree gchar *h_next = ff_cli_pad (_ ("NEXT RUN"), 20);
+  g_autoptr (FfCliTable) table = NULL;
+  g_autofree gchar *text = NULL;
   GVariantIter iter;
   GVariant *pipeline;
 
-  context = ff_cli_command_context (ctl, NULL, _ ("List the pipelines."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0))
+  context = ff_cli_command_context (
+      ctl, _ ("[NAME]"),
+      _ ("List the pipelines; with NAME, show that one in full: its settings, schedule, next "
+         "and last run, and warnings."),
+      entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1))
     return EXIT_USAGE;
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
@@ -100,6 +89,8 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
       ff_cli_print_gerror (ctl, error);
       return EXIT_FAILURE;
     }
+  if (argc == 2)
+    return ff_cli_show_pipeline (ctl, pipelines, argv[1], json);
   if (json)
     {
       g_autoptr (JsonNode) node = variant_to_json (pipelines);
@@ -111,14 +102,16 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
       g_print ("%s\n", _ ("No pipelines."));
       return EXIT_SUCCESS;
     }
-  g_print ("%s %s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, h_next,
-           _ ("DESCRIPTION"));
+  table = ff_cli_table_new (_ ("NAME"), _ ("LAST RUN"), _ ("EXECUTOR"), _ ("SCHEDULE"),
+                            _ ("NEXT RUN"), _ ("DESCRIPTION"), NULL);
   g_variant_iter_init (&iter, pipelines);
   while ((pipeline = g_variant_iter_next_value (&iter)) != NULL)
     {
-      print_pipeline_row (pipeline, ff_cli_use_color (STDOUT_FILENO));
+      add_pipeline_row (table, pipeline, ff_cli_use_color (STDOUT_FILENO));
       g_variant_unref (pipeline);
     }
+  text = ff_cli_table_format (table, "");
+  g_print ("%s", text);
   return EXIT_SUCCESS;
 }
 
@@ -183,6 +176,22 @@ print_checks (GVariant *checks, gboolean color)
     }
 }
 
+/* An executor's line of ListExecutors, in `executors --json` and the
+ * `status --json` overview alike. */
+void
+ff_cli_add_executor_members (JsonBuilder *b,
+                             const gchar *name,
+                             gboolean available,
+                             const gchar *message)
+{
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "available");
+  json_builder_add_boolean_value (b, available);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+}
+
 static gint
 print_executors_json (Ctl *ctl, GVariant *executors, gboolean verbose)
 {
@@ -197,12 +206,7 @@ print_executors_json (Ctl *ctl, GVariant *executors, gboolean verbose)
   while (g_variant_iter_next (&iter, "(&sb&s)", &name, &available, &message))
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "available");
-      json_builder_add_boolean_value (b, available);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, message);
+      ff_cli_add_executor_members (b, name, available, message);
       if (verbose)
         {
           g_autoptr (GVariant) checks = diagnose (ctl, name);

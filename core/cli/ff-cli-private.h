@@ -5,6 +5,8 @@
  * connection to fastflowd and the parsing of a command's options
  * (fastflowctl.c). Private to fastflowctl. */
 
+#include <json-glib/json-glib.h>
+
 #include "fastflow.h"
 
 G_BEGIN_DECLS
@@ -50,6 +52,24 @@ gint ff_cli_cmd_wait (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_executors (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_reload (Ctl *ctl, gint argc, gchar **argv);
+void ff_cli_add_executor_members (JsonBuilder *b,
+                                  const gchar *name,
+                                  gboolean available,
+                                  const gchar *message);
+
+/* ff-cli-time.c: --since TIME; 0 for none (@text NULL) */
+gboolean ff_cli_parse_since (Ctl *ctl, const gchar *text, gint64 *usec);
+
+/* ff-cli-logtail.c */
+GByteArray *ff_cli_read_log (FfClientRun *run, GError **error);
+/* Where the last @lines lines of @data start. */
+gsize ff_cli_tail_offset (const guint8 *data, gsize len, guint lines);
+
+/* ff-cli-pipeline.c: `pipelines NAME` */
+gint ff_cli_show_pipeline (Ctl *ctl, GVariant *pipelines, const gchar *name, gboolean json);
+
+/* ff-cli-status.c: `status` without a run */
+gint ff_cli_print_overview (Ctl *ctl, gboolean json);
 
 /* ff-cli-encrypt.c */
 gint ff_cli_cmd_encrypt (Ctl *ctl, gint argc, gchar **argv);

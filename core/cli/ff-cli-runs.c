@@ -41,6 +41,7 @@ struct Follow
   /* the reader went away: follow to the end, print nothing more there;
    * by descriptor, as `| head` closes stdout only */
   gboolean discard[STDERR_FILENO + 1];
+  gsize skip;         /* bytes already printed (logs --tail --follow) */
   StopSignal signals[G_N_ELEMENTS (stop_signals)];
 };
 
@@ -54,7 +55,11 @@ on_follow_data (FfClientRun *run, guint stream, GBytes *bytes, Follow *follow)
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
   gint fd = stream == FF_STREAM_STDERR && !follow->merged ? STDERR_FILENO : STDOUT_FILENO;
+  gsize skipped = MIN (len, follow->skip);
 
+  data += skipped;
+  len -= skipped;
+  follow->skip -= skipped;
   while (len > 0 && !follow->discard[fd] && follow->write_error == NULL)
     {
       gssize n = write (fd, data, len);
@@ -325,39 +330,153 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
   return print_outcome (ctl, id, follow.signum);
 }
 
+/* The newest run of @pipeline, created at @since or later; NULL with the
+ * error printed. */
+static FfClientRun *
+lookup_last_run (Ctl *ctl, const gchar *pipeline, gint64 since)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs =
+      ff_client_find_runs_sync (ctl->client, pipeline, NULL, 1, NULL, &error);
+  FfClientRun *run;
+
+  if (runs == NULL)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return NULL;
+    }
+  run = runs->len > 0 ? g_ptr_array_index (runs, 0) : NULL;
+  if (run == NULL || ff_client_run_get_created_at (run) < since)
+    {
+      g_autofree gchar *name = ff_cli_printable (pipeline, FALSE);
+      if (since > 0)
+        ff_cli_print_error (_ ("Pipeline “%s” has no run since the time --since gives"), name);
+      else
+        ff_cli_print_error (_ ("Pipeline “%s” has no runs yet"), name);
+      return NULL;
+    }
+  return g_object_ref (run);
+}
+
+/* The output of one run, or its last @tail lines (-1: all of it). */
+static gint
+print_log (Ctl *ctl, FfClientRun *run, gint tail, gboolean live, gboolean merged)
+{
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Follow follow = { 0 };
+
+  follow.ctl = ctl;
+  follow.run = run;
+  follow.stop = stop;
+  follow.merged = merged;
+  if (tail >= 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GByteArray) data = ff_cli_read_log (run, &error);
+      g_autoptr (GBytes) end = NULL;
+      gsize from;
+
+      if (data == NULL)
+        {
+          ff_cli_print_error ("%s", error->message);
+          return EXIT_FAILURE;
+        }
+      from = ff_cli_tail_offset (data->data, data->len, (guint) tail);
+      end = g_bytes_new (data->data + from, data->len - from);
+      /* the log keeps no stream per line: the tail goes out as one */
+      on_follow_data (run, FF_STREAM_STDOUT, end, &follow);
+      if (!live)
+        return EXIT_SUCCESS;
+      follow.skip = data->len;
+    }
+  follow_log (&follow, live);
+  return ctl->status;
+}
+
+/* logs --since without a run: each run since then, oldest first, under a
+ * heading as `tail` gives several files. */
+static gint
+print_logs_since (Ctl *ctl, gint64 since, gint tail, gboolean merged)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = ff_client_find_runs_sync (ctl->client, NULL, NULL, 0, NULL, &error);
+
+  if (runs == NULL)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_FAILURE;
+    }
+  for (guint i = runs->len; i > 0; i--)
+    {
+      FfClientRun *run = g_ptr_array_index (runs, i - 1);
+      g_autofree gchar *pipeline = NULL;
+
+      if (ff_client_run_get_created_at (run) < since)
+        continue;
+      pipeline = ff_cli_printable (ff_client_run_get_pipeline (run), FALSE);
+      /* TRANSLATORS: a heading before a run's output: run 12 (hello) */
+      g_print (_ ("==> run %" PRIu64 " (%s) <==\n"), ff_client_run_get_id (run), pipeline);
+      if (print_log (ctl, run, tail, FALSE, merged) != EXIT_SUCCESS)
+        return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
+
 gint
 ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv)
 {
-  guint64 id;
+  guint64 id = 0;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  g_autofree gchar *last = NULL, *since_text = NULL;
   gboolean live = FALSE, merged = FALSE;
-  Follow follow = { 0 };
+  gint tail = -1, status;
+  gint64 since = 0;
   const GOptionEntry entries[] = {
     { "follow", 'f', 0, G_OPTION_ARG_NONE, &live,
       N_ ("Keep printing output until the run ends, then exit with its code"), NULL },
     { "merged", 0, 0, G_OPTION_ARG_NONE, &merged,
       N_ ("Print the run's stderr on stdout too, as one stream in the order it came"), NULL },
+    { "last", 'l', 0, G_OPTION_ARG_STRING, &last, N_ ("The newest run of this pipeline"),
+      N_ ("PIPELINE") },
+    { "tail", 'n', 0, G_OPTION_ARG_INT, &tail,
+      N_ ("Only the last N lines (with --follow: then the new ones)"), N_ ("N") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since_text,
+      N_ ("Only runs created since TIME: a time ago (30s, 10m, 2h, 1d, 1w) or an ISO 8601 date "
+          "and time (2026-12-03, “2026-12-03 14:30”, 2026-12-03T14:30:00Z). Without RUN and "
+          "--last: every run since then, oldest first. Lines carry no time of their own"),
+      N_ ("TIME") },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Print the output of a run."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
-      !ff_cli_parse_run_id (ctl, argv[1], &id))
+  context = ff_cli_command_context (ctl, _ ("[RUN]"), _ ("Print the output of a run."), entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1) ||
+      !ff_cli_parse_since (ctl, since_text, &since))
+    return EXIT_USAGE;
+  if (tail < -1)
+    return ff_cli_usage_error (ctl, _ ("--tail must be 0 or more"));
+  if (argc > 1 && (last != NULL || since_text != NULL))
+    return ff_cli_usage_error (ctl, _ ("give a RUN, or --last PIPELINE or --since TIME, not both"));
+  if (argc == 1 && last == NULL && since_text == NULL)
+    return ff_cli_usage_error (ctl, _ ("which run? Give a RUN, --last PIPELINE or --since TIME"));
+  if (argc == 1 && last == NULL && live)
+    return ff_cli_usage_error (ctl, _ ("--follow follows one run: give a RUN or --last PIPELINE"));
+  if (argc > 1 && !ff_cli_parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
   /* with --follow the exit code is the run's: fastflowctl's own failures
    * take 125, as those of `run` do */
-  if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
+  if (!ff_cli_connect_manager (ctl))
     return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
-  follow.ctl = ctl;
-  follow.run = run;
-  follow.stop = stop;
-  follow.merged = merged;
-  follow_log (&follow, live);
+  if (argc == 1 && last == NULL)
+    return print_logs_since (ctl, since, tail, merged);
+  run = last != NULL ? lookup_last_run (ctl, last, since) : ff_cli_lookup_run (ctl, id);
+  if (run == NULL)
+    return live ? EXIT_RUN_INFRA : EXIT_FAILURE;
+  id = ff_client_run_get_id (run);
+  status = print_log (ctl, run, tail, live, merged);
   if (!live)
-    return ctl->status;
-  if (ctl->status != 0)
+    return status;
+  if (status != 0)
     return EXIT_RUN_INFRA;
   /* a fresh look: the proxy's State may have come before its ExitCode */
   g_clear_object (&run);
@@ -488,6 +607,32 @@ print_status (FfClientRun *run)
     print_field (_ ("Route"), ff_client_run_get_route (run));
 }
 
+/* The run's last @lines lines of output under its fields, as
+ * `systemctl status` shows a unit's last journal lines. They are the
+ * run's own bytes, so made printable here as any text from the daemon. */
+static void
+print_last_lines (Ctl *ctl, FfClientRun *run, guint lines)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) data = NULL;
+  g_autofree gchar *text = NULL, *printable = NULL;
+  gsize from;
+
+  if (lines == 0)
+    return;
+  if ((data = ff_cli_read_log (run, &error)) == NULL)
+    {
+      ff_cli_print_error ("%s", error->message);
+      return;
+    }
+  from = ff_cli_tail_offset (data->data, data->len, lines);
+  if (from == data->len)
+    return;
+  text = g_strndup ((const gchar *) data->data + from, data->len - from);
+  printable = ff_cli_printable (text, TRUE);
+  g_print ("\n%s%s", printable, g_str_has_suffix (printable, "\n") ? "" : "\n");
+}
+
 gint
 ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -495,14 +640,27 @@ ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (FfClientRun) run = NULL;
   gboolean json = FALSE;
+  gint lines = 10;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
+    { "lines", 'n', 0, G_OPTION_ARG_INT, &lines,
+      N_ ("Show this many of the run's last output lines (default 10)"), N_ ("N") },
     G_OPTION_ENTRY_NULL,
   };
 
-  context = ff_cli_command_context (ctl, _ ("RUN"), _ ("Show the state of a run."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1) ||
-      !ff_cli_parse_run_id (ctl, argv[1], &id))
+  context = ff_cli_command_context (
+      ctl, _ ("[RUN]"),
+      _ ("Show the state of a run and its last output lines; without RUN, an overview: the "
+         "daemon's version, the executors and their health, the running and queued runs and "
+         "the next scheduled runs."),
+      entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 1))
+    return EXIT_USAGE;
+  if (lines < 0)
+    return ff_cli_usage_error (ctl, _ ("--lines must be 0 or more"));
+  if (argc == 1)
+    return ff_cli_connect_manager (ctl) ? ff_cli_print_overview (ctl, json) : EXIT_FAILURE;
+  if (!ff_cli_parse_run_id (ctl, argv[1], &id))
     return EXIT_USAGE;
   if (!ff_cli_connect_manager (ctl) || (run = ff_cli_lookup_run (ctl, id)) == NULL)
     return EXIT_FAILURE;
@@ -510,9 +668,10 @@ ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv)
     {
       g_autoptr (JsonNode) node = ff_cli_run_to_json (run);
       ff_cli_print_json (node);
+      return EXIT_SUCCESS;
     }
-  else
-    print_status (run);
+  print_status (run);
+  print_last_lines (ctl, run, (guint) lines);
   return EXIT_SUCCESS;
 }
 
@@ -520,38 +679,44 @@ static void
 print_runs_table (GPtrArray *runs)
 {
   gboolean color = ff_cli_use_color (STDOUT_FILENO);
-  g_autofree gchar *h_id = ff_cli_pad (_ ("ID"), 6);
-  g_autofree gchar *h_pipeline = ff_cli_pad (_ ("PIPELINE"), 20);
-  g_autofree gchar *h_state = ff_cli_pad (_ ("STATE"), 22);
-  g_autofree gchar *h_started = ff_cli_pad (_ ("STARTED"), 20);
-  g_autofree gchar *h_duration = ff_cli_pad (_ ("DURATION"), 11);
+  g_autoptr (FfCliTable) table = ff_cli_table_new (_ ("ID"), _ ("PIPELINE"), _ ("STATE"),
+                                                   _ ("STARTED"), _ ("DURATION"), _ ("EXIT"), NULL);
+  g_autofree gchar *text = NULL;
 
-  g_print ("%s %s %s %s %s %s\n", h_id, h_pipeline, h_state, h_started, h_duration, _ ("EXIT"));
   for (guint i = 0; i < runs->len; i++)
     {
       FfClientRun *run = g_ptr_array_index (runs, i);
       g_autofree gchar *id = g_strdup_printf ("%" G_GUINT64_FORMAT, ff_client_run_get_id (run));
-      g_autofree gchar *id_col = ff_cli_pad (id, 6);
-      g_autofree gchar *pipeline = ff_cli_pad (ff_client_run_get_pipeline (run), 20);
       g_autofree gchar *plain =
           ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), FALSE);
       g_autofree gchar *badge =
           ff_cli_badge (ff_client_run_get_state (run), ff_client_run_get_error_class (run), color);
       g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
-      g_autofree gchar *started_col = ff_cli_pad (started, 20);
       g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
                                                            ff_client_run_get_finished_at (run));
-      g_autofree gchar *duration_col = ff_cli_pad (duration, 11);
       g_autofree gchar *exit_code = ff_client_run_get_finished_at (run) > 0
                                         ? g_strdup_printf ("%d", ff_client_run_get_exit_code (run))
                                         : g_strdup ("-");
-      /* pad by the visible width, not the colour codes */
-      g_autofree gchar *state_pad =
-          ff_cli_pad ("", 22 > g_utf8_strlen (plain, -1) ? 22 - g_utf8_strlen (plain, -1) : 0);
 
-      g_print ("%s %s %s%s %s %s %s\n", id_col, pipeline, badge, state_pad, started_col,
-               duration_col, exit_code);
+      ff_cli_table_add_row (table, id, ff_client_run_get_pipeline (run), plain, started, duration,
+                            exit_code, NULL);
+      /* padded by the visible width, not the colour codes */
+      ff_cli_table_paint (table, 2, badge);
     }
+  text = ff_cli_table_format (table, "");
+  g_print ("%s", text);
+}
+
+/* The runs created at @since or later, at most @limit (0: all). */
+static void
+keep_since (GPtrArray *runs, gint64 since, guint limit)
+{
+  guint kept = 0;
+
+  while (kept < runs->len && (limit == 0 || kept < limit) &&
+         ff_client_run_get_created_at (g_ptr_array_index (runs, kept)) >= since)
+    kept++;
+  g_ptr_array_set_size (runs, kept);
 }
 
 gint
@@ -562,7 +727,9 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
   g_autoptr (GPtrArray) runs = NULL;
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *state = NULL;
+  g_autofree gchar *since_text = NULL;
   gint limit = 20;
+  gint64 since = 0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
@@ -570,12 +737,17 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since_text,
+      N_ ("Only runs created since TIME: a time ago (30s, 10m, 2h, 1d, 1w) or an ISO 8601 date "
+          "and time (2026-12-03, “2026-12-03 14:30”, 2026-12-03T14:30:00Z)"),
+      N_ ("TIME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print JSON for scripts"), NULL },
     G_OPTION_ENTRY_NULL,
   };
 
   context = ff_cli_command_context (ctl, NULL, _ ("List runs, newest first."), entries);
-  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0))
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 0, 0) ||
+      !ff_cli_parse_since (ctl, since_text, &since))
     return EXIT_USAGE;
   if (limit < 0)
     {
@@ -583,12 +755,17 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     }
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
-  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, (guint) limit, NULL, &error);
+  /* ListRuns has no time filter: with --since, the newest first until
+   * the first older one, then --limit of those */
+  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, since > 0 ? 0 : (guint) limit,
+                                   NULL, &error);
   if (runs == NULL)
     {
       ff_cli_print_gerror (ctl, error);
       return EXIT_FAILURE;
     }
+  if (since > 0)
+    keep_since (runs, since, (guint) limit);
   if (json)
     {
       g_autoptr (JsonArray) array = json_array_new ();
