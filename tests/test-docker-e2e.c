@@ -432,6 +432,35 @@ test_post_refused (void)
   g_assert_null (strstr (out, "never"));
 }
 
+/* A refusal that waiting cannot fix is final even with retries left: the
+ * run ends at once with the hint, not after an attempt 2 some 60 s later. */
+static void
+test_post_refused_not_retried (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (0, (const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("refused-retry");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  /* a short delay, so that without the fix the test fails in seconds */
+  add_docker_pipeline (d, pipeline,
+                       "\"retry_attempts\": 2, \"retry_strategy\": {\"type\": \"fixed_delay\", "
+                       "\"delay\": 1}",
+                       "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 125);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "POST=1"));
+  g_assert_null (strstr (err, "starts in"));
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "proxy-forbidden");
+  g_assert_cmpint (json_object_get_int_member (status, "attempt"), ==, 1);
+  g_assert_nonnull (strstr (json_object_get_string_member (status, "message"), "POST=1"));
+}
+
 /* The same refusal in German: the CLI's badge and the daemon's message. */
 static void
 test_post_refused_german (void)
@@ -965,6 +994,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
   g_test_add_func ("/docker-e2e/engine-socket-unavailable", test_engine_socket_unavailable);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
+  g_test_add_func ("/docker-e2e/post-refused-not-retried", test_post_refused_not_retried);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
   g_test_add_func ("/docker-e2e/proxy-silent", test_proxy_silent);
