@@ -432,6 +432,36 @@ test_post_refused (void)
   g_assert_null (strstr (out, "never"));
 }
 
+/* `executors` for a proxy with @flags: the docker-proxy line, which must
+ * not say "available" and must name @missing without --verbose. */
+static void
+assert_unavailable_with (const gchar *const *flags, const gchar *missing)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *out = NULL, *err = NULL, *line = NULL;
+  const gchar *at;
+
+  ff_test_daemon_start (d, NULL);
+  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
+  g_test_message ("%s", out);
+  at = strstr (out, "docker-proxy");
+  g_assert_nonnull (at);
+  line = g_strndup (at, strcspn (at, "\n"));
+  g_assert_null (strstr (line, "vailable"));
+  g_assert_nonnull (strstr (line, missing));
+}
+
+/* A proxy that refuses POST or CONTAINERS answers its ping, but the
+ * executor cannot run anything: not available, and it says which flag. */
+static void
+test_executors_flag_missing (void)
+{
+  assert_unavailable_with ((const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, "POST=1");
+  assert_unavailable_with ((const gchar *const[]){ "CONTAINERS=0", "POST=1", NULL },
+                           "CONTAINERS=1");
+}
+
 /* A refusal that waiting cannot fix is final even with retries left: the
  * run ends at once with the hint, not after an attempt 2 some 60 s later. */
 static void
@@ -995,6 +1025,7 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/engine-socket-unavailable", test_engine_socket_unavailable);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
   g_test_add_func ("/docker-e2e/post-refused-not-retried", test_post_refused_not_retried);
+  g_test_add_func ("/docker-e2e/executors-flag-missing", test_executors_flag_missing);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
   g_test_add_func ("/docker-e2e/proxy-silent", test_proxy_silent);

@@ -181,21 +181,23 @@ configure (FfDockerBaseExecutor *base, GKeyFile *config, GError **error)
   return TRUE;
 }
 
-/* For docker-proxy, a proxy that answers its ping is healthy. */
+/* For docker-proxy, a proxy that answers its ping and lets through what
+ * every run needs (CONTAINERS=1, POST=1) is healthy: one that refuses
+ * them cannot run anything, and is not "available". */
 static void
 probe_health_async (FfDockerBaseExecutor *base,
                     GCancellable *cancellable,
                     GAsyncReadyCallback callback,
                     gpointer user_data)
 {
-  ff_docker_client_ping_async (ff_docker_base_executor_get_client (base), cancellable, callback,
-                               user_data);
+  ff_docker_probe_health_async (ff_docker_base_executor_get_client (base), cancellable, callback,
+                                user_data);
 }
 
 static gboolean
 probe_health_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
-  return ff_docker_client_ping_finish (ff_docker_base_executor_get_client (base), result, error);
+  return ff_docker_probe_health_finish (ff_docker_base_executor_get_client (base), result, error);
 }
 
 static void
