@@ -386,6 +386,20 @@ test_never_allowed_fields (void)
     }
 }
 
+/* The docker-proxy line of `fastflowctl executors`. */
+static gchar *
+dup_executor_line (FfTestDaemon *d)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *at;
+
+  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
+  g_test_message ("%s", out);
+  at = strstr (out, "docker-proxy");
+  g_assert_nonnull (at);
+  return g_strndup (at, strcspn (at, "\n"));
+}
+
 /* The engine's own socket as the proxy URL: fastflowctl executors shows
  * docker-proxy unavailable with the reason, and a run starts nothing. */
 static void
@@ -393,19 +407,13 @@ test_engine_socket_unavailable (void)
 {
   g_autoptr (FfTestDaemon) d = new_daemon ("unix:///var/run/docker.sock");
   g_autofree gchar *pipeline = name ("on-engine");
-  g_autofree gchar *out = NULL, *err = NULL;
   g_autofree gchar *run_out = NULL, *run_err = NULL;
   g_autofree gchar *line = NULL;
-  const gchar *at;
 
   add_docker_pipeline (d, pipeline, NULL, "echo never\n");
   ff_test_daemon_start (d, NULL);
-  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
-  g_test_message ("%s", out);
   /* the executor's line carries the reason instead of "available" */
-  at = strstr (out, "docker-proxy");
-  g_assert_nonnull (at);
-  line = g_strndup (at, strcspn (at, "\n"));
+  line = dup_executor_line (d);
   g_assert_nonnull (strstr (line, "engine's own socket"));
   g_assert_null (strstr (line, " available"));
   g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &run_err, "run", pipeline, NULL), ==, 125);
@@ -439,15 +447,10 @@ assert_unavailable_with (const gchar *const *flags, const gchar *missing)
 {
   g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, flags, NULL);
   g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
-  g_autofree gchar *out = NULL, *err = NULL, *line = NULL;
-  const gchar *at;
+  g_autofree gchar *line = NULL;
 
   ff_test_daemon_start (d, NULL);
-  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
-  g_test_message ("%s", out);
-  at = strstr (out, "docker-proxy");
-  g_assert_nonnull (at);
-  line = g_strndup (at, strcspn (at, "\n"));
+  line = dup_executor_line (d);
   g_assert_null (strstr (line, "vailable"));
   g_assert_nonnull (strstr (line, missing));
 }
