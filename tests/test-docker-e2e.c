@@ -404,6 +404,20 @@ test_never_allowed_fields (void)
     }
 }
 
+/* The docker-proxy line of `fastflowctl executors`. */
+static gchar *
+dup_executor_line (FfTestDaemon *d)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *at;
+
+  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
+  g_test_message ("%s", out);
+  at = strstr (out, "docker-proxy");
+  g_assert_nonnull (at);
+  return g_strndup (at, strcspn (at, "\n"));
+}
+
 /* The engine's own socket as the proxy URL: fastflowctl executors shows
  * docker-proxy unavailable with the reason, and a run starts nothing. */
 static void
@@ -411,19 +425,13 @@ test_engine_socket_unavailable (void)
 {
   g_autoptr (FfTestDaemon) d = new_daemon ("unix:///var/run/docker.sock");
   g_autofree gchar *pipeline = name ("on-engine");
-  g_autofree gchar *out = NULL, *err = NULL;
   g_autofree gchar *run_out = NULL, *run_err = NULL;
   g_autofree gchar *line = NULL;
-  const gchar *at;
 
   add_docker_pipeline (d, pipeline, NULL, "echo never\n");
   ff_test_daemon_start (d, NULL);
-  ff_test_daemon_ctl (d, &out, &err, "executors", NULL);
-  g_test_message ("%s", out);
   /* the executor's line carries the reason instead of "available" */
-  at = strstr (out, "docker-proxy");
-  g_assert_nonnull (at);
-  line = g_strndup (at, strcspn (at, "\n"));
+  line = dup_executor_line (d);
   g_assert_nonnull (strstr (line, "engine's own socket"));
   g_assert_null (strstr (line, " available"));
   g_assert_cmpint (ff_test_daemon_ctl (d, &run_out, &run_err, "run", pipeline, NULL), ==, 125);
@@ -448,6 +456,60 @@ test_post_refused (void)
   g_assert_nonnull (strstr (err, "Infrastructure Error"));
   g_assert_nonnull (strstr (err, "POST=1"));
   g_assert_null (strstr (out, "never"));
+}
+
+/* `executors` for a proxy with @flags: the docker-proxy line, which must
+ * not say "available" and must name @missing without --verbose. */
+static void
+assert_unavailable_with (const gchar *const *flags, const gchar *missing)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *line = NULL;
+
+  ff_test_daemon_start (d, NULL);
+  line = dup_executor_line (d);
+  g_assert_null (strstr (line, "vailable"));
+  g_assert_nonnull (strstr (line, missing));
+}
+
+/* A proxy that refuses POST or CONTAINERS answers its ping, but the
+ * executor cannot run anything: not available, and it says which flag. */
+static void
+test_executors_flag_missing (void)
+{
+  assert_unavailable_with ((const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, "POST=1");
+  assert_unavailable_with ((const gchar *const[]){ "CONTAINERS=0", "POST=1", NULL },
+                           "CONTAINERS=1");
+}
+
+/* A refusal that waiting cannot fix is final even with retries left: the
+ * run ends at once with the hint, not after an attempt 2 some 60 s later. */
+static void
+test_post_refused_not_retried (void)
+{
+  g_autoptr (FfTestProxy) proxy =
+      ff_test_proxy_start (0, (const gchar *const[]){ "CONTAINERS=1", "POST=0", NULL }, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy));
+  g_autofree gchar *pipeline = name ("refused-retry");
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+
+  /* a short delay, so that without the fix the test fails in seconds */
+  add_docker_pipeline (d, pipeline,
+                       "\"retry_attempts\": 2, \"retry_strategy\": {\"type\": \"fixed_delay\", "
+                       "\"delay\": 1}",
+                       "echo never\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", pipeline, NULL), ==, 125);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "POST=1"));
+  g_assert_null (strstr (err, "starts in"));
+  status = get_status (d, "1", &node);
+  g_assert_cmpstr (json_object_get_string_member (status, "reason"), ==, "proxy-forbidden");
+  g_assert_cmpint (json_object_get_int_member (status, "attempt"), ==, 1);
+  g_assert_nonnull (strstr (json_object_get_string_member (status, "message"), "POST=1"));
 }
 
 /* The same refusal in German: the CLI's badge and the daemon's message. */
@@ -983,6 +1045,8 @@ main (int argc, char **argv)
   g_test_add_func ("/docker-e2e/never-allowed-fields", test_never_allowed_fields);
   g_test_add_func ("/docker-e2e/engine-socket-unavailable", test_engine_socket_unavailable);
   g_test_add_func ("/docker-e2e/post-refused", test_post_refused);
+  g_test_add_func ("/docker-e2e/post-refused-not-retried", test_post_refused_not_retried);
+  g_test_add_func ("/docker-e2e/executors-flag-missing", test_executors_flag_missing);
   g_test_add_func ("/docker-e2e/post-refused-german", test_post_refused_german);
   g_test_add_func ("/docker-e2e/proxy-unreachable", test_proxy_unreachable);
   g_test_add_func ("/docker-e2e/proxy-silent", test_proxy_silent);

@@ -570,6 +570,78 @@ test_kill_mid_stream (void)
   ff_test_poll_until (no_container, pipeline);
 }
 
+/* The daemon was killed while the run had two containers with its labels:
+ * its own and a build of its dependency environment (which carries
+ * org.fastflow.build, see ff-run-job-env.c); here the build container is
+ * the newer, so the engine lists it first. The restarted daemon follows
+ * the run's own container, never the build's, and a later start's
+ * leftover sweep removes the build's. */
+static void
+test_kill_reattach_skips_build (void)
+{
+  g_autoptr (FfTestProxy) proxy = ff_test_proxy_start (0, full_flags, NULL);
+  g_autoptr (FfTestDaemon) d = new_daemon (ff_test_proxy_get_url (proxy), NULL, NULL);
+  g_autofree gchar *pipeline = name ("build-decoy");
+  g_autofree gchar *container = NULL, *instance = NULL, *decoy = NULL, *log = NULL;
+  g_autofree gchar *pipeline_label = g_strdup_printf ("org.fastflow.pipeline=%s", pipeline);
+  g_autofree gchar *instance_label = NULL;
+  g_autoptr (JsonNode) status = NULL;
+  const gchar *inspect[] = { "/usr/bin/docker",
+                             "inspect",
+                             "-f",
+                             "{{index .Config.Labels \"org.fastflow.instance\"}}",
+                             NULL,
+                             NULL };
+
+  add_docker_pipeline (d, pipeline,
+                       "echo run-ready\nwhile [ ! -e /app/stop ]; do sleep 0.1; done\n"
+                       "echo run-end\n");
+  ff_test_daemon_start (d, NULL);
+  g_assert_cmpint (ff_test_daemon_ctl (d, NULL, NULL, "run", "--detach", pipeline, NULL), ==, 0);
+  wait_run (d, "1", "running", "run-ready\n");
+  ff_test_daemon_kill (d);
+
+  container = container_of (pipeline);
+  inspect[4] = container;
+  instance = g_strstrip (docker_out (inspect));
+  instance_label = g_strdup_printf ("org.fastflow.instance=%s", instance);
+  {
+    const gchar *create[] = { "/usr/bin/docker",
+                              "create",
+                              "--label",
+                              instance_label,
+                              "--label",
+                              pipeline_label,
+                              "--label",
+                              "org.fastflow.run-id=1",
+                              "--label",
+                              "org.fastflow.attempt=1",
+                              "--label",
+                              "org.fastflow.build=dependency-env",
+                              g_getenv ("FASTFLOW_TEST_IMAGE"),
+                              "sh",
+                              "-c",
+                              "echo decoy-output",
+                              NULL };
+    decoy = g_strstrip (docker_out (create));
+  }
+  g_test_message ("run container %s, build container %s", container, decoy);
+
+  ff_test_daemon_start (d, NULL);
+  wait_run (d, "1", "running", NULL);
+  touch (d, pipeline, "stop");
+  wait_run (d, "1", "succeeded", "run-end\n");
+  log = log_of (d, "1");
+  g_assert_null (strstr (log, "decoy-output"));
+  status = status_of (d, "1");
+  g_assert_cmpstr (member (status, "state"), ==, "succeeded");
+
+  /* the next start sweeps what no live run owns, the build's too */
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+  ff_test_poll_until (no_container, pipeline);
+}
+
 /* kill -9, and the daemon comes back while its proxy is still away: the
  * run is looked for until the proxy answers (within reconnect_grace), then
  * followed again to its end. */
@@ -1055,6 +1127,7 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("FASTFLOW_TEST_IMAGE"));
   g_test_add_func ("/recovery/kill-reattach", test_kill_reattach);
   g_test_add_func ("/recovery/kill-mid-stream", test_kill_mid_stream);
+  g_test_add_func ("/recovery/kill-reattach-skips-build", test_kill_reattach_skips_build);
   g_test_add_func ("/recovery/kill-secret-changed", test_kill_secret_changed);
   g_test_add_func ("/recovery/kill-encrypted-schedule", test_kill_encrypted_schedule);
   g_test_add_func ("/recovery/kill-proxy-away", test_kill_proxy_away);

@@ -107,10 +107,11 @@ test_should_retry (Fixture *fixture, gconstpointer data)
   g_autoptr (FfRun) last = run_with (NULL, 3, 3);
   const FfReason retried[] = { FF_REASON_EXIT_CODE,         FF_REASON_OOM_KILLED,
                                FF_REASON_TIMEOUT,           FF_REASON_SPAWN_FAILED,
-                               FF_REASON_PROXY_UNREACHABLE, FF_REASON_PROXY_FORBIDDEN,
-                               FF_REASON_ENGINE_ERROR,      FF_REASON_IMAGE_NOT_FOUND };
+                               FF_REASON_PROXY_UNREACHABLE, FF_REASON_ENGINE_ERROR,
+                               FF_REASON_IMAGE_NOT_FOUND };
+  /* a proxy's 403 stays until someone changes its flags: no waiting helps */
   const FfReason final[] = { FF_REASON_NONE, FF_REASON_CANCELLED, FF_REASON_REFUSED,
-                             FF_REASON_ORCHESTRATOR_RESTARTED };
+                             FF_REASON_PROXY_FORBIDDEN, FF_REASON_ORCHESTRATOR_RESTARTED };
 
   for (guint i = 0; i < G_N_ELEMENTS (retried); i++)
     {

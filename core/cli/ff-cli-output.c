@@ -139,6 +139,21 @@ ff_cli_format_size (guint64 bytes)
   return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
 }
 
+/* The D-Bus API keeps -1 for "none"; people and JSON get no number. */
+static gboolean
+has_exit_code (FfClientRun *run)
+{
+  return ff_client_run_get_finished_at (run) > 0 && ff_client_run_get_exit_code (run) >= 0;
+}
+
+gchar *
+ff_cli_format_exit_code (FfClientRun *run)
+{
+  if (!has_exit_code (run))
+    return g_strdup ("-");
+  return g_strdup_printf ("%d", ff_client_run_get_exit_code (run));
+}
+
 JsonNode *
 ff_cli_run_to_json (FfClientRun *run)
 {
@@ -157,8 +172,12 @@ ff_cli_run_to_json (FfClientRun *run)
   json_builder_add_string_value (b, ff_client_run_get_reason (run));
   json_builder_set_member_name (b, "message");
   json_builder_add_string_value (b, ff_client_run_get_message (run));
+  /* null, not -1, for a run whose program never exited (documented) */
   json_builder_set_member_name (b, "exit_code");
-  json_builder_add_int_value (b, ff_client_run_get_exit_code (run));
+  if (has_exit_code (run))
+    json_builder_add_int_value (b, ff_client_run_get_exit_code (run));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "executor");
   json_builder_add_string_value (b, ff_client_run_get_executor (run));
   json_builder_set_member_name (b, "attempt");

@@ -14,6 +14,9 @@ const gchar *ff_cli_describe_id (const gchar *id);
 gchar *ff_cli_format_time (gint64 usec);
 gchar *ff_cli_format_duration (gint64 start_usec, gint64 end_usec);
 gchar *ff_cli_format_size (guint64 bytes);
+/* The run's exit code, or "-" while it has none: not yet ended, or ended
+ * without its program exiting (refused, never started, lost). */
+gchar *ff_cli_format_exit_code (FfClientRun *run);
 JsonNode *ff_cli_run_to_json (FfClientRun *run);
 void ff_cli_print_json (JsonNode *node);
 /* Text from the daemon (pipeline-authored descriptions, names, messages)

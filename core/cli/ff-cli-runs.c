@@ -566,7 +566,7 @@ print_status (FfClientRun *run)
   g_autofree gchar *finished = ff_cli_format_time (ff_client_run_get_finished_at (run));
   g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
                                                        ff_client_run_get_finished_at (run));
-  g_autofree gchar *exit_code = g_strdup_printf ("%d", ff_client_run_get_exit_code (run));
+  g_autofree gchar *exit_code = ff_cli_format_exit_code (run);
   g_autofree gchar *cpu = g_strdup_printf ("%.1f %%", ff_client_run_get_cpu_percent (run));
   g_autofree gchar *mem = ff_cli_format_size (ff_client_run_get_memory_bytes (run));
   g_autofree gchar *peak = ff_cli_format_size (ff_client_run_get_memory_peak_bytes (run));
@@ -589,7 +589,7 @@ print_status (FfClientRun *run)
       print_field (_ ("Error class"), error_class);
       print_field (_ ("Reason"), reason);
     }
-  print_field (_ ("Exit code"), ff_client_run_get_finished_at (run) > 0 ? exit_code : "-");
+  print_field (_ ("Exit code"), exit_code);
   print_field (_ ("Executor"), ff_client_run_get_executor (run));
   print_field (_ ("Attempt"), attempt);
   print_field (_ ("Triggered by"), ff_client_run_get_triggered_by (run));
@@ -694,9 +694,7 @@ print_runs_table (GPtrArray *runs)
       g_autofree gchar *started = ff_cli_format_time (ff_client_run_get_started_at (run));
       g_autofree gchar *duration = ff_cli_format_duration (ff_client_run_get_started_at (run),
                                                            ff_client_run_get_finished_at (run));
-      g_autofree gchar *exit_code = ff_client_run_get_finished_at (run) > 0
-                                        ? g_strdup_printf ("%d", ff_client_run_get_exit_code (run))
-                                        : g_strdup ("-");
+      g_autofree gchar *exit_code = ff_cli_format_exit_code (run);
 
       ff_cli_table_add_row (table, id, ff_client_run_get_pipeline (run), plain, started, duration,
                             exit_code, NULL);

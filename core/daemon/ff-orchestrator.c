@@ -125,21 +125,47 @@ on_retry_due (gpointer user_data)
   RunEntry *entry = user_data;
 
   entry->retry_id = 0;
+  /* from here on it waits for a slot like any queued run */
+  ff_run_set_step (entry->run, NULL);
   g_queue_push_tail (&entry->self->queue, entry);
   ff_orchestrator_notify_counts (entry->self);
   ff_orchestrator_dispatch_queue (entry->self);
   return G_SOURCE_REMOVE;
 }
 
-/* The attempt is over and recorded; the run waits for its next one. */
+/* What a run waiting for its next attempt shows as its message: the
+ * failed attempt's outcome and the wall-clock time of the next, which
+ * stays true while it waits (a "starts in N s" would not). */
+static gchar *
+dup_retry_step (FfRun *run, const gchar *outcome, gdouble delay)
+{
+  guint attempt = ff_run_get_attempt (run);
+  g_autofree gchar *now_s = g_strdup_printf ("%u", attempt);
+  g_autofree gchar *max_s = g_strdup_printf ("%u", ff_run_get_max_attempts (run));
+  g_autofree gchar *next_s = g_strdup_printf ("%u", attempt + 1);
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) due = g_date_time_add_seconds (now, delay);
+  g_autofree gchar *at = g_date_time_format (due, "%H:%M:%S");
+
+  /* TRANSLATORS: e.g. Attempt 1 of 3 failed (The pipeline exited with code 1); attempt 2
+   * starts at 14:05:31 */
+  return ff_message_new (GETTEXT_PACKAGE,
+                         N_ ("Attempt %s of %s failed (%s); attempt %s starts at %s"), now_s, max_s,
+                         outcome, next_s, at, NULL);
+}
+
+/* The attempt is over and recorded; the run waits for its next one. The
+ * log line and the run's message say why it failed, in the run's own
+ * words (the executor's detail too), not only its class. */
 static void
 retry_entry (
     RunEntry *entry, FfPipeline *pipeline, FfReason reason, gint exit_code, const gchar *message)
 {
   FfOrchestrator *self = entry->self;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *summary = ff_reason_dup_summary (reason, exit_code);
+  g_autofree gchar *outcome = ff_reason_dup_outcome (reason, exit_code, message);
   g_autofree gchar *note = NULL;
+  g_autofree gchar *step = NULL;
   guint attempt = ff_run_get_attempt (entry->run);
   gdouble delay = ff_run_policy_retry_delay (pipeline, entry->run);
 
@@ -150,11 +176,13 @@ retry_entry (
   /* TRANSLATORS: e.g. Attempt 1 of 3 failed (The pipeline exited with code 1); attempt 2
    * starts in 60 s */
   note = g_strdup_printf (_ ("Attempt %u of %u failed (%s); attempt %u starts in %.0f s"), attempt,
-                          ff_run_get_max_attempts (entry->run), summary, attempt + 1, delay);
+                          ff_run_get_max_attempts (entry->run), outcome, attempt + 1, delay);
   ff_run_job_append_note (entry->job, note);
+  step = dup_retry_step (entry->run, outcome, delay);
   ff_orchestrator_flush_samples (self, entry);
   if (!ff_run_set_state (entry->run, FF_RUN_STATE_QUEUED, &error))
     g_warning ("%s", error->message);
+  ff_run_set_step (entry->run, step);
   ff_run_set_attempt (entry->run, attempt + 1);
   ff_orchestrator_save_run (self, entry->run);
   if (self->running > 0)

@@ -324,6 +324,7 @@ on_execution_exited (
   FfReason final = reason;
   g_autofree gchar *failed_cell = ff_run_job_take_failed_cell (self);
 
+  ff_run_raise_memory_peak (self->run, ff_execution_get_memory_peak (execution));
   /* A re-attached run whose replay was shorter than what its log had: the
    * engine lost output meanwhile, and the log says so where it happened. */
   if (self->skip > 0)

@@ -28,8 +28,11 @@ ff_run_policy_max_attempts (FfPipeline *pipeline, const gchar *run_config)
 }
 
 /* Whether a failed attempt of a run with attempts left gets another: not
- * whatever the user stopped or fastflow refused. Infrastructure errors are
- * retried like pipeline errors. (Not while shutting down: the caller knows.) */
+ * whatever the user stopped or fastflow refused, nor a refusal of the
+ * service the executor runs pipelines on (a proxy's 403: a flag is off),
+ * which no waiting changes; its hint is worth more at once. Other
+ * infrastructure errors are retried like pipeline errors. (Not while
+ * shutting down: the caller knows.) */
 gboolean
 ff_run_policy_should_retry (FfRun *run, FfReason reason)
 {
@@ -40,6 +43,7 @@ ff_run_policy_should_retry (FfRun *run, FfReason reason)
     case FF_REASON_NONE:
     case FF_REASON_CANCELLED:
     case FF_REASON_REFUSED:
+    case FF_REASON_PROXY_FORBIDDEN:
     case FF_REASON_ORCHESTRATOR_RESTARTED:
       return FALSE;
     default:

@@ -420,15 +420,31 @@ ff_reason_dup_summary (FfReason reason, gint exit_code)
   return summary;
 }
 
+/* A summary of how an attempt ended, with the executor's detail when it
+ * adds something: for the run's message and the retry lines alike. */
+gchar *
+ff_reason_dup_outcome (FfReason reason, gint exit_code, const gchar *message)
+{
+  g_autofree gchar *detail = ff_message_format (message);
+  g_autofree gchar *summary = ff_reason_dup_summary (reason, exit_code);
+
+  /* an executor that says what the summary says adds nothing */
+  if (detail == NULL || *detail == '\0' || g_str_equal (detail, summary))
+    return g_steal_pointer (&summary);
+  /* TRANSLATORS: a summary, then the detail, e.g. "The pipeline could not be started: No such file"
+   */
+  return g_strdup_printf (_ ("%s: %s"), summary, detail);
+}
+
 gchar *
 ff_run_dup_display_message (FfRun *self)
 {
-  g_autofree gchar *detail = ff_message_format (self->message);
-  g_autofree gchar *summary = NULL;
-
   switch (self->state)
     {
     case FF_RUN_STATE_QUEUED:
+      /* a run waiting for its next attempt says why and until when */
+      if (self->step != NULL)
+        return ff_message_format (self->step);
       return g_strdup (_ ("Waiting for a free slot"));
     case FF_RUN_STATE_STARTING:
       if (self->step != NULL)
@@ -439,14 +455,7 @@ ff_run_dup_display_message (FfRun *self)
     default:
       break;
     }
-
-  summary = ff_reason_dup_summary (self->reason, self->exit_code);
-  /* an executor that says what the summary says adds nothing */
-  if (detail == NULL || *detail == '\0' || g_str_equal (detail, summary))
-    return g_steal_pointer (&summary);
-  /* TRANSLATORS: a summary, then the detail, e.g. "The pipeline could not be started: No such file"
-   */
-  return g_strdup_printf (_ ("%s: %s"), summary, detail);
+  return ff_reason_dup_outcome (self->reason, self->exit_code, self->message);
 }
 
 const gchar *
@@ -644,6 +653,17 @@ guint64
 ff_run_get_memory_peak_bytes (FfRun *self)
 {
   return self->memory_peak_bytes;
+}
+
+/* The executor's own count at the end: higher than any sample when the
+ * program grew between two (or was killed before the first). */
+void
+ff_run_raise_memory_peak (FfRun *self, guint64 memory_peak_bytes)
+{
+  if (memory_peak_bytes <= self->memory_peak_bytes)
+    return;
+  self->memory_peak_bytes = memory_peak_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MEMORY_PEAK_BYTES]);
 }
 
 void

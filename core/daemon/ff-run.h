@@ -74,6 +74,7 @@ gint64 ff_run_get_finished_at (FfRun *self);
 gdouble ff_run_get_cpu_percent (FfRun *self);
 guint64 ff_run_get_memory_bytes (FfRun *self);
 guint64 ff_run_get_memory_peak_bytes (FfRun *self);
+void ff_run_raise_memory_peak (FfRun *self, guint64 memory_peak_bytes);
 void ff_run_set_usage (FfRun *self, gdouble cpu_percent, guint64 memory_bytes);
 gboolean ff_run_get_soft_limit_exceeded (FfRun *self);
 void ff_run_set_soft_limit_exceeded (FfRun *self, gboolean exceeded);
@@ -88,5 +89,8 @@ void ff_run_restore (FfRun *self,
                      guint64 memory_peak_bytes);
 
 gchar *ff_reason_dup_summary (FfReason reason, gint exit_code);
+/* The summary, then the executor's detail @message (an ff_message or
+ * plain text, may be NULL) when it adds something. */
+gchar *ff_reason_dup_outcome (FfReason reason, gint exit_code, const gchar *message);
 
 G_END_DECLS

@@ -99,6 +99,22 @@ ff_execution_sample_usage (FfExecution *self, FfUsage *usage, GError **error)
   return klass->sample_usage (self, usage, error);
 }
 
+/**
+ * ff_execution_get_memory_peak:
+ *
+ * Returns: the most memory the execution used in bytes, 0 when its
+ *   executor does not know
+ */
+guint64
+ff_execution_get_memory_peak (FfExecution *self)
+{
+  FfExecutionClass *klass;
+
+  g_return_val_if_fail (FF_IS_EXECUTION (self), 0);
+  klass = FF_EXECUTION_GET_CLASS (self);
+  return klass->get_memory_peak != NULL ? klass->get_memory_peak (self) : 0;
+}
+
 gboolean
 ff_execution_has_exited (FfExecution *self)
 {

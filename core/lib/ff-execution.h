@@ -34,6 +34,9 @@ typedef struct
  * @cancel: stop the execution: politely, then by force after @grace_ms.
  *   Must lead to exactly one #FfExecution::exited emission.
  * @sample_usage: take one resource sample (optional)
+ * @get_memory_peak: the most memory the execution used, as its sandbox
+ *   counted it, 0 when not known (optional). Asked once, when it exits:
+ *   a program killed for its memory is gone before any sample saw it.
  *
  * An execution is one attempt of a run inside an executor's sandbox. It
  * emits #FfExecution::output as data arrives and #FfExecution::exited once,
@@ -45,12 +48,14 @@ struct _FfExecutionClass
 
   void (*cancel) (FfExecution *self, guint grace_ms);
   gboolean (*sample_usage) (FfExecution *self, FfUsage *usage, GError **error);
+  guint64 (*get_memory_peak) (FfExecution *self);
 
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 void ff_execution_cancel (FfExecution *self, guint grace_ms);
 gboolean ff_execution_sample_usage (FfExecution *self, FfUsage *usage, GError **error);
+guint64 ff_execution_get_memory_peak (FfExecution *self);
 gboolean ff_execution_has_exited (FfExecution *self);
 const gchar *const *ff_execution_get_environ (FfExecution *self);
 

@@ -269,3 +269,73 @@ ff_docker_probe_finish (FfDockerClient *client, GAsyncResult *result, GError **e
 {
   return ff_docker_probe_table_finish (client, result, error);
 }
+
+/* ---- docker-proxy's health: what it cannot run a pipeline without ---- */
+
+/* The probes with a need are the table's first: PING, VERSION,
+ * CONTAINERS, POST. */
+#define N_NEEDED 4
+
+/* A ping that fails says it all, with its own reason (unreachable,
+ * refused, the engine's own socket). */
+static GPtrArray *
+health_after_ping (FfDockerClient *client, const GError *ping_error, GError **error)
+{
+  if (ping_error != NULL)
+    g_propagate_error (error, g_error_copy (ping_error));
+  return NULL;
+}
+
+/* One check per needed flag the proxy refuses; none when all get through. */
+static GPtrArray *
+health_judge (FfDockerClient *client, const FfDockerProbeAnswer *answers)
+{
+  GPtrArray *checks = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < N_NEEDED; i++)
+    if (answers[i].status == 403)
+      g_ptr_array_add (checks, check_needed (&probes[i], FALSE));
+  return checks;
+}
+
+static const FfDockerProbeTable health_table = {
+  probes,
+  N_NEEDED,
+  health_after_ping,
+  health_judge,
+};
+
+void
+ff_docker_probe_health_async (FfDockerClient *client,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  ff_docker_probe_table_async (client, &health_table, cancellable, callback, user_data);
+}
+
+/* An executor whose proxy refuses a flag it needs cannot run anything:
+ * unhealthy, and the message names every flag to set, so that
+ * `fastflowctl executors` says it without --verbose. */
+gboolean
+ff_docker_probe_health_finish (FfDockerClient *client, GAsyncResult *result, GError **error)
+{
+  g_autoptr (GPtrArray) checks = ff_docker_probe_table_finish (client, result, error);
+  g_autoptr (GString) flags = NULL;
+  g_autofree gchar *message = NULL;
+
+  if (checks == NULL)
+    return FALSE;
+  if (checks->len == 0)
+    return TRUE;
+  flags = g_string_new (NULL);
+  for (guint i = 0; i < checks->len; i++)
+    g_string_append_printf (flags, "%s%s=1", i > 0 ? ", " : "",
+                            ff_executor_check_get_name (g_ptr_array_index (checks, i)));
+  message = ff_message_new (GETTEXT_PACKAGE,
+                            N_ ("The Docker proxy (%s) refuses what fastflow cannot run "
+                                "pipelines without: set %s on the proxy"),
+                            ff_docker_client_get_url (client), flags->str, NULL);
+  g_set_error_literal (error, FF_EXECUTOR_ERROR, FF_REASON_PROXY_FORBIDDEN, message);
+  return FALSE;
+}

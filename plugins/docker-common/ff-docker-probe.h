@@ -64,6 +64,16 @@ GPtrArray *ff_docker_probe_finish (FfDockerClient *client, GAsyncResult *result,
 
 /* For tests: the flags probed, and the checks for a set of answers, where
  * @allowed[i] is the answer for ff_docker_probe_get_flag (i). */
+/* The health check of docker-proxy: the ping, then the flags fastflow
+ * needs (PING, VERSION, CONTAINERS, POST); FALSE with a
+ * FF_REASON_PROXY_FORBIDDEN error naming each refused one. */
+void ff_docker_probe_health_async (FfDockerClient *client,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean
+ff_docker_probe_health_finish (FfDockerClient *client, GAsyncResult *result, GError **error);
+
 guint ff_docker_probe_get_n_flags (void);
 const gchar *ff_docker_probe_get_flag (guint index);
 GPtrArray *ff_docker_probe_evaluate (const gboolean *allowed);

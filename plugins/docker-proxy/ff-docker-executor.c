@@ -181,21 +181,23 @@ configure (FfDockerBaseExecutor *base, GKeyFile *config, GError **error)
   return TRUE;
 }
 
-/* For docker-proxy, a proxy that answers its ping is healthy. */
+/* For docker-proxy, a proxy that answers its ping and lets through what
+ * every run needs (CONTAINERS=1, POST=1) is healthy: one that refuses
+ * them cannot run anything, and is not "available". */
 static void
 probe_health_async (FfDockerBaseExecutor *base,
                     GCancellable *cancellable,
                     GAsyncReadyCallback callback,
                     gpointer user_data)
 {
-  ff_docker_client_ping_async (ff_docker_base_executor_get_client (base), cancellable, callback,
-                               user_data);
+  ff_docker_probe_health_async (ff_docker_base_executor_get_client (base), cancellable, callback,
+                                user_data);
 }
 
 static gboolean
 probe_health_finish (FfDockerBaseExecutor *base, GAsyncResult *result, GError **error)
 {
-  return ff_docker_client_ping_finish (ff_docker_base_executor_get_client (base), result, error);
+  return ff_docker_probe_health_finish (ff_docker_base_executor_get_client (base), result, error);
 }
 
 static void
@@ -841,6 +843,17 @@ on_reattach_inspected (GObject *source, GAsyncResult *res, gpointer user_data)
   g_task_return_pointer (task, g_steal_pointer (&execution), g_object_unref);
 }
 
+/* A container of GET /containers/json that builds a dependency
+ * environment for a run (org.fastflow.build, see ff-run-job-env.c). */
+static gboolean
+is_build_container (JsonObject *container)
+{
+  JsonNode *labels = json_object_get_member (container, "Labels");
+
+  return labels != NULL && JSON_NODE_HOLDS_OBJECT (labels) &&
+         json_object_has_member (json_node_get_object (labels), "org.fastflow.build");
+}
+
 static void
 on_reattach_listed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -860,12 +873,14 @@ on_reattach_listed (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     containers = json_node_get_array (node);
-  /* one container per attempt: its name is unique and it is made once */
+  /* one container per attempt: its name is unique and it is made once;
+   * a build of the run's dependency environment carries the run's labels
+   * too, and is not it */
   for (guint i = 0; containers != NULL && i < json_array_get_length (containers); i++)
     {
       JsonNode *element = json_array_get_element (containers, i);
 
-      if (JSON_NODE_HOLDS_OBJECT (element))
+      if (JSON_NODE_HOLDS_OBJECT (element) && !is_build_container (json_node_get_object (element)))
         reattach->id = g_strdup (json_object_get_string_member_with_default (
             json_node_get_object (element), "Id", NULL));
       if (reattach->id != NULL)

@@ -428,6 +428,24 @@ ff_local_cgroup_was_oom_killed (FfLocalCgroup *self)
   return line != NULL && g_ascii_strtoull (line + strlen ("oom_kill "), NULL, 10) > 0;
 }
 
+/* The kernel's high-water mark of the run's memory: v2's memory.peak
+ * (Linux 5.19 and later), v1's memory.max_usage_in_bytes; 0 without a
+ * memory limit (no cgroup of its own to ask) or when the file is missing. */
+guint64
+ff_local_cgroup_get_memory_peak (FfLocalCgroup *self)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (self->memory_dir == NULL)
+    return 0;
+  path = g_build_filename (self->memory_dir, self->v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+                           NULL);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  return g_ascii_strtoull (text, NULL, 10);
+}
+
 void
 ff_local_cgroup_free (FfLocalCgroup *self)
 {

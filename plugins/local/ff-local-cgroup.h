@@ -23,6 +23,7 @@ FfLocalCgroup *ff_local_cgroup_new (const FfLocalCgroupSource *source,
 const gint *ff_local_cgroup_get_procs_fds (FfLocalCgroup *self, guint *n_fds);
 guint64 ff_local_cgroup_get_memory_limit (FfLocalCgroup *self);
 gboolean ff_local_cgroup_was_oom_killed (FfLocalCgroup *self);
+guint64 ff_local_cgroup_get_memory_peak (FfLocalCgroup *self);
 void ff_local_cgroup_free (FfLocalCgroup *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FfLocalCgroup, ff_local_cgroup_free)

@@ -68,6 +68,14 @@ dup_oom_message (FfLocalExecution *self)
       NULL);
 }
 
+static guint64
+ff_local_execution_get_memory_peak (FfExecution *execution)
+{
+  FfLocalExecution *self = FF_LOCAL_EXECUTION (execution);
+
+  return self->cgroup != NULL ? ff_local_cgroup_get_memory_peak (self->cgroup) : 0;
+}
+
 static void
 maybe_emit_exited (FfLocalExecution *self)
 {
@@ -284,6 +292,7 @@ ff_local_execution_class_init (FfLocalExecutionClass *klass)
   object_class->finalize = ff_local_execution_finalize;
   execution_class->cancel = ff_local_execution_cancel;
   execution_class->sample_usage = ff_local_execution_sample_usage;
+  execution_class->get_memory_peak = ff_local_execution_get_memory_peak;
 }
 
 static void

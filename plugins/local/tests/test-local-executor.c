@@ -916,6 +916,11 @@ test_memory_limit (void)
   /* g_format_size puts a no-break space before the unit */
   g_assert_nonnull (strstr (message, "more memory than its limit of 64.0\xc2\xa0MiB"));
   g_assert_null (strstr (run->out->str, "survived"));
+  /* killed before any sample could see it: the kernel's count says how
+   * much it took (the run's summary showed 0 bytes) */
+  g_test_message ("peak: %" G_GUINT64_FORMAT, ff_execution_get_memory_peak (run->execution));
+  g_assert_cmpuint (ff_execution_get_memory_peak (run->execution), >=, 32 * MIB);
+  g_assert_cmpuint (ff_execution_get_memory_peak (run->execution), <=, 64 * MIB);
   remove_pipeline_dir (dir);
 }
 
