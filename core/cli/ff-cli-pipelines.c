@@ -15,6 +15,41 @@ variant_to_json (GVariant *dict)
   return json_gvariant_serialize (dict);
 }
 
+/* Where to put the first one: a daemon too old to say prints the plain
+ * sentence. */
+static void
+print_none (Ctl *ctl)
+{
+  g_autofree gchar *dir = ff_client_dup_pipelines_dir_sync (ctl->client, NULL, NULL);
+  g_autofree gchar *text = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    {
+      g_print ("%s\n", _ ("No pipelines."));
+      return;
+    }
+  text = ff_cli_printable (dir, FALSE);
+  /* TRANSLATORS: %s is the pipelines folder */
+  g_print (_ ("No pipelines in %s: a pipeline is a folder there with a main.py or main.sh.\n"),
+           text);
+}
+
+/* The pipeline's messages under its row, indented, in @paint on a terminal. */
+static void
+print_indented (const gchar *text, const gchar *prefix, const gchar *paint)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree gchar *printable = ff_cli_printable (lines[i], FALSE);
+      g_autofree gchar *line = g_strdup_printf ("    %s%s", prefix, printable);
+      g_autofree gchar *painted =
+          paint != NULL ? g_strconcat (paint, line, "\033[0m", NULL) : g_strdup (line);
+      g_print ("%s\n", painted);
+    }
+}
+
 static void
 print_pipeline_row (GVariant *pipeline, gboolean color)
 {
@@ -30,6 +65,7 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_autofree gchar *executor_col = NULL;
   g_autofree gchar *schedule_col = NULL;
   g_autofree gchar *description_text = NULL;
+  g_autofree const gchar **warnings = NULL;
 
   g_variant_lookup (pipeline, "name", "&s", &name);
   g_variant_lookup (pipeline, "description", "&s", &description);
@@ -58,16 +94,11 @@ print_pipeline_row (GVariant *pipeline, gboolean color)
   g_print ("%s %s %s %s %s %s\n", name_col, last_col, executor_col, schedule_col, next_col,
            description_text);
   if (broken)
+    print_indented (error, "", color ? "\033[31m" : NULL);
+  if (g_variant_lookup (pipeline, "warnings", "^a&s", &warnings))
     {
-      g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          g_autofree gchar *text = ff_cli_printable (lines[i], FALSE);
-          g_autofree gchar *line = g_strdup_printf ("    %s", text);
-          g_autofree gchar *painted =
-              color ? g_strconcat ("\033[31m", line, "\033[0m", NULL) : g_strdup (line);
-          g_print ("%s\n", painted);
-        }
+      for (guint i = 0; warnings[i] != NULL; i++)
+        print_indented (warnings[i], _ ("warning: "), color ? "\033[33m" : NULL);
     }
 }
 
@@ -108,7 +139,7 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
     }
   if (g_variant_n_children (pipelines) == 0)
     {
-      g_print ("%s\n", _ ("No pipelines."));
+      print_none (ctl);
       return EXIT_SUCCESS;
     }
   g_print ("%s %s %s %s %s %s\n", h_name, h_last, h_executor, h_schedule, h_next,
