@@ -993,6 +993,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   self->registry = ff_pipeline_registry_new (ff_config_get_pipelines_dir (self->config));
   ff_pipeline_registry_set_allowed_executors (self->registry,
                                               ff_config_get_allowed_executors (self->config));
+  ff_pipeline_registry_make_dir (self->registry);
   if (!ff_orchestrator_reload_pipelines (self, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);

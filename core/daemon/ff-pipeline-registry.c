@@ -459,6 +459,17 @@ sync_monitors (FfPipelineRegistry *self)
     }
 }
 
+/* A folder made later would be noticed late or not at all (GLib's inotify
+ * backend looks for missing folders now and then, others never): the
+ * daemon makes it at start, so that the first pipeline put there counts. */
+void
+ff_pipeline_registry_make_dir (FfPipelineRegistry *self)
+{
+  g_return_if_fail (FF_IS_PIPELINE_REGISTRY (self));
+  if (g_mkdir_with_parents (self->dir, 0755) != 0)
+    g_warning (_ ("The pipelines folder %s cannot be made: %s"), self->dir, g_strerror (errno));
+}
+
 void
 ff_pipeline_registry_watch (FfPipelineRegistry *self)
 {
@@ -467,11 +478,8 @@ ff_pipeline_registry_watch (FfPipelineRegistry *self)
   if (self->watching)
     return;
   self->watching = TRUE;
-  /* A folder made later would be noticed late or not at all (GLib's
-   * inotify backend looks for missing folders now and then, others never):
-   * the daemon makes it, so that the first pipeline put there counts. */
-  if (g_mkdir_with_parents (self->dir, 0755) != 0)
-    g_warning (_ ("The pipelines folder %s cannot be made: %s"), self->dir, g_strerror (errno));
+  /* GLib keeps watching a folder that does not exist yet and reports it
+   * when it appears. */
   self->dir_monitor = monitor_folder (self, self->dir, G_CALLBACK (on_dir_changed));
   sync_monitors (self);
 }
