@@ -58,6 +58,14 @@ fi
 grep -q 'Only <fastflow.h> can be included directly' "$tmp/alone.log" ||
   { cat "$tmp/alone.log"; fail "the header guard did not say why"; }
 
+# The staged programs start as they are, in a prefix that is not the
+# system's: their RUNPATH finds libfastflow-1 and the private helper.
+for program in fastflowctl fastflowd; do
+  out=$(env -u LD_LIBRARY_PATH "$bindir/$program" --version 2>&1) ||
+    fail "the installed $program does not start without LD_LIBRARY_PATH: $out"
+  case $out in *"$program "*) ;; *) fail "the installed $program --version said: $out" ;; esac
+done
+
 # The staged files, as the prefix would hold them; the private helper
 # library is found through the binaries' RUNPATH, here through the path.
 export LD_LIBRARY_PATH=$libdir:$libdir/fastflow-1

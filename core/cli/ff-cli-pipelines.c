@@ -15,6 +15,41 @@ variant_to_json (GVariant *dict)
   return json_gvariant_serialize (dict);
 }
 
+/* Where to put the first one: a daemon too old to say prints the plain
+ * sentence. */
+static void
+print_none (Ctl *ctl)
+{
+  g_autofree gchar *dir = ff_client_dup_pipelines_dir_sync (ctl->client, NULL, NULL);
+  g_autofree gchar *text = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    {
+      g_print ("%s\n", _ ("No pipelines."));
+      return;
+    }
+  text = ff_cli_printable (dir, FALSE);
+  /* TRANSLATORS: %s is the pipelines folder */
+  g_print (_ ("No pipelines in %s: a pipeline is a folder there with a main.py or main.sh.\n"),
+           text);
+}
+
+/* The pipeline's messages under its row, indented, in @paint on a terminal. */
+static void
+add_indented (FfCliTable *table, const gchar *text, const gchar *prefix, const gchar *paint)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree gchar *printable = ff_cli_printable (lines[i], FALSE);
+      g_autofree gchar *line = g_strdup_printf ("    %s%s", prefix, printable);
+      g_autofree gchar *painted =
+          paint != NULL ? g_strconcat (paint, line, "\033[0m", NULL) : g_strdup (line);
+      ff_cli_table_add_note (table, painted);
+    }
+}
+
 static void
 add_pipeline_row (FfCliTable *table, GVariant *pipeline, gboolean color)
 {
@@ -24,6 +59,7 @@ add_pipeline_row (FfCliTable *table, GVariant *pipeline, gboolean color)
   gint64 next_run = 0;
   g_autofree gchar *next_text = NULL;
   g_autofree gchar *last_badge = NULL;
+  g_autofree const gchar **warnings = NULL;
 
   g_variant_lookup (pipeline, "name", "&s", &name);
   g_variant_lookup (pipeline, "description", "&s", &description);
@@ -46,16 +82,11 @@ add_pipeline_row (FfCliTable *table, GVariant *pipeline, gboolean color)
   ff_cli_table_add_row (table, name, last, *executor != '\0' ? executor : _ ("default"),
                         *schedule != '\0' ? schedule : "-", next_text, description, NULL);
   if (broken)
+    add_indented (table, error, "", color ? "\033[31m" : NULL);
+  if (g_variant_lookup (pipeline, "warnings", "^a&s", &warnings))
     {
-      g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          g_autofree gchar *text = ff_cli_printable (lines[i], FALSE);
-          g_autofree gchar *line = g_strdup_printf ("    %s", text);
-          g_autofree gchar *painted =
-              color ? g_strconcat ("\033[31m", line, "\033[0m", NULL) : g_strdup (line);
-          ff_cli_table_add_note (table, painted);
-        }
+      for (guint i = 0; warnings[i] != NULL; i++)
+        add_indented (table, warnings[i], _ ("warning: "), color ? "\033[33m" : NULL);
     }
 }
 
@@ -99,7 +130,7 @@ ff_cli_cmd_pipelines (Ctl *ctl, gint argc, gchar **argv)
     }
   if (g_variant_n_children (pipelines) == 0)
     {
-      g_print ("%s\n", _ ("No pipelines."));
+      print_none (ctl);
       return EXIT_SUCCESS;
     }
   table = ff_cli_table_new (_ ("NAME"), _ ("LAST RUN"), _ ("EXECUTOR"), _ ("SCHEDULE"),

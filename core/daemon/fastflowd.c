@@ -11,6 +11,7 @@
 
 #include "ff-daemon.h"
 #include "ff-http-server-private.h"
+#include "ff-journal.h"
 #include "ff-notifier.h"
 #include "ff-state-files.h"
 #include "ff-webhook-server.h"
@@ -62,6 +63,22 @@ on_signal (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   stop (d, EXIT_SUCCESS);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP (systemctl reload): what `fastflowctl reload` does, the pipelines
+ * folder and encrypted_env's key read again; the daemon stays up. */
+static gboolean
+on_reload_signal (gpointer user_data)
+{
+  Fastflowd *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE;
+  g_message (_ ("Reloading the pipelines (SIGHUP)"));
+  if (!ff_orchestrator_reload_pipelines (d->orchestrator, &error))
+    g_warning ("%s", error->message);
   return G_SOURCE_CONTINUE;
 }
 
@@ -119,6 +136,8 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
       copy[i].value = text;
       break;
     }
+  if (g_getenv ("FASTFLOW_LOG_FIELDS") != NULL)
+    return ff_journal_write_fields (level, copy, n_fields);
   return g_log_writer_default (level, copy, n_fields, user_data);
 }
 
@@ -275,6 +294,7 @@ main (int argc, char **argv)
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
+  g_unix_signal_add (SIGHUP, on_reload_signal, &d);
   owner_id = g_bus_own_name (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, FF_DBUS_NAME,
                              G_BUS_NAME_OWNER_FLAGS_NONE, on_bus_acquired, on_name_acquired,
                              on_name_lost, &d, NULL);

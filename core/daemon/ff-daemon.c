@@ -1172,6 +1172,8 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   self->orchestrator = g_object_ref (orchestrator);
   self->manager = ff_dbus_manager_skeleton_new ();
   ff_dbus_manager_set_version (self->manager, FF_VERSION);
+  ff_dbus_manager_set_pipelines_dir (
+      self->manager, ff_pipeline_registry_get_dir (ff_orchestrator_get_registry (orchestrator)));
   g_signal_connect (self->manager, "handle-list-pipelines", G_CALLBACK (handle_list_pipelines),
                     self);
   g_signal_connect (self->manager, "handle-start-run", G_CALLBACK (handle_start_run), self);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "ff-encrypted-env.h"
+#include "ff-journal.h"
 #include "ff-orchestrator-private.h"
 #include "ff-plugin-loader.h"
 #include "ff-run-policy.h"
@@ -331,6 +332,7 @@ announce_finished (RunEntry *entry, gboolean was_running)
   FfOrchestrator *self = entry->self;
 
   report_run_finished (self, entry->run);
+  ff_journal_run_finished (entry->run);
   g_debug ("run %" G_GUINT64_FORMAT " finished: %s", ff_run_get_id (entry->run),
            ff_run_state_to_string (ff_run_get_state (entry->run)));
   if (was_running && self->running > 0)
@@ -471,12 +473,17 @@ ff_orchestrator_start_run (FfOrchestrator *self,
                            GError **error)
 {
   const gchar *executor_name = NULL;
+  g_autoptr (GError) refusal = NULL;
   FfPipeline *pipeline = ff_orchestrator_check_start (self, name, env, executor, run_config, force,
-                                                      &executor_name, error);
+                                                      &executor_name, &refusal);
   g_autoptr (FfRun) run = NULL;
 
   if (pipeline == NULL)
-    return NULL;
+    {
+      ff_journal_run_refused (name, triggered_by, refusal);
+      g_propagate_error (error, g_steal_pointer (&refusal));
+      return NULL;
+    }
   /* set up first, so that its row is written once, whole */
   run = ff_run_new (0, name);
   ff_run_set_executor (run, executor_name);
@@ -1037,6 +1044,7 @@ ff_orchestrator_setup (FfOrchestrator *self, GError **error)
   self->registry = ff_pipeline_registry_new (ff_config_get_pipelines_dir (self->config));
   ff_pipeline_registry_set_allowed_executors (self->registry,
                                               ff_config_get_allowed_executors (self->config));
+  ff_pipeline_registry_make_dir (self->registry);
   if (!ff_orchestrator_reload_pipelines (self, &local_error))
     g_warning ("%s", local_error->message);
   ff_pipeline_registry_watch (self->registry);

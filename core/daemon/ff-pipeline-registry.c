@@ -3,7 +3,11 @@
 
 #include <glib/gi18n.h>
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
 #include "ff-encrypted-env.h"
+#include "ff-journal.h"
 #include "ff-pipeline-registry.h"
 
 /* Editors save in bursts (temporary file, rename, chmod); one scan after
@@ -254,6 +258,23 @@ same_list (GPtrArray *a, GPtrArray *b)
 
 static void sync_monitors (FfPipelineRegistry *self);
 
+/* A pipeline new or changed since the last scan has its warnings logged,
+ * once: an unchanged one is the same object (see reuse ()). */
+static void
+log_new_warnings (FfPipelineRegistry *self, GPtrArray *pipelines)
+{
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+      const gchar *const *warnings = ff_pipeline_get_warnings (pipeline);
+
+      if (g_hash_table_lookup (self->by_name, ff_pipeline_get_name (pipeline)) == pipeline)
+        continue;
+      for (guint j = 0; warnings != NULL && warnings[j] != NULL; j++)
+        ff_journal_pipeline_warning (ff_pipeline_get_name (pipeline), warnings[j]);
+    }
+}
+
 static void
 replace_pipelines (FfPipelineRegistry *self, GPtrArray *pipelines)
 {
@@ -292,6 +313,7 @@ ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error)
   mark_trigger_cycles (pipelines);
   mark_forbidden_executors (self, pipelines);
   mark_undecryptable (self, pipelines);
+  log_new_warnings (self, pipelines);
   replace_pipelines (self, pipelines);
   if (self->watching)
     sync_monitors (self);
@@ -435,6 +457,17 @@ sync_monitors (FfPipelineRegistry *self)
       if (!g_hash_table_contains (wanted, key))
         g_hash_table_iter_remove (&iter);
     }
+}
+
+/* A folder made later would be noticed late or not at all (GLib's inotify
+ * backend looks for missing folders now and then, others never): the
+ * daemon makes it at start, so that the first pipeline put there counts. */
+void
+ff_pipeline_registry_make_dir (FfPipelineRegistry *self)
+{
+  g_return_if_fail (FF_IS_PIPELINE_REGISTRY (self));
+  if (g_mkdir_with_parents (self->dir, 0755) != 0)
+    g_warning (_ ("The pipelines folder %s cannot be made: %s"), self->dir, g_strerror (errno));
 }
 
 void

@@ -26,6 +26,7 @@ void ff_pipeline_registry_set_encryption_key (FfPipelineRegistry *self,
 const gchar *ff_pipeline_registry_get_dir (FfPipelineRegistry *self);
 /* Fails only when the folder cannot be read at all; the list is then empty. */
 gboolean ff_pipeline_registry_reload (FfPipelineRegistry *self, GError **error);
+void ff_pipeline_registry_make_dir (FfPipelineRegistry *self);
 void ff_pipeline_registry_watch (FfPipelineRegistry *self);
 /* (transfer container) sorted by name */
 GPtrArray *ff_pipeline_registry_list (FfPipelineRegistry *self);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ff-http-server-private.h"
+#include "ff-journal.h"
 #include "ff-webhook-server.h"
 
 /* Bodies past FF_HTTP_SERVER_MAX_BODY, too many or idle connections never
@@ -42,6 +43,15 @@ reply_error (SoupServerMessage *msg, guint status, const gchar *message)
   json_builder_add_string_value (builder, message);
   json_builder_end_object (builder);
   reply (msg, status, builder);
+}
+
+/* A call turned away before any run was asked for: the journal hears of
+ * it, a wrong key above all. */
+static void
+reject (SoupServerMessage *msg, const gchar *pipeline, guint status, const gchar *message)
+{
+  ff_journal_webhook_rejected (pipeline, status, message);
+  reply_error (msg, status, message);
 }
 
 /* The whole of both strings is looked at, whatever differs where: the time
@@ -285,7 +295,7 @@ start_run (FfWebhookServer *self,
   env = parse_env (msg, &error);
   if (env == NULL)
     {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      reject (msg, pipeline, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
   run =
@@ -316,15 +326,15 @@ on_request (SoupServer *server,
   if (!g_str_has_prefix (path, PREFIX) ||
       (parts = g_strsplit (path + strlen (PREFIX), "/", -1), g_strv_length (parts) != 2))
     {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND,
-                   _ ("Not found: webhooks are at "
-                      "/api/webhooks/PIPELINE/KEY"));
+      reject (msg, NULL, SOUP_STATUS_NOT_FOUND,
+              _ ("Not found: webhooks are at "
+                 "/api/webhooks/PIPELINE/KEY"));
       return;
     }
   if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
     {
       soup_message_headers_append (soup_server_message_get_response_headers (msg), "Allow", "POST");
-      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _ ("A webhook is called with POST"));
+      reject (msg, parts[0], SOUP_STATUS_METHOD_NOT_ALLOWED, _ ("A webhook is called with POST"));
       return;
     }
   pipeline =
@@ -332,12 +342,12 @@ on_request (SoupServer *server,
   run_config = pipeline != NULL ? match_key (pipeline, parts[1], &has_webhooks) : NULL;
   if (pipeline == NULL || !has_webhooks)
     {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND, _ ("No pipeline with webhooks of that name"));
+      reject (msg, parts[0], SOUP_STATUS_NOT_FOUND, _ ("No pipeline with webhooks of that name"));
       return;
     }
   if (run_config == NULL)
     {
-      reply_error (msg, SOUP_STATUS_UNAUTHORIZED, _ ("Wrong webhook key"));
+      reject (msg, parts[0], SOUP_STATUS_UNAUTHORIZED, _ ("Wrong webhook key"));
       return;
     }
   start_run (self, msg, parts[0], run_config);

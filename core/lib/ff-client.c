@@ -315,6 +315,35 @@ ff_client_reload_sync (FfClient *self, GCancellable *cancellable, GError **error
 }
 
 /**
+ * ff_client_dup_pipelines_dir_sync:
+ *
+ * Asks fastflowd for its PipelinesDir property.
+ *
+ * Returns: (transfer full): the folder fastflowd reads pipelines from, or
+ *   %NULL with @error set
+ */
+gchar *
+ff_client_dup_pipelines_dir_sync (FfClient *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  /* the proxy loads no properties (see ff_client_new_for_connection_sync) */
+  reply = g_dbus_proxy_call_sync (
+      G_DBUS_PROXY (self->manager), "org.freedesktop.DBus.Properties.Get",
+      g_variant_new ("(ss)", g_dbus_proxy_get_interface_name (G_DBUS_PROXY (self->manager)),
+                     "PipelinesDir"),
+      G_DBUS_CALL_FLAGS_NONE, -1, cancellable, error);
+  if (!ff_client_strip_remote_error (reply != NULL, error))
+    return NULL;
+  g_variant_get (reply, "(v)", &value);
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return g_variant_dup_string (value, NULL);
+}
+
+/**
  * ff_client_encrypt_sync:
  * @value: the plaintext, UTF-8
  *

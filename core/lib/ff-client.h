@@ -78,6 +78,7 @@ GVariant *ff_client_diagnose_executor_sync (FfClient *self,
                                             GCancellable *cancellable,
                                             GError **error);
 gboolean ff_client_reload_sync (FfClient *self, GCancellable *cancellable, GError **error);
+gchar *ff_client_dup_pipelines_dir_sync (FfClient *self, GCancellable *cancellable, GError **error);
 gchar *ff_client_encrypt_sync (FfClient *self,
                                const gchar *value,
                                GCancellable *cancellable,
