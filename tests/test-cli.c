@@ -711,6 +711,21 @@ test_runs (void)
         "three");
   }
 
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    /* the next page back: older than run 3 */
+    g_assert_cmpint (
+        ff_test_daemon_ctl (d, &out, &err, "runs", "--before", "3", "--limit", "1", "--json", NULL),
+        ==, 0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (runs, 0), "id"), ==,
+                     2);
+  }
+
   g_assert_cmpint (ff_test_daemon_ctl (d, &table, &table_err, "runs", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (table, "ID"));
   g_assert_nonnull (strstr (table, "PIPELINE"));

@@ -1141,6 +1141,142 @@ test_object_manager (void)
   g_assert_true (manager_lists (manager, first));
 }
 
+/* ListRunsPage's answer as "ID:STATE:EXIT" words, newest first */
+static gchar *
+list_runs_page (Client *c, GVariant *filter, GError **error)
+{
+  g_autoptr (GVariant) owned = g_variant_ref_sink (filter);
+  g_autoptr (GVariant) page = NULL;
+  g_autoptr (GString) words = g_string_new (NULL);
+  GVariantIter iter;
+  GVariant *run;
+
+  if (!ff_dbus_manager_call_list_runs_page_sync (c->manager, owned, &page, NULL, error))
+    return NULL;
+  g_variant_iter_init (&iter, page);
+  while ((run = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      guint64 id = 0;
+      const gchar *state = NULL;
+      gint exit_code = 0;
+
+      g_assert_true (g_variant_lookup (run, "Id", "t", &id));
+      g_assert_true (g_variant_lookup (run, "State", "&s", &state));
+      g_assert_true (g_variant_lookup (run, "ExitCode", "i", &exit_code));
+      /* every property of the Run interface, as its object has them */
+      for (GDBusPropertyInfo **info = ff_dbus_run_interface_info ()->properties; *info != NULL;
+           info++)
+        {
+          g_autoptr (GVariant) value =
+              g_variant_lookup_value (run, (*info)->name, G_VARIANT_TYPE ((*info)->signature));
+          g_assert_nonnull (value);
+        }
+      g_string_append_printf (words, "%s%" G_GUINT64_FORMAT ":%s:%d", words->len ? " " : "", id,
+                              state, exit_code);
+      g_variant_unref (run);
+    }
+  return g_string_free (g_steal_pointer (&words), FALSE);
+}
+
+static void
+assert_runs_page (Client *c, GVariant *filter, const gchar *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *got = list_runs_page (c, filter, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+assert_runs_page_refused (Client *c, GVariant *filter, const gchar *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *got = list_runs_page (c, filter, &error);
+
+  g_assert_null (got);
+  assert_dbus_error (error, "InvalidArgument", needle);
+}
+
+static void
+test_list_runs_page (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusObjectManager) manager = NULL;
+  g_autofree gchar *a1 = NULL, *b = NULL, *a2 = NULL, *live = NULL;
+  g_autofree gchar *all = NULL, *older = NULL, *oldest = NULL, *only_b = NULL;
+  g_autofree gchar *newest_a = NULL;
+  const gchar *ended[3];
+  ObjectWait w;
+
+  g_file_set_contents (d->config_path, "[daemon]\nkeep_finished_seconds=1\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "a", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "b", "main.sh", "exit 7\n", NULL);
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  a1 = client_run_to_end (c, "a");
+  b = client_run_to_end (c, "b");
+  a2 = client_run_to_end (c, "a");
+  live = client_start (c, "long");
+  client_wait_output (c, live, "started\n");
+
+  /* the ended runs leave the bus (keep_finished_seconds) */
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  ended[0] = a1, ended[1] = b, ended[2] = a2;
+  for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+    {
+      w = (ObjectWait){ manager, ended[i] };
+      ff_test_wait_until (object_is_gone, &w, "an ended run to be unexported");
+    }
+
+  all = g_strdup_printf ("%" G_GUINT64_FORMAT ":running:-1 %" G_GUINT64_FORMAT
+                         ":succeeded:0 %" G_GUINT64_FORMAT ":failed:7 %" G_GUINT64_FORMAT
+                         ":succeeded:0",
+                         run_id_of (live), run_id_of (a2), run_id_of (b), run_id_of (a1));
+  assert_runs_page (c, g_variant_new_parsed ("@a{sv} {}"), all);
+
+  /* listing them put none of them back on the bus */
+  g_clear_object (&manager);
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+    g_assert_false (manager_lists (manager, ended[i]));
+
+  /* paging backwards, with a count and an id of any integer type */
+  older = g_strdup_printf ("%" G_GUINT64_FORMAT ":failed:7 %" G_GUINT64_FORMAT ":succeeded:0",
+                           run_id_of (b), run_id_of (a1));
+  assert_runs_page (
+      c, g_variant_new_parsed ("{'before': <@t %t>, 'limit': <@i 2>}", (guint64) run_id_of (a2)),
+      older);
+  oldest = g_strdup_printf ("%" G_GUINT64_FORMAT ":succeeded:0", run_id_of (a1));
+  assert_runs_page (c, g_variant_new_parsed ("{'before': <@i %i>}", (gint32) run_id_of (b)),
+                    oldest);
+  assert_runs_page (c, g_variant_new_parsed ("{'before': <@x %x>}", (gint64) run_id_of (a1)), "");
+  only_b = g_strdup_printf ("%" G_GUINT64_FORMAT ":failed:7", run_id_of (b));
+  assert_runs_page (c, g_variant_new_parsed ("{'pipeline': <'b'>}"), only_b);
+  newest_a = g_strdup_printf ("%" G_GUINT64_FORMAT ":succeeded:0", run_id_of (a2));
+  assert_runs_page (
+      c, g_variant_new_parsed ("{'pipeline': <'a'>, 'state': <'succeeded'>, 'limit': <@y 1>}"),
+      newest_a);
+
+  /* the checks ListRuns has: unknown keys named, types, ranges, states */
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'befor': <@t 1>}"), "befor");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'before': <'3'>}"), "before");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'before': <@i -1>}"), "before");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'limit': <@x -1>}"), "limit");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'state': <'bogus'>}"), "bogus");
+
+  client_cancel (c, live);
+  client_wait_finished (c, live);
+}
+
 static void
 test_reload (void)
 {
@@ -1494,6 +1630,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/output/large", test_large_output);
   g_test_add_func ("/dbus/manager/list-runs", test_list_runs);
   g_test_add_func ("/dbus/manager/get-run", test_get_run);
+  g_test_add_func ("/dbus/manager/list-runs-page", test_list_runs_page);
   g_test_add_func ("/dbus/manager/object-manager", test_object_manager);
   g_test_add_func ("/dbus/manager/reload", test_reload);
   g_test_add_func ("/dbus/manager/executors-and-version", test_executors_and_version);

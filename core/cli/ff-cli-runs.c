@@ -546,6 +546,42 @@ print_runs_table (GPtrArray *runs)
     }
 }
 
+/* fastflowd builds each answer whole before it sends it: thousands of runs
+ * asked for at once would leave its heap that much bigger. */
+#define RUNS_PAGE_SIZE 250
+
+/* @limit runs (0: all) older than @before (0: from the newest), fetched
+ * in pages that fastflowd exports no object for and keeps nothing of. */
+static GPtrArray *
+list_runs_in_pages (Ctl *ctl,
+                    const gchar *pipeline,
+                    const gchar *state,
+                    guint64 before,
+                    guint limit,
+                    GError **error)
+{
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (;;)
+    {
+      guint want = limit == 0 ? RUNS_PAGE_SIZE : MIN (limit - runs->len, RUNS_PAGE_SIZE);
+      g_autoptr (GPtrArray) page = NULL;
+
+      if (want == 0)
+        break;
+      page =
+          ff_client_list_runs_page_sync (ctl->client, pipeline, state, before, want, NULL, error);
+      if (page == NULL)
+        return NULL;
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (runs, g_object_ref (g_ptr_array_index (page, i)));
+      if (page->len < want)
+        break;
+      before = ff_client_run_get_id (g_ptr_array_index (page, page->len - 1));
+    }
+  return g_steal_pointer (&runs);
+}
+
 gint
 ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -555,10 +591,13 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *state = NULL;
   gint limit = 20;
+  gint64 before = 0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
       N_ ("PIPELINE") },
+    { "before", 0, 0, G_OPTION_ARG_INT64, &before,
+      N_ ("Only runs older than this run (the next page: the last ID shown)"), N_ ("ID") },
     { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
@@ -573,9 +612,11 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     {
       return ff_cli_usage_error (ctl, _ ("--limit must be 0 or more"));
     }
+  if (before < 0)
+    return ff_cli_usage_error (ctl, _ ("--before must be a run ID"));
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
-  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, (guint) limit, NULL, &error);
+  runs = list_runs_in_pages (ctl, pipeline, state, (guint64) before, (guint) limit, &error);
   if (runs == NULL)
     {
       ff_cli_print_gerror (ctl, error);

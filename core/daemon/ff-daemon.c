@@ -549,6 +549,11 @@ static const gchar *const list_runs_filters[] = {
   NULL,
 };
 
+/* The filters ListRunsPage knows. */
+static const gchar *const list_runs_page_filters[] = {
+  "pipeline", "state", "limit", "before", NULL,
+};
+
 /* An option the interface does not name is refused rather than ignored: a
  * caller who misspells one, or expects one of a newer daemon, learns so. */
 static gboolean
@@ -627,16 +632,13 @@ lookup_bool_option (GVariantDict *options, const gchar *key, gboolean *out, GErr
   return TRUE;
 }
 
-/* A count: gdbus call and Python send an int32 unless told otherwise, so
- * any integer type is taken, as long as the number fits. */
+/* gdbus call and Python send an int32 unless told otherwise, so any
+ * integer type is taken for a number. */
 static gboolean
-lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError **error)
+read_whole_number (GVariant *value, const gchar *key, gint64 *out, GError **error)
 {
-  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
   gint64 number;
 
-  if (value == NULL)
-    return TRUE;
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
     number = g_variant_get_byte (value);
   else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT16))
@@ -658,6 +660,21 @@ lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError
                    g_variant_get_type_string (value));
       return FALSE;
     }
+  *out = number;
+  return TRUE;
+}
+
+/* A count of any integer type, as long as the number fits. */
+static gboolean
+lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (!read_whole_number (value, key, &number, error))
+    return FALSE;
   if (number < 0 || number > G_MAXUINT)
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
@@ -666,6 +683,27 @@ lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError
       return FALSE;
     }
   *out = (guint) number;
+  return TRUE;
+}
+
+/* A run id of any integer type. */
+static gboolean
+lookup_run_id_option (GVariantDict *options, const gchar *key, guint64 *out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (!read_whole_number (value, key, &number, error))
+    return FALSE;
+  if (number < 0)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “%s” must be a run id (0 or more), not %" PRId64), key, number);
+      return FALSE;
+    }
+  *out = (guint64) number;
   return TRUE;
 }
 
@@ -788,6 +826,57 @@ handle_list_runs (FfDBusManager *manager,
     }
   g_ptr_array_add (paths, NULL);
   ff_dbus_manager_complete_list_runs (manager, invocation, (const gchar *const *) paths->pdata);
+  return TRUE;
+}
+
+/* A run's properties as its object would have them, without exporting
+ * it: the same skeleton fills them, so the two cannot differ. */
+static GVariant *
+describe_run (FfRun *run)
+{
+  g_autoptr (FfDBusRun) skeleton = ff_dbus_run_skeleton_new ();
+
+  sync_run (run, skeleton);
+  return g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (skeleton));
+}
+
+static gboolean
+handle_list_runs_page (FfDBusManager *manager,
+                       GDBusMethodInvocation *invocation,
+                       GVariant *filter,
+                       FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  const gchar *pipeline = NULL, *state = NULL;
+  guint limit = 0;
+  guint64 before = 0;
+  GVariantDict dict;
+  GVariantBuilder builder;
+
+  g_variant_dict_init (&dict, filter);
+  if (check_option_names ("ListRunsPage", list_runs_page_filters, filter, &error) &&
+      lookup_string_option (&dict, "pipeline", &pipeline, &error) &&
+      lookup_string_option (&dict, "state", &state, &error) &&
+      lookup_count_option (&dict, "limit", &limit, &error) &&
+      lookup_run_id_option (&dict, "before", &before, &error))
+    runs =
+        ff_orchestrator_list_run_page (self->orchestrator, pipeline, state, before, limit, &error);
+  g_variant_dict_clear (&dict);
+  if (runs == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < runs->len; i++)
+    {
+      g_autoptr (GVariant) properties =
+          g_variant_ref_sink (describe_run (g_ptr_array_index (runs, i)));
+
+      g_variant_builder_add_value (&builder, properties);
+    }
+  ff_dbus_manager_complete_list_runs_page (manager, invocation, g_variant_builder_end (&builder));
   return TRUE;
 }
 
@@ -1121,6 +1210,8 @@ ff_daemon_new (FfOrchestrator *orchestrator)
                     self);
   g_signal_connect (self->manager, "handle-start-run", G_CALLBACK (handle_start_run), self);
   g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
+  g_signal_connect (self->manager, "handle-list-runs-page", G_CALLBACK (handle_list_runs_page),
+                    self);
   g_signal_connect (self->manager, "handle-get-run", G_CALLBACK (handle_get_run), self);
   g_signal_connect (self->manager, "handle-reload", G_CALLBACK (handle_reload), self);
   g_signal_connect (self->manager, "handle-encrypt", G_CALLBACK (handle_encrypt), self);

@@ -662,6 +662,60 @@ ff_client_find_runs_sync (FfClient *self,
 }
 
 /**
+ * ff_client_list_runs_page_sync:
+ * @pipeline: (nullable): only this pipeline's runs
+ * @state: (nullable): only runs in this state
+ * @before: only runs older than this run id (the last id of the page
+ *   before), 0 from the newest
+ * @limit: at most this many, 0 for all
+ *
+ * A page of runs in one call (ListRunsPage): fastflowd puts no object on
+ * the bus for them, so listing thousands costs it nothing that stays.
+ *
+ * Returns: (transfer container) (element-type FfClientRun): the runs,
+ *   newest first, as snapshots (ff_client_run_is_snapshot ()); the array
+ *   unrefs them when it is freed
+ */
+GPtrArray *
+ff_client_list_runs_page_sync (FfClient *self,
+                               const gchar *pipeline,
+                               const gchar *state,
+                               guint64 before,
+                               guint limit,
+                               GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr (GVariant) page = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantDict filter;
+  GVariantIter iter;
+  GVariant *properties;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  g_variant_dict_init (&filter, NULL);
+  if (pipeline != NULL)
+    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
+  if (state != NULL)
+    g_variant_dict_insert (&filter, "state", "s", state);
+  if (before > 0)
+    g_variant_dict_insert (&filter, "before", "t", before);
+  if (limit > 0)
+    g_variant_dict_insert (&filter, "limit", "u", limit);
+  if (!ff_client_strip_remote_error (
+          ff_dbus_manager_call_list_runs_page_sync (self->manager, g_variant_dict_end (&filter),
+                                                    &page, cancellable, error),
+          error))
+    return NULL;
+  g_variant_iter_init (&iter, page);
+  while ((properties = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_ptr_array_add (runs, ff_client_run_new_snapshot (properties));
+      g_variant_unref (properties);
+    }
+  return g_steal_pointer (&runs);
+}
+
+/**
  * ff_client_dup_run_state:
  *
  * Returns: (transfer full) (nullable): the run's state (`queued`, …,
