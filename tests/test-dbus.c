@@ -1308,6 +1308,91 @@ test_reload (void)
   run = client_wait_end (c, path, "succeeded", "none", "", 0);
 }
 
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* Each name a signal carried, as "+added", "~changed" or "-removed":
+ * the folder watch may announce a change before the Reload does, in
+ * more than one signal. */
+static void
+on_pipelines_changed (FfDBusManager *manager,
+                      const gchar *const *added,
+                      const gchar *const *changed,
+                      const gchar *const *removed,
+                      GPtrArray *got)
+{
+  const gchar *const *lists[] = { added, changed, removed };
+  const gchar marks[] = "+~-";
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    for (guint j = 0; lists[i][j] != NULL; j++)
+      g_ptr_array_add (got, g_strdup_printf ("%c%s", marks[i], lists[i][j]));
+}
+
+typedef struct
+{
+  GPtrArray *got;
+  const gchar *expected;
+} Announced;
+
+static gboolean
+was_announced (gpointer data)
+{
+  Announced *a = data;
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  g_autofree gchar *joined = NULL;
+
+  /* the names stay the array's */
+  for (guint i = 0; i < a->got->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (a->got, i));
+  g_ptr_array_sort (sorted, compare_strings);
+  g_ptr_array_add (sorted, NULL);
+  joined = g_strjoinv (" ", (gchar **) sorted->pdata);
+  return g_strcmp0 (joined, a->expected) == 0;
+}
+
+/* Reload, then wait for what it announces (sorted tokens) */
+static void
+assert_pipelines_changed (Client *c, GPtrArray *got, const gchar *expected)
+{
+  g_autoptr (GError) error = NULL;
+  Announced a = { got, expected };
+
+  ff_dbus_manager_call_reload_sync (c->manager, NULL, &error);
+  g_assert_no_error (error);
+  ff_test_wait_until (was_announced, &a, expected);
+  g_ptr_array_set_size (got, 0);
+}
+
+static void
+test_pipelines_changed (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *folder = NULL;
+
+  ff_test_daemon_add_pipeline (d, "a", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  g_signal_connect (c->manager, "pipelines-changed", G_CALLBACK (on_pipelines_changed), got);
+
+  ff_test_daemon_add_pipeline (d, "b", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "c", "main.sh", "true\n", NULL);
+  assert_pipelines_changed (c, got, "+b +c");
+  ff_test_daemon_add_pipeline (d, "a", "pipeline.json", "{\"enabled\": false}\n", NULL);
+  ff_test_daemon_add_pipeline (d, "b", "pipeline.json", "{\"timeout\": \"x\"}\n", NULL);
+  assert_pipelines_changed (c, got, "~a ~b");
+  folder = g_build_filename (d->pipelines_dir, "c", NULL);
+  ff_test_remove_tree (folder);
+  assert_pipelines_changed (c, got, "-c");
+  g_signal_handlers_disconnect_by_data (c->manager, got);
+}
+
 static void
 test_executors_and_version (void)
 {
@@ -1633,6 +1718,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/manager/list-runs-page", test_list_runs_page);
   g_test_add_func ("/dbus/manager/object-manager", test_object_manager);
   g_test_add_func ("/dbus/manager/reload", test_reload);
+  g_test_add_func ("/dbus/manager/pipelines-changed", test_pipelines_changed);
   g_test_add_func ("/dbus/manager/executors-and-version", test_executors_and_version);
   g_test_add_func ("/dbus/manager/max-concurrent-runs", test_max_concurrent_runs);
   g_test_add_func ("/dbus/restart/history", test_restart_keeps_history);

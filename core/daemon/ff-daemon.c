@@ -27,7 +27,8 @@ struct _FfDaemon
   /* With an authority: run path → GPtrArray of the clients that asked for
    * its log (ReadLog), the ones its Output signals go to. */
   GHashTable *followers;
-  guint run_paths_id; /* NoSuchRun for runs not on the bus */
+  guint run_paths_id;    /* NoSuchRun for runs not on the bus */
+  GHashTable *pipelines; /* name → what PipelinesChanged compares */
 };
 
 /* Output that waits in the run's log until the bus has taken what went
@@ -495,6 +496,87 @@ describe_pipeline (FfDaemon *self, FfPipeline *pipeline)
                                g_variant_new_strv (warnings ? warnings : empty_strv, -1));
   g_variant_dict_insert (&dict, "path", "s", ff_pipeline_get_dir (pipeline));
   return g_variant_dict_end (&dict);
+}
+
+/* What PipelinesChanged announces a change of: the pipeline as
+ * ListPipelines shows it, but for what every run changes. */
+static gchar *
+pipeline_fingerprint (FfDaemon *self, FfPipeline *pipeline)
+{
+  g_autoptr (GVariant) description = g_variant_ref_sink (describe_pipeline (self, pipeline));
+  g_autoptr (GVariant) compared = NULL;
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, description);
+  g_variant_dict_remove (&dict, "next_run");
+  g_variant_dict_remove (&dict, "last_state");
+  compared = g_variant_ref_sink (g_variant_dict_end (&dict));
+  return g_variant_print (compared, FALSE);
+}
+
+static GHashTable *
+pipeline_fingerprints (FfDaemon *self)
+{
+  g_autoptr (GPtrArray) pipelines =
+      ff_pipeline_registry_list (ff_orchestrator_get_registry (self->orchestrator));
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+
+      g_hash_table_insert (table, g_strdup (ff_pipeline_get_name (pipeline)),
+                           pipeline_fingerprint (self, pipeline));
+    }
+  return table;
+}
+
+static gint
+compare_pipeline_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* Names of @a's keys that @b lacks (@differ: or holds another value). */
+static GPtrArray *
+compare_fingerprints (GHashTable *a, GHashTable *b, gboolean differ)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const gchar *other = g_hash_table_lookup (b, key);
+
+      if (differ ? other != NULL && g_strcmp0 (other, value) != 0 : other == NULL)
+        g_ptr_array_add (names, key);
+    }
+  g_ptr_array_sort (names, compare_pipeline_names);
+  g_ptr_array_add (names, NULL);
+  return names;
+}
+
+/* A GUI learns of a changed pipelines folder without polling. */
+static void
+on_pipelines_changed (FfPipelineRegistry *registry, FfDaemon *self)
+{
+  g_autoptr (GHashTable) now = pipeline_fingerprints (self);
+  g_autoptr (GPtrArray) added = compare_fingerprints (now, self->pipelines, FALSE);
+  g_autoptr (GPtrArray) changed = compare_fingerprints (now, self->pipelines, TRUE);
+  g_autoptr (GPtrArray) removed = compare_fingerprints (self->pipelines, now, FALSE);
+
+  if (added->len > 1 || changed->len > 1 || removed->len > 1)
+    ff_dbus_manager_emit_pipelines_changed (self->manager, (const gchar *const *) added->pdata,
+                                            (const gchar *const *) changed->pdata,
+                                            (const gchar *const *) removed->pdata);
+  /* the names in the arrays point into the tables: replace after sending */
+  g_clear_pointer (&added, g_ptr_array_unref);
+  g_clear_pointer (&changed, g_ptr_array_unref);
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  g_hash_table_unref (self->pipelines);
+  self->pipelines = g_steal_pointer (&now);
 }
 
 static gboolean
@@ -1231,6 +1313,7 @@ ff_daemon_dispose (GObject *object)
   g_clear_pointer (&self->exported, g_hash_table_unref);
   g_clear_pointer (&self->backlog, g_hash_table_unref);
   g_clear_pointer (&self->followers, g_hash_table_unref);
+  g_clear_pointer (&self->pipelines, g_hash_table_unref);
   G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
 }
 
@@ -1281,6 +1364,9 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   g_signal_connect (orchestrator, "notify::running-runs", G_CALLBACK (on_counts_changed), self);
   g_signal_connect (orchestrator, "notify::queued-runs", G_CALLBACK (on_counts_changed), self);
   on_counts_changed (orchestrator, NULL, self);
+  self->pipelines = pipeline_fingerprints (self);
+  g_signal_connect_object (ff_orchestrator_get_registry (orchestrator), "changed",
+                           G_CALLBACK (on_pipelines_changed), self, 0);
   live = ff_orchestrator_dup_live_runs (orchestrator);
   for (guint i = 0; i < live->len; i++)
     export_run (self, g_ptr_array_index (live, i));

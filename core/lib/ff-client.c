@@ -26,6 +26,7 @@ struct _FfClient
   GObject parent_instance;
   GDBusConnection *connection;
   FfDBusManager *manager;
+  guint pipelines_changed_id;
 };
 
 G_DEFINE_TYPE (FfClient, ff_client, G_TYPE_OBJECT)
@@ -33,6 +34,7 @@ G_DEFINE_TYPE (FfClient, ff_client, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_OUTPUT,
+  SIGNAL_PIPELINES_CHANGED,
   N_SIGNALS
 };
 
@@ -43,6 +45,9 @@ ff_client_dispose (GObject *object)
 {
   FfClient *self = FF_CLIENT (object);
 
+  if (self->pipelines_changed_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->pipelines_changed_id);
+  self->pipelines_changed_id = 0;
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (ff_client_parent_class)->dispose (object);
@@ -66,6 +71,38 @@ ff_client_class_init (FfClientClass *klass)
   signals[SIGNAL_OUTPUT] =
       g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_BYTES);
+
+  /**
+   * FfClient::pipelines-changed:
+   * @self: the client
+   * @added: (array zero-terminated=1): pipelines that appeared
+   * @changed: (array zero-terminated=1): pipelines whose pipeline.json,
+   *   error or enabled state changed
+   * @removed: (array zero-terminated=1): pipelines that are gone
+   *
+   * fastflowd's PipelinesChanged, in the thread-default main context the
+   * client was made in, so that a GUI need not poll ListPipelines.
+   */
+  signals[SIGNAL_PIPELINES_CHANGED] =
+      g_signal_new ("pipelines-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRV, G_TYPE_STRV, G_TYPE_STRV);
+}
+
+static void
+on_pipelines_changed (GDBusConnection *connection,
+                      const gchar *sender,
+                      const gchar *path,
+                      const gchar *interface,
+                      const gchar *member,
+                      GVariant *parameters,
+                      gpointer user_data)
+{
+  g_autofree const gchar **added = NULL, **changed = NULL, **removed = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(asasas)")))
+    return;
+  g_variant_get (parameters, "(^a&s^a&s^a&s)", &added, &changed, &removed);
+  g_signal_emit (user_data, signals[SIGNAL_PIPELINES_CHANGED], 0, added, changed, removed);
 }
 
 static void
@@ -136,6 +173,11 @@ ff_client_new_for_connection_sync (GDBusConnection *connection,
                                                   BUS_NAME, MANAGER_PATH, cancellable, error);
   if (self->manager == NULL)
     return NULL;
+  /* this one signal only: a GUI learns of pipeline changes without
+   * being woken by every run's */
+  self->pipelines_changed_id = g_dbus_connection_signal_subscribe (
+      self->connection, BUS_NAME, "org.fastflow.Orchestrator1.Manager", "PipelinesChanged",
+      MANAGER_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_pipelines_changed, self, NULL);
   return g_steal_pointer (&self);
 }
 
