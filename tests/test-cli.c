@@ -1040,6 +1040,62 @@ test_follow_order (void)
   g_object_unref (fake.manager);
 }
 
+/* No raw message record (ff-message.c: a template with 0x1E/0x1F
+ * separators) reaches a person or a parser. */
+static void
+assert_formatted (const gchar *text)
+{
+  g_assert_null (strchr (text, 0x1E));
+  g_assert_null (strchr (text, 0x1F));
+  g_assert_null (strstr (text, "%s"));
+}
+
+static void
+test_executors_verbose (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *plugin_path = g_strdup (g_getenv ("FASTFLOW_PLUGIN_PATH"));
+  g_autofree gchar *with_proxy = NULL;
+  g_auto (GStrv) dirs = g_strsplit (plugin_path, ":", -1);
+  g_autoptr (GError) error = NULL;
+  const gchar *const variants[][3] = {
+    { "executors", "--verbose", NULL },
+    { "executors", "--verbose", "--json" },
+    { "executors", "--json", NULL },
+  };
+
+  /* the docker-proxy executor with a proxy that is not there: its checks
+   * carry an error message */
+  for (guint i = 0; dirs[i] != NULL && with_proxy == NULL; i++)
+    if (g_str_has_suffix (dirs[i], "/plugins/local"))
+      with_proxy = g_strdup_printf ("%s:%.*s/docker-proxy", plugin_path,
+                                    (gint) (strlen (dirs[i]) - strlen ("/local")), dirs[i]);
+  g_assert_nonnull (with_proxy);
+  g_file_set_contents (d->config_path, "[executor.docker-proxy]\nproxy_url=http://127.0.0.1:9\n",
+                       -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("FASTFLOW_PLUGIN_PATH", with_proxy, TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_setenv ("FASTFLOW_PLUGIN_PATH", plugin_path, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      ff_test_daemon_ctl (d, &out, &err, variants[i][0], variants[i][1], variants[i][2], NULL);
+      g_test_message ("%s %s: %s%s", variants[i][1], variants[i][2] ? variants[i][2] : "", out,
+                      err);
+      g_assert_nonnull (strstr (out, "docker-proxy"));
+      assert_formatted (out);
+      assert_formatted (err);
+      if (variants[i][2] != NULL)
+        {
+          g_autoptr (JsonNode) node = parse_json (out);
+          g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1074,6 +1130,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/runs", test_runs);
   g_test_add_func ("/cli/pipelines", test_pipelines);
   g_test_add_func ("/cli/executors", test_executors);
+  g_test_add_func ("/cli/executors-verbose", test_executors_verbose);
   g_test_add_func ("/cli/hostile-text", test_hostile_text);
   g_test_add_func ("/cli/reload", test_reload);
   g_test_add_func ("/cli/colour", test_colour);

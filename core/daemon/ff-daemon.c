@@ -1194,9 +1194,13 @@ on_diagnosed (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < checks->len; i++)
     {
       FfExecutorCheck *check = g_ptr_array_index (checks, i);
+      /* an executor's message may be a record (ff-message.c): what leaves
+       * the daemon is the sentence */
+      g_autofree gchar *message = ff_message_format (ff_executor_check_get_message (check));
+
       g_variant_builder_add (&builder, "(sss)", ff_executor_check_get_name (check),
                              ff_check_level_to_string (ff_executor_check_get_level (check)),
-                             ff_executor_check_get_message (check));
+                             message ? message : "");
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sss))", &builder));
 }
