@@ -1096,6 +1096,61 @@ test_executors_verbose (void)
     }
 }
 
+/* fastflowctl with up to five arguments; JSON when asked for is parsed,
+ * and no output shows a raw message record */
+static void
+assert_command_output (FfTestDaemon *d, const gchar *const *argv)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  gboolean json = FALSE;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    json = json || g_str_equal (argv[i], "--json");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, argv[0], argv[1], argv[2], argv[3], argv[4],
+                                       argv[5], NULL),
+                   ==, 0);
+  assert_formatted (out);
+  assert_formatted (err);
+  if (json)
+    {
+      g_autoptr (JsonNode) node = parse_json (out);
+
+      g_assert_true (JSON_NODE_HOLDS_ARRAY (node) || JSON_NODE_HOLDS_OBJECT (node));
+    }
+}
+
+static void
+test_every_json (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  /* run 1 ok, run 2 three (exit 3: a message with a record inside) */
+  const gchar *const commands[][6] = {
+    { "pipelines", "--json" },
+    { "pipelines" },
+    { "runs", "--json" },
+    { "runs", "--json", "--pipeline", "ok", "--limit", "1" },
+    { "runs", "--json", "--state", "failed", "--before", "3" },
+    { "runs" },
+    { "status", "2", "--json" },
+    { "status", "2" },
+    { "metrics", "2", "--json" },
+    { "metrics", "2" },
+    { "run", "ok", "--detach", "--json" },
+    { "executors", "--json" },
+    { "executors", "--verbose", "--json" },
+    { "executors", "--verbose" },
+    { "executors" },
+  };
+
+  run_pipeline (d, "ok", &out, &err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  run_pipeline (d, "three", &out, &err);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    assert_command_output (d, commands[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1131,6 +1186,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/pipelines", test_pipelines);
   g_test_add_func ("/cli/executors", test_executors);
   g_test_add_func ("/cli/executors-verbose", test_executors_verbose);
+  g_test_add_func ("/cli/every-json", test_every_json);
   g_test_add_func ("/cli/hostile-text", test_hostile_text);
   g_test_add_func ("/cli/reload", test_reload);
   g_test_add_func ("/cli/colour", test_colour);
