@@ -69,3 +69,32 @@ expect("cancel of an ended run", error.code, int(Fastflow.Error.ALREADY_FINISHED
 
 error = error_of(lambda: client.wait_for_run_sync(9999, None))
 expect("no such run", error.code, int(Fastflow.Error.NO_SUCH_RUN))
+
+# A page of runs in one call: snapshots, newest first, paged by id.
+page = client.list_runs_page_sync(None, None, 0, 2, None)
+expect("page size", len(page), 2)
+expect("snapshot", page[0].is_snapshot(), True)
+expect("newest first", page[0].get_id() > page[1].get_id(), True)
+older = client.list_runs_page_sync(None, None, page[1].get_id(), 0, None)
+expect("next page older", all(r.get_id() < page[1].get_id() for r in older), True)
+expect("its state", older[-1].get_state(), "failed")
+error = error_of(lambda: page[0].cancel_sync(None))
+expect("a snapshot cannot be cancelled", error.code, int(Fastflow.Error.INVALID_ARGUMENT))
+
+# PipelinesChanged as a GObject signal: a pipeline folder appears.
+import os  # noqa: E402
+
+announced = []
+client.connect("pipelines-changed", lambda c, added, changed, removed:
+               announced.append((list(added), list(changed), list(removed))))
+folder = os.path.join(os.environ["FASTFLOW_TEST_PIPELINES_DIR"], "appeared")
+os.mkdir(folder)
+with open(os.path.join(folder, "main.sh"), "w") as f:
+    f.write("true\n")
+client.reload_sync(None)
+timed_out = []
+GLib.timeout_add_seconds(30, lambda: timed_out.append(True) or False)
+context = GLib.MainContext.default()
+while not any("appeared" in a for a, _, _ in announced) and not timed_out:
+    context.iteration(True)
+expect("pipelines-changed names it", any("appeared" in a for a, _, _ in announced), True)

@@ -711,6 +711,21 @@ test_runs (void)
         "three");
   }
 
+  {
+    g_autofree gchar *out = NULL, *err = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonArray *runs;
+
+    /* the next page back: older than run 3 */
+    g_assert_cmpint (
+        ff_test_daemon_ctl (d, &out, &err, "runs", "--before", "3", "--limit", "1", "--json", NULL),
+        ==, 0);
+    runs = parse_json_array (out, &node);
+    g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (runs, 0), "id"), ==,
+                     2);
+  }
+
   g_assert_cmpint (ff_test_daemon_ctl (d, &table, &table_err, "runs", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (table, "ID"));
   g_assert_nonnull (strstr (table, "PIPELINE"));
@@ -1025,6 +1040,117 @@ test_follow_order (void)
   g_object_unref (fake.manager);
 }
 
+/* No raw message record (ff-message.c: a template with 0x1E/0x1F
+ * separators) reaches a person or a parser. */
+static void
+assert_formatted (const gchar *text)
+{
+  g_assert_null (strchr (text, 0x1E));
+  g_assert_null (strchr (text, 0x1F));
+  g_assert_null (strstr (text, "%s"));
+}
+
+static void
+test_executors_verbose (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autofree gchar *plugin_path = g_strdup (g_getenv ("FASTFLOW_PLUGIN_PATH"));
+  g_autofree gchar *with_proxy = NULL;
+  g_auto (GStrv) dirs = g_strsplit (plugin_path, ":", -1);
+  g_autoptr (GError) error = NULL;
+  const gchar *const variants[][3] = {
+    { "executors", "--verbose", NULL },
+    { "executors", "--verbose", "--json" },
+    { "executors", "--json", NULL },
+  };
+
+  /* the docker-proxy executor with a proxy that is not there: its checks
+   * carry an error message */
+  for (guint i = 0; dirs[i] != NULL && with_proxy == NULL; i++)
+    if (g_str_has_suffix (dirs[i], "/plugins/local"))
+      with_proxy = g_strdup_printf ("%s:%.*s/docker-proxy", plugin_path,
+                                    (gint) (strlen (dirs[i]) - strlen ("/local")), dirs[i]);
+  g_assert_nonnull (with_proxy);
+  g_file_set_contents (d->config_path, "[executor.docker-proxy]\nproxy_url=http://127.0.0.1:9\n",
+                       -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("FASTFLOW_PLUGIN_PATH", with_proxy, TRUE);
+  ff_test_daemon_start (d, NULL);
+  g_setenv ("FASTFLOW_PLUGIN_PATH", plugin_path, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree gchar *out = NULL, *err = NULL;
+
+      ff_test_daemon_ctl (d, &out, &err, variants[i][0], variants[i][1], variants[i][2], NULL);
+      g_test_message ("%s %s: %s%s", variants[i][1], variants[i][2] ? variants[i][2] : "", out,
+                      err);
+      g_assert_nonnull (strstr (out, "docker-proxy"));
+      assert_formatted (out);
+      assert_formatted (err);
+      if (variants[i][2] != NULL)
+        {
+          g_autoptr (JsonNode) node = parse_json (out);
+          g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+        }
+    }
+}
+
+/* fastflowctl with up to five arguments; JSON when asked for is parsed,
+ * and no output shows a raw message record */
+static void
+assert_command_output (FfTestDaemon *d, const gchar *const *argv)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  gboolean json = FALSE;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    json = json || g_str_equal (argv[i], "--json");
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, argv[0], argv[1], argv[2], argv[3], argv[4],
+                                       argv[5], NULL),
+                   ==, 0);
+  assert_formatted (out);
+  assert_formatted (err);
+  if (json)
+    {
+      g_autoptr (JsonNode) node = parse_json (out);
+
+      g_assert_true (JSON_NODE_HOLDS_ARRAY (node) || JSON_NODE_HOLDS_OBJECT (node));
+    }
+}
+
+static void
+test_every_json (void)
+{
+  g_autoptr (FfTestDaemon) d = start_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  /* run 1 ok, run 2 three (exit 3: a message with a record inside) */
+  const gchar *const commands[][6] = {
+    { "pipelines", "--json" },
+    { "pipelines" },
+    { "runs", "--json" },
+    { "runs", "--json", "--pipeline", "ok", "--limit", "1" },
+    { "runs", "--json", "--state", "failed", "--before", "3" },
+    { "runs" },
+    { "status", "2", "--json" },
+    { "status", "2" },
+    { "metrics", "2", "--json" },
+    { "metrics", "2" },
+    { "run", "ok", "--detach", "--json" },
+    { "executors", "--json" },
+    { "executors", "--verbose", "--json" },
+    { "executors", "--verbose" },
+    { "executors" },
+  };
+
+  run_pipeline (d, "ok", &out, &err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  run_pipeline (d, "three", &out, &err);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    assert_command_output (d, commands[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1059,6 +1185,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/runs", test_runs);
   g_test_add_func ("/cli/pipelines", test_pipelines);
   g_test_add_func ("/cli/executors", test_executors);
+  g_test_add_func ("/cli/executors-verbose", test_executors_verbose);
+  g_test_add_func ("/cli/every-json", test_every_json);
   g_test_add_func ("/cli/hostile-text", test_hostile_text);
   g_test_add_func ("/cli/reload", test_reload);
   g_test_add_func ("/cli/colour", test_colour);

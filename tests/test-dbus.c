@@ -1141,6 +1141,142 @@ test_object_manager (void)
   g_assert_true (manager_lists (manager, first));
 }
 
+/* ListRunsPage's answer as "ID:STATE:EXIT" words, newest first */
+static gchar *
+list_runs_page (Client *c, GVariant *filter, GError **error)
+{
+  g_autoptr (GVariant) owned = g_variant_ref_sink (filter);
+  g_autoptr (GVariant) page = NULL;
+  g_autoptr (GString) words = g_string_new (NULL);
+  GVariantIter iter;
+  GVariant *run;
+
+  if (!ff_dbus_manager_call_list_runs_page_sync (c->manager, owned, &page, NULL, error))
+    return NULL;
+  g_variant_iter_init (&iter, page);
+  while ((run = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      guint64 id = 0;
+      const gchar *state = NULL;
+      gint exit_code = 0;
+
+      g_assert_true (g_variant_lookup (run, "Id", "t", &id));
+      g_assert_true (g_variant_lookup (run, "State", "&s", &state));
+      g_assert_true (g_variant_lookup (run, "ExitCode", "i", &exit_code));
+      /* every property of the Run interface, as its object has them */
+      for (GDBusPropertyInfo **info = ff_dbus_run_interface_info ()->properties; *info != NULL;
+           info++)
+        {
+          g_autoptr (GVariant) value =
+              g_variant_lookup_value (run, (*info)->name, G_VARIANT_TYPE ((*info)->signature));
+          g_assert_nonnull (value);
+        }
+      g_string_append_printf (words, "%s%" G_GUINT64_FORMAT ":%s:%d", words->len ? " " : "", id,
+                              state, exit_code);
+      g_variant_unref (run);
+    }
+  return g_string_free (g_steal_pointer (&words), FALSE);
+}
+
+static void
+assert_runs_page (Client *c, GVariant *filter, const gchar *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *got = list_runs_page (c, filter, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+assert_runs_page_refused (Client *c, GVariant *filter, const gchar *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *got = list_runs_page (c, filter, &error);
+
+  g_assert_null (got);
+  assert_dbus_error (error, "InvalidArgument", needle);
+}
+
+static void
+test_list_runs_page (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusObjectManager) manager = NULL;
+  g_autofree gchar *a1 = NULL, *b = NULL, *a2 = NULL, *live = NULL;
+  g_autofree gchar *all = NULL, *older = NULL, *oldest = NULL, *only_b = NULL;
+  g_autofree gchar *newest_a = NULL;
+  const gchar *ended[3];
+  ObjectWait w;
+
+  g_file_set_contents (d->config_path, "[daemon]\nkeep_finished_seconds=1\n", -1, &error);
+  g_assert_no_error (error);
+  ff_test_daemon_add_pipeline (d, "a", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "b", "main.sh", "exit 7\n", NULL);
+  ff_test_daemon_add_pipeline (d, "long", "main.sh", "echo started\nsleep 30\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, TRUE);
+  a1 = client_run_to_end (c, "a");
+  b = client_run_to_end (c, "b");
+  a2 = client_run_to_end (c, "a");
+  live = client_start (c, "long");
+  client_wait_output (c, live, "started\n");
+
+  /* the ended runs leave the bus (keep_finished_seconds) */
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  ended[0] = a1, ended[1] = b, ended[2] = a2;
+  for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+    {
+      w = (ObjectWait){ manager, ended[i] };
+      ff_test_wait_until (object_is_gone, &w, "an ended run to be unexported");
+    }
+
+  all = g_strdup_printf ("%" G_GUINT64_FORMAT ":running:-1 %" G_GUINT64_FORMAT
+                         ":succeeded:0 %" G_GUINT64_FORMAT ":failed:7 %" G_GUINT64_FORMAT
+                         ":succeeded:0",
+                         run_id_of (live), run_id_of (a2), run_id_of (b), run_id_of (a1));
+  assert_runs_page (c, g_variant_new_parsed ("@a{sv} {}"), all);
+
+  /* listing them put none of them back on the bus */
+  g_clear_object (&manager);
+  manager = ff_dbus_object_manager_client_new_sync (
+      d->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+    g_assert_false (manager_lists (manager, ended[i]));
+
+  /* paging backwards, with a count and an id of any integer type */
+  older = g_strdup_printf ("%" G_GUINT64_FORMAT ":failed:7 %" G_GUINT64_FORMAT ":succeeded:0",
+                           run_id_of (b), run_id_of (a1));
+  assert_runs_page (
+      c, g_variant_new_parsed ("{'before': <@t %t>, 'limit': <@i 2>}", (guint64) run_id_of (a2)),
+      older);
+  oldest = g_strdup_printf ("%" G_GUINT64_FORMAT ":succeeded:0", run_id_of (a1));
+  assert_runs_page (c, g_variant_new_parsed ("{'before': <@i %i>}", (gint32) run_id_of (b)),
+                    oldest);
+  assert_runs_page (c, g_variant_new_parsed ("{'before': <@x %x>}", (gint64) run_id_of (a1)), "");
+  only_b = g_strdup_printf ("%" G_GUINT64_FORMAT ":failed:7", run_id_of (b));
+  assert_runs_page (c, g_variant_new_parsed ("{'pipeline': <'b'>}"), only_b);
+  newest_a = g_strdup_printf ("%" G_GUINT64_FORMAT ":succeeded:0", run_id_of (a2));
+  assert_runs_page (
+      c, g_variant_new_parsed ("{'pipeline': <'a'>, 'state': <'succeeded'>, 'limit': <@y 1>}"),
+      newest_a);
+
+  /* the checks ListRuns has: unknown keys named, types, ranges, states */
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'befor': <@t 1>}"), "befor");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'before': <'3'>}"), "before");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'before': <@i -1>}"), "before");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'limit': <@x -1>}"), "limit");
+  assert_runs_page_refused (c, g_variant_new_parsed ("{'state': <'bogus'>}"), "bogus");
+
+  client_cancel (c, live);
+  client_wait_finished (c, live);
+}
+
 static void
 test_reload (void)
 {
@@ -1170,6 +1306,91 @@ test_reload (void)
   g_assert_cmpstr (description, ==, "came later");
   path = client_start (c, "late");
   run = client_wait_end (c, path, "succeeded", "none", "", 0);
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* Each name a signal carried, as "+added", "~changed" or "-removed":
+ * the folder watch may announce a change before the Reload does, in
+ * more than one signal. */
+static void
+on_pipelines_changed (FfDBusManager *manager,
+                      const gchar *const *added,
+                      const gchar *const *changed,
+                      const gchar *const *removed,
+                      GPtrArray *got)
+{
+  const gchar *const *lists[] = { added, changed, removed };
+  const gchar marks[] = "+~-";
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    for (guint j = 0; lists[i][j] != NULL; j++)
+      g_ptr_array_add (got, g_strdup_printf ("%c%s", marks[i], lists[i][j]));
+}
+
+typedef struct
+{
+  GPtrArray *got;
+  const gchar *expected;
+} Announced;
+
+static gboolean
+was_announced (gpointer data)
+{
+  Announced *a = data;
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  g_autofree gchar *joined = NULL;
+
+  /* the names stay the array's */
+  for (guint i = 0; i < a->got->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (a->got, i));
+  g_ptr_array_sort (sorted, compare_strings);
+  g_ptr_array_add (sorted, NULL);
+  joined = g_strjoinv (" ", (gchar **) sorted->pdata);
+  return g_strcmp0 (joined, a->expected) == 0;
+}
+
+/* Reload, then wait for what it announces (sorted tokens) */
+static void
+assert_pipelines_changed (Client *c, GPtrArray *got, const gchar *expected)
+{
+  g_autoptr (GError) error = NULL;
+  Announced a = { got, expected };
+
+  ff_dbus_manager_call_reload_sync (c->manager, NULL, &error);
+  g_assert_no_error (error);
+  ff_test_wait_until (was_announced, &a, expected);
+  g_ptr_array_set_size (got, 0);
+}
+
+static void
+test_pipelines_changed (void)
+{
+  g_autoptr (FfTestDaemon) d = ff_test_daemon_new ();
+  g_autoptr (Client) c = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *folder = NULL;
+
+  ff_test_daemon_add_pipeline (d, "a", "main.sh", "true\n", NULL);
+  ff_test_daemon_start (d, NULL);
+  c = client_new (d, FALSE);
+  g_signal_connect (c->manager, "pipelines-changed", G_CALLBACK (on_pipelines_changed), got);
+
+  ff_test_daemon_add_pipeline (d, "b", "main.sh", "true\n", NULL);
+  ff_test_daemon_add_pipeline (d, "c", "main.sh", "true\n", NULL);
+  assert_pipelines_changed (c, got, "+b +c");
+  ff_test_daemon_add_pipeline (d, "a", "pipeline.json", "{\"enabled\": false}\n", NULL);
+  ff_test_daemon_add_pipeline (d, "b", "pipeline.json", "{\"timeout\": \"x\"}\n", NULL);
+  assert_pipelines_changed (c, got, "~a ~b");
+  folder = g_build_filename (d->pipelines_dir, "c", NULL);
+  ff_test_remove_tree (folder);
+  assert_pipelines_changed (c, got, "-c");
+  g_signal_handlers_disconnect_by_data (c->manager, got);
 }
 
 static void
@@ -1494,8 +1715,10 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/output/large", test_large_output);
   g_test_add_func ("/dbus/manager/list-runs", test_list_runs);
   g_test_add_func ("/dbus/manager/get-run", test_get_run);
+  g_test_add_func ("/dbus/manager/list-runs-page", test_list_runs_page);
   g_test_add_func ("/dbus/manager/object-manager", test_object_manager);
   g_test_add_func ("/dbus/manager/reload", test_reload);
+  g_test_add_func ("/dbus/manager/pipelines-changed", test_pipelines_changed);
   g_test_add_func ("/dbus/manager/executors-and-version", test_executors_and_version);
   g_test_add_func ("/dbus/manager/max-concurrent-runs", test_max_concurrent_runs);
   g_test_add_func ("/dbus/restart/history", test_restart_keeps_history);

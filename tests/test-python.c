@@ -19,6 +19,8 @@ test_client_from_python (void)
   ff_test_daemon_add_pipeline (d, "off", "main.sh", "true\n", "pipeline.json",
                                "{\"enabled\": false}\n", NULL);
   ff_test_daemon_start (d, NULL);
+  /* the script adds a pipeline there, for FfClient::pipelines-changed */
+  g_setenv ("FASTFLOW_TEST_PIPELINES_DIR", d->pipelines_dir, TRUE);
   g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
                 &error);
   g_assert_no_error (error);

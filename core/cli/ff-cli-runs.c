@@ -41,7 +41,7 @@ struct Follow
   /* the reader went away: follow to the end, print nothing more there;
    * by descriptor, as `| head` closes stdout only */
   gboolean discard[STDERR_FILENO + 1];
-  gsize skip;         /* bytes already printed (logs --tail --follow) */
+  gsize skip; /* bytes already printed (logs --tail --follow) */
   StopSignal signals[G_N_ELEMENTS (stop_signals)];
 };
 
@@ -717,6 +717,45 @@ keep_since (GPtrArray *runs, gint64 since, guint limit)
   g_ptr_array_set_size (runs, kept);
 }
 
+/* fastflowd builds each answer whole before it sends it: thousands of runs
+ * asked for at once would leave its heap that much bigger. */
+#define RUNS_PAGE_SIZE 250
+
+/* @limit runs (0: all) older than @before (0: from the newest), fetched
+ * in pages that fastflowd exports no object for and keeps nothing of. */
+static GPtrArray *
+list_runs_in_pages (Ctl *ctl,
+                    const gchar *pipeline,
+                    const gchar *state,
+                    guint64 before,
+                    guint limit,
+                    gint64 since,
+                    GError **error)
+{
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (;;)
+    {
+      guint want = limit == 0 ? RUNS_PAGE_SIZE : MIN (limit - runs->len, RUNS_PAGE_SIZE);
+      g_autoptr (GPtrArray) page = NULL;
+
+      if (want == 0)
+        break;
+      page =
+          ff_client_list_runs_page_sync (ctl->client, pipeline, state, before, want, NULL, error);
+      if (page == NULL)
+        return NULL;
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (runs, g_object_ref (g_ptr_array_index (page, i)));
+      if (page->len < want)
+        break;
+      before = ff_client_run_get_id (g_ptr_array_index (page, page->len - 1));
+      if (ff_client_run_get_created_at (g_ptr_array_index (page, page->len - 1)) < since)
+        break;
+    }
+  return g_steal_pointer (&runs);
+}
+
 gint
 ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -728,10 +767,13 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
   g_autofree gchar *since_text = NULL;
   gint limit = 20;
   gint64 since = 0;
+  gint64 before = 0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline, N_ ("Only runs of this pipeline"),
       N_ ("PIPELINE") },
+    { "before", 0, 0, G_OPTION_ARG_INT64, &before,
+      N_ ("Only runs older than this run (the next page: the last ID shown)"), N_ ("ID") },
     { "state", 's', 0, G_OPTION_ARG_STRING, &state, N_ ("Only runs in this state"), N_ ("STATE") },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
       N_ ("At most this many runs (default 20, 0 for all)"), N_ ("N") },
@@ -751,12 +793,14 @@ ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv)
     {
       return ff_cli_usage_error (ctl, _ ("--limit must be 0 or more"));
     }
+  if (before < 0)
+    return ff_cli_usage_error (ctl, _ ("--before must be a run ID"));
   if (!ff_cli_connect_manager (ctl))
     return EXIT_FAILURE;
-  /* ListRuns has no time filter: with --since, the newest first until
-   * the first older one, then --limit of those */
-  runs = ff_client_find_runs_sync (ctl->client, pipeline, state, since > 0 ? 0 : (guint) limit,
-                                   NULL, &error);
+  /* with --since: the pages newest first until the first older run, then
+   * --limit of those */
+  runs = list_runs_in_pages (ctl, pipeline, state, (guint64) before, since > 0 ? 0 : (guint) limit,
+                             since, &error);
   if (runs == NULL)
     {
       ff_cli_print_gerror (ctl, error);

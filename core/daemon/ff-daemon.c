@@ -28,7 +28,8 @@ struct _FfDaemon
   /* With an authority: run path → GPtrArray of the clients that asked for
    * its log (ReadLog), the ones its Output signals go to. */
   GHashTable *followers;
-  guint run_paths_id; /* NoSuchRun for runs not on the bus */
+  guint run_paths_id;    /* NoSuchRun for runs not on the bus */
+  GHashTable *pipelines; /* name → what PipelinesChanged compares */
 };
 
 /* Output that waits in the run's log until the bus has taken what went
@@ -552,6 +553,87 @@ describe_pipeline (FfDaemon *self, FfPipeline *pipeline)
   return g_variant_dict_end (&dict);
 }
 
+/* What PipelinesChanged announces a change of: the pipeline as
+ * ListPipelines shows it, but for what every run changes. */
+static gchar *
+pipeline_fingerprint (FfDaemon *self, FfPipeline *pipeline)
+{
+  g_autoptr (GVariant) description = g_variant_ref_sink (describe_pipeline (self, pipeline));
+  g_autoptr (GVariant) compared = NULL;
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, description);
+  g_variant_dict_remove (&dict, "next_run");
+  g_variant_dict_remove (&dict, "last_state");
+  compared = g_variant_ref_sink (g_variant_dict_end (&dict));
+  return g_variant_print (compared, FALSE);
+}
+
+static GHashTable *
+pipeline_fingerprints (FfDaemon *self)
+{
+  g_autoptr (GPtrArray) pipelines =
+      ff_pipeline_registry_list (ff_orchestrator_get_registry (self->orchestrator));
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < pipelines->len; i++)
+    {
+      FfPipeline *pipeline = g_ptr_array_index (pipelines, i);
+
+      g_hash_table_insert (table, g_strdup (ff_pipeline_get_name (pipeline)),
+                           pipeline_fingerprint (self, pipeline));
+    }
+  return table;
+}
+
+static gint
+compare_pipeline_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* Names of @a's keys that @b lacks (@differ: or holds another value). */
+static GPtrArray *
+compare_fingerprints (GHashTable *a, GHashTable *b, gboolean differ)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const gchar *other = g_hash_table_lookup (b, key);
+
+      if (differ ? other != NULL && g_strcmp0 (other, value) != 0 : other == NULL)
+        g_ptr_array_add (names, key);
+    }
+  g_ptr_array_sort (names, compare_pipeline_names);
+  g_ptr_array_add (names, NULL);
+  return names;
+}
+
+/* A GUI learns of a changed pipelines folder without polling. */
+static void
+on_pipelines_changed (FfPipelineRegistry *registry, FfDaemon *self)
+{
+  g_autoptr (GHashTable) now = pipeline_fingerprints (self);
+  g_autoptr (GPtrArray) added = compare_fingerprints (now, self->pipelines, FALSE);
+  g_autoptr (GPtrArray) changed = compare_fingerprints (now, self->pipelines, TRUE);
+  g_autoptr (GPtrArray) removed = compare_fingerprints (self->pipelines, now, FALSE);
+
+  if (added->len > 1 || changed->len > 1 || removed->len > 1)
+    ff_dbus_manager_emit_pipelines_changed (self->manager, (const gchar *const *) added->pdata,
+                                            (const gchar *const *) changed->pdata,
+                                            (const gchar *const *) removed->pdata);
+  /* the names in the arrays point into the tables: replace after sending */
+  g_clear_pointer (&added, g_ptr_array_unref);
+  g_clear_pointer (&changed, g_ptr_array_unref);
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  g_hash_table_unref (self->pipelines);
+  self->pipelines = g_steal_pointer (&now);
+}
+
 static gboolean
 handle_list_pipelines (FfDBusManager *manager, GDBusMethodInvocation *invocation, FfDaemon *self)
 {
@@ -602,6 +684,11 @@ static const gchar *const list_runs_filters[] = {
   "state",
   "limit",
   NULL,
+};
+
+/* The filters ListRunsPage knows. */
+static const gchar *const list_runs_page_filters[] = {
+  "pipeline", "state", "limit", "before", NULL,
 };
 
 /* An option the interface does not name is refused rather than ignored: a
@@ -682,16 +769,13 @@ lookup_bool_option (GVariantDict *options, const gchar *key, gboolean *out, GErr
   return TRUE;
 }
 
-/* A count: gdbus call and Python send an int32 unless told otherwise, so
- * any integer type is taken, as long as the number fits. */
+/* gdbus call and Python send an int32 unless told otherwise, so any
+ * integer type is taken for a number. */
 static gboolean
-lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError **error)
+read_whole_number (GVariant *value, const gchar *key, gint64 *out, GError **error)
 {
-  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
   gint64 number;
 
-  if (value == NULL)
-    return TRUE;
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE))
     number = g_variant_get_byte (value);
   else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT16))
@@ -713,6 +797,21 @@ lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError
                    g_variant_get_type_string (value));
       return FALSE;
     }
+  *out = number;
+  return TRUE;
+}
+
+/* A count of any integer type, as long as the number fits. */
+static gboolean
+lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (!read_whole_number (value, key, &number, error))
+    return FALSE;
   if (number < 0 || number > G_MAXUINT)
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
@@ -721,6 +820,27 @@ lookup_count_option (GVariantDict *options, const gchar *key, guint *out, GError
       return FALSE;
     }
   *out = (guint) number;
+  return TRUE;
+}
+
+/* A run id of any integer type. */
+static gboolean
+lookup_run_id_option (GVariantDict *options, const gchar *key, guint64 *out, GError **error)
+{
+  g_autoptr (GVariant) value = g_variant_dict_lookup_value (options, key, NULL);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (!read_whole_number (value, key, &number, error))
+    return FALSE;
+  if (number < 0)
+    {
+      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+                   _ ("The option “%s” must be a run id (0 or more), not %" PRId64), key, number);
+      return FALSE;
+    }
+  *out = (guint64) number;
   return TRUE;
 }
 
@@ -843,6 +963,110 @@ handle_list_runs (FfDBusManager *manager,
     }
   g_ptr_array_add (paths, NULL);
   ff_dbus_manager_complete_list_runs (manager, invocation, (const gchar *const *) paths->pdata);
+  return TRUE;
+}
+
+/* "MemoryPeakBytes" → "memory-peak-bytes", the skeleton's GObject property */
+static gchar *
+hyphenated (const gchar *dbus_name)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const gchar *p = dbus_name; *p != '\0'; p++)
+    {
+      if (g_ascii_isupper (*p) && p != dbus_name)
+        g_string_append_c (name, '-');
+      g_string_append_c (name, g_ascii_tolower (*p));
+    }
+  return g_string_free (name, FALSE);
+}
+
+/* A property of the Run skeleton (its types are these few) as a variant. */
+static GVariant *
+variant_from_value (const GValue *value)
+{
+  switch (G_VALUE_TYPE (value))
+    {
+    case G_TYPE_STRING:
+      return g_variant_new_string (g_value_get_string (value) ? g_value_get_string (value) : "");
+    case G_TYPE_UINT64:
+      return g_variant_new_uint64 (g_value_get_uint64 (value));
+    case G_TYPE_INT64:
+      return g_variant_new_int64 (g_value_get_int64 (value));
+    case G_TYPE_UINT:
+      return g_variant_new_uint32 (g_value_get_uint (value));
+    case G_TYPE_INT:
+      return g_variant_new_int32 (g_value_get_int (value));
+    case G_TYPE_DOUBLE:
+      return g_variant_new_double (g_value_get_double (value));
+    case G_TYPE_BOOLEAN:
+      return g_variant_new_boolean (g_value_get_boolean (value));
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/* A run's properties as its object would have them, without exporting
+ * it: the same sync_run fills a skeleton, so the two cannot differ. Not
+ * g_dbus_interface_skeleton_get_properties (): through it, ~10 KiB per run
+ * stayed in the daemon's heap on every call (bench/footprint). */
+static GVariant *
+describe_run (FfRun *run)
+{
+  g_autoptr (FfDBusRun) skeleton = ff_dbus_run_skeleton_new ();
+  GDBusPropertyInfo **infos = ff_dbus_run_interface_info ()->properties;
+  GVariantBuilder builder;
+
+  sync_run (run, skeleton);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; infos[i] != NULL; i++)
+    {
+      g_autofree gchar *name = hyphenated (infos[i]->name);
+      g_auto (GValue) value = G_VALUE_INIT;
+
+      g_object_get_property (G_OBJECT (skeleton), name, &value);
+      g_variant_builder_add (&builder, "{sv}", infos[i]->name, variant_from_value (&value));
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static gboolean
+handle_list_runs_page (FfDBusManager *manager,
+                       GDBusMethodInvocation *invocation,
+                       GVariant *filter,
+                       FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  const gchar *pipeline = NULL, *state = NULL;
+  guint limit = 0;
+  guint64 before = 0;
+  GVariantDict dict;
+  GVariantBuilder builder;
+
+  g_variant_dict_init (&dict, filter);
+  if (check_option_names ("ListRunsPage", list_runs_page_filters, filter, &error) &&
+      lookup_string_option (&dict, "pipeline", &pipeline, &error) &&
+      lookup_string_option (&dict, "state", &state, &error) &&
+      lookup_count_option (&dict, "limit", &limit, &error) &&
+      lookup_run_id_option (&dict, "before", &before, &error))
+    runs =
+        ff_orchestrator_list_run_page (self->orchestrator, pipeline, state, before, limit, &error);
+  g_variant_dict_clear (&dict);
+  if (runs == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < runs->len; i++)
+    {
+      g_autoptr (GVariant) properties =
+          g_variant_ref_sink (describe_run (g_ptr_array_index (runs, i)));
+
+      g_variant_builder_add_value (&builder, properties);
+    }
+  ff_dbus_manager_complete_list_runs_page (manager, invocation, g_variant_builder_end (&builder));
   return TRUE;
 }
 
@@ -1025,9 +1249,13 @@ on_diagnosed (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < checks->len; i++)
     {
       FfExecutorCheck *check = g_ptr_array_index (checks, i);
+      /* an executor's message may be a record (ff-message.c): what leaves
+       * the daemon is the sentence */
+      g_autofree gchar *message = ff_message_format (ff_executor_check_get_message (check));
+
       g_variant_builder_add (&builder, "(sss)", ff_executor_check_get_name (check),
                              ff_check_level_to_string (ff_executor_check_get_level (check)),
-                             ff_executor_check_get_message (check));
+                             message ? message : "");
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sss))", &builder));
 }
@@ -1144,6 +1372,7 @@ ff_daemon_dispose (GObject *object)
   g_clear_pointer (&self->exported, g_hash_table_unref);
   g_clear_pointer (&self->backlog, g_hash_table_unref);
   g_clear_pointer (&self->followers, g_hash_table_unref);
+  g_clear_pointer (&self->pipelines, g_hash_table_unref);
   G_OBJECT_CLASS (ff_daemon_parent_class)->dispose (object);
 }
 
@@ -1178,6 +1407,8 @@ ff_daemon_new (FfOrchestrator *orchestrator)
                     self);
   g_signal_connect (self->manager, "handle-start-run", G_CALLBACK (handle_start_run), self);
   g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
+  g_signal_connect (self->manager, "handle-list-runs-page", G_CALLBACK (handle_list_runs_page),
+                    self);
   g_signal_connect (self->manager, "handle-get-run", G_CALLBACK (handle_get_run), self);
   g_signal_connect (self->manager, "handle-reload", G_CALLBACK (handle_reload), self);
   g_signal_connect (self->manager, "handle-encrypt", G_CALLBACK (handle_encrypt), self);
@@ -1194,6 +1425,9 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   g_signal_connect (orchestrator, "notify::running-runs", G_CALLBACK (on_counts_changed), self);
   g_signal_connect (orchestrator, "notify::queued-runs", G_CALLBACK (on_counts_changed), self);
   on_counts_changed (orchestrator, NULL, self);
+  self->pipelines = pipeline_fingerprints (self);
+  g_signal_connect_object (ff_orchestrator_get_registry (orchestrator), "changed",
+                           G_CALLBACK (on_pipelines_changed), self, 0);
   live = ff_orchestrator_dup_live_runs (orchestrator);
   for (guint i = 0; i < live->len; i++)
     export_run (self, g_ptr_array_index (live, i));

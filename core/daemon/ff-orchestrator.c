@@ -535,21 +535,60 @@ ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error)
   return entry != NULL ? entry->run : NULL;
 }
 
+static gboolean
+check_state_filter (const gchar *state, GError **error)
+{
+  FfRunState unused;
+
+  if (state == NULL || ff_run_state_from_string (state, &unused))
+    return TRUE;
+  g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+               _ ("Unknown run state “%s” (expected queued, starting, running, succeeded, "
+                  "failed, cancelled or timed-out)"),
+               state);
+  return FALSE;
+}
+
 GArray *
 ff_orchestrator_list_runs (
     FfOrchestrator *self, const gchar *pipeline, const gchar *state, guint limit, GError **error)
 {
-  FfRunState unused;
-
-  if (state != NULL && !ff_run_state_from_string (state, &unused))
-    {
-      g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("Unknown run state “%s” (expected queued, starting, running, succeeded, "
-                      "failed, cancelled or timed-out)"),
-                   state);
-      return NULL;
-    }
+  if (!check_state_filter (state, error))
+    return NULL;
   return ff_run_store_list_ids (self->store, pipeline, state, limit, error);
+}
+
+/* The runs are read from the store and not entered into the live table:
+ * a page of ten thousand old runs costs memory only while it is answered.
+ * A live run is given as the live table has it (its use, its message). */
+GPtrArray *
+ff_orchestrator_list_run_page (FfOrchestrator *self,
+                               const gchar *pipeline,
+                               const gchar *state,
+                               guint64 before,
+                               guint limit,
+                               GError **error)
+{
+  g_autoptr (GPtrArray) runs = NULL;
+
+  if (!check_state_filter (state, error))
+    return NULL;
+  runs = ff_run_store_load_page (self->store, pipeline, state, before, limit, error);
+  if (runs == NULL)
+    return NULL;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      FfRun *stored = g_ptr_array_index (runs, i);
+      RunEntry *entry =
+          g_hash_table_lookup (self->entries, GSIZE_TO_POINTER (ff_run_get_id (stored)));
+
+      if (entry != NULL)
+        {
+          g_object_unref (stored);
+          g_ptr_array_index (runs, i) = g_object_ref (entry->run);
+        }
+    }
+  return g_steal_pointer (&runs);
 }
 
 gboolean

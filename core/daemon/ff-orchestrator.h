@@ -45,6 +45,14 @@ FfRun *ff_orchestrator_start_run (FfOrchestrator *self,
 FfRun *ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error);
 GArray *ff_orchestrator_list_runs (
     FfOrchestrator *self, const gchar *pipeline, const gchar *state, guint limit, GError **error);
+/* (transfer full) the runs of a page, newest first, not entered into the
+ * live table; @before 0 starts at the newest, @limit 0 takes all */
+GPtrArray *ff_orchestrator_list_run_page (FfOrchestrator *self,
+                                          const gchar *pipeline,
+                                          const gchar *state,
+                                          guint64 before,
+                                          guint limit,
+                                          GError **error);
 gboolean ff_orchestrator_cancel_run (FfOrchestrator *self, guint64 id, GError **error);
 GBytes *ff_orchestrator_read_log (FfOrchestrator *self,
                                   guint64 id,

@@ -46,6 +46,9 @@ const gchar *const ff_run_store_stmt_sql[N_STMTS] = {
   [STMT_UPSERT_SCHEDULE] = "INSERT INTO schedules (key, anchor, last_fire) VALUES (?1, ?2, ?3) "
                            "ON CONFLICT (key) DO UPDATE SET anchor = excluded.anchor, "
                            "last_fire = excluded.last_fire",
+  /* ListRunsPage: whole rows, older than ?3, newest first */
+  [STMT_LIST_PAGE] = "SELECT " RUN_COLUMNS " FROM runs WHERE (?1 IS NULL OR pipeline = ?1) "
+                     "AND (?2 IS NULL OR state = ?2) AND id < ?3 ORDER BY id DESC LIMIT ?4",
 };
 
 /* Schema migrations; entry N brings the database from user_version N to N + 1.

@@ -759,19 +759,12 @@ ff_run_store_list_ids (
   return collect_ids (self, stmt, error);
 }
 
-GPtrArray *
-ff_run_store_load_unfinished (FfRunStore *self, GError **error)
+static GPtrArray *
+collect_runs (FfRunStore *self, sqlite3_stmt *stmt, GError **error)
 {
-  g_autoptr (FfCachedStmt) stmt = NULL;
   g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
   gint rc;
 
-  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  stmt = get_stmt (self, STMT_SELECT_UNFINISHED, error);
-  if (stmt == NULL)
-    return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       FfRun *run = run_from_row (self, stmt, error);
@@ -785,6 +778,44 @@ ff_run_store_load_unfinished (FfRunStore *self, GError **error)
       return NULL;
     }
   return g_steal_pointer (&runs);
+}
+
+GPtrArray *
+ff_run_store_load_page (FfRunStore *self,
+                        const gchar *pipeline,
+                        const gchar *state,
+                        guint64 before,
+                        guint limit,
+                        GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_LIST_PAGE, error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, pipeline);
+  bind_text_or_null (stmt, 2, state);
+  sqlite3_bind_int64 (stmt, 3, before == 0 || before > G_MAXINT64 ? G_MAXINT64 : (gint64) before);
+  /* SQLite reads a negative LIMIT as none */
+  sqlite3_bind_int64 (stmt, 4, limit == 0 ? -1 : (gint64) limit);
+  return collect_runs (self, stmt, error);
+}
+
+GPtrArray *
+ff_run_store_load_unfinished (FfRunStore *self, GError **error)
+{
+  g_autoptr (FfCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (FF_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = get_stmt (self, STMT_SELECT_UNFINISHED, error);
+  if (stmt == NULL)
+    return NULL;
+  return collect_runs (self, stmt, error);
 }
 
 gchar *

@@ -37,6 +37,14 @@ FfRun *ff_run_store_load (FfRunStore *self, guint64 id, GError **error);
  * that is not a run state is FF_ERROR_INVALID_ARGUMENT. */
 GArray *ff_run_store_list_ids (
     FfRunStore *self, const gchar *pipeline, const gchar *state, guint limit, GError **error);
+/* Whole runs older than @before (0: from the newest), newest first, at
+ * most @limit (0: all); NULL pipeline/state match any. */
+GPtrArray *ff_run_store_load_page (FfRunStore *self,
+                                   const gchar *pipeline,
+                                   const gchar *state,
+                                   guint64 before,
+                                   guint limit,
+                                   GError **error);
 /* Runs whose state is queued, starting or running, oldest first. */
 GPtrArray *ff_run_store_load_unfinished (FfRunStore *self, GError **error);
 /* The state of the newest run of @pipeline, or NULL. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "ff-client.h"
 #include "ff-client-private.h"
@@ -83,6 +84,87 @@ ff_client_run_new (FfDBusRun *proxy)
 
   run->proxy = proxy;
   return run;
+}
+
+/* "MemoryPeakBytes" → "memory-peak-bytes", the skeleton's property name */
+static gchar *
+property_name_for (const gchar *dbus_name)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const gchar *p = dbus_name; *p != '\0'; p++)
+    {
+      if (g_ascii_isupper (*p) && p != dbus_name)
+        g_string_append_c (name, '-');
+      g_string_append_c (name, g_ascii_tolower (*p));
+    }
+  return g_string_free (name, FALSE);
+}
+
+/* A run from a dictionary of its properties (ListRunsPage's): a skeleton
+ * that is never exported holds them, so the getters read them as they
+ * read a proxy's. Keys of another type or unknown ones are left out. */
+FfClientRun *
+ff_client_run_new_snapshot (GVariant *properties)
+{
+  FfDBusRun *skeleton = ff_dbus_run_skeleton_new ();
+  GDBusPropertyInfo **infos = ff_dbus_run_interface_info ()->properties;
+
+  for (guint i = 0; infos[i] != NULL; i++)
+    {
+      g_autoptr (GVariant) value =
+          g_variant_lookup_value (properties, infos[i]->name, G_VARIANT_TYPE (infos[i]->signature));
+      g_autofree gchar *name = NULL;
+      g_auto (GValue) gvalue = G_VALUE_INIT;
+
+      if (value == NULL)
+        continue;
+      name = property_name_for (infos[i]->name);
+      g_dbus_gvariant_to_gvalue (value, &gvalue);
+      g_object_set_property (G_OBJECT (skeleton), name, &gvalue);
+    }
+  return ff_client_run_new (skeleton);
+}
+
+/**
+ * ff_client_run_is_snapshot:
+ *
+ * Returns: %TRUE for a run from ff_client_list_runs_page_sync (): its
+ *   properties as they were when it was listed, not kept up to date; it
+ *   cannot be cancelled, followed or waited for (ff_client_get_run_sync ()
+ *   gives the run that can)
+ */
+gboolean
+ff_client_run_is_snapshot (FfClientRun *self)
+{
+  g_return_val_if_fail (FF_IS_CLIENT_RUN (self), FALSE);
+  return !G_IS_DBUS_PROXY (self->proxy);
+}
+
+static gboolean
+check_not_snapshot (FfClientRun *self, GError **error)
+{
+  if (!ff_client_run_is_snapshot (self))
+    return TRUE;
+  g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
+               _ ("Run %" PRIu64 " comes from a page of runs, which is not connected "
+                  "to fastflowd: get it with ff_client_get_run_sync () to cancel, follow or "
+                  "wait for it"),
+               ff_dbus_run_get_id (self->proxy));
+  return FALSE;
+}
+
+/* The async calls of a snapshot end at once, with check_not_snapshot's error. */
+static gboolean
+task_check_not_snapshot (FfClientRun *self, GTask *task)
+{
+  GError *error = NULL;
+
+  if (check_not_snapshot (self, &error))
+    return TRUE;
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return FALSE;
 }
 
 typedef struct
@@ -176,8 +258,10 @@ ff_client_run_follow_async (FfClientRun *self,
 
   g_return_if_fail (FF_IS_CLIENT_RUN (self));
   task = g_task_new (self, cancellable, callback, user_data);
-  follow = g_new0 (Follow, 1);
   g_task_set_source_tag (task, ff_client_run_follow_async);
+  if (!task_check_not_snapshot (self, task))
+    return;
+  follow = g_new0 (Follow, 1);
   g_task_set_task_data (task, follow, (GDestroyNotify) follow_free);
   follow->follower = ff_log_follower_new (self->proxy, live);
   g_signal_connect (follow->follower, "data", G_CALLBACK (on_follow_data), task);
@@ -291,6 +375,8 @@ ff_client_run_wait_async (FfClientRun *self,
       g_object_unref (task);
       return;
     }
+  if (!task_check_not_snapshot (self, task))
+    return;
   wait = g_new0 (Wait, 1);
   g_task_set_task_data (task, wait, (GDestroyNotify) wait_free);
   g_signal_connect (self->proxy, "notify::state", G_CALLBACK (on_wait_state), task);
@@ -336,6 +422,8 @@ gboolean
 ff_client_run_cancel_sync (FfClientRun *self, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (FF_IS_CLIENT_RUN (self), FALSE);
+  if (!check_not_snapshot (self, error))
+    return FALSE;
   return ff_client_strip_remote_error (
       ff_dbus_run_call_cancel_sync (self->proxy, cancellable, error), error);
 }
@@ -369,6 +457,8 @@ ff_client_run_cancel_async (FfClientRun *self,
   g_return_if_fail (FF_IS_CLIENT_RUN (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ff_client_run_cancel_async);
+  if (!task_check_not_snapshot (self, task))
+    return;
   ff_dbus_run_call_cancel (self->proxy, cancellable, on_cancelled_run, task);
 }
 
@@ -391,6 +481,8 @@ ff_client_run_get_metrics_sync (FfClientRun *self, GCancellable *cancellable, GE
   GVariant *samples = NULL;
 
   g_return_val_if_fail (FF_IS_CLIENT_RUN (self), NULL);
+  if (!check_not_snapshot (self, error))
+    return NULL;
   ff_client_strip_remote_error (
       ff_dbus_run_call_get_metrics_sync (self->proxy, &samples, cancellable, error), error);
   return samples;

@@ -33,6 +33,7 @@ gboolean ff_client_run_get_soft_limit_exceeded (FfClientRun *self);
 const gchar *ff_client_run_get_route (FfClientRun *self);
 const gchar *ff_client_run_get_metrics_message (FfClientRun *self);
 gint ff_client_run_get_outcome (FfClientRun *self);
+gboolean ff_client_run_is_snapshot (FfClientRun *self);
 gboolean ff_client_run_cancel_sync (FfClientRun *self, GCancellable *cancellable, GError **error);
 void ff_client_run_cancel_async (FfClientRun *self,
                                  GCancellable *cancellable,

@@ -26,6 +26,7 @@ struct _FfClient
   GObject parent_instance;
   GDBusConnection *connection;
   FfDBusManager *manager;
+  guint pipelines_changed_id;
 };
 
 G_DEFINE_TYPE (FfClient, ff_client, G_TYPE_OBJECT)
@@ -33,6 +34,7 @@ G_DEFINE_TYPE (FfClient, ff_client, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_OUTPUT,
+  SIGNAL_PIPELINES_CHANGED,
   N_SIGNALS
 };
 
@@ -43,6 +45,9 @@ ff_client_dispose (GObject *object)
 {
   FfClient *self = FF_CLIENT (object);
 
+  if (self->pipelines_changed_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->pipelines_changed_id);
+  self->pipelines_changed_id = 0;
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (ff_client_parent_class)->dispose (object);
@@ -66,6 +71,38 @@ ff_client_class_init (FfClientClass *klass)
   signals[SIGNAL_OUTPUT] =
       g_signal_new ("output", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_BYTES);
+
+  /**
+   * FfClient::pipelines-changed:
+   * @self: the client
+   * @added: (array zero-terminated=1): pipelines that appeared
+   * @changed: (array zero-terminated=1): pipelines whose pipeline.json,
+   *   error or enabled state changed
+   * @removed: (array zero-terminated=1): pipelines that are gone
+   *
+   * fastflowd's PipelinesChanged, in the thread-default main context the
+   * client was made in, so that a GUI need not poll ListPipelines.
+   */
+  signals[SIGNAL_PIPELINES_CHANGED] =
+      g_signal_new ("pipelines-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRV, G_TYPE_STRV, G_TYPE_STRV);
+}
+
+static void
+on_pipelines_changed (GDBusConnection *connection,
+                      const gchar *sender,
+                      const gchar *path,
+                      const gchar *interface,
+                      const gchar *member,
+                      GVariant *parameters,
+                      gpointer user_data)
+{
+  g_autofree const gchar **added = NULL, **changed = NULL, **removed = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(asasas)")))
+    return;
+  g_variant_get (parameters, "(^a&s^a&s^a&s)", &added, &changed, &removed);
+  g_signal_emit (user_data, signals[SIGNAL_PIPELINES_CHANGED], 0, added, changed, removed);
 }
 
 static void
@@ -136,6 +173,11 @@ ff_client_new_for_connection_sync (GDBusConnection *connection,
                                                   BUS_NAME, MANAGER_PATH, cancellable, error);
   if (self->manager == NULL)
     return NULL;
+  /* this one signal only: a GUI learns of pipeline changes without
+   * being woken by every run's */
+  self->pipelines_changed_id = g_dbus_connection_signal_subscribe (
+      self->connection, BUS_NAME, "org.fastflow.Orchestrator1.Manager", "PipelinesChanged",
+      MANAGER_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_pipelines_changed, self, NULL);
   return g_steal_pointer (&self);
 }
 
@@ -686,6 +728,60 @@ ff_client_find_runs_sync (FfClient *self,
       if (run == NULL)
         return NULL;
       g_ptr_array_add (runs, run);
+    }
+  return g_steal_pointer (&runs);
+}
+
+/**
+ * ff_client_list_runs_page_sync:
+ * @pipeline: (nullable): only this pipeline's runs
+ * @state: (nullable): only runs in this state
+ * @before: only runs older than this run id (the last id of the page
+ *   before), 0 from the newest
+ * @limit: at most this many, 0 for all
+ *
+ * A page of runs in one call (ListRunsPage): fastflowd puts no object on
+ * the bus for them, so listing thousands costs it nothing that stays.
+ *
+ * Returns: (transfer container) (element-type FfClientRun): the runs,
+ *   newest first, as snapshots (ff_client_run_is_snapshot ()); the array
+ *   unrefs them when it is freed
+ */
+GPtrArray *
+ff_client_list_runs_page_sync (FfClient *self,
+                               const gchar *pipeline,
+                               const gchar *state,
+                               guint64 before,
+                               guint limit,
+                               GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr (GVariant) page = NULL;
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantDict filter;
+  GVariantIter iter;
+  GVariant *properties;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), NULL);
+  g_variant_dict_init (&filter, NULL);
+  if (pipeline != NULL)
+    g_variant_dict_insert (&filter, "pipeline", "s", pipeline);
+  if (state != NULL)
+    g_variant_dict_insert (&filter, "state", "s", state);
+  if (before > 0)
+    g_variant_dict_insert (&filter, "before", "t", before);
+  if (limit > 0)
+    g_variant_dict_insert (&filter, "limit", "u", limit);
+  if (!ff_client_strip_remote_error (
+          ff_dbus_manager_call_list_runs_page_sync (self->manager, g_variant_dict_end (&filter),
+                                                    &page, cancellable, error),
+          error))
+    return NULL;
+  g_variant_iter_init (&iter, page);
+  while ((properties = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_ptr_array_add (runs, ff_client_run_new_snapshot (properties));
+      g_variant_unref (properties);
     }
   return g_steal_pointer (&runs);
 }

@@ -72,6 +72,13 @@ GPtrArray *ff_client_find_runs_sync (FfClient *self,
                                      guint limit,
                                      GCancellable *cancellable,
                                      GError **error);
+GPtrArray *ff_client_list_runs_page_sync (FfClient *self,
+                                          const gchar *pipeline,
+                                          const gchar *state,
+                                          guint64 before,
+                                          guint limit,
+                                          GCancellable *cancellable,
+                                          GError **error);
 GVariant *ff_client_list_executors_sync (FfClient *self, GCancellable *cancellable, GError **error);
 GVariant *ff_client_diagnose_executor_sync (FfClient *self,
                                             const gchar *executor,
