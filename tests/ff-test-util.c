@@ -259,3 +259,34 @@ ff_test_assert_nowhere_in (const gchar *dir, const gchar *needle)
         g_error ("%s holds the secret %s in clear", path, needle);
     }
 }
+
+static GLogWriterOutput
+record_warning (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  GPtrArray *warnings = user_data;
+  const gchar *domain = NULL;
+  const gchar *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+  if ((level & G_LOG_LEVEL_WARNING) != 0 && g_strcmp0 (domain, "fastflowd") == 0)
+    {
+      g_ptr_array_add (warnings, g_strdup (message));
+      return G_LOG_WRITER_HANDLED;
+    }
+  return g_log_writer_default (level, fields, n_fields, NULL);
+}
+
+GPtrArray *
+ff_test_record_daemon_warnings (void)
+{
+  GPtrArray *warnings = g_ptr_array_new_with_free_func (g_free);
+
+  g_log_set_writer_func (record_warning, warnings, NULL);
+  return warnings;
+}

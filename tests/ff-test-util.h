@@ -59,4 +59,9 @@ gchar *ff_test_python_fernet (const gchar *op, const gchar *key, const gchar *te
 /* Fails the test when a file under @dir holds @needle (a secret). */
 void ff_test_assert_nowhere_in (const gchar *dir, const gchar *needle);
 
+/* Records the warnings of log domain fastflowd (in order) instead of
+ * aborting the test, so that a test can check them: loading a pipeline
+ * logs its warnings. Call once, before anything logs. */
+GPtrArray *ff_test_record_daemon_warnings (void);
+
 G_END_DECLS

@@ -10,30 +10,7 @@
 /* Generous: file notification and the registry's debounce take far less. */
 #define SAFETY_TIMEOUT_SECONDS 20
 
-/* Warnings of the registry (log domain fastflowd), in order; the test
- * binary records them instead of aborting so tests can check them. */
-static GPtrArray *warnings;
-
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-  const gchar *domain = NULL;
-  const gchar *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
-        domain = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-        message = fields[i].value;
-    }
-  if ((level & G_LOG_LEVEL_WARNING) != 0 && g_strcmp0 (domain, "fastflowd") == 0)
-    {
-      g_ptr_array_add (warnings, g_strdup (message));
-      return G_LOG_WRITER_HANDLED;
-    }
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
+static GPtrArray *warnings; /* the daemon's, recorded: ff-test-util */
 
 typedef struct
 {
@@ -357,8 +334,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  warnings = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  warnings = ff_test_record_daemon_warnings ();
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/registry/list", test_list);

@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "ff-pipeline-registry.h"
 #include "ff-scheduler.h"
 #include "ff-test-util.h"
+
+static GPtrArray *warnings; /* the daemon's, recorded: ff-test-util */
 
 /* The scheduler with a clock the test moves: no test waits for a minute. */
 
@@ -31,6 +34,8 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *db = NULL;
+
+  g_ptr_array_set_size (warnings, 0);
 
   fixture->dir = g_dir_make_tmp ("ff-scheduler-XXXXXX", &error);
   g_assert_no_error (error);
@@ -232,6 +237,10 @@ test_run_configs (Fixture *fixture, gconstpointer user_data)
                 "  {\"id\": \"hourly\", \"schedule_cron\": \"0 * * * *\"}]}");
   add_pipeline (fixture, "disabled", "{\"enabled\": false, \"schedule_interval_seconds\": 60}");
   scheduler = new_scheduler (fixture, FF_MISSED_RUN_ONCE);
+  /* the daemon logs a pipeline's warnings when it loads it */
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_nonnull (
+      strstr (g_ptr_array_index (warnings, 0), "the top-level schedule is not used because"));
   g_assert_cmpint (ff_scheduler_get_next_fire (scheduler, "disabled"), ==, 0);
   fixture->now += 60 * MINUTE;
   g_assert_cmpuint (ff_scheduler_run_due (scheduler), ==, 2);
@@ -289,6 +298,7 @@ main (int argc, char **argv)
 {
   g_setenv ("LANGUAGE", "en", TRUE);
   g_test_init (&argc, &argv, NULL);
+  warnings = ff_test_record_daemon_warnings ();
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/scheduler/interval", test_interval);
   ADD ("/scheduler/cron-in-zone", test_cron_in_zone);
