@@ -1086,6 +1086,25 @@ object_is_gone (gpointer data)
   return !manager_lists (w->manager, w->path);
 }
 
+/* GDBus emits InterfacesRemoved just before it drops the object's
+ * registration (gdbusobjectmanagerserver.c): a call racing into that
+ * window gets GDBus's own UnknownMethod. Once the registration is gone,
+ * every call must answer NoSuchRun (assert_run_gone). */
+static gboolean
+registration_is_gone (gpointer data)
+{
+  ObjectWait *w = data;
+  GDBusConnection *connection =
+      g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (w->manager));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      connection, BUS_NAME, w->path, RUN_IFACE, "Cancel", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+      NULL, &error);
+  g_autofree gchar *remote = error != NULL ? g_dbus_error_get_remote_error (error) : NULL;
+
+  return g_strcmp0 (remote, "org.freedesktop.DBus.Error.UnknownMethod") != 0;
+}
+
 static void
 test_object_manager (void)
 {
@@ -1130,6 +1149,7 @@ test_object_manager (void)
    * brings it back from the history */
   w = (ObjectWait){ manager, first };
   ff_test_wait_until (object_is_gone, &w, "the first run to be unexported");
+  ff_test_wait_until (registration_is_gone, &w, "the first run's registration to be dropped");
   assert_run_gone (d, first);
   ff_dbus_manager_call_get_run_sync (c->manager, run_id_of (first), &again, NULL, &error);
   g_assert_no_error (error);
