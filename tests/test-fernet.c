@@ -275,29 +275,7 @@ test_not_text (void)
   g_assert_nonnull (strstr (error->message, "UTF-8"));
 }
 
-static GPtrArray *warnings;
-
-/* fastflowd's warnings are collected, not fatal */
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-  const gchar *domain = NULL;
-  const gchar *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
-        domain = fields[i].value;
-      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-        message = fields[i].value;
-    }
-  if ((level & G_LOG_LEVEL_WARNING) != 0 && g_strcmp0 (domain, "fastflowd") == 0)
-    {
-      g_ptr_array_add (warnings, g_strdup (message));
-      return G_LOG_WRITER_HANDLED;
-    }
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
+static GPtrArray *warnings; /* fastflowd's, collected, not fatal: ff-test-util */
 
 static GKeyFile *
 config_naming (const gchar *key_path)
@@ -364,8 +342,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  warnings = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  warnings = ff_test_record_daemon_warnings ();
   g_test_add_func ("/fernet/recorded", test_recorded);
   g_test_add_func ("/fernet/python-tokens", test_python_tokens);
   g_test_add_func ("/fernet/ours-decrypt-in-python", test_ours_decrypt_in_python);
