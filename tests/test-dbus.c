@@ -1097,9 +1097,9 @@ registration_is_gone (gpointer data)
   GDBusConnection *connection =
       g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (w->manager));
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-      connection, BUS_NAME, w->path, RUN_IFACE, "Cancel", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1,
-      NULL, &error);
+  g_autoptr (GVariant) reply =
+      g_dbus_connection_call_sync (connection, BUS_NAME, w->path, RUN_IFACE, "Cancel", NULL, NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_autofree gchar *remote = error != NULL ? g_dbus_error_get_remote_error (error) : NULL;
 
   return g_strcmp0 (remote, "org.freedesktop.DBus.Error.UnknownMethod") != 0;

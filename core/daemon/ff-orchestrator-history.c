@@ -318,7 +318,8 @@ forget_unused_envs (FfOrchestrator *self)
   guint removed = ff_dependency_envs_sweep (self->host.envs, pipelines, self->executors);
 
   if (removed > 0)
-    g_message (g_dngettext (GETTEXT_PACKAGE, "Removed %u dependency environment that no pipeline needs",
+    g_message (g_dngettext (GETTEXT_PACKAGE,
+                            "Removed %u dependency environment that no pipeline needs",
                             "Removed %u dependency environments that no pipeline needs", removed),
                removed);
 }
