@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ff-test-daemon.h"
@@ -200,6 +201,52 @@ test_journal_fields (void)
   logged_clear (&l);
 }
 
+/* An HTTP request to 127.0.0.1:@port; returns the status line. */
+static gchar *
+http_post (guint16 port, const gchar *path)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                               "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                                               path);
+  gchar *line;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return line;
+}
+
+/* A rejected webhook call is in the journal with the pipeline and the
+ * HTTP status, so that an operator finds who knocked with a wrong key. */
+static void
+test_webhook_rejected (void)
+{
+  Logged l = { ff_test_daemon_new (), NULL };
+  guint16 port = ff_test_free_port ();
+  g_autofree gchar *config = g_strdup_printf ("[http]\nlisten=127.0.0.1:%u\n", port);
+  g_autofree gchar *status = NULL;
+  const gchar *const rejected[] = { "FASTFLOW_PIPELINE=hooked", "FASTFLOW_STATE=rejected",
+                                    "FASTFLOW_HTTP_STATUS=401", NULL };
+
+  g_assert_true (g_file_set_contents (l.d->config_path, config, -1, NULL));
+  ff_test_daemon_add_pipeline (l.d, "hooked", "main.sh", "true\n", "pipeline.json",
+                               "{\"webhook_key\": \"s3cret-0123456789\"}", NULL);
+  start_logged (&l, NULL);
+  status = http_post (port, "/api/webhooks/hooked/wrong-key");
+  g_assert_true (g_str_has_prefix (status, "HTTP/1.1 401"));
+  wait_for_entry (&l, rejected);
+  logged_clear (&l);
+}
+
 /* SIGHUP (systemctl reload) reads the pipelines again and keeps the
  * daemon running. */
 static void
@@ -231,5 +278,6 @@ main (int argc, char **argv)
   g_test_add_func ("/visibility/warnings-shown", test_warnings_shown);
   g_test_add_func ("/visibility/journal-fields", test_journal_fields);
   g_test_add_func ("/visibility/sighup-reloads", test_sighup_reloads);
+  g_test_add_func ("/visibility/webhook-rejected", test_webhook_rejected);
   return g_test_run ();
 }
