@@ -595,6 +595,12 @@ ff_run_set_secrets (FfRun *self, const gchar *const *names)
   self->secrets = g_strdupv ((gchar **) names);
 }
 
+const gchar *const *
+ff_run_get_secrets (FfRun *self)
+{
+  return (const gchar *const *) self->secrets;
+}
+
 gboolean
 ff_run_is_secret (FfRun *self, const gchar *name)
 {
