@@ -489,6 +489,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_executor (run, executor_name);
   ff_run_set_secrets (run, ff_pipeline_get_secrets (pipeline));
   ff_run_set_env (run, env);
+  ff_run_set_env_whole (run, TRUE);
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
@@ -535,8 +536,9 @@ ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error)
   return entry != NULL ? entry->run : NULL;
 }
 
-/* A run loaded from the history lost the values of its pipeline's secrets
- * (never written there); whether its caller gave any, fastflowd cannot tell.
+/* A run loaded from the history (also one reattached after a restart) lost
+ * the values of its pipeline's secrets (never written there); whether its
+ * caller gave any, fastflowd cannot tell.
  * Starting without them could run with another value (fastflow.conf's) or
  * none, so the rerun is refused and the caller told how to pass them. */
 static gboolean
@@ -546,7 +548,7 @@ check_env_held (FfOrchestrator *self, FfRun *run, GError **error)
   const gchar *const *secrets = pipeline != NULL ? ff_pipeline_get_secrets (pipeline) : NULL;
   g_autofree gchar *names = NULL;
 
-  if (ff_run_get_secrets (run) != NULL || secrets == NULL || secrets[0] == NULL)
+  if (ff_run_get_env_whole (run) || secrets == NULL || secrets[0] == NULL)
     return TRUE;
   names = g_strjoinv (", ", (gchar **) secrets);
   g_set_error (error, FF_ERROR, FF_ERROR_FAILED,

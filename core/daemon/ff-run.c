@@ -25,6 +25,7 @@ struct _FfRun
   gchar *metrics_message;
   GHashTable *env;
   GStrv secrets; /* names in env whose values stay in memory */
+  gboolean env_whole;
   gint64 created_at;
   gint64 started_at;
   gint64 finished_at;
@@ -595,10 +596,16 @@ ff_run_set_secrets (FfRun *self, const gchar *const *names)
   self->secrets = g_strdupv ((gchar **) names);
 }
 
-const gchar *const *
-ff_run_get_secrets (FfRun *self)
+gboolean
+ff_run_get_env_whole (FfRun *self)
 {
-  return (const gchar *const *) self->secrets;
+  return self->env_whole;
+}
+
+void
+ff_run_set_env_whole (FfRun *self, gboolean whole)
+{
+  self->env_whole = whole;
 }
 
 gboolean
