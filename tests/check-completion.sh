@@ -67,4 +67,6 @@ expect "$ids" fastflowctl status ""
 expect "$ids" fastflowctl logs ""
 expect "$ids" fastflowctl cancel ""
 expect "--lines " fastflowctl status --li
+expect "$ids" fastflowctl rerun ""
+expect "--detach " fastflowctl rerun --de
 exit $((failures > 0))

@@ -98,3 +98,14 @@ context = GLib.MainContext.default()
 while not any("appeared" in a for a, _, _ in announced) and not timed_out:
     context.iteration(True)
 expect("pipelines-changed names it", any("appeared" in a for a, _, _ in announced), True)
+
+# Rerun: the first "three" run again, as it was started; typed errors.
+first = older[-1].get_id()
+again = client.rerun_sync(first, None, None)
+run = client.wait_for_run_sync(again, None)
+expect("rerun is a new run", again != first, True)
+expect("rerun outcome", run.get_outcome(), 3)
+expect("rerun executor", run.get_executor(), "local")
+expect("rerun triggered by", run.get_triggered_by(), "rerun:%d" % first)
+error = error_of(lambda: client.rerun_sync(9999, None, None))
+expect("rerun of no such run", error.code, int(Fastflow.Error.NO_SUCH_RUN))

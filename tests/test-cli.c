@@ -556,6 +556,116 @@ test_large_output (void)
   g_assert_true (g_str_equal (log, expected->str));
 }
 
+/* A pipeline that prints a caller's variable and one its run
+ * configuration sets, and one with a secret. */
+static FfTestDaemon *
+start_rerun_daemon (void)
+{
+  FfTestDaemon *d = ff_test_daemon_new ();
+
+  ff_test_daemon_add_pipeline (
+      d, "cfg", "main.sh", "printf '%s|%s\\n' \"$X\" \"$MODE\"\n", "pipeline.json",
+      "{\"schedules\": [{\"id\": \"nightly\", \"default_env\": {\"MODE\": \"night\"}}]}", NULL);
+  ff_test_daemon_add_pipeline (d, "secret", "main.sh", "printf '%s\\n' \"$X\"\n", "pipeline.json",
+                               "{\"secrets\": [\"TOKEN\"]}", NULL);
+  ff_test_daemon_start (d, NULL);
+  return d;
+}
+
+/* `rerun ID` prints what the old run printed: same variables, run
+ * configuration and pipeline; its id on stderr, TriggeredBy rerun:ID. */
+static gchar *
+rerun_and_check (FfTestDaemon *d, const gchar *old, const gchar *expected)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *prefix = NULL, *by = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *status;
+  gchar *id;
+  const gchar *end;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", old, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, expected);
+  g_assert_true (g_str_has_prefix (err, "Running as run "));
+  end = strstr (err, " (again of run ");
+  g_assert_nonnull (end);
+  prefix = g_strdup_printf (" (again of run %s)\n", old);
+  g_assert_true (g_str_has_prefix (end, prefix));
+  id = g_strndup (err + strlen ("Running as run "), end - err - strlen ("Running as run "));
+  g_assert_cmpstr (id, !=, old);
+  status = get_status (d, id, &node);
+  by = g_strdup_printf ("rerun:%s", old);
+  g_assert_cmpstr (json_object_get_string_member (status, "triggered_by"), ==, by);
+  g_assert_cmpstr (json_object_get_string_member (status, "pipeline"), ==, "cfg");
+  return id;
+}
+
+static void
+test_rerun (void)
+{
+  g_autoptr (FfTestDaemon) d = start_rerun_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *first = NULL, *again = NULL, *twice = NULL, *log = NULL;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "cfg", "-e", "X=1", "--config",
+                                       "nightly", "--detach", NULL),
+                   ==, 0);
+  first = g_strchomp (g_steal_pointer (&out));
+  log = wait_finished (d, first, 0);
+  g_assert_cmpstr (log, ==, "1|night\n");
+  again = rerun_and_check (d, first, "1|night\n");
+  /* a rerun of a rerun is the same again */
+  twice = rerun_and_check (d, again, "1|night\n");
+
+  /* --detach prints the new id only */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", "--detach", first, NULL), ==, 0);
+  g_assert_true (g_regex_match_simple ("^[0-9]+\n$", out, 0, 0));
+
+  /* an unknown run starts nothing */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", "999", NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "999"));
+  assert_no_dbus_prefix (err);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", "nope", NULL), ==, 2);
+}
+
+/* After a restart the history still has the plain variables; the values
+ * of secrets it never had, so such a rerun is refused and says how. */
+static void
+test_rerun_after_restart (void)
+{
+  g_autoptr (FfTestDaemon) d = start_rerun_daemon ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *plain = NULL, *secret = NULL, *again = NULL, *log = NULL;
+  guint runs;
+
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "cfg", "-e", "X=1", "--config",
+                                       "nightly", "--detach", NULL),
+                   ==, 0);
+  plain = g_strchomp (g_steal_pointer (&out));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "run", "secret", "-e", "TOKEN=s3cr3t", "-e",
+                                       "X=2", "--detach", NULL),
+                   ==, 0);
+  secret = g_strchomp (g_steal_pointer (&out));
+  g_clear_pointer (&log, g_free);
+  log = wait_finished (d, plain, 0);
+  g_clear_pointer (&log, g_free);
+  log = wait_finished (d, secret, 0);
+  g_assert_cmpstr (log, ==, "2\n");
+  /* while fastflowd holds the secret's value, the rerun has it */
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", secret, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "2\n");
+
+  ff_test_daemon_stop (d);
+  ff_test_daemon_start (d, NULL);
+  again = rerun_and_check (d, plain, "1|night\n");
+  runs = count_runs (d);
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "rerun", secret, NULL), ==, 125);
+  g_assert_nonnull (strstr (err, "TOKEN"));
+  g_assert_nonnull (strstr (err, "fastflowctl run secret -e"));
+  assert_no_dbus_prefix (err);
+  g_assert_cmpuint (count_runs (d), ==, runs);
+}
+
 static void
 test_detach_and_logs (void)
 {
@@ -1174,6 +1284,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/closed-output", test_closed_output);
   g_test_add_func ("/cli/daemon-vanishes", test_daemon_vanishes);
   g_test_add_func ("/cli/unknown-pipeline", test_unknown_pipeline);
+  g_test_add_func ("/cli/rerun", test_rerun);
+  g_test_add_func ("/cli/rerun-after-restart", test_rerun_after_restart);
   g_test_add_func ("/cli/invalid-names", test_invalid_names);
   g_test_add_func ("/cli/env", test_env);
   g_test_add_func ("/cli/binary-output", test_binary_output);

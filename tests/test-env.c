@@ -42,20 +42,55 @@ write_config (FfTestDaemon *d, const gchar *text)
 
 /* StartRun with @options (a GVariant text); returns the D-Bus error, or
  * NULL when a run started. */
+static FfDBusManager *
+manager_new (FfTestDaemon *d)
+{
+  g_autoptr (GError) error = NULL;
+  FfDBusManager *manager = ff_dbus_manager_proxy_new_sync (d->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                           BUS_NAME, MANAGER_PATH, NULL, &error);
+
+  g_assert_no_error (error);
+  return manager;
+}
+
 static GError *
 start_run (FfTestDaemon *d, const gchar *pipeline, const gchar *options)
 {
-  g_autoptr (FfDBusManager) manager = NULL;
+  g_autoptr (FfDBusManager) manager = manager_new (d);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *path = NULL;
 
-  manager = ff_dbus_manager_proxy_new_sync (d->connection, G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
-                                            MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
   if (ff_dbus_manager_call_start_run_sync (manager, pipeline, g_variant_new_parsed (options), &path,
                                            NULL, &error))
     return NULL;
   return g_steal_pointer (&error);
+}
+
+/* Rerun(@id, @options) on the bus: the error, NULL when a run started. */
+static GError *
+rerun (FfTestDaemon *d, guint64 id, const gchar *options)
+{
+  g_autoptr (FfDBusManager) manager = manager_new (d);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (ff_dbus_manager_call_rerun_sync (manager, id, g_variant_new_parsed (options), &path, NULL,
+                                       &error))
+    return NULL;
+  return g_steal_pointer (&error);
+}
+
+/* The call failed with fastflowd's error @name. */
+static void
+assert_remote_error (GError *error, const gchar *name)
+{
+  g_autofree gchar *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_true (g_str_has_prefix (remote, ERROR_PREFIX));
+  g_assert_cmpstr (remote + strlen (ERROR_PREFIX), ==, name);
+  g_error_free (error);
 }
 
 /* The call was refused with InvalidArgument and a message naming @needle. */
@@ -362,7 +397,7 @@ test_start_run_options (void)
   g_autofree gchar *long_label = g_strnfill (65, 'x');
   g_autofree gchar *too_long = g_strdup_printf ("{'triggered_by': <'%s'>}", long_label);
   const gchar *forged[] = { "schedule", "schedule:nightly", "downstream:1", "restart:7",
-                            "webhook",  "Schedule:nightly", " webhook" };
+                            "webhook",  "Schedule:nightly", " webhook",     "rerun:1" };
 
   ff_test_daemon_add_pipeline (d, "off", "main.sh", "echo forced\n", "pipeline.json",
                                "{\"enabled\": false}", NULL);
@@ -388,6 +423,15 @@ test_start_run_options (void)
   g_assert_cmpstr (out, ==, "forced\n");
   g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "status", "1", NULL), ==, 0);
   assert_contains (out, "deploy-bot: #42");
+
+  /* Rerun: StartRun's checks (disabled without force), its own options */
+  assert_refused (rerun (d, 1, "{'no_such_option': <1>}"), "no_such_option");
+  assert_remote_error (rerun (d, 1, "@a{sv} {}"), "Disabled");
+  assert_remote_error (rerun (d, 99, "@a{sv} {}"), "NoSuchRun");
+  g_assert_cmpuint (count_runs (d), ==, 1);
+  g_assert_null (rerun (d, 1, "{'force': <true>}"));
+  g_assert_cmpint (ff_test_daemon_ctl (d, &out, &err, "logs", "--follow", "2", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "forced\n");
 }
 
 /* 5: a run queued by an earlier fastflowd starts under today's rules */

@@ -182,6 +182,7 @@ typedef struct
 static const Command commands[] = {
   { "pipelines", ff_cli_cmd_pipelines, N_ ("List the pipelines") },
   { "run", ff_cli_cmd_run, N_ ("Start a run and follow its output") },
+  { "rerun", ff_cli_cmd_rerun, N_ ("Start a run's pipeline again, as it was started") },
   { "runs", ff_cli_cmd_runs, N_ ("List runs, newest first") },
   { "status", ff_cli_cmd_status, N_ ("Show the state of a run, or an overview") },
   { "logs", ff_cli_cmd_logs, N_ ("Print the output of a run") },

@@ -42,6 +42,7 @@ gboolean ff_cli_parse_options (
 
 /* ff-cli-runs.c */
 gint ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv);
+gint ff_cli_cmd_rerun (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_logs (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_status (Ctl *ctl, gint argc, gchar **argv);
 gint ff_cli_cmd_runs (Ctl *ctl, gint argc, gchar **argv);

@@ -257,6 +257,45 @@ print_started_json (guint64 id)
   ff_cli_print_json (node);
 }
 
+/* What `run` and `rerun` do once the run has started: print its id
+ * (--detach), or follow it to its end and exit as it did. @again is the
+ * run it repeats, 0 for none. */
+static gint
+print_or_follow (Ctl *ctl, guint64 id, gboolean detach, gboolean json, guint64 again)
+{
+  g_autoptr (FfClientRun) run = NULL;
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Follow follow = { 0 };
+
+  if (detach && json)
+    print_started_json (id);
+  else if (detach)
+    g_print ("%" G_GUINT64_FORMAT "\n", id);
+  if (detach)
+    return EXIT_SUCCESS;
+  follow.ctl = ctl;
+  follow.stop = stop;
+  watch_stop_signals (&follow);
+  /* at once, as systemd-run does: whoever stops fastflowctl now still
+   * knows which run to look at */
+  if (again != 0)
+    /* TRANSLATORS: fastflowctl rerun: the new run's id, then the old one's */
+    g_printerr (_ ("Running as run %" PRIu64 " (again of run %" PRIu64 ")\n"), id, again);
+  else
+    g_printerr (_ ("Running as run %" PRIu64 "\n"), id);
+  run = ff_cli_lookup_run (ctl, id);
+  if (run == NULL)
+    return EXIT_RUN_INFRA;
+  follow.run = run;
+  follow_log (&follow, TRUE);
+  unwatch_stop_signals (&follow);
+  if (follow.abandoned)
+    return 128 + follow.signum;
+  if (ctl->status != 0)
+    return EXIT_RUN_INFRA;
+  return print_outcome (ctl, id, follow.signum);
+}
+
 gint
 ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
 {
@@ -265,12 +304,9 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
   g_autofree gchar *run_config = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (FfClientRun) run = NULL;
   g_autoptr (GHashTable) env = NULL;
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
   gboolean detach = FALSE, force = FALSE, json = FALSE, env_ok;
   guint64 id;
-  Follow follow = { 0 };
   const GOptionEntry entries[] = {
     { "env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &env_entries,
       N_ ("Set an environment variable for the run"), N_ ("KEY=VALUE") },
@@ -305,29 +341,49 @@ ff_cli_cmd_run (Ctl *ctl, gint argc, gchar **argv)
       ff_cli_print_gerror (ctl, error);
       return EXIT_RUN_INFRA;
     }
-  if (detach && json)
-    print_started_json (id);
-  else if (detach)
-    g_print ("%" G_GUINT64_FORMAT "\n", id);
-  if (detach)
-    return EXIT_SUCCESS;
-  follow.ctl = ctl;
-  follow.stop = stop;
-  watch_stop_signals (&follow);
-  /* at once, as systemd-run does: whoever stops fastflowctl now still
-   * knows which run to look at */
-  g_printerr (_ ("Running as run %" PRIu64 "\n"), id);
-  run = ff_cli_lookup_run (ctl, id);
-  if (run == NULL)
+  return print_or_follow (ctl, id, detach, json, 0);
+}
+
+gint
+ff_cli_cmd_rerun (Ctl *ctl, gint argc, gchar **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  gboolean detach = FALSE, force = FALSE, json = FALSE;
+  guint64 old_id, id;
+  const GOptionEntry entries[] = {
+    { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, N_ ("Print the run id and return at once"),
+      NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_ ("With --detach: print the run's id and object path as JSON"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_ ("Run even if the pipeline is disabled"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  GVariantDict options;
+
+  context = ff_cli_command_context (
+      ctl, _ ("RUN"),
+      _ ("Start a run's pipeline again with the same configuration and environment, and follow "
+         "it."),
+      entries);
+  if (!ff_cli_parse_options (ctl, context, &argc, &argv, 1, 1))
+    return EXIT_USAGE;
+  if (json && !detach)
+    return ff_cli_usage_error (ctl, _ ("--json goes with --detach"));
+  if (!ff_cli_parse_run_id (ctl, argv[1], &old_id))
+    return EXIT_USAGE;
+  if (!ff_cli_connect_manager (ctl))
     return EXIT_RUN_INFRA;
-  follow.run = run;
-  follow_log (&follow, TRUE);
-  unwatch_stop_signals (&follow);
-  if (follow.abandoned)
-    return 128 + follow.signum;
-  if (ctl->status != 0)
-    return EXIT_RUN_INFRA;
-  return print_outcome (ctl, id, follow.signum);
+  g_variant_dict_init (&options, NULL);
+  if (force)
+    g_variant_dict_insert (&options, "force", "b", TRUE);
+  id = ff_client_rerun_sync (ctl->client, old_id, g_variant_dict_end (&options), NULL, &error);
+  if (id == 0)
+    {
+      ff_cli_print_gerror (ctl, error);
+      return EXIT_RUN_INFRA;
+    }
+  return print_or_follow (ctl, id, detach, json, old_id);
 }
 
 /* The newest run of @pipeline, created at @since or later; NULL with the

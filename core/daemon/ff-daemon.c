@@ -678,6 +678,12 @@ static const gchar *const start_run_options[] = {
   "env", "executor", "run_config", "triggered_by", "force", NULL,
 };
 
+/* The options Rerun knows. */
+static const gchar *const rerun_options[] = {
+  "force",
+  NULL,
+};
+
 /* The filters ListRuns knows. */
 static const gchar *const list_runs_filters[] = {
   "pipeline",
@@ -847,7 +853,7 @@ lookup_run_id_option (GVariantDict *options, const gchar *key, guint64 *out, GEr
 /* What fastflowd itself writes as TriggeredBy; a caller's word must not
  * pass for it. */
 static const gchar *const daemon_origins[] = {
-  "schedule", "downstream", "restart", "webhook", NULL,
+  "schedule", "downstream", "restart", "webhook", "rerun", NULL,
 };
 
 #define TRIGGERED_BY_MAX_CHARS 64
@@ -885,8 +891,8 @@ check_triggered_by (const gchar *value, GError **error)
   if (g_strv_contains (daemon_origins, g_strstrip (origin)))
     {
       g_set_error (error, FF_ERROR, FF_ERROR_INVALID_ARGUMENT,
-                   _ ("The option “triggered_by” cannot be “%s”: schedule, downstream, restart "
-                      "and webhook are what fastflowd itself records"),
+                   _ ("The option “triggered_by” cannot be “%s”: schedule, downstream, restart, "
+                      "webhook and rerun are what fastflowd itself records"),
                    value);
       return FALSE;
     }
@@ -926,6 +932,34 @@ handle_start_run (FfDBusManager *manager,
     }
   path = run_path (run);
   ff_dbus_manager_complete_start_run (manager, invocation, path);
+  return TRUE;
+}
+
+static gboolean
+handle_rerun (FfDBusManager *manager,
+              GDBusMethodInvocation *invocation,
+              guint64 id,
+              GVariant *options,
+              FfDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  GVariantDict dict;
+  gboolean force = FALSE;
+  FfRun *run = NULL;
+
+  g_variant_dict_init (&dict, options);
+  if (check_option_names ("Rerun", rerun_options, options, &error) &&
+      lookup_bool_option (&dict, "force", &force, &error))
+    run = ff_orchestrator_rerun (self->orchestrator, id, force, &error);
+  g_variant_dict_clear (&dict);
+  if (run == NULL)
+    {
+      return_error (invocation, error);
+      return TRUE;
+    }
+  path = run_path (run);
+  ff_dbus_manager_complete_rerun (manager, invocation, path);
   return TRUE;
 }
 
@@ -1406,6 +1440,7 @@ ff_daemon_new (FfOrchestrator *orchestrator)
   g_signal_connect (self->manager, "handle-list-pipelines", G_CALLBACK (handle_list_pipelines),
                     self);
   g_signal_connect (self->manager, "handle-start-run", G_CALLBACK (handle_start_run), self);
+  g_signal_connect (self->manager, "handle-rerun", G_CALLBACK (handle_rerun), self);
   g_signal_connect (self->manager, "handle-list-runs", G_CALLBACK (handle_list_runs), self);
   g_signal_connect (self->manager, "handle-list-runs-page", G_CALLBACK (handle_list_runs_page),
                     self);

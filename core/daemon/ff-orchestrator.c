@@ -489,6 +489,7 @@ ff_orchestrator_start_run (FfOrchestrator *self,
   ff_run_set_executor (run, executor_name);
   ff_run_set_secrets (run, ff_pipeline_get_secrets (pipeline));
   ff_run_set_env (run, env);
+  ff_run_set_env_whole (run, TRUE);
   ff_run_set_run_config (run, run_config);
   ff_run_set_triggered_by (run,
                            triggered_by != NULL && *triggered_by != '\0' ? triggered_by : "manual");
@@ -533,6 +534,49 @@ ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error)
   RunEntry *entry = lookup_entry (self, id, error);
 
   return entry != NULL ? entry->run : NULL;
+}
+
+/* A run loaded from the history (also one reattached after a restart) lost
+ * the values of its pipeline's secrets (never written there); whether its
+ * caller gave any, fastflowd cannot tell.
+ * Starting without them could run with another value (fastflow.conf's) or
+ * none, so the rerun is refused and the caller told how to pass them. */
+static gboolean
+check_env_held (FfOrchestrator *self, FfRun *run, GError **error)
+{
+  FfPipeline *pipeline = ff_pipeline_registry_lookup (self->registry, ff_run_get_pipeline (run));
+  const gchar *const *secrets = pipeline != NULL ? ff_pipeline_get_secrets (pipeline) : NULL;
+  g_autofree gchar *names = NULL;
+
+  if (ff_run_get_env_whole (run) || secrets == NULL || secrets[0] == NULL)
+    return TRUE;
+  names = g_strjoinv (", ", (gchar **) secrets);
+  g_set_error (error, FF_ERROR, FF_ERROR_FAILED,
+               _ ("Run %" PRIu64 " cannot be run again: fastflowd no longer holds the values it "
+                  "may have been given for the secrets of “%s” (%s), which are never written "
+                  "to the run history; start it with “fastflowctl run %s -e NAME=VALUE”"),
+               ff_run_get_id (run), ff_run_get_pipeline (run), names, ff_run_get_pipeline (run));
+  return FALSE;
+}
+
+/* The old run's pipeline, run configuration, executor and the variables it
+ * was started with, under the same checks as StartRun. */
+FfRun *
+ff_orchestrator_rerun (FfOrchestrator *self, guint64 id, gboolean force, GError **error)
+{
+  FfRun *old = ff_orchestrator_get_run (self, id, error);
+  g_autofree gchar *by = NULL;
+  const gchar *executor;
+
+  if (old == NULL || !check_env_held (self, old, error))
+    return NULL;
+  by = g_strdup_printf ("rerun:%" G_GUINT64_FORMAT, id);
+  executor = ff_run_get_executor (old);
+  /* start_run copies what it keeps; the old run stays in the live table
+   * for the whole call */
+  return ff_orchestrator_start_run (self, ff_run_get_pipeline (old), ff_run_get_env (old),
+                                    executor != NULL && *executor != '\0' ? executor : NULL,
+                                    ff_run_get_run_config (old), by, force, error);
 }
 
 static gboolean

@@ -41,6 +41,7 @@ FfRun *ff_orchestrator_start_run (FfOrchestrator *self,
                                   const gchar *triggered_by,
                                   gboolean force,
                                   GError **error);
+FfRun *ff_orchestrator_rerun (FfOrchestrator *self, guint64 id, gboolean force, GError **error);
 /* (transfer none) a live run, or one loaded again from history */
 FfRun *ff_orchestrator_get_run (FfOrchestrator *self, guint64 id, GError **error);
 GArray *ff_orchestrator_list_runs (

@@ -25,6 +25,7 @@ struct _FfRun
   gchar *metrics_message;
   GHashTable *env;
   GStrv secrets; /* names in env whose values stay in memory */
+  gboolean env_whole;
   gint64 created_at;
   gint64 started_at;
   gint64 finished_at;
@@ -593,6 +594,18 @@ ff_run_set_secrets (FfRun *self, const gchar *const *names)
 {
   g_strfreev (self->secrets);
   self->secrets = g_strdupv ((gchar **) names);
+}
+
+gboolean
+ff_run_get_env_whole (FfRun *self)
+{
+  return self->env_whole;
+}
+
+void
+ff_run_set_env_whole (FfRun *self, gboolean whole)
+{
+  self->env_whole = whole;
 }
 
 gboolean

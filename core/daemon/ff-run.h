@@ -64,6 +64,10 @@ GHashTable *ff_run_get_env (FfRun *self);
 void ff_run_set_env (FfRun *self, GHashTable *env);
 void ff_run_set_secrets (FfRun *self, const gchar *const *names);
 gboolean ff_run_is_secret (FfRun *self, const gchar *name);
+/* TRUE when env holds every value the run was started with, secrets too:
+ * a run started by this fastflowd, not one loaded from the history */
+gboolean ff_run_get_env_whole (FfRun *self);
+void ff_run_set_env_whole (FfRun *self, gboolean whole);
 
 gint64 ff_run_get_created_at (FfRun *self);
 void ff_run_set_created_at (FfRun *self, gint64 usec);

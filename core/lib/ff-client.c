@@ -305,6 +305,39 @@ ff_client_start_run_with_options_sync (FfClient *self,
 }
 
 /**
+ * ff_client_rerun_sync:
+ * @run_id: the run to start again
+ * @options: (nullable): Rerun's `a{sv}` (a floating reference is taken):
+ *   `force` b; %NULL for none
+ *
+ * Starts @run_id's pipeline again with its run configuration, executor and
+ * the variables it was started with (`TriggeredBy` `rerun:<run_id>`).
+ * %FF_ERROR_NO_SUCH_RUN for an unknown run; %FF_ERROR_FAILED when fastflowd
+ * no longer holds the values of the pipeline's secrets the run may have been
+ * given (they are never written to the run history).
+ *
+ * Returns: the new run's id, 0 with @error set when it was not started
+ */
+guint64
+ff_client_rerun_sync (
+    FfClient *self, guint64 run_id, GVariant *options, GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (GVariant) owned = NULL;
+
+  g_return_val_if_fail (FF_IS_CLIENT (self), 0);
+  g_return_val_if_fail (options == NULL || g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT),
+                        0);
+  owned = g_variant_ref_sink (
+      options != NULL ? options : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+  if (!ff_client_strip_remote_error (
+          ff_dbus_manager_call_rerun_sync (self->manager, run_id, owned, &path, cancellable, error),
+          error))
+    return 0;
+  return g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
+}
+
+/**
  * ff_client_list_executors_sync:
  *
  * Returns: (transfer full): ListExecutors' `a(sbs)`: name, available, why not

@@ -54,6 +54,8 @@ guint64 ff_client_start_run_with_options_sync (FfClient *self,
                                                GVariant *options,
                                                GCancellable *cancellable,
                                                GError **error);
+guint64 ff_client_rerun_sync (
+    FfClient *self, guint64 run_id, GVariant *options, GCancellable *cancellable, GError **error);
 FfClientRun *
 ff_client_get_run_sync (FfClient *self, guint64 run_id, GCancellable *cancellable, GError **error);
 FfClientRun *ff_client_wait_for_run_sync (FfClient *self,
