@@ -35,9 +35,10 @@ struct Follow
   FfClientRun *run;
   GCancellable *stop; /* stops following: a write error, a second signal */
   GError *write_error;
-  gint signum;        /* the first stop signal, which cancelled the run; 0 for none */
-  gboolean abandoned; /* a second one: stop following at once */
-  gboolean merged;    /* logs --merged: stderr's pieces to stdout too */
+  gint signum;             /* the first stop signal, which cancelled the run; 0 for none */
+  gboolean abandoned;      /* a second one: stop following at once */
+  gboolean cancel_pending; /* the first one's Cancel has no answer yet */
+  gboolean merged;         /* logs --merged: stderr's pieces to stdout too */
   /* the reader went away: follow to the end, print nothing more there;
    * by descriptor, as `| head` closes stdout only */
   gboolean discard[STDERR_FILENO + 1];
@@ -103,10 +104,14 @@ on_followed (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_cancel_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  Follow *follow = user_data;
   g_autoptr (GError) error = NULL;
 
+  follow->cancel_pending = FALSE;
   if (!ff_client_run_cancel_finish (FF_CLIENT_RUN (source), result, &error))
     ff_cli_print_error ("%s", error->message);
+  if (follow->abandoned)
+    g_cancellable_cancel (follow->stop);
 }
 
 /* The first stop signal cancels the run, which the follower then sees end
@@ -119,8 +124,11 @@ on_stop_signal (gpointer user_data)
 
   if (follow->signum != 0)
     {
+      /* not before fastflowd has the cancel: leaving earlier could leave
+       * the run running, as if the first signal had never come */
       follow->abandoned = TRUE;
-      g_cancellable_cancel (follow->stop);
+      if (!follow->cancel_pending)
+        g_cancellable_cancel (follow->stop);
       return G_SOURCE_CONTINUE;
     }
   follow->signum = stop->signum;
@@ -130,6 +138,7 @@ on_stop_signal (gpointer user_data)
     /* TRANSLATORS: %s is a signal's name, SIGTERM or SIGHUP */
     g_printerr (_ ("%s received: cancelling the run… (send it again to stop following)\n"),
                 stop->signum == SIGTERM ? "SIGTERM" : "SIGHUP");
+  follow->cancel_pending = TRUE;
   ff_client_run_cancel_async (follow->run, NULL, on_cancel_sent, follow);
   return G_SOURCE_CONTINUE;
 }
@@ -164,6 +173,9 @@ follow_log (Follow *follow, gboolean live)
   output_id = g_signal_connect (follow->run, "stream-output", G_CALLBACK (on_follow_data), follow);
   ff_client_run_follow_async (follow->run, live, follow->stop, on_followed, follow);
   g_main_loop_run (follow->ctl->loop);
+  /* on_cancel_sent uses @follow, which lives no longer than this call */
+  while (follow->cancel_pending)
+    g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (follow->run, output_id);
   g_clear_error (&follow->write_error);
 }
