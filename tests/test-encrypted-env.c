@@ -328,6 +328,7 @@ ctl_encrypt (FfTestDaemon *d, const gchar *input, gint *status, gchar **err, ...
   const gchar *a1, *a2, *a3;
   va_list args;
 
+  g_clear_pointer (err, g_free);
   va_start (args, err);
   a1 = va_arg (args, const gchar *);
   a2 = va_arg (args, const gchar *);

@@ -313,7 +313,7 @@ struct _FfCliTable
 {
   guint n_columns;
   GPtrArray *rows;    /* of GStrv, the header first */
-  GPtrArray *painted; /* of GStrv or NULL, by row */
+  GPtrArray *painted; /* by row: NULL, or n_columns strings, each may be NULL */
   GPtrArray *notes;   /* of GString or NULL, by row: lines under it */
 };
 
@@ -349,7 +349,7 @@ ff_cli_table_new (const gchar *first_header, ...)
     table->n_columns++;
   va_end (args);
   table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  table->painted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  table->painted = g_ptr_array_new ();
   table->notes = g_ptr_array_new_with_free_func (free_note);
   va_start (args, first_header);
   g_ptr_array_add (table->rows, collect_cells (table->n_columns, first_header, args));
@@ -431,6 +431,15 @@ ff_cli_table_format (FfCliTable *table, const gchar *indent)
 void
 ff_cli_table_free (FfCliTable *table)
 {
+  /* not g_strfreev: a row's painted cells have gaps (NULL) before others */
+  for (guint r = 0; r < table->painted->len; r++)
+    {
+      gchar **painted = g_ptr_array_index (table->painted, r);
+
+      for (guint c = 0; painted != NULL && c < table->n_columns; c++)
+        g_free (painted[c]);
+      g_free (painted);
+    }
   g_ptr_array_unref (table->rows);
   g_ptr_array_unref (table->painted);
   g_ptr_array_unref (table->notes);

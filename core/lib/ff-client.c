@@ -629,19 +629,27 @@ ff_client_wait_for_run_sync (FfClient *self,
   /* the run's proxy takes its property changes on this context */
   g_main_context_push_thread_default (context);
   run = ff_client_get_run_sync (self, run_id, cancellable, error);
-  if (run != NULL)
+  if (run == NULL)
     {
-      ff_client_run_wait_async (run, cancellable, on_run_waited, &waited);
-      while (!waited.done)
-        g_main_context_iteration (context, TRUE);
+      g_main_context_pop_thread_default (context);
+      return NULL;
     }
+  ff_client_run_wait_async (run, cancellable, on_run_waited, &waited);
+  while (!waited.done)
+    g_main_context_iteration (context, TRUE);
+  /* GDBus frees a proxy's signal subscriptions on the context they were
+   * made on: that is this one, so the proxy goes here, and the caller gets
+   * the ended run on its own context */
+  g_clear_object (&run);
+  while (g_main_context_iteration (context, FALSE))
+    ;
   g_main_context_pop_thread_default (context);
   if (waited.error != NULL)
     {
       g_propagate_error (error, waited.error);
       return NULL;
     }
-  return g_steal_pointer (&run);
+  return ff_client_get_run_sync (self, run_id, cancellable, error);
 }
 
 gboolean
